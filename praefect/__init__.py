@@ -1,0 +1,75 @@
+"""praefect: workflow orchestration for Python, with Prefect 3's API and zero infrastructure.
+
+>>> from praefect import flow, task
+>>> @task
+... def add(a: int, b: int) -> int:
+...     return a + b
+>>> @flow
+... def pipeline() -> int:
+...     return add(1, 2)
+
+Names are imported on first use, so ``import praefect`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Flow",
+    "State",
+    "Task",
+    "__version__",
+    "allow_failure",
+    "flow",
+    "get_client",
+    "get_run_logger",
+    "tags",
+    "task",
+    "unmapped",
+]
+
+_LAZY = {
+    "flow": ("praefect.flows", "flow"),
+    "Flow": ("praefect.flows", "Flow"),
+    "task": ("praefect.tasks", "task"),
+    "Task": ("praefect.tasks", "Task"),
+    "State": ("praefect.schemas.states", "State"),
+    "get_client": ("praefect.client", "get_client"),
+    "get_run_logger": ("praefect.logging.loggers", "get_run_logger"),
+    "tags": ("praefect.context", "tags"),
+    "unmapped": ("praefect.utilities.annotations", "unmapped"),
+    "allow_failure": ("praefect.utilities.annotations", "allow_failure"),
+}
+
+if TYPE_CHECKING:
+    from praefect.client import get_client
+    from praefect.context import tags
+    from praefect.flows import Flow, flow
+    from praefect.logging.loggers import get_run_logger
+    from praefect.schemas.states import State
+    from praefect.tasks import Task, task
+    from praefect.utilities.annotations import allow_failure, unmapped
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is not None:
+        value = getattr(importlib.import_module(target[0]), target[1])
+        globals()[name] = value
+        return value
+    try:
+        module = importlib.import_module(f"praefect.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"praefect.{name}":
+            raise
+        raise AttributeError(f"module 'praefect' has no attribute {name!r}") from None
+    globals()[name] = module
+    return module
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

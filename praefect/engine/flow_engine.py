@@ -1,0 +1,317 @@
+"""The flow run logic, written once (``flow_steps``), and the calls that drive it.
+
+Flow-run state changes are proposed to the orchestration service synchronously (it may refuse
+them: retries are decided there, as are cancellation and pauses); task runs are recorded behind.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import socket
+from typing import Any
+
+from praefect import exceptions
+from praefect.context import FlowRunContext, TagsContext, TaskRunContext
+from praefect.engine import task_engine
+from praefect.engine.drivers import BLOCK, CALL, HOOK, SLEEP, drive_async, drive_sync
+from praefect.engine.records import FlowRunRecord, TaskRunRecord
+from praefect.schemas.states import State, StateType
+from praefect.states import (
+    Failed,
+    Pending,
+    Running,
+    exception_to_crashed_state,
+    format_exception,
+    return_value_to_state,
+)
+from praefect.utilities.names import generate_slug
+
+_UTC = _dt.timezone.utc
+
+
+def _client() -> Any:
+    from praefect import client
+
+    return client.get_orchestration_client()
+
+
+class _SubflowTask:
+    """Stands in for a task: the parent flow tracks a subflow through a "wrapper" task run."""
+
+    def __init__(self, flow: Any) -> None:
+        self.name = flow.name
+        self.task_key = f"{flow.name}-subflow"
+        self.version = flow.version
+        self.tags: frozenset[str] = frozenset()
+        self.task_run_name = None
+        self.empirical_policy = {"retries": 0, "retry_delay": [0.0], "retry_jitter_factor": None}
+
+
+def _jsonable_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    from pydantic_core import to_jsonable_python
+
+    out = {}
+    for key, value in parameters.items():
+        try:
+            out[key] = to_jsonable_python(value, fallback=repr)
+        except Exception:
+            out[key] = repr(value)
+    return out
+
+
+def _flow_run_name(flow: Any, parameters: dict[str, Any]) -> str:
+    template = flow.flow_run_name
+    if template is None:
+        return generate_slug()
+    if callable(template):
+        try:
+            return str(template())
+        except TypeError:
+            return str(template(parameters))
+    try:
+        return template.format(**parameters)
+    except (KeyError, IndexError) as exc:
+        raise ValueError(
+            f"Flow {flow.name!r}: flow_run_name {template!r} refers to {exc}, which is not a "
+            f"parameter; parameters are: {', '.join(parameters) or 'none'}."
+        ) from None
+
+
+def _record_wrapper(wrapper: TaskRunRecord | None, state: State) -> None:
+    if wrapper is None:
+        return
+    now = _dt.datetime.now(_UTC)
+    if state.type is StateType.RUNNING and wrapper.start_time is None:
+        wrapper.start_time = now
+        wrapper.run_count += 1
+    if state.is_final():
+        wrapper.end_time = now
+        if wrapper.start_time is not None:
+            wrapper.total_run_time = (now - wrapper.start_time).total_seconds()
+    task_engine._record(wrapper, state.fresh_copy(state_details={}))
+
+
+def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> Any:
+    """The life of one flow run. Yields effects (see ``drivers``), returns the final state."""
+    client = _client()
+    parent_flow = FlowRunContext._var.get()
+    parent_task = TaskRunContext._var.get()
+    if parent_flow is None and parent_task is not None:
+        parent_flow = parent_task.task_run.flow_context
+    extra_tags = TagsContext._var.get()
+    run = FlowRunRecord(flow, parameters, sorted(flow.tags | extra_tags))
+    runner = flow.task_runner.duplicate()
+    root_id = parent_flow.root_flow_run_id if parent_flow is not None else run.id
+    ctx = FlowRunContext(flow, run, parameters, runner, bool(flow.log_prints), root_id)
+    ctx.client = client
+    if flow.log_prints is None and parent_flow is not None:
+        ctx.log_prints = parent_flow.log_prints
+
+    wrapper: TaskRunRecord | None = None
+    if parent_flow is not None:
+        run.parent_flow_run_id = parent_flow.flow_run.id
+        wrapper, _, _ = task_engine.create_task_run(_SubflowTask(flow), {}, wait_for, parent_flow)
+        wrapper.name = f"{flow.name}-{wrapper.name.rsplit('-', 1)[-1]}"
+        run.parent_task_run_id = wrapper.id
+
+    token = FlowRunContext._var.set(ctx)
+    try:
+        run.name = _flow_run_name(flow, parameters)
+    finally:
+        FlowRunContext._var.reset(token)
+
+    run.flow_id = yield (BLOCK, client.ensure_flow, (flow.name,))
+    run.state = Pending()
+    yield (
+        BLOCK,
+        client.create_flow_run,
+        (
+            {
+                "id": run.id,
+                "name": run.name,
+                "flow_id": run.flow_id,
+                "parameters": _jsonable_parameters(parameters),
+                "tags": run.tags,
+                "parent_task_run_id": run.parent_task_run_id,
+                "flow_version": run.flow_version,
+                "empirical_policy": run.empirical_policy,
+                "run_count": 0,
+                "state": run.state,
+                "entrypoint": flow.entrypoint,
+                "hostname": socket.gethostname(),
+                "pid": os.getpid(),
+            },
+        ),
+    )
+    logger = run.logger()
+    logger.info("Beginning flow run %r for flow %r", run.name, flow.name)
+
+    if flow.should_validate_parameters:
+        try:
+            parameters = flow.validate_parameters(parameters)
+            ctx.parameters = parameters
+        except exceptions.ParameterTypeError as exc:
+            state = Failed(data=exc, message=f"Validation of flow parameters failed: {exc}")
+            logger.error("%s", state.message)
+            final = yield from _propose_final(client, run, state)
+            _record_wrapper(wrapper, final)
+            yield from _run_hooks(flow, run, final)
+            return final
+
+    timeout = flow.timeout_seconds
+    timeout_error = (
+        exceptions.FlowRunTimeoutError(f"Flow run exceeded timeout of {timeout} second(s)")
+        if timeout is not None
+        else None
+    )
+    while True:
+        accepted = yield from _propose(client, run, Running())
+        if accepted.type is not StateType.RUNNING:
+            _record_wrapper(wrapper, accepted)
+            return accepted
+        run.run_count += 1
+        if run.start_time is None:
+            run.start_time = _dt.datetime.now(_UTC)
+        _record_wrapper(wrapper, accepted)
+        if flow.on_running:
+            yield from _hooks(flow, run, accepted, flow.on_running)
+
+        token = FlowRunContext._var.set(ctx)
+        try:
+            value = yield (CALL, flow.fn, parameters, flow.call_plan, timeout, timeout_error)
+        except exceptions.FlowRunTimeoutError as exc:
+            state = Failed(name="TimedOut", message=str(exc), data=exc)
+        except Exception as exc:
+            state = Failed(data=exc, message=f"Flow run encountered an exception: {format_exception(exc)}")
+        except BaseException as exc:
+            FlowRunContext._var.reset(token)
+            runner.__exit__(None, None, None)
+            crashed = exception_to_crashed_state(exc)
+            logger.error("Crashed: %s", crashed.message)
+            if parent_flow is None:
+                client.flush()
+            client.set_flow_run_state(run.id, crashed, force=True)
+            run.state = crashed
+            _record_wrapper(wrapper, crashed)
+            raise
+        else:
+            state = None
+        finally:
+            if FlowRunContext._var.get() is ctx:
+                FlowRunContext._var.reset(token)
+        yield (BLOCK, runner.__exit__, (None, None, None))
+        if state is None:
+            state = return_value_to_state(value)
+            if state.type is StateType.COMPLETED and state.data is None and value is not None:
+                state.data = value
+        if state.type is StateType.FAILED:
+            logger.error(
+                "Encountered exception during execution: %s",
+                state.message,
+                exc_info=task_engine._exc_info(state),
+            )
+        if parent_flow is None:
+            yield (BLOCK, client.flush, ())
+        result = yield (BLOCK, client.set_flow_run_state, (run.id, state))
+        status = result.status.value
+        if status == "REJECT" and result.state is not None and result.state.type is StateType.SCHEDULED:
+            retry_state = result.state
+            run.state = retry_state
+            scheduled = retry_state.state_details.get("scheduled_time")
+            delay = 0.0
+            if scheduled is not None:
+                if isinstance(scheduled, str):
+                    scheduled = _dt.datetime.fromisoformat(scheduled)
+                delay = max(0.0, (scheduled - _dt.datetime.now(_UTC)).total_seconds())
+            logger.info(
+                "Received non-final state %r when proposing final state %r and will attempt to "
+                "run again...",
+                retry_state.name,
+                state.name,
+            )
+            runner = flow.task_runner.duplicate()
+            ctx.task_runner = runner
+            yield (SLEEP, delay)
+            continue
+        if status == "ACCEPT":
+            final = state
+        else:
+            final = result.state if result.state is not None else state
+        break
+
+    run.state = final
+    run.end_time = _dt.datetime.now(_UTC)
+    _record_wrapper(wrapper, final)
+    logger.info("Finished in state %s", task_engine._state_repr(final))
+    yield from _run_hooks(flow, run, final)
+    return final
+
+
+def _propose(client: Any, run: FlowRunRecord, state: State) -> Any:
+    """Propose ``state``; wait and propose again on WAIT; return the state now current."""
+    for _ in range(1000):
+        result = yield (BLOCK, client.set_flow_run_state, (run.id, state))
+        status = result.status.value
+        if status == "WAIT":
+            yield (SLEEP, float(getattr(result.details, "delay_seconds", 0) or 0))
+            state = state.fresh_copy()
+            continue
+        if status == "ACCEPT":
+            run.state = state
+            return state
+        if status == "ABORT":
+            reason = getattr(result.details, "reason", None) or "the orchestrator aborted it"
+            raise exceptions.Abort(f"Flow run {run.name!r} was aborted: {reason}")
+        run.state = result.state
+        return result.state
+    raise exceptions.Abort(f"Flow run {run.name!r} waited too long to enter {state.name}.")
+
+
+def _propose_final(client: Any, run: FlowRunRecord, state: State) -> Any:
+    yield (BLOCK, client.flush, ())
+    result = yield (BLOCK, client.set_flow_run_state, (run.id, state))
+    final = state if result.status.value == "ACCEPT" else (result.state or state)
+    run.state = final
+    return final
+
+
+def _run_hooks(flow: Any, run: FlowRunRecord, state: State) -> Any:
+    kind = state.type
+    if kind is StateType.COMPLETED:
+        hooks = flow.on_completion
+    elif kind is StateType.FAILED:
+        hooks = flow.on_failure
+    elif kind is StateType.CRASHED:
+        hooks = flow.on_crashed
+    elif kind is StateType.CANCELLED:
+        hooks = flow.on_cancellation
+    else:
+        hooks = ()
+    if hooks:
+        yield from _hooks(flow, run, state, hooks)
+
+
+def _hooks(flow: Any, run: FlowRunRecord, state: State, hooks: Any) -> Any:
+    for hook in hooks:
+        try:
+            yield (HOOK, hook, (flow, run, state))
+        except Exception:
+            run.logger().exception(
+                "An error was encountered while running hook %r",
+                getattr(hook, "__name__", hook),
+            )
+
+
+def run_flow_sync(flow: Any, parameters: dict[str, Any], wait_for: Any = None,
+                  return_type: str = "result") -> Any:
+    """Run a sync flow now, in this thread."""
+    state = drive_sync(flow_steps(flow, parameters, wait_for))
+    return state if return_type == "state" else state.result()
+
+
+async def run_flow_async(flow: Any, parameters: dict[str, Any], wait_for: Any = None,
+                         return_type: str = "result") -> Any:
+    """Await an async flow now, in this event loop."""
+    state = await drive_async(flow_steps(flow, parameters, wait_for))
+    return state if return_type == "state" else state.result()

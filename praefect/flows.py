@@ -1,0 +1,240 @@
+"""Flows: functions whose every call is a tracked flow run (Prefect 3's ``prefect.flows``).
+
+>>> from praefect import flow
+>>> @flow(retries=1, log_prints=True)
+... def my_first_flow(x: int = 1) -> int:
+...     print("hello")
+...     return x * 2
+>>> my_first_flow.name
+'my-first-flow'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, Generic, ParamSpec, TypeVar, overload
+
+from praefect.engine.retries import RetryPolicy
+from praefect.tasks import Hooks, _as_hooks
+from praefect.utilities.callables import ParameterValidator, Signature
+
+__all__ = ["Flow", "flow"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Flow(Generic[P, R]):
+    """A function whose calls are flow runs. Create one with ``@flow``."""
+
+    _OPTION_NAMES = (
+        "name", "version", "flow_run_name", "retries", "retry_delay_seconds",
+        "retry_jitter_factor", "task_runner", "description", "timeout_seconds",
+        "validate_parameters", "persist_result", "result_storage", "result_serializer",
+        "cache_result_in_memory", "log_prints", "tags",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        fn: Callable[P, R],
+        name: str | None = None,
+        version: str | None = None,
+        flow_run_name: str | Callable[..., str] | None = None,
+        retries: int | None = None,
+        retry_delay_seconds: Any = None,
+        retry_jitter_factor: float | None = None,
+        task_runner: Any = None,
+        description: str | None = None,
+        timeout_seconds: float | None = None,
+        validate_parameters: bool = True,
+        persist_result: bool | None = None,
+        result_storage: Any = None,
+        result_serializer: Any = None,
+        cache_result_in_memory: bool = True,
+        log_prints: bool | None = None,
+        tags: Iterable[str] | None = None,
+        on_completion: Iterable[Callable[..., Any]] | None = None,
+        on_failure: Iterable[Callable[..., Any]] | None = None,
+        on_cancellation: Iterable[Callable[..., Any]] | None = None,
+        on_crashed: Iterable[Callable[..., Any]] | None = None,
+        on_running: Iterable[Callable[..., Any]] | None = None,
+    ) -> None:
+        if not callable(fn):
+            raise TypeError(f"@flow needs a function, got {fn!r}.")
+        self.fn = fn
+        self.name = name or fn.__name__.replace("_", "-")
+        owner = f"Flow {self.name!r}"
+        if any(c in self.name for c in "/%&><"):
+            from praefect import exceptions
+
+            raise exceptions.InvalidNameError(
+                f"Flow name {self.name!r} contains a reserved character (one of / % & > <)."
+            )
+        self._version = version
+        self.flow_run_name = flow_run_name
+        if flow_run_name is not None and not (isinstance(flow_run_name, str) or callable(flow_run_name)):
+            raise TypeError(
+                f"{owner}: flow_run_name must be a string or a callable, got {flow_run_name!r}."
+            )
+        if retries is None:
+            from praefect.settings import get_current_settings
+
+            retries = get_current_settings().flows_default_retries
+        self.retries = retries
+        self.retry_delay_seconds = retry_delay_seconds
+        self.retry_jitter_factor = retry_jitter_factor
+        self.retry_policy = RetryPolicy.build(owner, retries, retry_delay_seconds, retry_jitter_factor)
+        self.empirical_policy = self.retry_policy.as_dict()
+        if task_runner is None:
+            from praefect.task_runners import ThreadPoolTaskRunner
+
+            task_runner = ThreadPoolTaskRunner()
+        elif isinstance(task_runner, type):
+            task_runner = task_runner()
+        self.task_runner = task_runner
+        self.description = description if description is not None else inspect.getdoc(fn)
+        if timeout_seconds is not None and timeout_seconds <= 0:
+            raise ValueError(f"{owner}: timeout_seconds must be positive, got {timeout_seconds}.")
+        self.timeout_seconds = timeout_seconds
+        self.should_validate_parameters = validate_parameters
+        self.persist_result = persist_result
+        self.result_storage = result_storage
+        self.result_serializer = result_serializer
+        self.cache_result_in_memory = cache_result_in_memory
+        self.log_prints = log_prints
+        if log_prints:
+            from praefect.logging import prints
+
+            prints.install()
+        self.tags = frozenset(tags or ())
+        self.on_completion_hooks = _as_hooks(on_completion, owner, "on_completion")
+        self.on_failure_hooks = _as_hooks(on_failure, owner, "on_failure")
+        self.on_cancellation_hooks = _as_hooks(on_cancellation, owner, "on_cancellation")
+        self.on_crashed_hooks = _as_hooks(on_crashed, owner, "on_crashed")
+        self.on_running_hooks = _as_hooks(on_running, owner, "on_running")
+        self.is_async = inspect.iscoroutinefunction(fn)
+        self._signature = Signature(fn, owner)
+        self.call_plan = self._signature.plan
+        self._validator = ParameterValidator(fn, owner)
+        self.__doc__ = fn.__doc__
+        self.__name__ = getattr(fn, "__name__", self.name)
+        self.__qualname__ = getattr(fn, "__qualname__", self.name)
+        self.__module__ = getattr(fn, "__module__", __name__)
+        self.__wrapped__ = fn
+
+    # -- attributes read by the engine ------------------------------------------------------
+    @property
+    def version(self) -> str | None:
+        """The flow's version: as given, else a hash of the file that defines it."""
+        if self._version is None:
+            self._version = _source_hash(self.fn)
+        return self._version
+
+    @property
+    def entrypoint(self) -> str | None:
+        """Where the flow's code lives: ``path/to/file.py:function``."""
+        try:
+            path = inspect.getsourcefile(self.fn)
+        except TypeError:
+            path = None
+        if not path:
+            return f"{self.fn.__module__}:{self.fn.__qualname__}"
+        return f"{path}:{self.fn.__qualname__}"
+
+    @property
+    def validate_parameters_enabled(self) -> bool:
+        return self.should_validate_parameters
+
+    def validate_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        """Coerce ``parameters`` with the flow's type hints; ``ParameterTypeError`` names each
+        refused parameter and the type it expected."""
+        return self._validator.validate(parameters)
+
+    def serialize_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        from praefect.engine.flow_engine import _jsonable_parameters
+
+        return _jsonable_parameters(parameters)
+
+    on_completion = Hooks()
+    on_failure = Hooks()
+    on_cancellation = Hooks()
+    on_crashed = Hooks()
+    on_running = Hooks()
+
+    def with_options(self, **options: Any) -> Flow[P, R]:
+        """A copy of this flow with some options changed.
+
+        >>> nightly = my_first_flow.with_options(name="nightly", retries=3)  # doctest: +SKIP
+        """
+        current: dict[str, Any] = {
+            name: getattr(self, name) for name in self._OPTION_NAMES if name != "validate_parameters"
+        }
+        current["version"] = self._version
+        current["validate_parameters"] = self.should_validate_parameters
+        for hook in ("on_completion", "on_failure", "on_cancellation", "on_crashed", "on_running"):
+            current[hook] = getattr(self, f"{hook}_hooks")
+        unknown = set(options) - set(current)
+        if unknown:
+            raise TypeError(
+                f"Flow.with_options() got unknown option(s) {sorted(unknown)}; "
+                f"valid options: {', '.join(sorted(current))}."
+            )
+        current.update(options)
+        return type(self)(self.fn, **current)
+
+    # -- calls ------------------------------------------------------------------------------
+    @overload
+    def __call__(self: Flow[P, Coroutine[Any, Any, R]], *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, R]: ...
+
+    @overload
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the flow now and return its result (``return_state=True``: its final state)."""
+        return_state = kwargs.pop("return_state", False)
+        wait_for = kwargs.pop("wait_for", None)
+        parameters = self._signature.bind(args, kwargs)
+        from praefect.engine import flow_engine
+
+        return_type = "state" if return_state else "result"
+        if self.is_async:
+            return flow_engine.run_flow_async(self, parameters, wait_for, return_type)
+        return flow_engine.run_flow_sync(self, parameters, wait_for, return_type)
+
+    def __repr__(self) -> str:
+        return f"Flow(name={self.name!r})"
+
+
+def _source_hash(fn: Callable[..., Any]) -> str:
+    try:
+        path = inspect.getsourcefile(fn)
+        if path:
+            with open(path, "rb") as fh:
+                return hashlib.md5(fh.read(), usedforsecurity=False).hexdigest()
+    except (OSError, TypeError):
+        pass
+    code = getattr(fn, "__code__", None)
+    raw = code.co_code if code is not None else repr(fn).encode()
+    return hashlib.md5(raw, usedforsecurity=False).hexdigest()
+
+
+@overload
+def flow(__fn: Callable[P, R]) -> Flow[P, R]: ...
+
+
+@overload
+def flow(__fn: None = None, **options: Any) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
+
+
+def flow(__fn: Any = None, **options: Any) -> Any:
+    """Make a function a flow. Use bare (``@flow``) or with options (``@flow(retries=2)``).
+
+    Options: name, description, version, flow_run_name, retries, retry_delay_seconds,
+    retry_jitter_factor, task_runner, timeout_seconds, validate_parameters, log_prints, tags,
+    on_completion, on_failure, on_cancellation, on_crashed, on_running, and the result options.
+    """
+    if __fn is not None:
+        return Flow(__fn, **options)
+    return lambda fn: Flow(fn, **options)

@@ -1,0 +1,98 @@
+"""Log handlers: the console line users see, and the write-behind store of run logs."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+import traceback
+import uuid
+from typing import Any
+
+_UTC = _dt.timezone.utc
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class PraefectHandler(logging.Handler):
+    """Marker base: handlers praefect installs (and may remove again)."""
+
+
+def user_traceback(exc: BaseException) -> str:
+    """The traceback of ``exc`` without praefect's own frames: users see their code only."""
+    frames = [
+        fs
+        for fs in traceback.extract_tb(exc.__traceback__)
+        if not fs.filename.startswith(_PACKAGE_DIR)
+    ]
+    text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
+    text += "".join(traceback.format_exception_only(type(exc), exc))
+    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    if cause is not None and cause is not exc:
+        joiner = (
+            "\nThe above exception was the direct cause of the following exception:\n\n"
+            if exc.__cause__ is not None
+            else "\nDuring handling of the above exception, another exception occurred:\n\n"
+        )
+        text = user_traceback(cause) + joiner + text
+    return text
+
+
+class RunFormatter(logging.Formatter):
+    """``12:00:01.123 | INFO    | Task run 'add-3f2' - message``"""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = _dt.datetime.fromtimestamp(record.created).strftime("%H:%M:%S.%f")[:-3]
+        message = record.getMessage()
+        task_run_name = getattr(record, "task_run_name", None)
+        flow_run_name = getattr(record, "flow_run_name", None)
+        if task_run_name:
+            message = f"Task run {task_run_name!r} - {message}"
+        elif flow_run_name:
+            message = f"Flow run {flow_run_name!r} - {message}"
+        line = f"{stamp} | {record.levelname:<7} | {message}"
+        if record.exc_info and record.exc_info[1] is not None:
+            line += "\n" + user_traceback(record.exc_info[1]).rstrip()
+        return line
+
+
+class ConsoleHandler(PraefectHandler, logging.StreamHandler):  # type: ignore[type-arg]
+    """Prints run logs to stderr."""
+
+    def __init__(self, stream: Any = None) -> None:
+        logging.StreamHandler.__init__(self, stream)
+        self.setFormatter(RunFormatter())
+
+
+class RunLogStoreHandler(PraefectHandler):
+    """Stores records that belong to a run (they carry ``flow_run_id``) through the client's
+    write-behind queue; other records are ignored."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        flow_run_id = getattr(record, "flow_run_id", None)
+        task_run_id = getattr(record, "task_run_id", None)
+        if flow_run_id is None and task_run_id is None:
+            return
+        try:
+            from praefect import client
+
+            message = record.getMessage()
+            if record.exc_info and record.exc_info[1] is not None:
+                message += "\n" + user_traceback(record.exc_info[1]).rstrip()
+            client.get_orchestration_client().enqueue_logs(
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "name": record.name,
+                        "level": record.levelno,
+                        "message": message,
+                        "timestamp": _dt.datetime.fromtimestamp(record.created, _UTC),
+                        "flow_run_id": flow_run_id,
+                        "task_run_id": task_run_id,
+                    }
+                ]
+            )
+        except Exception:
+            self.handleError(record)

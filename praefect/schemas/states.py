@@ -1,0 +1,246 @@
+"""The run state model, shared by the SDK, the client, the service layer and the API.
+
+A ``State`` is a plain slotted object, not a pydantic model: the engine creates several per task
+call, so construction must cost about as much as a tuple. ``to_record()`` / ``from_record()``
+convert to and from the plain dict stored in the database and sent over the wire.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import uuid
+from typing import Any
+
+__all__ = ["TERMINAL_STATES", "State", "StateDetails", "StateType", "now_utc"]
+
+
+class StateType(str, enum.Enum):
+    """The nine state types; every named state has exactly one of them."""
+
+    SCHEDULED = "SCHEDULED"
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    CRASHED = "CRASHED"
+    PAUSED = "PAUSED"
+    CANCELLING = "CANCELLING"
+
+
+TERMINAL_STATES = frozenset(
+    {StateType.COMPLETED, StateType.FAILED, StateType.CANCELLED, StateType.CRASHED}
+)
+
+_DEFAULT_NAMES = {
+    StateType.SCHEDULED: "Scheduled",
+    StateType.PENDING: "Pending",
+    StateType.RUNNING: "Running",
+    StateType.COMPLETED: "Completed",
+    StateType.FAILED: "Failed",
+    StateType.CANCELLED: "Cancelled",
+    StateType.CRASHED: "Crashed",
+    StateType.PAUSED: "Paused",
+    StateType.CANCELLING: "Cancelling",
+}
+
+_UTC = _dt.UTC
+
+
+def _uuid4() -> uuid.UUID:
+    from praefect.utilities.ids import uuid4
+
+    global _uuid4
+    _uuid4 = uuid4  # type: ignore[assignment]
+    return uuid4()
+
+
+def now_utc() -> _dt.datetime:
+    """The current time, timezone-aware in UTC (the only kind of time praefect stores)."""
+    return _dt.datetime.now(_UTC)
+
+
+class StateDetails(dict):
+    """Free-form details of a state (``flow_run_id``, ``task_run_id``, ``scheduled_time``,
+    ``cache_key``, ``retriable``, ``pause_timeout`` ...), readable as attributes like Prefect's."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return self.get(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+
+class State:
+    """One state of a flow run or task run.
+
+    >>> from praefect.states import Completed
+    >>> s = Completed(data=42)
+    >>> s.is_completed(), s.result()
+    (True, 42)
+    """
+
+    __slots__ = ("id", "type", "name", "timestamp", "message", "data", "state_details")
+
+    def __init__(
+        self,
+        type: StateType | str,
+        name: str | None = None,
+        message: str | None = None,
+        data: Any = None,
+        state_details: dict[str, Any] | None = None,
+        timestamp: _dt.datetime | None = None,
+        id: uuid.UUID | None = None,
+    ) -> None:
+        if type.__class__ is not StateType:
+            type = StateType(type)
+        self.id = id or _uuid4()
+        self.type = type
+        self.name = name or _DEFAULT_NAMES[type]
+        self.timestamp = timestamp or _dt.datetime.now(_UTC)
+        self.message = message
+        self.data = data
+        self.state_details = StateDetails(state_details) if state_details else StateDetails()
+
+    # -- predicates -------------------------------------------------------------------------
+    def is_scheduled(self) -> bool:
+        return self.type is StateType.SCHEDULED
+
+    def is_pending(self) -> bool:
+        return self.type is StateType.PENDING
+
+    def is_running(self) -> bool:
+        return self.type is StateType.RUNNING
+
+    def is_completed(self) -> bool:
+        return self.type is StateType.COMPLETED
+
+    def is_failed(self) -> bool:
+        return self.type is StateType.FAILED
+
+    def is_crashed(self) -> bool:
+        return self.type is StateType.CRASHED
+
+    def is_cancelled(self) -> bool:
+        return self.type is StateType.CANCELLED
+
+    def is_cancelling(self) -> bool:
+        return self.type is StateType.CANCELLING
+
+    def is_paused(self) -> bool:
+        return self.type is StateType.PAUSED
+
+    def is_final(self) -> bool:
+        return self.type in TERMINAL_STATES
+
+    # -- results ----------------------------------------------------------------------------
+    def result(self, raise_on_failure: bool = True, fetch: bool = True) -> Any:
+        """The value this state holds.
+
+        For a Failed, Crashed or Cancelled state the original exception is raised (or returned
+        with ``raise_on_failure=False``).
+        """
+        from praefect.schemas import _results
+
+        return _results.state_result(self, raise_on_failure)
+
+    async def aresult(self, raise_on_failure: bool = True) -> Any:
+        return self.result(raise_on_failure=raise_on_failure)
+
+    # -- conversion -------------------------------------------------------------------------
+    def copy(self, **changes: Any) -> State:
+        new = State.__new__(State)
+        for slot in State.__slots__:
+            setattr(new, slot, changes.get(slot, getattr(self, slot)))
+        if "state_details" not in changes:
+            new.state_details = StateDetails(self.state_details)
+        return new
+
+    def model_copy(self, update: dict[str, Any] | None = None, deep: bool = False) -> State:
+        return self.copy(**(update or {}))
+
+    def fresh_copy(self, **changes: Any) -> State:
+        """A copy with a new id and timestamp (to propose the same state again)."""
+        changes.setdefault("id", _uuid4())
+        changes.setdefault("timestamp", _dt.datetime.now(_UTC))
+        return self.copy(**changes)
+
+    def to_record(self) -> dict[str, Any]:
+        """The plain dict stored in the ``*_state`` tables and sent over the wire (no payload:
+        only a result reference, when one exists, lives in ``data``)."""
+        from praefect.schemas import _results
+
+        return {
+            "id": self.id,
+            "type": self.type.value,
+            "name": self.name,
+            "timestamp": self.timestamp,
+            "message": self.message,
+            "state_details": _results.jsonable_details(self.state_details),
+            "data": _results.data_reference(self.data),
+        }
+
+    @classmethod
+    def from_record(cls, record: Any) -> State:
+        """Build a state from a stored row (a mapping with the keys of ``to_record``)."""
+        get = record.get if hasattr(record, "get") else lambda k: getattr(record, k, None)
+        ts = get("timestamp")
+        if isinstance(ts, str):
+            ts = _dt.datetime.fromisoformat(ts)
+        if ts is not None and ts.tzinfo is None:
+            ts = ts.replace(tzinfo=_UTC)
+        sid = get("id")
+        if isinstance(sid, str):
+            sid = uuid.UUID(sid)
+        return cls(
+            type=get("type"),
+            name=get("name"),
+            message=get("message"),
+            data=get("data"),
+            state_details=get("state_details") or {},
+            timestamp=ts,
+            id=sid,
+        )
+
+    # -- pydantic integration: lets wire models hold a State field --------------------------
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        def validate(value: Any) -> State:
+            if isinstance(value, State):
+                return value
+            if isinstance(value, dict):
+                return cls.from_record(value)
+            raise ValueError(f"expected a State or a state record, got {type(value).__name__}")
+
+        def serialize(value: State) -> dict[str, Any]:
+            record = value.to_record()
+            record["id"] = str(record["id"])
+            record["timestamp"] = record["timestamp"].isoformat()
+            return record
+
+        return core_schema.no_info_plain_validator_function(
+            validate, serialization=core_schema.plain_serializer_function_ser_schema(serialize)
+        )
+
+    def __repr__(self) -> str:
+        bits = [f"type={self.type.value}"]
+        if self.message:
+            bits.append(f"message={self.message!r}")
+        return f"{self.name}({', '.join(bits)})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, State):
+            return NotImplemented
+        return (self.type, self.name, self.message, self.id) == (
+            other.type,
+            other.name,
+            other.message,
+            other.id,
+        )
+
+    __hash__ = object.__hash__
