@@ -11,119 +11,96 @@ Prefect-style setting objects are exposed too, each with ``.value()``::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
+import os
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = [
-    "PRAEFECT_API_KEY",
-    "PRAEFECT_API_URL",
-    "PRAEFECT_DATABASE_URL",
-    "PRAEFECT_HOME",
-    "PRAEFECT_LOGGING_LEVEL",
-    "PREFECT_API_KEY",
-    "PREFECT_API_URL",
-    "PREFECT_HOME",
-    "PREFECT_LOGGING_LEVEL",
-    "Setting",
-    "Settings",
-    "get_current_settings",
-    "temporary_settings",
-]
+_TRUE = {"1", "true", "yes", "on", "t", "y"}
+_FALSE = {"0", "false", "no", "off", "f", "n", ""}
 
 
-def _env(name: str) -> Any:
-    return Field(
-        validation_alias=AliasChoices(f"PRAEFECT_{name}", f"PREFECT_{name}"),
-    )
+def _env_names(name: str) -> tuple[str, ...]:
+    return (f"PRAEFECT_{name.upper()}", f"PREFECT_{name.upper()}")
 
 
-class Settings(BaseSettings):
+@dataclasses.dataclass(frozen=True)
+class Settings:
     """All of praefect's settings. Each field is read from ``PRAEFECT_<NAME>`` and, when that is
-    unset, from ``PREFECT_<NAME>``."""
+    unset, from ``PREFECT_<NAME>`` (a few Prefect-only spellings are read too, see
+    ``_EXTRA_ALIASES``).
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    Plain dataclass, not pydantic-settings: reading settings is on the path of every fresh
+    process, and pydantic-settings alone costs ~0.1 s of import there.
+    """
 
-    home: Path = Field(Path("~/.praefect"), validation_alias=AliasChoices("PRAEFECT_HOME", "PREFECT_HOME"))
+    home: Path = Path("~/.praefect")
     """Where praefect keeps its database, profiles and local result storage."""
-
-    api_url: str | None = Field(None, validation_alias=AliasChoices("PRAEFECT_API_URL", "PREFECT_API_URL"))
+    api_url: str | None = None
     """URL of a praefect server's API. Unset: the embedded store is used."""
-
-    api_key: str | None = Field(None, validation_alias=AliasChoices("PRAEFECT_API_KEY", "PREFECT_API_KEY"))
+    api_key: str | None = None
     """API key sent as a bearer token to the server."""
-
-    database_url: str | None = Field(
-        None,
-        validation_alias=AliasChoices(
-            "PRAEFECT_DATABASE_URL", "PREFECT_DATABASE_URL", "PREFECT_API_DATABASE_CONNECTION_URL"
-        ),
-    )
+    database_url: str | None = None
     """SQLAlchemy URL of the database. Default: SQLite at ``$PRAEFECT_HOME/praefect.db``."""
-
-    database_timeout: float = Field(
-        30.0, validation_alias=AliasChoices("PRAEFECT_DATABASE_TIMEOUT", "PREFECT_API_DATABASE_TIMEOUT")
-    )
+    database_timeout: float = 30.0
     """Seconds a writer waits for a busy database before giving up."""
-
-    logging_level: str = Field(
-        "INFO", validation_alias=AliasChoices("PRAEFECT_LOGGING_LEVEL", "PREFECT_LOGGING_LEVEL")
-    )
+    logging_level: str = "INFO"
     """Level of the console and stored run logs."""
-
-    logging_to_api_enabled: bool = Field(
-        True,
-        validation_alias=AliasChoices(
-            "PRAEFECT_LOGGING_TO_API_ENABLED", "PREFECT_LOGGING_TO_API_ENABLED"
-        ),
-    )
+    logging_to_api_enabled: bool = True
     """Whether run logs are persisted against their run."""
-
-    logging_console: bool = Field(
-        True, validation_alias=AliasChoices("PRAEFECT_LOGGING_CONSOLE", "PREFECT_LOGGING_CONSOLE")
-    )
+    logging_console: bool = True
     """Whether run logs are printed to the console (stderr)."""
-
-    tasks_default_retries: int = Field(
-        0, validation_alias=AliasChoices("PRAEFECT_TASKS_DEFAULT_RETRIES", "PREFECT_TASKS_DEFAULT_RETRIES")
-    )
-    tasks_default_retry_delay_seconds: float = Field(
-        0,
-        validation_alias=AliasChoices(
-            "PRAEFECT_TASKS_DEFAULT_RETRY_DELAY_SECONDS", "PREFECT_TASKS_DEFAULT_RETRY_DELAY_SECONDS"
-        ),
-    )
-    flows_default_retries: int = Field(
-        0, validation_alias=AliasChoices("PRAEFECT_FLOWS_DEFAULT_RETRIES", "PREFECT_FLOWS_DEFAULT_RETRIES")
-    )
-    results_persist_by_default: bool = Field(
-        False,
-        validation_alias=AliasChoices(
-            "PRAEFECT_RESULTS_PERSIST_BY_DEFAULT", "PREFECT_RESULTS_PERSIST_BY_DEFAULT"
-        ),
-    )
+    tasks_default_retries: int = 0
+    """Retries of a task that does not set ``retries``."""
+    tasks_default_retry_delay_seconds: float = 0.0
+    """Retry delay of a task that does not set ``retry_delay_seconds``."""
+    flows_default_retries: int = 0
+    """Retries of a flow that does not set ``retries``."""
+    results_persist_by_default: bool = False
     """Persist every task and flow result (see docs/results.md)."""
-
-    local_storage_path: Path | None = Field(
-        None,
-        validation_alias=AliasChoices("PRAEFECT_LOCAL_STORAGE_PATH", "PREFECT_LOCAL_STORAGE_PATH"),
-    )
+    local_storage_path: Path | None = None
     """Where results are stored by default. Default: ``$PRAEFECT_HOME/storage``."""
-
-    heartbeat_seconds: float = Field(
-        10.0,
-        validation_alias=AliasChoices("PRAEFECT_HEARTBEAT_SECONDS", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY"),
-    )
+    heartbeat_seconds: float = 10.0
     """How often a running flow run reports that its process is alive."""
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from environment variables; a value that does not parse raises
+        ``ConfigurationError`` naming the variable and the expected type."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            for var in _env_names(field.name) + _EXTRA_ALIASES.get(field.name, ()):
+                raw = env.get(var)
+                if raw is not None:
+                    values[field.name] = _parse(var, raw, field.type)
+                    break
+        return cls(**values)
+
+    def model_copy(self, update: Mapping[str, Any] | None = None) -> Settings:
+        """A copy with some fields changed (pydantic's spelling, kept for familiarity)."""
+        changes = dict(update or {})
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise ValueError(f"Unknown setting(s) {sorted(unknown)}.")
+        for name, value in changes.items():
+            hint = next(f.type for f in dataclasses.fields(self) if f.name == name)
+            if isinstance(value, str):
+                changes[name] = _parse(name, value, hint)
+            elif value is not None and "Path" in str(hint) and not isinstance(value, Path):
+                changes[name] = Path(value)
+        return dataclasses.replace(self, **changes)
+
+    def model_dump(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
     @functools.cached_property
     def home_path(self) -> Path:
-        return self.home.expanduser()
+        return Path(self.home).expanduser()
 
     @functools.cached_property
     def resolved_database_url(self) -> str:
@@ -133,7 +110,40 @@ class Settings(BaseSettings):
 
     @property
     def resolved_storage_path(self) -> Path:
-        return (self.local_storage_path or self.home_path / "storage").expanduser()
+        return Path(self.local_storage_path or self.home_path / "storage").expanduser()
+
+
+_EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
+    "database_url": ("PREFECT_API_DATABASE_CONNECTION_URL",),
+    "database_timeout": ("PREFECT_API_DATABASE_TIMEOUT",),
+    "heartbeat_seconds": ("PREFECT_RUNNER_HEARTBEAT_FREQUENCY",),
+}
+
+
+def _parse(var: str, raw: str, hint: Any) -> Any:
+    hint = str(hint)
+    try:
+        if hint.startswith("bool"):
+            lowered = raw.strip().lower()
+            if lowered in _TRUE:
+                return True
+            if lowered in _FALSE:
+                return False
+            raise ValueError(raw)
+        if hint.startswith("int"):
+            return int(raw)
+        if hint.startswith("float"):
+            return float(raw)
+        if "Path" in hint:
+            return Path(raw) if raw else None
+        return raw or None if "None" in hint else raw
+    except ValueError:
+        from praefect.exceptions import ConfigurationError
+
+        expected = hint.split(" ")[0].split("|")[0]
+        raise ConfigurationError(
+            f"Setting {var}={raw!r} is not valid: expected a value of type {expected}."
+        ) from None
 
 
 _override: contextvars.ContextVar[Settings | None] = contextvars.ContextVar(
@@ -153,14 +163,14 @@ def get_current_settings() -> Settings:
         return _global_override[-1]
     global _cached
     if _cached is None:
-        _cached = Settings()
+        _cached = Settings.from_environment()
     return _cached
 
 
 def reload_settings() -> Settings:
     """Read the environment again (tests and the CLI call this after changing it)."""
     global _cached
-    _cached = Settings()
+    _cached = Settings.from_environment()
     return _cached
 
 
@@ -220,7 +230,7 @@ def __getattr__(name: str) -> Setting:
     for prefix in ("PRAEFECT_", "PREFECT_"):
         if name.startswith(prefix):
             field = name[len(prefix) :].lower()
-            if field in Settings.model_fields:
+            if field in {f.name for f in dataclasses.fields(Settings)}:
                 setting = Setting(name, field)
                 globals()[name] = setting
                 return setting

@@ -46,7 +46,7 @@ class HookList(list):  # type: ignore[type-arg]
 def _as_hooks(hooks: Iterable[Hook] | Hook | None, owner: str, kind: str) -> HookList:
     if hooks is None:
         return HookList()
-    if callable(hooks):
+    if callable(hooks) and not isinstance(hooks, list | tuple):
         hooks = [hooks]
     hooks = HookList(hooks)
     for hook in hooks:

@@ -208,7 +208,7 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
         if state.type is StateType.FAILED:
             logger.error(
                 "Encountered exception during execution: %s",
-                state.message,
+                task_engine._describe(state),
                 exc_info=task_engine._exc_info(state),
             )
         if parent_flow is None:

@@ -5,7 +5,6 @@ run logs. Settings: ``PRAEFECT_LOGGING_LEVEL``, ``PRAEFECT_LOGGING_CONSOLE``,
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 
 from praefect.logging import handlers
@@ -31,7 +30,7 @@ def setup_logging(force: bool = False) -> None:
                 root.removeHandler(handler)
         root.setLevel(settings.logging_level.upper())
         if settings.logging_console:
-            console = handlers.ConsoleHandler(sys.stderr)
+            console = handlers.ConsoleHandler()
             root.addHandler(console)
         if settings.logging_to_api_enabled:
             root.addHandler(handlers.RunLogStoreHandler())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import os
+import sys
 import traceback
 import uuid
 from typing import Any
@@ -59,11 +60,21 @@ class RunFormatter(logging.Formatter):
 
 
 class ConsoleHandler(PraefectHandler, logging.StreamHandler):  # type: ignore[type-arg]
-    """Prints run logs to stderr."""
+    """Prints run logs to stderr (the ``sys.stderr`` of the moment, so test runners that swap it
+    capture the lines)."""
 
     def __init__(self, stream: Any = None) -> None:
         logging.StreamHandler.__init__(self, stream)
+        self._fixed_stream = stream  # None: follow sys.stderr
         self.setFormatter(RunFormatter())
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return self._fixed_stream if self._fixed_stream is not None else sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        self._fixed_stream = value
 
 
 class RunLogStoreHandler(PraefectHandler):
