@@ -55,8 +55,15 @@ class FlowRunContext(RunContext):
         "praefect_flow_run_context", default=None
     )
 
-    def __init__(self, flow: Any, flow_run: Any, parameters: dict[str, Any], task_runner: Any,
-                 log_prints: bool, root_flow_run_id: Any) -> None:
+    def __init__(
+        self,
+        flow: Any,
+        flow_run: Any,
+        parameters: dict[str, Any],
+        task_runner: Any,
+        log_prints: bool,
+        root_flow_run_id: Any,
+    ) -> None:
         self.flow = flow
         self.flow_run = flow_run
         self.parameters = parameters
@@ -88,7 +95,9 @@ class TaskRunContext(RunContext):
         "praefect_task_run_context", default=None
     )
 
-    def __init__(self, task: Any, task_run: Any, parameters: dict[str, Any], log_prints: bool) -> None:
+    def __init__(
+        self, task: Any, task_run: Any, parameters: dict[str, Any], log_prints: bool
+    ) -> None:
         self.task = task
         self.task_run = task_run
         self.parameters = parameters

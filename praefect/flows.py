@@ -74,7 +74,9 @@ class Flow(Generic[P, R]):
             )
         self._version = version
         self.flow_run_name = flow_run_name
-        if flow_run_name is not None and not (isinstance(flow_run_name, str) or callable(flow_run_name)):
+        if flow_run_name is not None and not (
+            isinstance(flow_run_name, str) or callable(flow_run_name)
+        ):
             raise TypeError(
                 f"{owner}: flow_run_name must be a string or a callable, got {flow_run_name!r}."
             )
@@ -85,7 +87,9 @@ class Flow(Generic[P, R]):
         self.retries = retries
         self.retry_delay_seconds = retry_delay_seconds
         self.retry_jitter_factor = retry_jitter_factor
-        self.retry_policy = RetryPolicy.build(owner, retries, retry_delay_seconds, retry_jitter_factor)
+        self.retry_policy = RetryPolicy.build(
+            owner, retries, retry_delay_seconds, retry_jitter_factor
+        )
         self.empirical_policy = self.retry_policy.as_dict()
         if task_runner is None:
             from praefect.task_runners import ThreadPoolTaskRunner
@@ -169,7 +173,9 @@ class Flow(Generic[P, R]):
         >>> nightly = my_first_flow.with_options(name="nightly", retries=3)  # doctest: +SKIP
         """
         current: dict[str, Any] = {
-            name: getattr(self, name) for name in self._OPTION_NAMES if name != "validate_parameters"
+            name: getattr(self, name)
+            for name in self._OPTION_NAMES
+            if name != "validate_parameters"
         }
         current["version"] = self._version
         current["validate_parameters"] = self.should_validate_parameters
@@ -186,7 +192,9 @@ class Flow(Generic[P, R]):
 
     # -- calls ------------------------------------------------------------------------------
     @overload
-    def __call__(self: Flow[P, Coroutine[Any, Any, R]], *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, R]: ...
+    def __call__(
+        self: Flow[P, Coroutine[Any, Any, R]], *args: P.args, **kwargs: P.kwargs
+    ) -> Coroutine[Any, Any, R]: ...
 
     @overload
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...

@@ -178,7 +178,9 @@ def _underlying(futures: Iterable[PrefectFuture[Any]]) -> dict[Any, PrefectFutur
     return out
 
 
-def wait(futures: Iterable[PrefectFuture[Any]], timeout: float | None = None) -> DoneAndNotDoneFutures:
+def wait(
+    futures: Iterable[PrefectFuture[Any]], timeout: float | None = None
+) -> DoneAndNotDoneFutures:
     """Wait for all ``futures`` (or ``timeout`` seconds); return which are done and which not.
 
     >>> done, not_done = wait(futures, timeout=5)  # doctest: +SKIP

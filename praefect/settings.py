@@ -11,14 +11,13 @@ Prefect-style setting objects are exposed too, each with ``.value()``::
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import functools
 import os
-import contextvars
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
-
 
 _TRUE = {"1", "true", "yes", "on", "t", "y"}
 _FALSE = {"0", "false", "no", "off", "f", "n", ""}

@@ -57,7 +57,7 @@ def _make(type_: StateType, default_name: str | None, kwargs: dict[str, Any]) ->
 def Scheduled(scheduled_time: _dt.datetime | None = None, **kwargs: Any) -> State:
     """A run waiting for its ``scheduled_time`` (now when not given)."""
     details = dict(kwargs.pop("state_details", None) or {})
-    details.setdefault("scheduled_time", scheduled_time or _dt.datetime.now(_dt.timezone.utc))
+    details.setdefault("scheduled_time", scheduled_time or _dt.datetime.now(_dt.UTC))
     return _make(StateType.SCHEDULED, "Scheduled", {**kwargs, "state_details": details})
 
 
@@ -136,9 +136,7 @@ def Paused(
     """A run waiting to be resumed."""
     details = dict(kwargs.pop("state_details", None) or {})
     if timeout_seconds is not None and pause_expiration_time is None:
-        pause_expiration_time = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(
-            seconds=timeout_seconds
-        )
+        pause_expiration_time = _dt.datetime.now(_dt.UTC) + _dt.timedelta(seconds=timeout_seconds)
     details.setdefault("pause_timeout", pause_expiration_time)
     details.setdefault("pause_reschedule", reschedule)
     details.setdefault("pause_key", pause_key)
@@ -262,7 +260,9 @@ class StateGroup:
 
     @property
     def fail_count(self) -> int:
-        return self.type_counts.get(StateType.FAILED, 0) + self.type_counts.get(StateType.CRASHED, 0)
+        return self.type_counts.get(StateType.FAILED, 0) + self.type_counts.get(
+            StateType.CRASHED, 0
+        )
 
     @property
     def cancelled_count(self) -> int:

@@ -122,7 +122,9 @@ class Task(Generic[P, R]):
         self.is_async = inspect.iscoroutinefunction(fn)
         self.task_key = f"{getattr(fn, '__qualname__', self.name)}-{_code_hash(fn)}"
         self.task_run_name = task_run_name
-        if task_run_name is not None and not (isinstance(task_run_name, str) or callable(task_run_name)):
+        if task_run_name is not None and not (
+            isinstance(task_run_name, str) or callable(task_run_name)
+        ):
             raise TypeError(
                 f"{owner}: task_run_name must be a string or a callable, got {task_run_name!r}."
             )
@@ -133,7 +135,9 @@ class Task(Generic[P, R]):
         self.retries = retries
         self.retry_delay_seconds = retry_delay_seconds
         self.retry_jitter_factor = retry_jitter_factor
-        self.retry_policy = RetryPolicy.build(owner, retries, retry_delay_seconds, retry_jitter_factor)
+        self.retry_policy = RetryPolicy.build(
+            owner, retries, retry_delay_seconds, retry_jitter_factor
+        )
         self.empirical_policy = self.retry_policy.as_dict()
         self.retry_condition_fn = retry_condition_fn
         if timeout_seconds is not None and timeout_seconds <= 0:
@@ -219,7 +223,9 @@ class Task(Generic[P, R]):
     def __call__(self: Task[P, NoReturn], *args: P.args, **kwargs: P.kwargs) -> None: ...
 
     @overload
-    def __call__(self: Task[P, Coroutine[Any, Any, R]], *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, R]: ...
+    def __call__(
+        self: Task[P, Coroutine[Any, Any, R]], *args: P.args, **kwargs: P.kwargs
+    ) -> Coroutine[Any, Any, R]: ...
 
     @overload
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
@@ -299,9 +305,7 @@ def task(__fn: Callable[P, R]) -> Task[P, R]: ...
 
 
 @overload
-def task(
-    __fn: None = None, **options: Any
-) -> Callable[[Callable[P, R]], Task[P, R]]: ...
+def task(__fn: None = None, **options: Any) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 
 
 def task(__fn: Any = None, **options: Any) -> Any:

@@ -70,7 +70,9 @@ def _visit(value: Any, allow: bool, found: list[tuple[Any, bool]], depth: int) -
     return False
 
 
-def collect(parameters: dict[str, Any], wait_for: Any) -> tuple[dict[str, list[dict[str, Any]]], list[Upstream], bool]:
+def collect(
+    parameters: dict[str, Any], wait_for: Any
+) -> tuple[dict[str, list[dict[str, Any]]], list[Upstream], bool]:
     """The run's ``task_inputs`` (for the graph), its upstreams, and whether any parameter
     needs resolving."""
     task_inputs: dict[str, list[dict[str, Any]]] = {}

@@ -80,7 +80,7 @@ def drive_sync(steps: Steps) -> Any:
                     send = call_parameters(fn, parameters, plan)
                 else:
                     send = timeouts.call_with_timeout(
-                        lambda: call_parameters(fn, parameters, plan), timeout, error
+                        lambda f=fn, p=parameters, c=plan: call_parameters(f, p, c), timeout, error
                     )
                 if inspect.isawaitable(send):
                     send = _run_coroutine_blocking(send)

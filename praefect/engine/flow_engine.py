@@ -13,7 +13,7 @@ from typing import Any
 
 from praefect import exceptions
 from praefect.context import FlowRunContext, TagsContext, TaskRunContext
-from praefect.engine import task_engine
+from praefect.engine import dependencies, task_engine
 from praefect.engine.drivers import BLOCK, CALL, HOOK, SLEEP, drive_async, drive_sync
 from praefect.engine.records import FlowRunRecord, TaskRunRecord
 from praefect.schemas.states import State, StateType
@@ -27,7 +27,7 @@ from praefect.states import (
 )
 from praefect.utilities.names import generate_slug
 
-_UTC = _dt.timezone.utc
+_UTC = _dt.UTC
 
 
 def _client() -> Any:
@@ -111,9 +111,14 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
     wrapper: TaskRunRecord | None = None
     if parent_flow is not None:
         run.parent_flow_run_id = parent_flow.flow_run.id
-        wrapper, _, _ = task_engine.create_task_run(_SubflowTask(flow), {}, wait_for, parent_flow)
+        # The wrapper's task_inputs record the futures passed in: the graph shows them.
+        wrapper, upstreams, needs_resolving = task_engine.create_task_run(
+            _SubflowTask(flow), parameters, wait_for, parent_flow
+        )
         wrapper.name = f"{flow.name}-{wrapper.name.rsplit('-', 1)[-1]}"
         run.parent_task_run_id = wrapper.id
+    else:
+        _, upstreams, needs_resolving = dependencies.collect(parameters, wait_for)
 
     token = FlowRunContext._var.set(ctx)
     try:
@@ -147,6 +152,26 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
     logger = run.logger()
     logger.info("Beginning flow run %r for flow %r", run.name, flow.name)
 
+    if upstreams:
+        unready = yield (BLOCK, dependencies.first_unready, (upstreams,))
+        if unready is not None:
+            up, up_state = unready
+            state = Pending(
+                name="NotReady",
+                message=(
+                    f"Upstream task run '{dependencies._task_run_id_of(up.item)}' did not reach "
+                    f"a 'COMPLETED' state (it is {up_state.name})."
+                ),
+            )
+            yield (BLOCK, client.set_flow_run_state, (run.id, state, True))
+            run.state = state
+            state.state_details["flow_run_id"] = run.id
+            _record_wrapper(wrapper, state)
+            return state
+    if needs_resolving:
+        parameters = dependencies.resolve(parameters)
+        ctx.parameters = parameters
+
     if flow.should_validate_parameters:
         try:
             parameters = flow.validate_parameters(parameters)
@@ -168,6 +193,7 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
     while True:
         accepted = yield from _propose(client, run, Running())
         if accepted.type is not StateType.RUNNING:
+            accepted.state_details["flow_run_id"] = run.id
             _record_wrapper(wrapper, accepted)
             return accepted
         run.run_count += 1
@@ -183,7 +209,9 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
         except exceptions.FlowRunTimeoutError as exc:
             state = Failed(name="TimedOut", message=str(exc), data=exc)
         except Exception as exc:
-            state = Failed(data=exc, message=f"Flow run encountered an exception: {format_exception(exc)}")
+            state = Failed(
+                data=exc, message=f"Flow run encountered an exception: {format_exception(exc)}"
+            )
         except BaseException as exc:
             FlowRunContext._var.reset(token)
             runner.__exit__(None, None, None)
@@ -193,7 +221,10 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
                 client.flush()
             client.set_flow_run_state(run.id, crashed, force=True)
             run.state = crashed
+            crashed.state_details["flow_run_id"] = run.id
             _record_wrapper(wrapper, crashed)
+            if flow.on_crashed:
+                yield from _hooks(flow, run, crashed, flow.on_crashed)
             raise
         else:
             state = None
@@ -215,7 +246,11 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
             yield (BLOCK, client.flush, ())
         result = yield (BLOCK, client.set_flow_run_state, (run.id, state))
         status = result.status.value
-        if status == "REJECT" and result.state is not None and result.state.type is StateType.SCHEDULED:
+        if (
+            status == "REJECT"
+            and result.state is not None
+            and result.state.type is StateType.SCHEDULED
+        ):
             retry_state = result.state
             run.state = retry_state
             scheduled = retry_state.state_details.get("scheduled_time")
@@ -241,6 +276,7 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
         break
 
     run.state = final
+    final.state_details["flow_run_id"] = run.id
     run.end_time = _dt.datetime.now(_UTC)
     _record_wrapper(wrapper, final)
     logger.info("Finished in state %s", task_engine._state_repr(final))
@@ -272,6 +308,7 @@ def _propose_final(client: Any, run: FlowRunRecord, state: State) -> Any:
     yield (BLOCK, client.flush, ())
     result = yield (BLOCK, client.set_flow_run_state, (run.id, state))
     final = state if result.status.value == "ACCEPT" else (result.state or state)
+    final.state_details["flow_run_id"] = run.id
     run.state = final
     return final
 
@@ -303,15 +340,17 @@ def _hooks(flow: Any, run: FlowRunRecord, state: State, hooks: Any) -> Any:
             )
 
 
-def run_flow_sync(flow: Any, parameters: dict[str, Any], wait_for: Any = None,
-                  return_type: str = "result") -> Any:
+def run_flow_sync(
+    flow: Any, parameters: dict[str, Any], wait_for: Any = None, return_type: str = "result"
+) -> Any:
     """Run a sync flow now, in this thread."""
     state = drive_sync(flow_steps(flow, parameters, wait_for))
     return state if return_type == "state" else state.result()
 
 
-async def run_flow_async(flow: Any, parameters: dict[str, Any], wait_for: Any = None,
-                         return_type: str = "result") -> Any:
+async def run_flow_async(
+    flow: Any, parameters: dict[str, Any], wait_for: Any = None, return_type: str = "result"
+) -> Any:
     """Await an async flow now, in this event loop."""
     state = await drive_async(flow_steps(flow, parameters, wait_for))
     return state if return_type == "state" else state.result()

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import uuid
-
-from praefect.utilities.ids import uuid4
 from typing import Any
 
 from praefect.schemas.states import State
+from praefect.utilities.ids import uuid4
 
-_UTC = _dt.timezone.utc
+_UTC = _dt.UTC
 
 
 class TaskRunRecord:
@@ -46,8 +45,14 @@ class TaskRunRecord:
         "_task",
     )
 
-    def __init__(self, task: Any, name: str, flow_context: Any, tags: list[str],
-                 task_inputs: dict[str, list[dict[str, Any]]]) -> None:
+    def __init__(
+        self,
+        task: Any,
+        name: str,
+        flow_context: Any,
+        tags: list[str],
+        task_inputs: dict[str, list[dict[str, Any]]],
+    ) -> None:
         now = _dt.datetime.now(_UTC)
         self.id = uuid4()
         self.name = name

@@ -41,7 +41,9 @@ class RetryPolicy:
         if any(d < 0 for d in delays):
             raise ValueError(f"{owner}: retry delays must not be negative, got {list(delays)}.")
         if jitter_factor is not None and jitter_factor < 0:
-            raise ValueError(f"{owner}: retry_jitter_factor must be 0 or more, got {jitter_factor}.")
+            raise ValueError(
+                f"{owner}: retry_jitter_factor must be 0 or more, got {jitter_factor}."
+            )
         return cls(retries, delays, jitter_factor)
 
     def delay(self, attempt: int) -> float:

@@ -26,7 +26,7 @@ from praefect.states import (
     return_value_to_state,
 )
 
-_UTC = _dt.timezone.utc
+_UTC = _dt.UTC
 _INFO = logging.INFO
 
 
@@ -152,7 +152,9 @@ def task_steps(
         except exceptions.TaskRunTimeoutError as exc:
             state = Failed(name="TimedOut", message=str(exc), data=exc)
         except Exception as exc:
-            state = Failed(data=exc, message=f"Task run encountered an exception {format_exception(exc)}")
+            state = Failed(
+                data=exc, message=f"Task run encountered an exception {format_exception(exc)}"
+            )
         except BaseException as exc:
             TaskRunContext._var.reset(token)
             crashed = exception_to_crashed_state(exc)
@@ -175,9 +177,7 @@ def task_steps(
             retry = True
             if task.retry_condition_fn is not None:
                 try:
-                    retry = bool(
-                        (yield (HOOK, task.retry_condition_fn, (task, run, state)))
-                    )
+                    retry = bool((yield (HOOK, task.retry_condition_fn, (task, run, state))))
                 except Exception:
                     run.logger().exception("retry_condition_fn raised; the run is not retried.")
                     retry = False

@@ -9,8 +9,8 @@ Python code stops at its next bytecode; code blocked inside a C call (a socket r
 
 from __future__ import annotations
 
-import ctypes
 import contextvars
+import ctypes
 import threading
 from collections.abc import Callable
 from typing import Any

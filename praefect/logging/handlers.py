@@ -10,7 +10,7 @@ import traceback
 import uuid
 from typing import Any
 
-_UTC = _dt.timezone.utc
+_UTC = _dt.UTC
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

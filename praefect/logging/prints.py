@@ -14,8 +14,9 @@ _original_print = builtins.print
 _installed = False
 
 
-def _run_print(*args: Any, sep: str | None = " ", end: str | None = "\n", file: Any = None,
-               flush: bool = False) -> None:
+def _run_print(
+    *args: Any, sep: str | None = " ", end: str | None = "\n", file: Any = None, flush: bool = False
+) -> None:
     if file is None or file is sys.stdout:
         from praefect.context import FlowRunContext, TaskRunContext
 

@@ -15,7 +15,7 @@ from typing import Any
 __all__ = ["TERMINAL_STATES", "State", "StateDetails", "StateType", "now_utc"]
 
 
-class StateType(str, enum.Enum):
+class StateType(enum.StrEnum):
     """The nine state types; every named state has exactly one of them."""
 
     SCHEDULED = "SCHEDULED"

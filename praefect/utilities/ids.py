@@ -1,30 +1,55 @@
-"""Fast random (version 4) UUIDs: the engine makes several per task run, and
-``uuid.uuid4()`` costs more than the rest of a state change."""
+"""Fast, time-ordered ids for runs and states.
+
+The engine makes several ids per task run, and ``uuid.uuid4()`` costs more than the rest of a
+state change. These are version-7 UUIDs (RFC 9562): 48 bits of Unix milliseconds, then random
+bits. Being time-ordered, they insert at the end of the database's primary-key B-trees instead
+of at random places, which makes batched writes of states and events several times cheaper.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
+
+__all__ = ["uuid7"]
 
 _UUID_NEW = uuid.UUID.__new__
 _SET = object.__setattr__
-_VERSION_MASK = ~(0xF000 << 64) & ~(0xC000 << 48)
-_VERSION_BITS = (4 << 76) | (0x8000 << 48)
 _SAFE = uuid.SafeUUID.unknown
+_RAND_MASK = (1 << 74) - 1
 _local = threading.local()
 _BATCH = 256
 
 
-def uuid4() -> uuid.UUID:
-    """A random version-4 UUID (same distribution as ``uuid.uuid4()``, from ``os.urandom``)."""
-    pool = getattr(_local, "pool", None)
+def _reset_after_fork() -> None:
+    # a forked child must not hand out the parent's pre-drawn random bits
+    global _local
+    _local = threading.local()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def uuid7() -> uuid.UUID:
+    """A version-7 UUID: time-ordered to the millisecond, 74 random bits after that."""
+    local = _local
+    pool = getattr(local, "pool", None)
     if not pool:
-        raw = os.urandom(16 * _BATCH)
-        pool = [int.from_bytes(raw[i : i + 16]) for i in range(0, 16 * _BATCH, 16)]
-        _local.pool = pool
-    value = (pool.pop() & _VERSION_MASK) | _VERSION_BITS
+        raw = os.urandom(10 * _BATCH)
+        pool = [int.from_bytes(raw[i : i + 10]) for i in range(0, 10 * _BATCH, 10)]
+        local.pool = pool
+    rand = pool.pop() & _RAND_MASK
+    ms = time.time_ns() // 1_000_000
+    # layout: ms(48) | ver(4)=7 | rand_a(12) | var(2)=0b10 | rand_b(62)
+    value = (
+        (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    )
     u = _UUID_NEW(uuid.UUID)
     _SET(u, "int", value)
     _SET(u, "is_safe", _SAFE)
     return u
+
+
+uuid4 = uuid7  # the engine's historical name for "a fresh id"

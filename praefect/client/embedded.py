@@ -1,0 +1,154 @@
+"""``EmbeddedClient``: the orchestration client that runs the service layer in-process.
+
+Flow-run changes are synchronous transactions (the rules may refuse them); task-run changes
+and logs go through the write-behind queue. Reads for users live here too, so the user-facing
+``get_client()`` is a thin typed skin over them.
+
+>>> client = EmbeddedClient("sqlite:///:memory:")
+>>> flow_id = client.ensure_flow("etl")
+>>> client.ensure_flow("etl") == flow_id
+True
+>>> client.close()
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import Connection, Engine
+
+from praefect import database, orchestration
+from praefect.client.writer import WriteBehind
+from praefect.schemas.responses import OrchestrationResult
+from praefect.schemas.states import State
+
+__all__ = ["EmbeddedClient"]
+
+T = TypeVar("T")
+
+
+class EmbeddedClient:
+    """An ``OrchestrationClient`` onto the database at ``url``."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+        self._flow_ids: dict[str, uuid.UUID] = {}
+        self.writer = WriteBehind(self._get_engine)
+        # Bound straight to the queue: the hot path is one deque append.
+        self.enqueue_task_run = self.writer.put_task_run
+        self.enqueue_logs = self.writer.put_logs
+
+    @property
+    def engine(self) -> Engine:
+        """The engine of this client's database (opened, and migrated, on first use)."""
+        return self._get_engine()
+
+    def _get_engine(self) -> Engine:
+        engine = self._engine
+        if engine is None:
+            engine = self._engine = database.get_engine(self.url)
+        return engine
+
+    def _write(self, fn: Callable[[Connection], T]) -> T:
+        return database.write(self._get_engine(), fn)
+
+    def _read(self, fn: Callable[[Connection], T]) -> T:
+        return database.read(self._get_engine(), fn)
+
+    # -- what the engine calls ------------------------------------------------------------
+    def ensure_flow(self, name: str) -> uuid.UUID:
+        """The id of the flow called ``name``, created if needed (cached in-process)."""
+        flow_id = self._flow_ids.get(name)
+        if flow_id is None:
+            flow_id = self._flow_ids[name] = self._write(
+                lambda conn: orchestration.flows.ensure(conn, name)
+            )
+        return flow_id
+
+    def create_flow_run(self, row: Mapping[str, Any]) -> None:
+        """Insert a flow run with its first state (``row`` keys: see the store contract)."""
+        self._write(lambda conn: orchestration.flow_runs.create(conn, row))
+
+    def set_flow_run_state(
+        self, flow_run_id: uuid.UUID, state: State, force: bool = False
+    ) -> OrchestrationResult:
+        """Propose ``state`` for a flow run; the rules answer ACCEPT/REJECT/ABORT/WAIT."""
+        return self._write(
+            lambda conn: orchestration.flow_runs.set_state(conn, flow_run_id, state, force)
+        )
+
+    def update_flow_run(self, flow_run_id: uuid.UUID, **fields: Any) -> None:
+        """Change plain fields of a flow run."""
+        self._write(lambda conn: orchestration.flow_runs.update(conn, flow_run_id, **fields))
+
+    def enqueue_task_run(self, row: Mapping[str, Any], state: State | None) -> None:
+        """Queue a task run's current row and new state (replaced per instance in __init__).
+
+        The row is read later, on the writer thread: pass a row you will not mutate.
+        """
+        self.writer.put_task_run(row, state)
+
+    def enqueue_logs(self, rows: list[Mapping[str, Any]]) -> None:
+        """Queue log rows (replaced per instance in __init__)."""
+        self.writer.put_logs(rows)
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Block until everything queued so far is committed."""
+        self.writer.flush(timeout)
+
+    def close(self) -> None:
+        """Flush the queue and stop the writer (the engine stays cached for other clients)."""
+        self.writer.close()
+
+    # -- reads and user actions -----------------------------------------------------------
+    def read_flow(self, flow_id: uuid.UUID) -> dict[str, Any] | None:
+        return self._read(lambda conn: orchestration.flows.read(conn, flow_id))
+
+    def read_flow_by_name(self, name: str) -> dict[str, Any] | None:
+        return self._read(lambda conn: orchestration.flows.read_by_name(conn, name))
+
+    def read_flows(self, **kwargs: Any) -> list[dict[str, Any]]:
+        return self._read(lambda conn: orchestration.flows.read_many(conn, **kwargs))
+
+    def read_flow_run(self, flow_run_id: uuid.UUID) -> dict[str, Any] | None:
+        return self._read(lambda conn: orchestration.flow_runs.read(conn, flow_run_id))
+
+    def read_flow_runs(self, **kwargs: Any) -> list[dict[str, Any]]:
+        return self._read(lambda conn: orchestration.flow_runs.read_many(conn, **kwargs))
+
+    def count_flow_runs(self, **kwargs: Any) -> int:
+        return self._read(lambda conn: orchestration.flow_runs.count(conn, **kwargs))
+
+    def read_flow_run_states(self, flow_run_id: uuid.UUID) -> list[State]:
+        return self._read(lambda conn: orchestration.flow_runs.read_states(conn, flow_run_id))
+
+    def read_task_run(self, task_run_id: uuid.UUID) -> dict[str, Any] | None:
+        self.flush()
+        return self._read(lambda conn: orchestration.task_runs.read(conn, task_run_id))
+
+    def read_task_runs(self, **kwargs: Any) -> list[dict[str, Any]]:
+        self.flush()
+        return self._read(lambda conn: orchestration.task_runs.read_many(conn, **kwargs))
+
+    def count_task_runs(self, **kwargs: Any) -> int:
+        self.flush()
+        return self._read(lambda conn: orchestration.task_runs.count(conn, **kwargs))
+
+    def read_task_run_states(self, task_run_id: uuid.UUID) -> list[State]:
+        self.flush()
+        return self._read(lambda conn: orchestration.task_runs.read_states(conn, task_run_id))
+
+    def read_logs(self, **kwargs: Any) -> list[dict[str, Any]]:
+        self.flush()
+        return self._read(lambda conn: orchestration.logs.read_many(conn, **kwargs))
+
+    def read_events(self, **kwargs: Any) -> list[dict[str, Any]]:
+        self.flush()
+        return self._read(lambda conn: orchestration.events.read_many(conn, **kwargs))
+
+    def delete_flow_run(self, flow_run_id: uuid.UUID) -> bool:
+        self.flush()
+        return self._write(lambda conn: orchestration.flow_runs.delete(conn, flow_run_id))

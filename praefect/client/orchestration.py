@@ -1,0 +1,290 @@
+"""Prefect's user-facing client: ``SyncPrefectClient`` and its async twin ``PrefectClient``.
+
+Both are thin typed skins over the orchestration client of the current settings: they turn
+service-layer rows into ``praefect.schemas.objects`` models with Prefect's field names.
+
+>>> from praefect.client.orchestration import get_client
+>>> with get_client(sync_client=True) as client:  # doctest: +SKIP
+...     runs = client.read_flow_runs(limit=5)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import socket
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from praefect import exceptions
+from praefect.schemas import objects
+from praefect.schemas.responses import OrchestrationResult
+from praefect.schemas.states import State, StateType
+
+__all__ = ["PrefectClient", "SyncPrefectClient", "get_client"]
+
+
+def _orchestration_client() -> Any:
+    from praefect import client
+
+    return client.get_orchestration_client()
+
+
+class SyncPrefectClient:
+    """The synchronous client (``get_client(sync_client=True)``)."""
+
+    def __init__(self, orchestration_client: Any = None) -> None:
+        self._client = orchestration_client or _orchestration_client()
+
+    def __enter__(self) -> SyncPrefectClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    # -- health ---------------------------------------------------------------------------
+    def hello(self) -> str:
+        """A greeting from the orchestrator (proves it answers)."""
+        return "👋"
+
+    def api_healthcheck(self) -> Exception | None:
+        """None if the database answers, else the exception met."""
+        try:
+            self._client.read_flows(limit=1)
+        except Exception as exc:
+            return exc
+        return None
+
+    # -- flows ----------------------------------------------------------------------------
+    def create_flow(self, flow: Any) -> uuid.UUID:
+        """Register a flow (or a flow name); return its id."""
+        return self._client.ensure_flow(getattr(flow, "name", flow))
+
+    def create_flow_from_name(self, flow_name: str) -> uuid.UUID:
+        return self._client.ensure_flow(flow_name)
+
+    def read_flow(self, flow_id: uuid.UUID) -> objects.Flow:
+        row = self._client.read_flow(flow_id)
+        if row is None:
+            raise exceptions.ObjectNotFound(f"Flow {flow_id} not found.", flow_id=flow_id)
+        return objects.Flow.model_validate(row)
+
+    def read_flow_by_name(self, flow_name: str) -> objects.Flow:
+        row = self._client.read_flow_by_name(flow_name)
+        if row is None:
+            raise exceptions.ObjectNotFound(f"Flow {flow_name!r} not found.", name=flow_name)
+        return objects.Flow.model_validate(row)
+
+    def read_flows(
+        self,
+        flow_filter: Any = None,
+        flow_run_filter: Any = None,
+        task_run_filter: Any = None,
+        limit: int | None = None,
+        offset: int = 0,
+        **_: Any,
+    ) -> list[objects.Flow]:
+        rows = self._client.read_flows(
+            flow_filter=flow_filter,
+            flow_run_filter=flow_run_filter,
+            task_run_filter=task_run_filter,
+            limit=limit,
+            offset=offset,
+        )
+        return [objects.Flow.model_validate(row) for row in rows]
+
+    # -- flow runs ------------------------------------------------------------------------
+    def create_flow_run(
+        self,
+        flow: Any,
+        name: str | None = None,
+        parameters: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+        parent_task_run_id: uuid.UUID | None = None,
+        state: State | None = None,
+        **_: Any,
+    ) -> objects.FlowRun:
+        """Create a flow run of ``flow`` (a flow object or a name), Pending unless ``state``."""
+        flow_id = self._client.ensure_flow(getattr(flow, "name", flow))
+        run_id = uuid.uuid4()
+        retry_delay = getattr(flow, "retry_delay_seconds", None)
+        self._client.create_flow_run(
+            {
+                "id": run_id,
+                "name": name or f"{getattr(flow, 'name', flow)}-{run_id.hex[:8]}",
+                "flow_id": flow_id,
+                "flow_version": getattr(flow, "version", None),
+                "parameters": parameters or {},
+                "tags": list(tags or []),
+                "parent_task_run_id": parent_task_run_id,
+                "empirical_policy": {
+                    "retries": getattr(flow, "retries", None) or 0,
+                    "retry_delay": retry_delay if retry_delay is not None else [0.0],
+                },
+                "state": state or State(StateType.PENDING),
+                "hostname": socket.gethostname(),
+            }
+        )
+        return self.read_flow_run(run_id)
+
+    def read_flow_run(self, flow_run_id: uuid.UUID) -> objects.FlowRun:
+        row = self._client.read_flow_run(flow_run_id)
+        if row is None:
+            raise exceptions.FlowRunNotFound(
+                f"Flow run {flow_run_id} not found.", flow_run_id=flow_run_id
+            )
+        return objects.FlowRun.from_row(row)
+
+    def read_flow_runs(
+        self,
+        flow_filter: Any = None,
+        flow_run_filter: Any = None,
+        task_run_filter: Any = None,
+        deployment_filter: Any = None,
+        sort: Any = None,
+        limit: int | None = None,
+        offset: int = 0,
+        **_: Any,
+    ) -> list[objects.FlowRun]:
+        """Flow runs matching the filters, newest first unless ``sort`` says otherwise."""
+        rows = self._client.read_flow_runs(
+            flow_filter=flow_filter,
+            flow_run_filter=flow_run_filter,
+            task_run_filter=task_run_filter,
+            deployment_filter=deployment_filter,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        return [objects.FlowRun.from_row(row) for row in rows]
+
+    def count_flow_runs(
+        self,
+        flow_filter: Any = None,
+        flow_run_filter: Any = None,
+        task_run_filter: Any = None,
+        deployment_filter: Any = None,
+        **_: Any,
+    ) -> int:
+        return self._client.count_flow_runs(
+            flow_filter=flow_filter,
+            flow_run_filter=flow_run_filter,
+            task_run_filter=task_run_filter,
+            deployment_filter=deployment_filter,
+        )
+
+    def read_flow_run_states(self, flow_run_id: uuid.UUID) -> list[State]:
+        return self._client.read_flow_run_states(flow_run_id)
+
+    def set_flow_run_state(
+        self, flow_run_id: uuid.UUID, state: State, force: bool = False
+    ) -> OrchestrationResult:
+        """Propose a state for a flow run; the orchestration rules answer."""
+        return self._client.set_flow_run_state(uuid.UUID(str(flow_run_id)), state, force)
+
+    def update_flow_run(self, flow_run_id: uuid.UUID, **fields: Any) -> None:
+        fields = {key: value for key, value in fields.items() if value is not None}
+        self._client.update_flow_run(flow_run_id, **fields)
+
+    def delete_flow_run(self, flow_run_id: uuid.UUID) -> None:
+        """Delete a flow run with its states, task runs and logs."""
+        if not self._client.delete_flow_run(flow_run_id):
+            raise exceptions.ObjectNotFound(
+                f"Flow run {flow_run_id} not found.", flow_run_id=flow_run_id
+            )
+
+    # -- task runs ------------------------------------------------------------------------
+    def read_task_run(self, task_run_id: uuid.UUID) -> objects.TaskRun:
+        row = self._client.read_task_run(task_run_id)
+        if row is None:
+            raise exceptions.TaskRunNotFound(
+                f"Task run {task_run_id} not found.", task_run_id=task_run_id
+            )
+        return objects.TaskRun.from_row(row)
+
+    def read_task_runs(
+        self,
+        flow_filter: Any = None,
+        flow_run_filter: Any = None,
+        task_run_filter: Any = None,
+        sort: Any = None,
+        limit: int | None = None,
+        offset: int = 0,
+        **_: Any,
+    ) -> list[objects.TaskRun]:
+        rows = self._client.read_task_runs(
+            flow_filter=flow_filter,
+            flow_run_filter=flow_run_filter,
+            task_run_filter=task_run_filter,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        return [objects.TaskRun.from_row(row) for row in rows]
+
+    def count_task_runs(
+        self, flow_filter: Any = None, flow_run_filter: Any = None, task_run_filter: Any = None
+    ) -> int:
+        return self._client.count_task_runs(
+            flow_filter=flow_filter,
+            flow_run_filter=flow_run_filter,
+            task_run_filter=task_run_filter,
+        )
+
+    def read_task_run_states(self, task_run_id: uuid.UUID) -> list[State]:
+        return self._client.read_task_run_states(task_run_id)
+
+    # -- logs -----------------------------------------------------------------------------
+    def read_logs(
+        self, log_filter: Any = None, limit: int | None = None, offset: int = 0, sort: Any = None
+    ) -> list[objects.Log]:
+        """Stored logs (this process's queued ones included), oldest first by default."""
+        rows = self._client.read_logs(log_filter=log_filter, limit=limit, offset=offset, sort=sort)
+        return [objects.Log.model_validate(row) for row in rows]
+
+
+def _async_twin(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    async def call(self: PrefectClient, *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(getattr(self._sync, name), *args, **kwargs)
+
+    return call
+
+
+class PrefectClient:
+    """The asynchronous client (``async with get_client() as client``): the same methods as
+    ``SyncPrefectClient``, awaited (the database work runs in a worker thread)."""
+
+    def __init__(self, orchestration_client: Any = None) -> None:
+        self._sync = SyncPrefectClient(orchestration_client)
+
+    async def __aenter__(self) -> PrefectClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    def __enter__(self) -> PrefectClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
+for _name, _method in list(vars(SyncPrefectClient).items()):
+    if not _name.startswith("_") and callable(_method):
+        setattr(PrefectClient, _name, _async_twin(_name, _method))
+
+
+def get_client(
+    httpx_settings: dict[str, Any] | None = None, sync_client: bool = False
+) -> PrefectClient | SyncPrefectClient:
+    """The user-facing client for the current settings (Prefect's ``get_client``).
+
+    >>> with get_client(sync_client=True) as client:  # doctest: +SKIP
+    ...     client.read_flow_runs(limit=1)
+    []
+    """
+    return SyncPrefectClient() if sync_client else PrefectClient()

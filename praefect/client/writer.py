@@ -1,0 +1,194 @@
+"""The write-behind queue: task-run records, their states and logs, committed in batches.
+
+The calling thread only appends a tuple to a deque (well under a microsecond); a daemon thread
+drains it in batches of up to ``max_batch`` items, waiting ``linger`` seconds after the first
+item so a batch fills up. ``flush()`` puts a marker in the queue and waits for the writer to
+pass it, so everything enqueued before the call is committed when it returns. A failing batch
+is retried; if it keeps failing it is logged as an error, never dropped silently.
+
+>>> from praefect import database
+>>> import logging
+>>> from praefect.schemas.states import now_utc
+>>> writer = WriteBehind(lambda: database.get_engine("sqlite:///:memory:"))
+>>> writer.put_logs([{"name": "x", "level": logging.INFO, "message": "hi", "timestamp": now_utc()}])
+>>> writer.flush()
+>>> writer.close()
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from praefect import database, orchestration
+from praefect.schemas.states import State
+
+__all__ = ["WriteBehind"]
+
+_TASK, _LOGS, _FLUSH = 0, 1, 2
+_logger = logging.getLogger("praefect.client.writer")
+
+
+class WriteBehind:
+    """A batching writer onto the database of ``get_engine()``."""
+
+    def __init__(
+        self,
+        get_engine: Callable[[], Engine],
+        max_batch: int = 5000,
+        linger: float = 0.02,
+        attempts: int = 5,
+    ) -> None:
+        self._get_engine = get_engine
+        self.max_batch = max_batch
+        """Most items committed in one transaction."""
+        self.linger = linger
+        """Seconds the writer waits after waking so a batch can fill up."""
+        self.attempts = attempts
+        """How many times a failing batch is tried before it is logged and given up."""
+        self._queue: collections.deque[tuple[Any, ...]] = collections.deque()
+        self._wake = threading.Event()
+        self._urgent = threading.Event()
+        self._drain_lock = threading.Lock()
+        self._start_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._last_states: dict[Any, tuple[str, str]] = {}
+        self.failed_items = 0
+        """Items given up after ``attempts`` failures (each was logged as an error)."""
+
+    def put_task_run(self, row: Mapping[str, Any], state: State | None) -> None:
+        """Queue the current ``row`` of a task run and, if given, its new ``state``."""
+        self._queue.append((_TASK, row, state))
+        if not self._wake.is_set():
+            self._wake.set()
+            if self._thread is None:
+                self._start()
+
+    def put_logs(self, rows: list[Mapping[str, Any]]) -> None:
+        """Queue log rows."""
+        self._queue.append((_LOGS, rows))
+        if not self._wake.is_set():
+            self._wake.set()
+            if self._thread is None:
+                self._start()
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Block until everything queued before this call is committed (or ``timeout`` passes)."""
+        thread = self._thread
+        if thread is threading.current_thread():
+            return
+        if thread is None or not thread.is_alive():
+            self._drain()
+            return
+        done = threading.Event()
+        self._queue.append((_FLUSH, done))
+        self._urgent.set()
+        self._wake.set()
+        done.wait(timeout)
+
+    def close(self, timeout: float | None = 60.0) -> None:
+        """Commit what is queued and stop the writer thread."""
+        self.flush(timeout)
+        self._closed = True
+        self._wake.set()
+        self._urgent.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        self._drain()
+
+    def pending(self) -> int:
+        """How many items wait in the queue (not counting a batch being committed)."""
+        return len(self._queue)
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is None and not self._closed:
+                thread = threading.Thread(target=self._run, name="praefect-writer", daemon=True)
+                thread.start()
+                self._thread = thread
+
+    def _run(self) -> None:
+        while not self._closed:
+            self._wake.wait()
+            self._wake.clear()
+            if not self._urgent.is_set():
+                self._urgent.wait(self.linger)
+            self._urgent.clear()
+            self._drain()
+
+    def _drain(self) -> None:
+        with self._drain_lock:
+            queue = self._queue
+            while queue:
+                tasks: list[tuple[Mapping[str, Any], State | None]] = []
+                logs: list[Mapping[str, Any]] = []
+                markers: list[threading.Event] = []
+                popleft = queue.popleft
+                try:
+                    for _ in range(self.max_batch):
+                        item = popleft()
+                        kind = item[0]
+                        if kind == _TASK:
+                            tasks.append((item[1], item[2]))
+                        elif kind == _LOGS:
+                            logs.extend(item[1])
+                        else:
+                            markers.append(item[1])
+                except IndexError:
+                    pass
+                if tasks or logs:
+                    self._commit(tasks, logs)
+                for marker in markers:
+                    marker.set()
+
+    def _commit(
+        self, tasks: list[tuple[Mapping[str, Any], State | None]], logs: list[Mapping[str, Any]]
+    ) -> None:
+        last_states = self._last_states
+
+        def write(conn: Connection) -> None:
+            if tasks:
+                orchestration.task_runs.write_batch(conn, tasks, last_states)
+            if logs:
+                orchestration.logs.write_batch(conn, logs)
+
+        delay = 0.05
+        for attempt in range(1, self.attempts + 1):
+            try:
+                database.write(self._get_engine(), write)
+            except Exception:
+                if attempt == self.attempts:
+                    self.failed_items += len(tasks) + len(logs)
+                    _logger.exception(
+                        "Could not record %d task-run change(s) and %d log(s) after %d attempts;"
+                        " they are lost. Check that the database is reachable and writable.",
+                        len(tasks),
+                        len(logs),
+                        attempt,
+                    )
+                    return
+                time.sleep(delay)
+                delay *= 2
+            else:
+                break
+        _remember_states(last_states, tasks)
+
+
+def _remember_states(
+    last_states: dict[Any, tuple[str, str]], tasks: list[tuple[Mapping[str, Any], State | None]]
+) -> None:
+    for row, state in tasks:
+        if state is None:
+            continue
+        if state.is_final():
+            last_states.pop(row["id"], None)
+        else:
+            last_states[row["id"]] = (state.type.value, state.name)

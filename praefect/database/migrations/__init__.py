@@ -1,0 +1,82 @@
+"""Schema migrations (Alembic), applied when a process first opens a database.
+
+The up-to-date case costs one ``SELECT`` on ``alembic_version`` and never imports Alembic. An
+empty database gets ``metadata.create_all`` and is stamped at ``HEAD`` (the Alembic recipe for a
+fresh install; a test checks it matches running every revision). Any other database is upgraded
+with Alembic, inside a write transaction so concurrent processes migrate it once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+__all__ = ["HEAD", "current_version", "ensure_current", "upgrade"]
+
+HEAD = "0001_initial"
+"""The newest revision; bump it with every new file in ``versions/``."""
+
+_version_table = sa.Table(
+    "alembic_version",
+    sa.MetaData(),
+    sa.Column("version_num", sa.String(32), primary_key=True),
+)
+
+
+def current_version(conn: Connection) -> str | None:
+    """The revision the database is at, or None for a database Alembic never touched."""
+    try:
+        return conn.execute(sa.select(_version_table.c.version_num)).scalar()
+    except DBAPIError:
+        conn.rollback()
+        return None
+
+
+def ensure_current(engine: Engine) -> None:
+    """Bring the database of ``engine`` to ``HEAD`` (cheap when it is already there).
+
+    >>> from praefect import database
+    >>> engine = database.get_engine("sqlite:///:memory:")
+    >>> with engine.connect() as conn:
+    ...     current_version(conn) == HEAD
+    True
+    """
+    with engine.connect() as conn:
+        if current_version(conn) == HEAD:
+            return
+    from praefect.database import engine as _engine
+
+    _engine.write(engine, _migrate)
+
+
+def upgrade(conn: Connection, revision: str = "head") -> None:
+    """Run the Alembic revisions up to ``revision`` on ``conn`` (inside its transaction)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent))
+    config.attributes["connection"] = conn
+    command.upgrade(config, revision)
+
+
+def _migrate(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+    names = sa.inspect(conn).get_table_names()
+    version = None
+    if "alembic_version" in names:
+        version = conn.execute(sa.select(_version_table.c.version_num)).scalar()
+    if version == HEAD:
+        return
+    if version is None and not names:
+        from praefect.database import tables
+
+        tables.metadata.create_all(conn)
+        _version_table.create(conn)
+        conn.execute(_version_table.insert().values(version_num=HEAD))
+        return
+    upgrade(conn)

@@ -1,0 +1,171 @@
+"""The database tables (SQLAlchemy 2 Core).
+
+Run tables carry no foreign keys: task runs, their states and logs are written behind, in
+batches, possibly before the flow run row of another process is visible; the service layer
+deletes dependants itself. Each run row denormalises its current state (``state_id``,
+``state_type``, ``state_name``, ``state_timestamp``) so lists never join the history.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from praefect.database.types import JSON, UUID, Timestamp
+
+__all__ = [
+    "event",
+    "flow",
+    "flow_run",
+    "flow_run_state",
+    "log",
+    "metadata",
+    "task_run",
+    "task_run_state",
+]
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s__%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s__%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _base_columns() -> list[sa.Column]:
+    return [
+        sa.Column("id", UUID(), primary_key=True),
+        sa.Column("created", Timestamp(), nullable=False),
+        sa.Column("updated", Timestamp(), nullable=False),
+    ]
+
+
+def _state_columns() -> list[sa.Column]:
+    return [
+        sa.Column("state_id", UUID()),
+        sa.Column("state_type", sa.String(20)),
+        sa.Column("state_name", sa.String(100)),
+        sa.Column("state_timestamp", Timestamp()),
+    ]
+
+
+def _run_timing_columns() -> list[sa.Column]:
+    return [
+        sa.Column("run_count", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("expected_start_time", Timestamp()),
+        sa.Column("next_scheduled_start_time", Timestamp()),
+        sa.Column("start_time", Timestamp()),
+        sa.Column("end_time", Timestamp()),
+        sa.Column("total_run_time", sa.Float(), nullable=False, server_default="0"),
+        sa.Column("empirical_policy", JSON(), nullable=False),
+        sa.Column("tags", JSON(), nullable=False),
+    ]
+
+
+flow = sa.Table(
+    "flow",
+    metadata,
+    *_base_columns(),
+    sa.Column("name", sa.String(255), nullable=False, unique=True),
+    sa.Column("tags", JSON(), nullable=False),
+)
+
+flow_run = sa.Table(
+    "flow_run",
+    metadata,
+    *_base_columns(),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("flow_id", UUID(), nullable=False),
+    sa.Column("flow_version", sa.String(255)),
+    sa.Column("deployment_id", UUID()),
+    sa.Column("deployment_version", sa.String(255)),
+    sa.Column("work_queue_name", sa.String(255)),
+    sa.Column("work_queue_id", UUID()),
+    sa.Column("idempotency_key", sa.String(255)),
+    sa.Column("parameters", JSON(), nullable=False),
+    sa.Column("job_variables", JSON()),
+    sa.Column("parent_task_run_id", UUID()),
+    sa.Column("infrastructure_pid", sa.String(255)),
+    sa.Column("entrypoint", sa.Text()),
+    sa.Column("hostname", sa.String(255)),
+    sa.Column("pid", sa.Integer()),
+    sa.Column("heartbeat", Timestamp()),
+    sa.Column("auto_scheduled", sa.Boolean(), nullable=False, server_default=sa.false()),
+    *_state_columns(),
+    *_run_timing_columns(),
+    sa.Index("ix_flow_run__created_desc", sa.text("created DESC"), "id"),
+    sa.Index("ix_flow_run__expected_start_time_desc", sa.text("expected_start_time DESC"), "id"),
+    sa.Index(None, "state_type"),
+    sa.Index(None, "flow_id"),
+    sa.Index(None, "parent_task_run_id"),
+    sa.Index(None, "deployment_id", "idempotency_key"),
+)
+
+task_run = sa.Table(
+    "task_run",
+    metadata,
+    *_base_columns(),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("flow_run_id", UUID()),
+    sa.Column("task_key", sa.String(255), nullable=False),
+    sa.Column("dynamic_key", sa.String(255), nullable=False),
+    sa.Column("task_version", sa.String(255)),
+    sa.Column("cache_key", sa.String(1000)),
+    sa.Column("cache_expiration", Timestamp()),
+    sa.Column("task_inputs", JSON(), nullable=False),
+    sa.Column("flow_run_run_count", sa.Integer(), nullable=False, server_default="0"),
+    *_state_columns(),
+    *_run_timing_columns(),
+    sa.Index(None, "flow_run_id"),
+)
+
+
+def _state_table(name: str, run_column: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", UUID(), primary_key=True),
+        sa.Column(run_column, UUID(), nullable=False),
+        sa.Column("type", sa.String(20), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("timestamp", Timestamp(), nullable=False),
+        sa.Column("message", sa.Text()),
+        sa.Column("state_details", JSON(), nullable=False),
+        sa.Column("data", JSON()),
+        sa.Index(None, run_column, "timestamp"),
+    )
+
+
+flow_run_state = _state_table("flow_run_state", "flow_run_id")
+task_run_state = _state_table("task_run_state", "task_run_id")
+
+log = sa.Table(
+    "log",
+    metadata,
+    sa.Column("id", UUID(), primary_key=True),
+    sa.Column("created", Timestamp(), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("level", sa.Integer(), nullable=False),
+    sa.Column("message", sa.Text(), nullable=False),
+    sa.Column("timestamp", Timestamp(), nullable=False),
+    sa.Column("flow_run_id", UUID()),
+    sa.Column("task_run_id", UUID()),
+    sa.Index(None, "flow_run_id", "timestamp"),
+    sa.Index(None, "task_run_id"),
+)
+
+event = sa.Table(
+    "event",
+    metadata,
+    sa.Column("id", UUID(), primary_key=True),
+    sa.Column("occurred", Timestamp(), nullable=False),
+    sa.Column("event", sa.String(255), nullable=False),
+    sa.Column("resource_id", sa.String(255), nullable=False),
+    sa.Column("resource", JSON(), nullable=False),
+    sa.Column("related", JSON(), nullable=False),
+    sa.Column("payload", JSON(), nullable=False),
+    sa.Column("received", Timestamp(), nullable=False),
+    sa.Column("follows", UUID()),
+    sa.Index(None, "occurred"),
+    sa.Index(None, "event", "occurred"),
+)

@@ -1,0 +1,213 @@
+"""Where results live: a local directory or any fsspec URL (Prefect 3's ``prefect.filesystems``).
+
+Every storage speaks the same four calls, which is all result stores need::
+
+    >>> from praefect.filesystems import RemoteFileSystem
+    >>> fs = RemoteFileSystem(basepath="memory://doc-example")
+    >>> fs.write_path("a/b.txt", b"hi")
+    'memory://doc-example/a/b.txt'
+    >>> fs.read_path("a/b.txt"), fs.exists("a/b.txt")
+    (b'hi', True)
+    >>> fs.delete("a/b.txt"); fs.exists("a/b.txt")
+    False
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = [
+    "LocalFileSystem",
+    "NullFileSystem",
+    "ReadableFileSystem",
+    "RemoteFileSystem",
+    "WritableFileSystem",
+]
+
+
+@runtime_checkable
+class ReadableFileSystem(Protocol):
+    """A storage results can be read from."""
+
+    def read_path(self, path: str) -> bytes: ...
+
+    def exists(self, path: str) -> bool: ...
+
+
+@runtime_checkable
+class WritableFileSystem(ReadableFileSystem, Protocol):
+    """A storage results can be written to (the protocol ``ResultStore`` uses)."""
+
+    def write_path(self, path: str, content: bytes) -> str: ...
+
+    def delete(self, path: str) -> None: ...
+
+
+class LocalFileSystem:
+    """A directory on this machine. Writes are atomic (a temporary file renamed into place), so
+    a reader in another process never sees half a result.
+
+    >>> import tempfile
+    >>> fs = LocalFileSystem(basepath=tempfile.mkdtemp())
+    >>> _ = fs.write_path("x.json", b"{}")
+    >>> fs.read_path("x.json")
+    b'{}'
+    """
+
+    def __init__(self, basepath: str | Path | None = None) -> None:
+        self.basepath = str(Path(basepath).expanduser()) if basepath is not None else None
+
+    def _root(self) -> Path:
+        return Path(self.basepath).resolve() if self.basepath else Path.cwd()
+
+    def _resolve(self, path: str | Path) -> Path:
+        root = self._root()
+        full = (root / path).resolve()
+        if self.basepath and not full.is_relative_to(root):
+            raise ValueError(
+                f"Path {str(path)!r} is outside of the storage's base path {self.basepath!r}."
+            )
+        return full
+
+    def read_path(self, path: str) -> bytes:
+        return self._resolve(path).read_bytes()
+
+    def write_path(self, path: str, content: bytes) -> str:
+        full = self._resolve(path)
+        full.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=full.parent, prefix=f".{full.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
+            os.replace(tmp, full)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return str(full)
+
+    def exists(self, path: str) -> bool:
+        return self._resolve(path).is_file()
+
+    def delete(self, path: str) -> None:
+        with contextlib.suppress(OSError):
+            self._resolve(path).unlink()
+
+    def url(self) -> str:
+        """Where this storage is, in a form ``resolve_result_storage`` turns back into it."""
+        return str(self._root())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LocalFileSystem) and self._root() == other._root()
+
+    def __hash__(self) -> int:
+        return hash(("local", str(self._root())))
+
+    def __repr__(self) -> str:
+        return f"LocalFileSystem(basepath={self.basepath!r})"
+
+
+class RemoteFileSystem:
+    """Any fsspec URL: ``s3://bucket/prefix``, ``gs://...``, ``memory://name``; ``settings`` are
+    passed to the fsspec filesystem (credentials, endpoint...).
+
+    >>> fs = RemoteFileSystem(basepath="memory://doc-remote", settings={})
+    >>> fs.read_path(fs.write_path("k", b"v").removeprefix("memory://doc-remote/"))
+    b'v'
+    """
+
+    def __init__(self, basepath: str, settings: dict[str, Any] | None = None) -> None:
+        if "://" not in basepath:
+            raise ValueError(
+                f"RemoteFileSystem needs a URL with a scheme such as 's3://' or 'memory://', "
+                f"got {basepath!r}; use LocalFileSystem for a local directory."
+            )
+        self.basepath = basepath.rstrip("/")
+        self.settings = dict(settings or {})
+        self._fs: Any = None
+        self._root = ""
+
+    def _filesystem(self) -> Any:
+        if self._fs is None:
+            import fsspec.core
+
+            self._fs, self._root = fsspec.core.url_to_fs(self.basepath, **self.settings)
+        return self._fs
+
+    def _full(self, path: str) -> str:
+        self._filesystem()
+        return f"{self._root.rstrip('/')}/{str(path).lstrip('/')}" if self._root else path
+
+    def read_path(self, path: str) -> bytes:
+        return self._filesystem().cat_file(self._full(path))
+
+    def write_path(self, path: str, content: bytes) -> str:
+        fs = self._filesystem()
+        full = self._full(path)
+        parent = full.rsplit("/", 1)[0]
+        if parent and parent != full:
+            fs.makedirs(parent, exist_ok=True)
+        fs.pipe_file(full, content)
+        return f"{self.basepath}/{str(path).lstrip('/')}"
+
+    def exists(self, path: str) -> bool:
+        return bool(self._filesystem().exists(self._full(path)))
+
+    def delete(self, path: str) -> None:
+        fs = self._filesystem()
+        full = self._full(path)
+        if fs.exists(full):
+            fs.rm_file(full)
+
+    def url(self) -> str:
+        return self.basepath
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"basepath": self.basepath, "settings": self.settings, "_fs": None, "_root": ""}
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, RemoteFileSystem)
+            and self.basepath == other.basepath
+            and self.settings == other.settings
+        )
+
+    def __hash__(self) -> int:
+        return hash(("remote", self.basepath))
+
+    def __repr__(self) -> str:
+        return f"RemoteFileSystem(basepath={self.basepath!r})"
+
+
+class NullFileSystem:
+    """A storage that keeps nothing: writes are dropped, nothing exists."""
+
+    basepath = None
+
+    def read_path(self, path: str) -> bytes:
+        raise FileNotFoundError(f"NullFileSystem keeps nothing; {path!r} cannot be read.")
+
+    def write_path(self, path: str, content: bytes) -> str:
+        return path
+
+    def exists(self, path: str) -> bool:
+        return False
+
+    def delete(self, path: str) -> None:
+        return None
+
+    def url(self) -> str:
+        return "null://"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NullFileSystem)
+
+    def __hash__(self) -> int:
+        return hash("null")
+
+    def __repr__(self) -> str:
+        return "NullFileSystem()"

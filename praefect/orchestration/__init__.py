@@ -1,0 +1,16 @@
+"""The service layer: runs, states and their rules, logs and events, over a database connection.
+
+Pure Python on a SQLAlchemy ``Connection`` (no HTTP, no SDK engine): the embedded client and
+the API server both call these functions, inside ``database.write`` / ``database.read``.
+
+>>> from praefect import database, orchestration
+>>> engine = database.get_engine("sqlite:///:memory:")
+>>> database.write(engine, lambda conn: orchestration.flows.ensure(conn, "etl")) is not None
+True
+"""
+
+from __future__ import annotations
+
+from praefect.orchestration import events, filters, flow_runs, flows, logs, rules, task_runs
+
+__all__ = ["events", "filters", "flow_runs", "flows", "logs", "rules", "task_runs"]

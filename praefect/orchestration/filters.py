@@ -1,0 +1,235 @@
+"""Turn filter and sort schemas into SQL, and build the few dialect-specific statements.
+
+Filters are read by attribute, so any object shaped like Prefect's filter schemas works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement
+
+from praefect.database import tables
+
+__all__ = [
+    "flow_clauses",
+    "flow_run_clauses",
+    "flow_run_order",
+    "insert_ignoring_conflicts",
+    "log_clauses",
+    "log_order",
+    "task_run_clauses",
+    "task_run_order",
+    "upsert",
+]
+
+_flow, _run, _task = tables.flow, tables.flow_run, tables.task_run
+
+
+def _dialect_insert(conn: Connection, table: sa.Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def insert_ignoring_conflicts(conn: Connection, table: sa.Table, keys: list[str]) -> Any:
+    """An INSERT that does nothing when a row with the same ``keys`` exists."""
+    return _dialect_insert(conn, table).on_conflict_do_nothing(index_elements=keys)
+
+
+def upsert(conn: Connection, table: sa.Table, keys: list[str], exclude_on_update: set[str]) -> Any:
+    """An INSERT that overwrites the existing row with the same ``keys`` (but not the columns in
+    ``exclude_on_update``)."""
+    insert = _dialect_insert(conn, table)
+    updates = {c.name: insert.excluded[c.name] for c in table.c if c.name not in exclude_on_update}
+    return insert.on_conflict_do_update(index_elements=keys, set_=updates)
+
+
+def _combine(f: Any, clauses: list[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+    if len(clauses) > 1 and getattr(getattr(f, "operator", None), "value", "and_") == "or_":
+        return [sa.or_(*clauses)]
+    return clauses
+
+
+def _values(items: Iterable[Any]) -> list[Any]:
+    return [getattr(item, "value", item) for item in items]
+
+
+def _ids(column: Any, f: Any, out: list[ColumnElement[bool]]) -> None:
+    if f is None:
+        return
+    if getattr(f, "any_", None) is not None:
+        out.append(column.in_(list(f.any_)))
+    if getattr(f, "not_any_", None) is not None:
+        out.append(column.not_in(list(f.not_any_)))
+    is_null = getattr(f, "is_null_", None)
+    if is_null is not None:
+        out.append(column.is_(None) if is_null else column.is_not(None))
+    if getattr(f, "like_", None) is not None:
+        out.append(column.ilike(f"%{f.like_}%"))
+
+
+def _times(column: Any, f: Any, out: list[ColumnElement[bool]]) -> None:
+    if f is None:
+        return
+    if f.before_ is not None:
+        out.append(column <= f.before_)
+    if f.after_ is not None:
+        out.append(column >= f.after_)
+    if f.is_null_ is not None:
+        out.append(column.is_(None) if f.is_null_ else column.is_not(None))
+
+
+def _tags(column: Any, f: Any, out: list[ColumnElement[bool]]) -> None:
+    if f is None:
+        return
+    # Tags are a JSON list; matching the quoted tag in its text works on every dialect.
+    text = sa.cast(column, sa.Text())
+    for tag in f.all_ or ():
+        out.append(text.contains(f'"{tag}"', autoescape=True))
+    if getattr(f, "any_", None):
+        out.append(sa.or_(*(text.contains(f'"{t}"', autoescape=True) for t in f.any_)))
+    if f.is_null_ is not None:
+        empty = sa.or_(column.is_(None), text == "[]")
+        out.append(empty if f.is_null_ else sa.not_(empty))
+
+
+def _state(table: sa.Table, f: Any, out: list[ColumnElement[bool]]) -> None:
+    if f is None:
+        return
+    inner: list[ColumnElement[bool]] = []
+    if f.type is not None:
+        if f.type.any_ is not None:
+            inner.append(table.c.state_type.in_(_values(f.type.any_)))
+        if f.type.not_any_ is not None:
+            inner.append(table.c.state_type.not_in(_values(f.type.not_any_)))
+    if f.name is not None:
+        _ids(table.c.state_name, f.name, inner)
+    out.extend(_combine(f, inner))
+
+
+def flow_clauses(
+    flow_filter: Any = None, flow_run_filter: Any = None, task_run_filter: Any = None
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``flow`` for the given filters."""
+    out: list[ColumnElement[bool]] = []
+    if flow_filter is not None:
+        inner: list[ColumnElement[bool]] = []
+        _ids(_flow.c.id, flow_filter.id, inner)
+        _ids(_flow.c.name, flow_filter.name, inner)
+        _tags(_flow.c.tags, flow_filter.tags, inner)
+        out.extend(_combine(flow_filter, inner))
+    if flow_run_filter is not None or task_run_filter is not None:
+        runs = sa.select(_run.c.flow_id).where(
+            *flow_run_clauses(None, flow_run_filter, task_run_filter)
+        )
+        out.append(_flow.c.id.in_(runs))
+    return out
+
+
+def flow_run_clauses(
+    flow_filter: Any = None,
+    flow_run_filter: Any = None,
+    task_run_filter: Any = None,
+    deployment_filter: Any = None,
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``flow_run`` for the given filters."""
+    out: list[ColumnElement[bool]] = []
+    f = flow_run_filter
+    if f is not None:
+        inner: list[ColumnElement[bool]] = []
+        _ids(_run.c.id, f.id, inner)
+        _ids(_run.c.name, f.name, inner)
+        _tags(_run.c.tags, f.tags, inner)
+        _ids(_run.c.deployment_id, f.deployment_id, inner)
+        _ids(_run.c.work_queue_name, f.work_queue_name, inner)
+        _ids(_run.c.idempotency_key, f.idempotency_key, inner)
+        _state(_run, f.state, inner)
+        _times(_run.c.start_time, f.start_time, inner)
+        _times(_run.c.end_time, f.end_time, inner)
+        _times(_run.c.expected_start_time, f.expected_start_time, inner)
+        _ids(_run.c.parent_task_run_id, f.parent_task_run_id, inner)
+        if f.parent_flow_run_id is not None and f.parent_flow_run_id.any_ is not None:
+            parents = sa.select(_task.c.id).where(
+                _task.c.flow_run_id.in_(f.parent_flow_run_id.any_)
+            )
+            inner.append(_run.c.parent_task_run_id.in_(parents))
+        out.extend(_combine(f, inner))
+    if flow_filter is not None:
+        flows = sa.select(_flow.c.id).where(*flow_clauses(flow_filter))
+        out.append(_run.c.flow_id.in_(flows))
+    if task_run_filter is not None:
+        tasks = sa.select(_task.c.flow_run_id).where(*task_run_clauses(None, None, task_run_filter))
+        out.append(_run.c.id.in_(tasks))
+    if deployment_filter is not None:
+        _ids(_run.c.deployment_id, deployment_filter.id, out)
+    return out
+
+
+def task_run_clauses(
+    flow_filter: Any = None, flow_run_filter: Any = None, task_run_filter: Any = None
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``task_run`` for the given filters."""
+    out: list[ColumnElement[bool]] = []
+    f = task_run_filter
+    if f is not None:
+        inner: list[ColumnElement[bool]] = []
+        _ids(_task.c.id, f.id, inner)
+        _ids(_task.c.name, f.name, inner)
+        _tags(_task.c.tags, f.tags, inner)
+        _state(_task, f.state, inner)
+        _times(_task.c.start_time, f.start_time, inner)
+        _times(_task.c.expected_start_time, f.expected_start_time, inner)
+        _ids(_task.c.flow_run_id, f.flow_run_id, inner)
+        out.extend(_combine(f, inner))
+    if flow_filter is not None or flow_run_filter is not None:
+        runs = sa.select(_run.c.id).where(*flow_run_clauses(flow_filter, flow_run_filter))
+        out.append(_task.c.flow_run_id.in_(runs))
+    return out
+
+
+def log_clauses(log_filter: Any = None) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``log`` for a log filter."""
+    if log_filter is None:
+        return []
+    log = tables.log
+    out: list[ColumnElement[bool]] = []
+    _ids(log.c.name, log_filter.name, out)
+    if log_filter.level is not None:
+        if log_filter.level.ge_ is not None:
+            out.append(log.c.level >= log_filter.level.ge_)
+        if log_filter.level.le_ is not None:
+            out.append(log.c.level <= log_filter.level.le_)
+    _times(log.c.timestamp, log_filter.timestamp, out)
+    _ids(log.c.flow_run_id, log_filter.flow_run_id, out)
+    _ids(log.c.task_run_id, log_filter.task_run_id, out)
+    return _combine(log_filter, out)
+
+
+def _order(table: sa.Table, sort: Any, default: str) -> list[Any]:
+    name = getattr(sort, "value", sort) or default
+    column_name, _, direction = name.rpartition("_")
+    column = table.c[column_name.lower()]
+    if direction == "DESC":
+        return [column.desc().nulls_last(), table.c.id.desc()]
+    return [column.asc().nulls_last(), table.c.id.asc()]
+
+
+def flow_run_order(sort: Any = None) -> list[Any]:
+    """ORDER BY of flow runs for a ``FlowRunSort`` (default: newest first)."""
+    return _order(_run, sort, "CREATED_DESC")
+
+
+def task_run_order(sort: Any = None) -> list[Any]:
+    """ORDER BY of task runs for a ``TaskRunSort`` (default: newest first)."""
+    return _order(_task, sort, "CREATED_DESC")
+
+
+def log_order(sort: Any = None) -> list[Any]:
+    """ORDER BY of logs for a ``LogSort`` (default: oldest first, as Prefect)."""
+    return _order(tables.log, sort, "TIMESTAMP_ASC")

@@ -1,0 +1,277 @@
+"""Flow runs: create, read, filter, update, delete, and set their state through the rules.
+
+Every state change happens in the caller's transaction: the rules read the current state, and
+the state row, the run's bookkeeping and the event are written together or not at all.
+
+>>> from praefect import database
+>>> from praefect.orchestration import flows
+>>> from praefect.schemas.states import State
+>>> engine = database.get_engine("sqlite:///:memory:")
+>>> def demo(conn):
+...     run_id = uuid.uuid4()
+...     create(conn, {"id": run_id, "name": "r", "flow_id": flows.ensure(conn, "f")})
+...     return set_state(conn, run_id, State("RUNNING")).status.value
+>>> database.write(engine, demo)
+'ACCEPT'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from praefect import exceptions
+from praefect.database import tables
+from praefect.orchestration import events, rules
+from praefect.orchestration import filters as _filters
+from praefect.schemas.responses import OrchestrationResult
+from praefect.schemas.states import TERMINAL_STATES, State, StateType, now_utc
+
+__all__ = [
+    "UPDATABLE_FIELDS",
+    "count",
+    "create",
+    "delete",
+    "read",
+    "read_many",
+    "read_states",
+    "set_state",
+    "update",
+]
+
+_run = tables.flow_run
+_state = tables.flow_run_state
+_S = StateType
+
+UPDATABLE_FIELDS = frozenset(
+    {
+        "name",
+        "parameters",
+        "tags",
+        "flow_version",
+        "empirical_policy",
+        "infrastructure_pid",
+        "heartbeat",
+        "hostname",
+        "pid",
+        "entrypoint",
+        "job_variables",
+        "work_queue_name",
+        "idempotency_key",
+        "deployment_id",
+        "parent_task_run_id",
+    }
+)
+"""Columns ``update()`` may change; states change only through ``set_state()``."""
+
+_DEFAULT_POLICY = {"retries": 0, "retry_delay": [0.0], "retry_jitter_factor": None}
+
+
+def create(conn: Connection, row: Mapping[str, Any]) -> State:
+    """Insert a flow run and its first state (``row["state"]``, default Pending), with no rule
+    consulted; return the state as written."""
+    now = now_utc()
+    values = {key: row[key] for key in row.keys() & _run.c.keys()}
+    values.setdefault("id", uuid.uuid4())
+    values.setdefault("parameters", {})
+    values.setdefault("tags", [])
+    values.setdefault("run_count", 0)
+    values.setdefault("total_run_time", 0.0)
+    values["empirical_policy"] = {**_DEFAULT_POLICY, **(row.get("empirical_policy") or {})}
+    values.setdefault("created", now)
+    values["updated"] = now
+    conn.execute(_run.insert(), values)
+    return _record_state(conn, values, None, row.get("state") or State(_S.PENDING), now)
+
+
+def read(conn: Connection, flow_run_id: uuid.UUID) -> dict[str, Any] | None:
+    """The flow run as a dict (with its current ``state``), or None."""
+    row = conn.execute(sa.select(_run).where(_run.c.id == flow_run_id)).mappings().first()
+    return _with_states(conn, [row])[0] if row is not None else None
+
+
+def read_many(
+    conn: Connection,
+    flow_filter: Any = None,
+    flow_run_filter: Any = None,
+    task_run_filter: Any = None,
+    deployment_filter: Any = None,
+    sort: Any = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Flow runs matching the filters (Prefect's filter schemas), newest first by default."""
+    query = sa.select(_run).where(
+        *_filters.flow_run_clauses(flow_filter, flow_run_filter, task_run_filter, deployment_filter)
+    )
+    query = query.order_by(*_filters.flow_run_order(sort)).limit(limit).offset(offset or None)
+    return _with_states(conn, list(conn.execute(query).mappings()))
+
+
+def count(
+    conn: Connection,
+    flow_filter: Any = None,
+    flow_run_filter: Any = None,
+    task_run_filter: Any = None,
+    deployment_filter: Any = None,
+) -> int:
+    """How many flow runs match the filters."""
+    clauses = _filters.flow_run_clauses(
+        flow_filter, flow_run_filter, task_run_filter, deployment_filter
+    )
+    query = sa.select(sa.func.count()).select_from(_run).where(*clauses)
+    return conn.execute(query).scalar_one()
+
+
+def read_states(conn: Connection, flow_run_id: uuid.UUID) -> list[State]:
+    """The state history of a flow run, oldest first."""
+    query = sa.select(_state).where(_state.c.flow_run_id == flow_run_id)
+    rows = conn.execute(query.order_by(_state.c.timestamp, _state.c.id)).mappings()
+    return [State.from_record(row) for row in rows]
+
+
+def update(conn: Connection, flow_run_id: uuid.UUID, **fields: Any) -> None:
+    """Change plain fields of a flow run (see ``UPDATABLE_FIELDS``)."""
+    unknown = fields.keys() - UPDATABLE_FIELDS
+    if unknown:
+        raise ValueError(
+            f"Cannot update flow run field(s) {sorted(unknown)}; "
+            f"updatable fields are: {', '.join(sorted(UPDATABLE_FIELDS))}."
+        )
+    statement = _run.update().where(_run.c.id == flow_run_id)
+    result = conn.execute(statement.values(updated=now_utc(), **fields))
+    if result.rowcount == 0:
+        raise exceptions.FlowRunNotFound(
+            f"Flow run {flow_run_id} not found.", flow_run_id=flow_run_id
+        )
+
+
+def delete(conn: Connection, flow_run_id: uuid.UUID) -> bool:
+    """Delete a flow run with its states, task runs (and their states) and logs; return whether
+    it existed."""
+    task_ids = sa.select(tables.task_run.c.id).where(tables.task_run.c.flow_run_id == flow_run_id)
+    trs = tables.task_run_state
+    conn.execute(trs.delete().where(trs.c.task_run_id.in_(task_ids)))
+    conn.execute(tables.task_run.delete().where(tables.task_run.c.flow_run_id == flow_run_id))
+    conn.execute(tables.log.delete().where(tables.log.c.flow_run_id == flow_run_id))
+    conn.execute(_state.delete().where(_state.c.flow_run_id == flow_run_id))
+    return conn.execute(_run.delete().where(_run.c.id == flow_run_id)).rowcount > 0
+
+
+def set_state(
+    conn: Connection,
+    flow_run_id: uuid.UUID,
+    state: State,
+    force: bool = False,
+    now: _dt.datetime | None = None,
+) -> OrchestrationResult:
+    """Propose ``state`` for a flow run: the rules (``rules.FLOW_POLICY``, or the minimal policy
+    when ``force``) decide, and the winning state is written with its bookkeeping and event."""
+    now = now or now_utc()
+    run = conn.execute(sa.select(_run).where(_run.c.id == flow_run_id)).mappings().first()
+    if run is None:
+        raise exceptions.FlowRunNotFound(
+            f"Flow run {flow_run_id} not found.", flow_run_id=flow_run_id
+        )
+    initial = _current_state(conn, run["state_id"])
+    ctx = rules.TransitionContext(run, initial, state, now)
+    rules.apply_policy(rules.MINIMAL_FLOW_POLICY if force else rules.FLOW_POLICY, ctx)
+    current = initial
+    if ctx.state is not None:
+        current = _record_state(conn, run, initial, ctx.state, now)
+    return OrchestrationResult.of(ctx.status, current, ctx.reason, ctx.delay)
+
+
+def _current_state(conn: Connection, state_id: uuid.UUID | None) -> State | None:
+    if state_id is None:
+        return None
+    row = conn.execute(sa.select(_state).where(_state.c.id == state_id)).mappings().first()
+    return State.from_record(row) if row is not None else None
+
+
+def _record_state(
+    conn: Connection,
+    run: Mapping[str, Any],
+    initial: State | None,
+    proposed: State,
+    now: _dt.datetime,
+) -> State:
+    state = proposed.copy()
+    details = state.state_details
+    details["flow_run_id"] = run["id"]
+    if initial is not None and state.timestamp <= initial.timestamp:
+        # The history is ordered by timestamp: keep it strictly increasing.
+        state.timestamp = initial.timestamp + _dt.timedelta(microseconds=1)
+    if state.type is _S.SCHEDULED and details.get("scheduled_time") is None:
+        details["scheduled_time"] = state.timestamp
+    if (
+        state.type is _S.PENDING
+        and initial is not None
+        and initial.type is _S.SCHEDULED
+        and details.get("scheduled_time") is None
+    ):
+        details["scheduled_time"] = initial.state_details.get("scheduled_time")
+    record = state.to_record()
+    record["flow_run_id"] = run["id"]
+    conn.execute(_state.insert(), record)
+    conn.execute(
+        _run.update().where(_run.c.id == run["id"]),
+        _bookkeeping(run, initial, state, now),
+    )
+    related = [
+        {"prefect.resource.id": f"praefect.flow.{run['flow_id']}", "prefect.resource.role": "flow"}
+    ]
+    related.extend(
+        {"prefect.resource.id": f"praefect.tag.{tag}", "prefect.resource.role": "tag"}
+        for tag in run.get("tags") or ()
+    )
+    events.write(conn, [events.state_change_event("flow-run", run, initial, state, related, now)])
+    return state
+
+
+def _bookkeeping(
+    run: Mapping[str, Any], initial: State | None, state: State, now: _dt.datetime
+) -> dict[str, Any]:
+    kind = state.type
+    values: dict[str, Any] = {
+        "state_id": state.id,
+        "state_type": kind.value,
+        "state_name": state.name,
+        "state_timestamp": state.timestamp,
+        "updated": now,
+    }
+    initial_kind = initial.type if initial is not None else None
+    if kind is _S.RUNNING and initial_kind not in (_S.RUNNING, _S.PAUSED):
+        values["run_count"] = (run.get("run_count") or 0) + 1
+    if kind is _S.RUNNING and run.get("start_time") is None:
+        values["start_time"] = state.timestamp
+    if initial_kind is _S.RUNNING:
+        elapsed = (state.timestamp - initial.timestamp).total_seconds()
+        values["total_run_time"] = (run.get("total_run_time") or 0.0) + max(elapsed, 0.0)
+    if kind in TERMINAL_STATES:
+        values["end_time"] = state.timestamp
+    elif run.get("end_time") is not None:
+        values["end_time"] = None
+    scheduled = rules.scheduled_time_of(state) if kind is _S.SCHEDULED else None
+    values["next_scheduled_start_time"] = scheduled
+    if run.get("expected_start_time") is None:
+        values["expected_start_time"] = scheduled or state.timestamp
+    return values
+
+
+def _with_states(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
+    runs = [dict(row) for row in rows]
+    ids = [run["state_id"] for run in runs if run["state_id"] is not None]
+    states: dict[uuid.UUID, State] = {}
+    for start in range(0, len(ids), 500):
+        query = sa.select(_state).where(_state.c.id.in_(ids[start : start + 500]))
+        for row in conn.execute(query).mappings():
+            states[row["id"]] = State.from_record(row)
+    for run in runs:
+        run["state"] = states.get(run["state_id"])
+    return runs

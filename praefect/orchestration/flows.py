@@ -1,0 +1,70 @@
+"""Flows: the named functions runs belong to.
+
+>>> from praefect import database
+>>> engine = database.get_engine("sqlite:///:memory:")
+>>> flow_id = database.write(engine, lambda conn: ensure(conn, "etl"))
+>>> database.read(engine, lambda conn: read(conn, flow_id))["name"]
+'etl'
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from praefect.database import tables
+from praefect.orchestration import filters as _filters
+from praefect.schemas.states import now_utc
+
+__all__ = ["count", "ensure", "read", "read_by_name", "read_many"]
+
+_flow = tables.flow
+
+
+def ensure(conn: Connection, name: str, tags: list[str] | None = None) -> uuid.UUID:
+    """The id of the flow called ``name``, created if it does not exist yet (idempotent, also
+    against a concurrent process creating the same flow)."""
+    existing = conn.execute(sa.select(_flow.c.id).where(_flow.c.name == name)).scalar()
+    if existing is not None:
+        return existing
+    now = now_utc()
+    values = {"id": uuid.uuid4(), "name": name, "tags": tags or [], "created": now, "updated": now}
+    insert = _filters.insert_ignoring_conflicts(conn, _flow, ["name"])
+    conn.execute(insert, values)
+    return conn.execute(sa.select(_flow.c.id).where(_flow.c.name == name)).scalar_one()
+
+
+def read(conn: Connection, flow_id: uuid.UUID) -> dict[str, Any] | None:
+    """The flow with this id as a dict, or None."""
+    row = conn.execute(sa.select(_flow).where(_flow.c.id == flow_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def read_by_name(conn: Connection, name: str) -> dict[str, Any] | None:
+    """The flow called ``name`` as a dict, or None."""
+    row = conn.execute(sa.select(_flow).where(_flow.c.name == name)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def read_many(
+    conn: Connection,
+    flow_filter: Any = None,
+    flow_run_filter: Any = None,
+    task_run_filter: Any = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Flows matching the filters, by name."""
+    query = sa.select(_flow).order_by(_flow.c.name, _flow.c.id)
+    query = query.where(*_filters.flow_clauses(flow_filter, flow_run_filter, task_run_filter))
+    query = query.limit(limit).offset(offset or None)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def count(conn: Connection, flow_filter: Any = None) -> int:
+    """How many flows match ``flow_filter``."""
+    query = sa.select(sa.func.count()).select_from(_flow)
+    return conn.execute(query.where(*_filters.flow_clauses(flow_filter))).scalar_one()

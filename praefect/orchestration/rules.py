@@ -1,0 +1,262 @@
+"""Flow-run state rules: small classes, each naming the transitions it governs.
+
+A rule looks at a proposed transition (the run row, its current state, the proposed state) and
+may answer REJECT (with a replacement state or none), ABORT or WAIT; the first rule that does not
+accept ends the walk. Their order lives in ``FLOW_POLICY`` (``MINIMAL_FLOW_POLICY`` when forced).
+
+>>> from praefect.schemas.states import State
+>>> ctx = TransitionContext({"empirical_policy": {}}, State("PENDING"), State("PENDING"))
+>>> apply_policy(FLOW_POLICY, ctx).status.value
+'ABORT'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import random
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from praefect.schemas.responses import SetStateStatus
+from praefect.schemas.states import TERMINAL_STATES, State, StateType, now_utc
+
+__all__ = [
+    "FLOW_POLICY",
+    "MINIMAL_FLOW_POLICY",
+    "BypassCancellingFlowRunsWithNoInfra",
+    "EnsureOnlyScheduledFlowsMarkedLate",
+    "HandleFlowTerminalStateTransitions",
+    "PreventPendingTransitions",
+    "RetryFailedFlows",
+    "Rule",
+    "TransitionContext",
+    "WaitForScheduledTime",
+    "apply_policy",
+    "retry_delay_seconds",
+    "scheduled_time_of",
+]
+
+S = StateType
+_ALL = frozenset(StateType)
+
+
+class TransitionContext:
+    """A proposed transition and, once rules ran, the answer to it."""
+
+    __slots__ = ("run", "initial", "proposed", "now", "status", "state", "reason", "delay")
+
+    def __init__(
+        self,
+        run: Mapping[str, Any],
+        initial: State | None,
+        proposed: State,
+        now: _dt.datetime | None = None,
+    ) -> None:
+        self.run = run
+        self.initial = initial
+        self.proposed = proposed
+        self.now = now or now_utc()
+        self.status = SetStateStatus.ACCEPT
+        self.state: State | None = proposed
+        """The state to write (None: write nothing)."""
+        self.reason: str | None = None
+        self.delay: float | None = None
+
+    def reject(self, reason: str, state: State | None = None) -> None:
+        """Refuse the proposal; write ``state`` instead, or nothing when it is None."""
+        self.status, self.state, self.reason = SetStateStatus.REJECT, state, reason
+
+    def abort(self, reason: str) -> None:
+        self.status, self.state, self.reason = SetStateStatus.ABORT, None, reason
+
+    def wait(self, delay_seconds: float, reason: str) -> None:
+        self.status, self.state, self.reason = SetStateStatus.WAIT, None, reason
+        self.delay = delay_seconds
+
+    @property
+    def initial_type(self) -> StateType | None:
+        return self.initial.type if self.initial is not None else None
+
+
+class Rule:
+    """One orchestration rule, applied when the transition goes from one of ``FROM_STATES``
+    (``None`` = no current state) to one of ``TO_STATES``."""
+
+    FROM_STATES: ClassVar[frozenset[StateType | None]] = frozenset()
+    TO_STATES: ClassVar[frozenset[StateType]] = frozenset()
+
+    @classmethod
+    def governs(cls, ctx: TransitionContext) -> bool:
+        return ctx.initial_type in cls.FROM_STATES and ctx.proposed.type in cls.TO_STATES
+
+    @staticmethod
+    def apply(ctx: TransitionContext) -> None:
+        raise NotImplementedError
+
+
+class HandleFlowTerminalStateTransitions(Rule):
+    """A finished run stays finished: leaving a terminal state is aborted (a run of a deployment
+    may be rescheduled, which is how it is re-run)."""
+
+    FROM_STATES = frozenset(TERMINAL_STATES)
+    TO_STATES = _ALL
+
+    @staticmethod
+    def apply(ctx: TransitionContext) -> None:
+        if ctx.proposed.type is S.SCHEDULED and ctx.run.get("deployment_id") is not None:
+            return
+        ctx.abort(f"This run is already in terminal state {ctx.initial_type.value}.")
+
+
+class BypassCancellingFlowRunsWithNoInfra(Rule):
+    """Cancelling a run that has no process to stop cancels it at once."""
+
+    FROM_STATES = frozenset({S.SCHEDULED, S.PENDING, S.PAUSED})
+    TO_STATES = frozenset({S.CANCELLING})
+
+    @staticmethod
+    def apply(ctx: TransitionContext) -> None:
+        if ctx.run.get("infrastructure_pid"):
+            return
+        proposed = ctx.proposed
+        cancelled = State(
+            S.CANCELLED,
+            message=proposed.message,
+            state_details=dict(proposed.state_details),
+            timestamp=proposed.timestamp,
+        )
+        ctx.reject("The run has no infrastructure to stop; it was cancelled directly.", cancelled)
+
+
+class PreventPendingTransitions(Rule):
+    """A run already submitted cannot be submitted again (two workers racing for one run)."""
+
+    FROM_STATES = frozenset({S.PENDING, S.RUNNING, S.CANCELLING, S.CANCELLED})
+    TO_STATES = frozenset({S.PENDING})
+
+    @staticmethod
+    def apply(ctx: TransitionContext) -> None:
+        initial = ctx.initial
+        if initial.type is S.PENDING and initial.name != ctx.proposed.name:
+            return
+        ctx.abort(f"This run is in a {initial.type.value} state and cannot become PENDING.")
+
+
+class EnsureOnlyScheduledFlowsMarkedLate(Rule):
+    """Only a scheduled run that is not already late can be marked Late."""
+
+    FROM_STATES = _ALL | {None}
+    TO_STATES = frozenset({S.SCHEDULED})
+
+    @staticmethod
+    def apply(ctx: TransitionContext) -> None:
+        if ctx.proposed.name != "Late":
+            return
+        if ctx.initial_type is not S.SCHEDULED or ctx.initial.name == "Late":
+            ctx.reject("Only a scheduled run that is not already late can be marked Late.")
+
+
+class WaitForScheduledTime(Rule):
+    """A run may not start before its scheduled time: the client is told how long to wait."""
+
+    FROM_STATES = frozenset({S.SCHEDULED, S.PENDING})
+    TO_STATES = frozenset({S.RUNNING})
+
+    @staticmethod
+    def apply(ctx: TransitionContext) -> None:
+        scheduled = scheduled_time_of(ctx.initial)
+        if scheduled is None:
+            return
+        delay = (scheduled - ctx.now).total_seconds()
+        if delay > 0:
+            ctx.wait(delay, f"The run is scheduled to start in {delay:.1f}s.")
+
+
+class RetryFailedFlows(Rule):
+    """A failed run with retries left is rescheduled as AwaitingRetry after its retry delay."""
+
+    FROM_STATES = frozenset({S.RUNNING})
+    TO_STATES = frozenset({S.FAILED})
+
+    @staticmethod
+    def apply(ctx: TransitionContext) -> None:
+        policy = ctx.run.get("empirical_policy") or {}
+        retries = policy.get("retries") or 0
+        run_count = ctx.run.get("run_count") or 0
+        if run_count > retries or ctx.proposed.state_details.get("retriable") is False:
+            return
+        delay = retry_delay_seconds(
+            policy.get("retry_delay"), run_count, policy.get("retry_jitter_factor")
+        )
+        proposed = ctx.proposed
+        details = dict(proposed.state_details)
+        details["scheduled_time"] = ctx.now + _dt.timedelta(seconds=delay)
+        retry = State(
+            S.SCHEDULED,
+            name="AwaitingRetry",
+            message=proposed.message,
+            data=proposed.data,
+            state_details=details,
+            timestamp=proposed.timestamp,
+        )
+        ctx.reject(f"Retrying: attempt {run_count} of {retries + 1} failed.", retry)
+
+
+FLOW_POLICY: tuple[type[Rule], ...] = (
+    HandleFlowTerminalStateTransitions,
+    BypassCancellingFlowRunsWithNoInfra,
+    PreventPendingTransitions,
+    EnsureOnlyScheduledFlowsMarkedLate,
+    WaitForScheduledTime,
+    RetryFailedFlows,
+)
+"""The rules of an ordinary proposal, in the order they are asked."""
+
+MINIMAL_FLOW_POLICY: tuple[type[Rule], ...] = (BypassCancellingFlowRunsWithNoInfra,)
+"""The rules of a forced proposal (``force=True``), as in Prefect's MinimalFlowPolicy."""
+
+
+def apply_policy(policy: Sequence[type[Rule]], ctx: TransitionContext) -> TransitionContext:
+    """Ask each rule of ``policy`` in turn until one does not accept; return ``ctx``."""
+    for rule in policy:
+        if rule.governs(ctx):
+            rule.apply(ctx)
+            if ctx.status is not SetStateStatus.ACCEPT:
+                break
+    return ctx
+
+
+def retry_delay_seconds(
+    retry_delay: float | Sequence[float] | None, attempt: int, jitter_factor: float | None = None
+) -> float:
+    """The delay before retry number ``attempt`` (1-based): a list is indexed by attempt and its
+    last element repeats; jitter spreads it uniformly by ``± jitter_factor``.
+
+    >>> retry_delay_seconds([1, 10], 1), retry_delay_seconds([1, 10], 5), retry_delay_seconds(3, 2)
+    (1.0, 10.0, 3.0)
+    """
+    if retry_delay is None:
+        delay = 0.0
+    elif isinstance(retry_delay, int | float):
+        delay = float(retry_delay)
+    elif len(retry_delay) == 0:
+        delay = 0.0
+    else:
+        delay = float(retry_delay[min(max(attempt, 1), len(retry_delay)) - 1])
+    if jitter_factor and delay > 0:
+        delay = max(0.0, delay * (1 + jitter_factor * random.uniform(-1.0, 1.0)))
+    return delay
+
+
+def scheduled_time_of(state: State | None) -> _dt.datetime | None:
+    """The ``scheduled_time`` of a state's details as an aware datetime, if it has one."""
+    if state is None:
+        return None
+    value = state.state_details.get("scheduled_time")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = _dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.UTC)
+    return value

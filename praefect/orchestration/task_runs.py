@@ -1,0 +1,307 @@
+"""Task runs: the batched write path fed by the client's write-behind queue, and reads.
+
+Task-run transitions are orchestrated client-side, so the store only records them. The write
+path runs once per batch of thousands of rows: it skips SQLAlchemy's per-row processing and
+hands plain tuples to the driver's ``executemany``, with SQL compiled once per dialect.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from praefect.database import tables, types
+from praefect.orchestration import filters as _filters
+from praefect.schemas import _results
+from praefect.schemas.states import State, now_utc
+
+__all__ = ["count", "read", "read_many", "read_states", "write_batch"]
+
+_run = tables.task_run
+_state = tables.task_run_state
+_event = tables.event
+
+_RUN_COLUMNS = (
+    "id",
+    "created",
+    "updated",
+    "name",
+    "flow_run_id",
+    "task_key",
+    "dynamic_key",
+    "task_version",
+    "cache_key",
+    "cache_expiration",
+    "task_inputs",
+    "flow_run_run_count",
+    "state_id",
+    "state_type",
+    "state_name",
+    "state_timestamp",
+    "run_count",
+    "expected_start_time",
+    "next_scheduled_start_time",
+    "start_time",
+    "end_time",
+    "total_run_time",
+    "empirical_policy",
+    "tags",
+)
+_STATE_COLUMNS = (
+    "id",
+    "task_run_id",
+    "type",
+    "name",
+    "timestamp",
+    "message",
+    "state_details",
+    "data",
+)
+_EVENT_COLUMNS = (
+    "id",
+    "occurred",
+    "event",
+    "resource_id",
+    "resource",
+    "related",
+    "payload",
+    "received",
+)
+_compiled: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _sql(conn: Connection, name: str) -> tuple[str, tuple[str, ...] | None]:
+    """SQL text for ``name`` on this dialect, and the parameter names when they are named."""
+    key = (conn.dialect.name, name)
+    cached = _compiled.get(key)
+    if cached is None:
+        if name == "run":
+            statement = _filters.upsert(conn, _run, ["id"], exclude_on_update={"id", "created"})
+            columns = _RUN_COLUMNS
+        elif name == "state":
+            statement, columns = _state.insert(), _STATE_COLUMNS
+        else:
+            statement, columns = _event.insert(), _EVENT_COLUMNS
+        compiled = statement.compile(dialect=conn.dialect, column_keys=list(columns))
+        names = None if compiled.positional else tuple(columns)
+        if compiled.positional and tuple(compiled.positiontup) != tuple(columns):
+            raise RuntimeError(f"unexpected parameter order for {name}: {compiled.positiontup}")
+        cached = _compiled[key] = (compiled.string, names)
+    return cached
+
+
+def _execute(conn: Connection, name: str, rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    sql, names = _sql(conn, name)
+    if names is not None:
+        rows = [dict(zip(names, row, strict=True)) for row in rows]
+    conn.exec_driver_sql(sql, rows)
+
+
+def write_batch(
+    conn: Connection,
+    items: Iterable[tuple[Mapping[str, Any], State | None]],
+    last_states: Mapping[Any, tuple[str, str]] | None = None,
+) -> None:
+    """Upsert task runs and insert their new states and state-change events.
+
+    ``items`` are ``(row, state)`` pairs in the order they happened; the last row of an id wins.
+    ``last_states`` maps a task run id to the ``(type, name)`` of its latest state recorded by an
+    earlier batch, so each event says which state the run came from. An event's id is its
+    state's id (one event per state row).
+    """
+    ts = types.timestamp_converter(conn.dialect.name)
+    dumps = types.dumps
+    now_db = ts(now_utc())
+    if last_states is None:
+        last_states = {}
+    seen: dict[Any, tuple[str, str]] = {}
+    latest: dict[Any, tuple[Mapping[str, Any], State | None]] = {}
+    per_run: dict[Any, tuple[str, str, str]] = {}
+    names: dict[str, str] = {}
+    state_rows: list[tuple[Any, ...]] = []
+    event_rows: list[tuple[Any, ...]] = []
+    for row, state in items:
+        run_id = row["id"]
+        if state is None:
+            previous = latest.get(run_id)
+            latest[run_id] = (row, previous[1] if previous is not None else None)
+            continue
+        latest[run_id] = (row, state)
+        strings = per_run.get(run_id)
+        if strings is None:
+            sid = str(run_id)
+            strings = per_run[run_id] = (sid, "praefect.task-run." + sid, _related(row))
+        sid, resource_id, related = strings
+        state_id = str(state.id)
+        kind = state.type.value
+        name = state.name
+        name_json = names.get(name)
+        if name_json is None:
+            name_json = names[name] = dumps(name)
+        stamp = ts(state.timestamp)
+        message = state.message
+        details = state.state_details
+        data = state.data
+        state_rows.append(
+            (
+                state_id,
+                sid,
+                kind,
+                name,
+                stamp,
+                message,
+                dumps(_results.jsonable_details(details)) if details else "{}",
+                None if data is None else _data_json(data),
+            )
+        )
+        previous = seen.get(run_id) or last_states.get(run_id)
+        seen[run_id] = (kind, name)
+        if previous is None:
+            intended = f'{{"intended":{{"from":null,"to":"{kind}"}},"initial_state":null,'
+        else:
+            intended = (
+                f'{{"intended":{{"from":"{previous[0]}","to":"{kind}"}},'
+                f'"initial_state":{{"type":"{previous[0]}","name":{dumps(previous[1])},'
+                '"message":""},'
+            )
+        event_rows.append(
+            (
+                state_id,
+                stamp,
+                "praefect.task-run." + name,
+                resource_id,
+                f'{{"prefect.resource.id":"{resource_id}","prefect.resource.name":'
+                f'{dumps(row["name"])},"praefect.state-type":"{kind}",'
+                f'"praefect.state-name":{name_json}}}',
+                related,
+                f'{intended}"validated_state":{{"type":"{kind}","name":{name_json},'
+                f'"message":{dumps(message or "")}}}}}',
+                now_db,
+            )
+        )
+    policies: dict[int, str] = {}
+    run_rows = []
+    for row, state in latest.values():
+        get = row.get
+        flow_run_id = get("flow_run_id")
+        created = get("created")
+        policy = get("empirical_policy")
+        # Rows of one task usually share their policy dict; all are alive during the batch.
+        policy_json = policies.get(id(policy))
+        if policy_json is None:
+            policy_json = policies[id(policy)] = dumps(policy) if policy else "{}"
+        task_inputs = get("task_inputs")
+        tags = get("tags")
+        strings = per_run.get(row["id"])
+        run_rows.append(
+            (
+                strings[0] if strings is not None else str(row["id"]),
+                ts(created) if created is not None else now_db,
+                now_db,
+                row["name"],
+                None if flow_run_id is None else str(flow_run_id),
+                get("task_key") or row["name"],
+                str(get("dynamic_key", "0")),
+                get("task_version"),
+                get("cache_key"),
+                ts(get("cache_expiration")),
+                dumps(task_inputs) if task_inputs else "{}",
+                get("flow_run_run_count") or 0,
+                None if state is None else str(state.id),
+                None if state is None else state.type.value,
+                None if state is None else state.name,
+                None if state is None else ts(state.timestamp),
+                get("run_count") or 0,
+                ts(get("expected_start_time")),
+                None,
+                ts(get("start_time")),
+                ts(get("end_time")),
+                float(get("total_run_time") or 0.0),
+                policy_json,
+                dumps(tags) if tags else "[]",
+            )
+        )
+    _execute(conn, "run", run_rows)
+    _execute(conn, "state", state_rows)
+    _execute(conn, "event", event_rows)
+
+
+def _data_json(data: Any) -> str | None:
+    reference = _results.data_reference(data)
+    return None if reference is None else types.dumps(reference)
+
+
+def _related(row: Mapping[str, Any]) -> str:
+    flow_run_id = row.get("flow_run_id")
+    parts = []
+    if flow_run_id is not None:
+        parts.append(
+            f'{{"prefect.resource.id":"praefect.flow-run.{flow_run_id}",'
+            '"prefect.resource.role":"flow-run"}'
+        )
+    for tag in row.get("tags") or ():
+        parts.append(
+            f'{{"prefect.resource.id":{types.dumps("praefect.tag." + str(tag))},'
+            '"prefect.resource.role":"tag"}'
+        )
+    return "[" + ",".join(parts) + "]"
+
+
+def read(conn: Connection, task_run_id: uuid.UUID) -> dict[str, Any] | None:
+    """The task run as a dict (with its current ``state``), or None."""
+    row = conn.execute(sa.select(_run).where(_run.c.id == task_run_id)).mappings().first()
+    return _with_states(conn, [row])[0] if row is not None else None
+
+
+def read_many(
+    conn: Connection,
+    flow_filter: Any = None,
+    flow_run_filter: Any = None,
+    task_run_filter: Any = None,
+    sort: Any = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Task runs matching the filters (Prefect's filter schemas)."""
+    clauses = _filters.task_run_clauses(flow_filter, flow_run_filter, task_run_filter)
+    query = sa.select(_run).where(*clauses).order_by(*_filters.task_run_order(sort))
+    query = query.limit(limit).offset(offset or None)
+    return _with_states(conn, list(conn.execute(query).mappings()))
+
+
+def count(
+    conn: Connection,
+    flow_filter: Any = None,
+    flow_run_filter: Any = None,
+    task_run_filter: Any = None,
+) -> int:
+    """How many task runs match the filters."""
+    clauses = _filters.task_run_clauses(flow_filter, flow_run_filter, task_run_filter)
+    query = sa.select(sa.func.count()).select_from(_run).where(*clauses)
+    return conn.execute(query).scalar_one()
+
+
+def read_states(conn: Connection, task_run_id: uuid.UUID) -> list[State]:
+    """The state history of a task run, oldest first."""
+    query = sa.select(_state).where(_state.c.task_run_id == task_run_id)
+    rows = conn.execute(query.order_by(_state.c.timestamp, _state.c.id)).mappings()
+    return [State.from_record(row) for row in rows]
+
+
+def _with_states(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
+    runs = [dict(row) for row in rows]
+    ids = [run["state_id"] for run in runs if run["state_id"] is not None]
+    states: dict[uuid.UUID, State] = {}
+    for start in range(0, len(ids), 500):
+        query = sa.select(_state).where(_state.c.id.in_(ids[start : start + 500]))
+        for row in conn.execute(query).mappings():
+            states[row["id"]] = State.from_record(row)
+    for run in runs:
+        run["state"] = states.get(run["state_id"])
+    return runs

@@ -1,0 +1,323 @@
+"""Filter schemas for reading flows, runs and logs (Prefect's class and field names).
+
+>>> from praefect.schemas.states import StateType
+>>> f = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=["FAILED"])))
+>>> f.state.type.any_ == [StateType.FAILED]
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import uuid
+
+from pydantic import BaseModel, ConfigDict
+
+from praefect.schemas.states import StateType
+
+__all__ = [
+    "DeploymentFilter",
+    "DeploymentFilterId",
+    "DeploymentFilterName",
+    "FlowFilter",
+    "FlowFilterId",
+    "FlowFilterName",
+    "FlowFilterTags",
+    "FlowRunFilter",
+    "FlowRunFilterDeploymentId",
+    "FlowRunFilterEndTime",
+    "FlowRunFilterExpectedStartTime",
+    "FlowRunFilterId",
+    "FlowRunFilterIdempotencyKey",
+    "FlowRunFilterName",
+    "FlowRunFilterParentFlowRunId",
+    "FlowRunFilterParentTaskRunId",
+    "FlowRunFilterStartTime",
+    "FlowRunFilterState",
+    "FlowRunFilterStateName",
+    "FlowRunFilterStateType",
+    "FlowRunFilterTags",
+    "FlowRunFilterWorkQueueName",
+    "LogFilter",
+    "LogFilterFlowRunId",
+    "LogFilterLevel",
+    "LogFilterName",
+    "LogFilterTaskRunId",
+    "LogFilterTimestamp",
+    "Operator",
+    "TaskRunFilter",
+    "TaskRunFilterFlowRunId",
+    "TaskRunFilterId",
+    "TaskRunFilterName",
+    "TaskRunFilterStartTime",
+    "TaskRunFilterState",
+    "TaskRunFilterStateName",
+    "TaskRunFilterStateType",
+    "TaskRunFilterTags",
+]
+
+
+class Operator(enum.StrEnum):
+    """How the criteria of one filter combine."""
+
+    and_ = "and_"
+    or_ = "or_"
+
+
+class _Filter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Combined(_Filter):
+    operator: Operator = Operator.and_
+    """Whether all criteria (``and_``) or any (``or_``) must hold."""
+
+
+class _Ids(_Filter):
+    any_: list[uuid.UUID] | None = None
+    """Match any of these ids."""
+
+
+class _Names(_Filter):
+    any_: list[str] | None = None
+    """Match any of these names exactly."""
+    like_: str | None = None
+    """Match names containing this text (case-insensitive)."""
+
+
+class _Tags(_Filter):
+    all_: list[str] | None = None
+    """Match runs having every one of these tags."""
+    any_: list[str] | None = None
+    """Match runs having at least one of these tags."""
+    is_null_: bool | None = None
+    """True: match runs without tags; False: runs with tags."""
+
+
+class _Times(_Filter):
+    before_: _dt.datetime | None = None
+    """At or before this time."""
+    after_: _dt.datetime | None = None
+    """At or after this time."""
+    is_null_: bool | None = None
+    """True: match rows where the time is unset; False: where it is set."""
+
+
+class _StateTypes(_Filter):
+    any_: list[StateType] | None = None
+    not_any_: list[StateType] | None = None
+
+
+class _StateNames(_Filter):
+    any_: list[str] | None = None
+    not_any_: list[str] | None = None
+
+
+class FlowFilterId(_Ids):
+    """Filter flows by id."""
+
+
+class FlowFilterName(_Names):
+    """Filter flows by name."""
+
+
+class FlowFilterTags(_Tags):
+    """Filter flows by tags."""
+
+
+class FlowFilter(_Combined):
+    """Filter flows."""
+
+    id: FlowFilterId | None = None
+    name: FlowFilterName | None = None
+    tags: FlowFilterTags | None = None
+
+
+class FlowRunFilterId(_Ids):
+    """Filter flow runs by id."""
+
+    not_any_: list[uuid.UUID] | None = None
+
+
+class FlowRunFilterName(_Names):
+    """Filter flow runs by name."""
+
+
+class FlowRunFilterTags(_Tags):
+    """Filter flow runs by tags."""
+
+
+class FlowRunFilterStateType(_StateTypes):
+    """Filter flow runs by state type."""
+
+
+class FlowRunFilterStateName(_StateNames):
+    """Filter flow runs by state name."""
+
+
+class FlowRunFilterState(_Combined):
+    """Filter flow runs by state type and name."""
+
+    type: FlowRunFilterStateType | None = None
+    name: FlowRunFilterStateName | None = None
+
+
+class FlowRunFilterStartTime(_Times):
+    """Filter flow runs by start time."""
+
+
+class FlowRunFilterEndTime(_Times):
+    """Filter flow runs by end time."""
+
+
+class FlowRunFilterExpectedStartTime(_Times):
+    """Filter flow runs by expected start time."""
+
+
+class FlowRunFilterParentTaskRunId(_Ids):
+    """Filter flow runs by the task run that stands for them in a parent flow."""
+
+    is_null_: bool | None = None
+
+
+class FlowRunFilterParentFlowRunId(_Ids):
+    """Filter subflow runs by the flow run they were called from."""
+
+
+class FlowRunFilterDeploymentId(_Ids):
+    """Filter flow runs by deployment."""
+
+    is_null_: bool | None = None
+
+
+class FlowRunFilterWorkQueueName(_Filter):
+    """Filter flow runs by work queue name."""
+
+    any_: list[str] | None = None
+    is_null_: bool | None = None
+
+
+class FlowRunFilterIdempotencyKey(_Filter):
+    """Filter flow runs by idempotency key."""
+
+    any_: list[str] | None = None
+    not_any_: list[str] | None = None
+
+
+class FlowRunFilter(_Combined):
+    """Filter flow runs."""
+
+    id: FlowRunFilterId | None = None
+    name: FlowRunFilterName | None = None
+    tags: FlowRunFilterTags | None = None
+    deployment_id: FlowRunFilterDeploymentId | None = None
+    work_queue_name: FlowRunFilterWorkQueueName | None = None
+    state: FlowRunFilterState | None = None
+    start_time: FlowRunFilterStartTime | None = None
+    end_time: FlowRunFilterEndTime | None = None
+    expected_start_time: FlowRunFilterExpectedStartTime | None = None
+    parent_task_run_id: FlowRunFilterParentTaskRunId | None = None
+    parent_flow_run_id: FlowRunFilterParentFlowRunId | None = None
+    idempotency_key: FlowRunFilterIdempotencyKey | None = None
+
+
+class TaskRunFilterId(_Ids):
+    """Filter task runs by id."""
+
+
+class TaskRunFilterName(_Names):
+    """Filter task runs by name."""
+
+
+class TaskRunFilterTags(_Tags):
+    """Filter task runs by tags."""
+
+
+class TaskRunFilterStateType(_StateTypes):
+    """Filter task runs by state type."""
+
+
+class TaskRunFilterStateName(_StateNames):
+    """Filter task runs by state name."""
+
+
+class TaskRunFilterState(_Combined):
+    """Filter task runs by state type and name."""
+
+    type: TaskRunFilterStateType | None = None
+    name: TaskRunFilterStateName | None = None
+
+
+class TaskRunFilterStartTime(_Times):
+    """Filter task runs by start time."""
+
+
+class TaskRunFilterFlowRunId(_Ids):
+    """Filter task runs by flow run."""
+
+    is_null_: bool | None = None
+
+
+class TaskRunFilter(_Combined):
+    """Filter task runs."""
+
+    id: TaskRunFilterId | None = None
+    name: TaskRunFilterName | None = None
+    tags: TaskRunFilterTags | None = None
+    state: TaskRunFilterState | None = None
+    start_time: TaskRunFilterStartTime | None = None
+    expected_start_time: FlowRunFilterExpectedStartTime | None = None
+    flow_run_id: TaskRunFilterFlowRunId | None = None
+
+
+class LogFilterName(_Filter):
+    """Filter logs by logger name."""
+
+    any_: list[str] | None = None
+
+
+class LogFilterLevel(_Filter):
+    """Filter logs by level."""
+
+    ge_: int | None = None
+    le_: int | None = None
+
+
+class LogFilterTimestamp(_Times):
+    """Filter logs by time."""
+
+
+class LogFilterFlowRunId(_Ids):
+    """Filter logs by flow run."""
+
+
+class LogFilterTaskRunId(_Ids):
+    """Filter logs by task run."""
+
+    is_null_: bool | None = None
+
+
+class LogFilter(_Combined):
+    """Filter logs."""
+
+    name: LogFilterName | None = None
+    level: LogFilterLevel | None = None
+    timestamp: LogFilterTimestamp | None = None
+    flow_run_id: LogFilterFlowRunId | None = None
+    task_run_id: LogFilterTaskRunId | None = None
+
+
+class DeploymentFilterId(_Ids):
+    """Filter deployments by id."""
+
+
+class DeploymentFilterName(_Names):
+    """Filter deployments by name."""
+
+
+class DeploymentFilter(_Combined):
+    """Filter deployments (for now only ``id`` narrows flow runs)."""
+
+    id: DeploymentFilterId | None = None
+    name: DeploymentFilterName | None = None

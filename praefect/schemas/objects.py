@@ -1,0 +1,173 @@
+"""Read models with Prefect's field names: ``Flow``, ``FlowRun``, ``TaskRun``, ``Log``.
+
+They are built from service-layer rows (plain dicts) when a user reads through ``get_client()``;
+the engine's hot paths never build them.
+
+>>> run = FlowRun(name="r", flow_id=uuid.uuid4(), total_run_time=1.5)
+>>> run.total_run_time
+datetime.timedelta(seconds=1, microseconds=500000)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from praefect.schemas.states import State, StateDetails, StateType, now_utc
+
+__all__ = [
+    "Flow",
+    "FlowRun",
+    "FlowRunPolicy",
+    "Log",
+    "State",
+    "StateDetails",
+    "StateType",
+    "TaskRun",
+    "TaskRunInput",
+    "TaskRunPolicy",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="ignore")
+
+
+class _Object(_Model):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    created: _dt.datetime | None = None
+    updated: _dt.datetime | None = None
+
+
+class Flow(_Object):
+    """A flow: the named function its runs belong to."""
+
+    name: str
+    tags: list[str] = Field(default_factory=list)
+    labels: dict[str, Any] = Field(default_factory=dict)
+
+
+class FlowRunPolicy(_Model):
+    """How a flow run is retried."""
+
+    model_config = ConfigDict(extra="allow")
+
+    retries: int | None = None
+    retry_delay: float | list[float] | None = None
+    retry_jitter_factor: float | None = None
+    pause_keys: list[str] = Field(default_factory=list)
+    resuming: bool = False
+    retry_type: str | None = None
+
+    @property
+    def max_retries(self) -> int:
+        return self.retries or 0
+
+    @property
+    def retry_delay_seconds(self) -> float | list[float] | None:
+        return self.retry_delay
+
+
+class TaskRunPolicy(FlowRunPolicy):
+    """How a task run is retried."""
+
+
+class TaskRunInput(_Model):
+    """One upstream input of a task run (``input_type`` is ``task_run``, ``parameter``, ...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    input_type: str = "task_run"
+    id: uuid.UUID | None = None
+
+
+class _Run(_Object):
+    name: str
+    state_id: uuid.UUID | None = None
+    state_type: StateType | None = None
+    state_name: str | None = None
+    state: State | None = None
+    tags: list[str] = Field(default_factory=list)
+    labels: dict[str, Any] = Field(default_factory=dict)
+    run_count: int = 0
+    expected_start_time: _dt.datetime | None = None
+    next_scheduled_start_time: _dt.datetime | None = None
+    start_time: _dt.datetime | None = None
+    end_time: _dt.datetime | None = None
+    total_run_time: _dt.timedelta = _dt.timedelta(0)
+    estimated_run_time: _dt.timedelta = _dt.timedelta(0)
+    estimated_start_time_delta: _dt.timedelta = _dt.timedelta(0)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Any:
+        """Build the model from a service-layer row, deriving the ``estimated_*`` fields."""
+        values = dict(row)
+        now = now_utc()
+        total = _dt.timedelta(seconds=values.get("total_run_time") or 0.0)
+        if values.get("state_type") == "RUNNING" and values.get("state_timestamp"):
+            total += now - values["state_timestamp"]
+        values["estimated_run_time"] = total
+        expected = values.get("expected_start_time")
+        if expected is not None:
+            start = values.get("start_time")
+            if start is not None:
+                values["estimated_start_time_delta"] = max(start - expected, _dt.timedelta(0))
+            elif values.get("state_type") in ("SCHEDULED", "PENDING"):
+                values["estimated_start_time_delta"] = max(now - expected, _dt.timedelta(0))
+        return cls.model_validate(values)
+
+
+class FlowRun(_Run):
+    """A run of a flow."""
+
+    flow_id: uuid.UUID
+    flow_version: str | None = None
+    deployment_id: uuid.UUID | None = None
+    deployment_version: str | None = None
+    work_queue_name: str | None = None
+    work_queue_id: uuid.UUID | None = None
+    work_pool_id: uuid.UUID | None = None
+    work_pool_name: str | None = None
+    idempotency_key: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    context: dict[str, Any] = Field(default_factory=dict)
+    job_variables: dict[str, Any] | None = None
+    empirical_policy: FlowRunPolicy = Field(default_factory=FlowRunPolicy)
+    parent_task_run_id: uuid.UUID | None = None
+    infrastructure_pid: str | None = None
+    auto_scheduled: bool = False
+    entrypoint: str | None = None
+    hostname: str | None = None
+    pid: int | None = None
+    heartbeat: _dt.datetime | None = None
+    created_by: dict[str, Any] | None = None
+
+
+class TaskRun(_Run):
+    """A run of a task."""
+
+    flow_run_id: uuid.UUID | None = None
+    task_key: str
+    dynamic_key: str
+    cache_key: str | None = None
+    cache_expiration: _dt.datetime | None = None
+    task_version: str | None = None
+    empirical_policy: TaskRunPolicy = Field(default_factory=TaskRunPolicy)
+    task_inputs: dict[str, list[TaskRunInput]] = Field(default_factory=dict)
+    flow_run_run_count: int = 0
+
+
+class Log(_Model):
+    """One stored log line of a run."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    created: _dt.datetime | None = None
+    name: str
+    level: int
+    message: str
+    timestamp: _dt.datetime
+    flow_run_id: uuid.UUID | None = None
+    task_run_id: uuid.UUID | None = None

@@ -1,0 +1,123 @@
+import subprocess
+import sys
+import textwrap
+import uuid
+
+from praefect import database, orchestration
+from praefect.client.embedded import EmbeddedClient
+from praefect.schemas.states import State, now_utc
+
+
+def _task(flow_run_id, i=0):
+    return {
+        "id": uuid.uuid4(),
+        "name": f"t-{i}",
+        "flow_run_id": flow_run_id,
+        "task_key": "t",
+        "dynamic_key": str(i),
+        "tags": [],
+        "task_inputs": {},
+        "empirical_policy": {"retries": 0},
+    }
+
+
+def test_enqueued_task_runs_and_logs_are_visible_after_flush(tmp_path):
+    client = EmbeddedClient(f"sqlite:///{tmp_path}/db.sqlite")
+    try:
+        run_id = uuid.uuid4()
+        rows = [_task(run_id, i) for i in range(50)]
+        for row in rows:
+            client.enqueue_task_run(row, State("PENDING"))
+            client.enqueue_task_run(row, State("COMPLETED"))
+        client.enqueue_logs(
+            [
+                {
+                    "name": "x",
+                    "level": 20,
+                    "message": "hi",
+                    "timestamp": now_utc(),
+                    "flow_run_id": run_id,
+                }
+            ]
+        )
+        client.flush()
+        engine = client.engine
+        runs = database.read(engine, lambda c: orchestration.task_runs.read_many(c))
+        assert len(runs) == 50 and {r["state_type"] for r in runs} == {"COMPLETED"}
+        history = database.read(
+            engine, lambda c: orchestration.task_runs.read_states(c, rows[0]["id"])
+        )
+        assert [s.type.value for s in history] == ["PENDING", "COMPLETED"]
+        events = database.read(engine, lambda c: orchestration.events.read_many(c, limit=None))
+        assert len(events) == 100
+        assert events[-1]["payload"]["intended"]["from"] == "PENDING"
+        assert database.read(engine, orchestration.logs.read_many)[0]["message"] == "hi"
+    finally:
+        client.close()
+        database.dispose_engine(client.url)
+
+
+def test_last_row_of_a_task_run_wins_across_batches(tmp_path):
+    client = EmbeddedClient(f"sqlite:///{tmp_path}/db.sqlite")
+    try:
+        row = _task(uuid.uuid4())
+        client.enqueue_task_run(row, State("RUNNING"))
+        client.flush()
+        client.enqueue_task_run({**row, "run_count": 1, "name": "renamed"}, State("COMPLETED"))
+        client.enqueue_task_run({**row, "run_count": 1, "name": "renamed", "cache_key": "k"}, None)
+        client.flush()
+        stored = client.read_task_run(row["id"])
+        assert (stored["name"], stored["run_count"], stored["cache_key"]) == ("renamed", 1, "k")
+        assert stored["state_type"] == "COMPLETED"
+        events = client.read_events(resource_id=f"praefect.task-run.{row['id']}")
+        assert events[-1]["payload"]["intended"] == {"from": "RUNNING", "to": "COMPLETED"}
+    finally:
+        client.close()
+        database.dispose_engine(client.url)
+
+
+def test_flush_without_a_writer_thread_commits_in_the_calling_thread(tmp_path):
+    client = EmbeddedClient(f"sqlite:///{tmp_path}/db.sqlite")
+    try:
+        client.flush()
+        assert client.writer.pending() == 0
+    finally:
+        client.close()
+        database.dispose_engine(client.url)
+
+
+def test_a_failing_batch_is_retried_then_logged_not_dropped_silently(tmp_path, caplog):
+    client = EmbeddedClient(f"sqlite:///{tmp_path}/db.sqlite")
+    client.writer.attempts = 2
+    try:
+        client.enqueue_task_run({"id": uuid.uuid4()}, State("RUNNING"))  # no name: cannot insert
+        client.flush(timeout=10)
+        assert client.writer.failed_items == 1
+        assert "they are lost" in caplog.text
+    finally:
+        client.close()
+        database.dispose_engine(client.url)
+
+
+def test_a_script_that_exits_without_flushing_still_commits_its_queue(tmp_path):
+    url = f"sqlite:///{tmp_path}/db.sqlite"
+    script = textwrap.dedent(
+        f"""
+        import uuid
+        from praefect.client.embedded import EmbeddedClient
+        from praefect import client as _registry
+        from praefect.schemas.states import State
+        client = EmbeddedClient({url!r})
+        _registry._clients[{url!r}] = client
+        for i in range(500):
+            row = {{"id": uuid.uuid4(), "name": f"t{{i}}", "task_key": "t", "dynamic_key": str(i)}}
+            client.enqueue_task_run(row, State("COMPLETED"))
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    engine = database.get_engine(url)
+    try:
+        count = database.read(engine, lambda c: orchestration.task_runs.count(c))
+        assert count == 500
+    finally:
+        database.dispose_engine(url)

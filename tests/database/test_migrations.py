@@ -1,0 +1,99 @@
+import subprocess
+import sys
+
+import sqlalchemy as sa
+
+from praefect import database
+from praefect.database import migrations, tables
+
+
+def _schema(engine: sa.Engine) -> dict[str, tuple[set[str], set[str]]]:
+    inspector = sa.inspect(engine)
+    return {
+        name: (
+            {column["name"] for column in inspector.get_columns(name)},
+            {index["name"] for index in inspector.get_indexes(name)},
+        )
+        for name in inspector.get_table_names()
+    }
+
+
+def test_fresh_database_gets_every_table_and_is_stamped_at_head(tmp_path):
+    url = f"sqlite:///{tmp_path}/fresh.db"
+    engine = database.get_engine(url)
+    try:
+        assert set(tables.metadata.tables) <= set(sa.inspect(engine).get_table_names())
+        with engine.connect() as conn:
+            assert migrations.current_version(conn) == migrations.HEAD
+    finally:
+        database.dispose_engine(url)
+
+
+def test_alembic_revisions_build_the_same_schema_as_the_tables(tmp_path):
+    by_alembic = sa.create_engine(f"sqlite:///{tmp_path}/alembic.db")
+    with by_alembic.begin() as conn:
+        migrations.upgrade(conn)
+    url = f"sqlite:///{tmp_path}/create_all.db"
+    try:
+        assert _schema(by_alembic) == _schema(database.get_engine(url))
+        with by_alembic.connect() as conn:
+            assert migrations.current_version(conn) == migrations.HEAD
+    finally:
+        by_alembic.dispose()
+        database.dispose_engine(url)
+
+
+def test_up_to_date_database_is_opened_without_importing_alembic(tmp_path):
+    url = f"sqlite:///{tmp_path}/db.sqlite"
+    database.get_engine(url)
+    database.dispose_engine(url)
+    code = (
+        "import sys; from praefect import database; "
+        f"database.get_engine({url!r}); database.dispose_all(); "
+        "print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_missing_parent_directory_of_the_sqlite_file_is_created(tmp_path):
+    url = f"sqlite:///{tmp_path}/a/b/c/db.sqlite"
+    database.get_engine(url)
+    database.dispose_engine(url)
+    assert (tmp_path / "a" / "b" / "c" / "db.sqlite").exists()
+
+
+def test_sqlite_connections_use_wal_and_the_configured_busy_timeout(tmp_path):
+    from praefect.settings import temporary_settings
+
+    url = f"sqlite:///{tmp_path}/db.sqlite"
+    with temporary_settings({"database_timeout": 7.5}):
+        engine = database.get_engine(url)
+        try:
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 7500
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+        finally:
+            database.dispose_engine(url)
+
+
+def test_engines_are_cached_per_url(tmp_path):
+    url = f"sqlite:///{tmp_path}/db.sqlite"
+    try:
+        assert database.get_engine(url) is database.get_engine(url)
+    finally:
+        database.dispose_engine(url)
+
+
+def test_write_commits_and_read_sees_it(tmp_path):
+    url = f"sqlite:///{tmp_path}/db.sqlite"
+    engine = database.get_engine(url)
+    try:
+        from praefect import orchestration
+
+        flow_id = database.write(engine, lambda conn: orchestration.flows.ensure(conn, "f"))
+        row = database.read(engine, lambda conn: orchestration.flows.read(conn, flow_id))
+        assert row["name"] == "f"
+    finally:
+        database.dispose_engine(url)
