@@ -20,6 +20,7 @@ from praefect.schemas.states import State, StateType
 from praefect.states import (
     Failed,
     Pending,
+    Retrying,
     Running,
     exception_to_crashed_state,
     format_exception,
@@ -191,7 +192,7 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
         else None
     )
     while True:
-        accepted = yield from _propose(client, run, Running())
+        accepted = yield from _propose(client, run, Running() if run.run_count == 0 else Retrying())
         if accepted.type is not StateType.RUNNING:
             accepted.state_details["flow_run_id"] = run.id
             _record_wrapper(wrapper, accepted)

@@ -73,6 +73,10 @@ def create_task_run(
     """Create the record of a task run and store it Pending (before it waits for anything, so
     the run graph is complete even when upstreams fail)."""
     task_inputs, upstreams, needs_resolving = dependencies.collect(parameters, wait_for)
+    parent = TaskRunContext._var.get()
+    if parent is not None:
+        # A task run started inside another: Prefect links it to its parent in the graph.
+        task_inputs["__parents__"] = [{"input_type": "task_run", "id": str(parent.task_run.id)}]
     extra_tags = TagsContext._var.get()
     tags = list(task.tags | extra_tags) if extra_tags else list(task.tags)
     run = TaskRunRecord(task, "", flow_ctx, tags, task_inputs)

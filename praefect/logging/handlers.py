@@ -25,8 +25,9 @@ def user_traceback(exc: BaseException) -> str:
         for fs in traceback.extract_tb(exc.__traceback__)
         if not fs.filename.startswith(_PACKAGE_DIR)
     ]
-    text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
-    text += "".join(traceback.format_exception_only(type(exc), exc))
+    text = "".join(traceback.format_exception_only(type(exc), exc))
+    if frames:
+        text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) + text
     cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
     if cause is not None and cause is not exc:
         joiner = (
