@@ -49,7 +49,12 @@ class _SubflowTask:
         self.empirical_policy = {"retries": 0, "retry_delay": [0.0], "retry_jitter_factor": None}
 
 
+_JSON_ATOMS = frozenset({int, float, str, bool, type(None)})
+
+
 def _jsonable_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    if all(type(v) in _JSON_ATOMS for v in parameters.values()):
+        return dict(parameters)
     from pydantic_core import to_jsonable_python
 
     out = {}

@@ -112,13 +112,16 @@ class ParameterValidator:
     def _build(self) -> dict[str, Any]:
         import typing
 
-        from pydantic import ConfigDict, TypeAdapter
-
         try:
             hints = typing.get_type_hints(self.fn, include_extras=True)
         except Exception:
             hints = {}
+        hints.pop("return", None)
         adapters: dict[str, Any] = {}
+        if not hints:
+            return adapters  # nothing to check: don't pay for importing pydantic
+        from pydantic import ConfigDict, TypeAdapter
+
         config = ConfigDict(arbitrary_types_allowed=True)
         for name, param in inspect.signature(self.fn).parameters.items():
             if name not in hints or param.kind in (
