@@ -19,6 +19,23 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+__all__ = [
+    "PRAEFECT_API_KEY",
+    "PRAEFECT_API_URL",
+    "PRAEFECT_DATABASE_URL",
+    "PRAEFECT_HOME",
+    "PRAEFECT_LOGGING_LEVEL",
+    "PREFECT_API_KEY",
+    "PREFECT_API_URL",
+    "PREFECT_HOME",
+    "PREFECT_LOGGING_LEVEL",
+    "Setting",
+    "Settings",
+    "get_current_settings",
+    "reload_settings",
+    "temporary_settings",
+]
+
 _TRUE = {"1", "true", "yes", "on", "t", "y"}
 _FALSE = {"0", "false", "no", "off", "f", "n", ""}
 

@@ -240,8 +240,10 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
         yield (BLOCK, runner.__exit__, (None, None, None))
         if state is None:
             state = return_value_to_state(value)
-            if state.type is StateType.COMPLETED and state.data is None and value is not None:
-                state.data = value
+            if isinstance(value, State):
+                # A returned state (a subflow's, say) becomes a new state of this run: its
+                # own id is already in the history, and its data (None too) is the result.
+                state = state.fresh_copy()
         if state.type is StateType.FAILED:
             logger.error(
                 "Encountered exception during execution: %s",
@@ -281,8 +283,10 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
             final = result.state if result.state is not None else state
         break
 
-    run.state = final
+    if final.state_details.get("flow_run_id", run.id) != run.id:
+        final = final.copy()  # a returned subflow state: keep the child's own copy intact
     final.state_details["flow_run_id"] = run.id
+    run.state = final
     run.end_time = _dt.datetime.now(_UTC)
     _record_wrapper(wrapper, final)
     logger.info("Finished in state %s", task_engine._state_repr(final))

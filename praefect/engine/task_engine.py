@@ -170,9 +170,8 @@ def task_steps(
             if value.__class__ in _PLAIN:
                 state = Completed(data=value)
             else:
+                # A returned state or future stands for its result (None when it has no data).
                 state = return_value_to_state(value)
-                if state.type is StateType.COMPLETED and state.data is None and value is not None:
-                    state.data = value
         finally:
             if TaskRunContext._var.get() is ctx:
                 TaskRunContext._var.reset(token)

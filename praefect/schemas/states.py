@@ -74,6 +74,31 @@ class StateDetails(dict):
         self[name] = value
 
 
+_TIME_DETAILS = ("scheduled_time", "cache_expiration", "pause_timeout")
+_ID_DETAILS = ("flow_run_id", "task_run_id", "transition_id", "task_parameters_id")
+
+
+def _typed_details(details: dict[str, Any]) -> dict[str, Any]:
+    """Stored details are JSON: give times and ids back their Python types."""
+    out = dict(details)
+    for key in _TIME_DETAILS:
+        value = out.get(key)
+        if isinstance(value, str):
+            try:
+                parsed = _dt.datetime.fromisoformat(value)
+            except ValueError:
+                continue
+            out[key] = parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
+    for key in _ID_DETAILS:
+        value = out.get(key)
+        if isinstance(value, str):
+            try:
+                out[key] = uuid.UUID(value)
+            except ValueError:
+                continue
+    return out
+
+
 class State:
     """One state of a flow run or task run.
 
@@ -195,12 +220,15 @@ class State:
         sid = get("id")
         if isinstance(sid, str):
             sid = uuid.UUID(sid)
+        details = get("state_details") or {}
+        if details:
+            details = _typed_details(details)
         return cls(
             type=get("type"),
             name=get("name"),
             message=get("message"),
             data=get("data"),
-            state_details=get("state_details") or {},
+            state_details=details,
             timestamp=ts,
             id=sid,
         )

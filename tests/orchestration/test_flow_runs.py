@@ -20,7 +20,7 @@ def test_bookkeeping_counts_runs_and_times_running_periods(new_run, propose, rea
     assert row["total_run_time"] == pytest.approx(2.0)
     assert row["expected_start_time"] == t0
     assert row["state"].is_completed()
-    assert row["state"].state_details["flow_run_id"] == str(run)
+    assert row["state"].state_details["flow_run_id"] == run
 
 
 def test_scheduled_run_expects_to_start_at_its_scheduled_time(new_run, read_run):
