@@ -27,7 +27,9 @@ def user_traceback(exc: BaseException) -> str:
     ]
     text = "".join(traceback.format_exception_only(type(exc), exc))
     if frames:
-        text = "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) + text
+        text = (
+            "Traceback (most recent call last):\n" + "".join(traceback.format_list(frames)) + text
+        )
     cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
     if cause is not None and cause is not exc:
         joiner = (
