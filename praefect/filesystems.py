@@ -60,21 +60,29 @@ class LocalFileSystem:
 
     def __init__(self, basepath: str | Path | None = None) -> None:
         self.basepath = str(Path(basepath).expanduser()) if basepath is not None else None
+        self._abs_root: str | None = None
 
     def _root(self) -> Path:
-        return Path(self.basepath).resolve() if self.basepath else Path.cwd()
+        return Path(self._root_str())
+
+    def _root_str(self) -> str:
+        if self._abs_root is None:  # relative base paths resolve against the first use's cwd
+            self._abs_root = os.path.abspath(self.basepath or os.getcwd())
+        return self._abs_root
 
     def _resolve(self, path: str | Path) -> Path:
-        root = self._root()
-        full = (root / path).resolve()
-        if self.basepath and not full.is_relative_to(root):
+        # String operations only: this runs on every cache lookup.
+        root = self._root_str()
+        full = os.path.normpath(os.path.join(root, path))
+        if self.basepath and not (full == root or full.startswith(root.rstrip(os.sep) + os.sep)):
             raise ValueError(
                 f"Path {str(path)!r} is outside of the storage's base path {self.basepath!r}."
             )
-        return full
+        return Path(full)
 
     def read_path(self, path: str) -> bytes:
-        return self._resolve(path).read_bytes()
+        with open(self._resolve(path), "rb") as fh:
+            return fh.read()
 
     def write_path(self, path: str, content: bytes) -> str:
         full = self._resolve(path)
@@ -99,13 +107,13 @@ class LocalFileSystem:
 
     def url(self) -> str:
         """Where this storage is, in a form ``resolve_result_storage`` turns back into it."""
-        return str(self._root())
+        return self._root_str()
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, LocalFileSystem) and self._root() == other._root()
+        return isinstance(other, LocalFileSystem) and self._root_str() == other._root_str()
 
     def __hash__(self) -> int:
-        return hash(("local", str(self._root())))
+        return hash(("local", self._root_str()))
 
     def __repr__(self) -> str:
         return f"LocalFileSystem(basepath={self.basepath!r})"
