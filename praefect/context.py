@@ -49,6 +49,7 @@ class FlowRunContext(RunContext):
         "persist_result",
         "detached",
         "client",
+        "result_store",
     )
 
     _var: contextvars.ContextVar[FlowRunContext | None] = contextvars.ContextVar(
@@ -74,6 +75,7 @@ class FlowRunContext(RunContext):
         self.persist_result: bool | None = None
         self.detached = False
         self.client: Any = None
+        self.result_store: Any = None
 
     @classmethod
     def get(cls) -> FlowRunContext | None:
@@ -89,7 +91,7 @@ class FlowRunContext(RunContext):
 class TaskRunContext(RunContext):
     """The task run executing here: ``TaskRunContext.get()`` inside a task, else None."""
 
-    __slots__ = ("task", "task_run", "parameters", "log_prints")
+    __slots__ = ("task", "task_run", "parameters", "log_prints", "result_store", "persist_result")
 
     _var: contextvars.ContextVar[TaskRunContext | None] = contextvars.ContextVar(
         "praefect_task_run_context", default=None
@@ -102,6 +104,8 @@ class TaskRunContext(RunContext):
         self.task_run = task_run
         self.parameters = parameters
         self.log_prints = log_prints
+        self.result_store: Any = None
+        self.persist_result: bool | None = None
 
     @classmethod
     def get(cls) -> TaskRunContext | None:

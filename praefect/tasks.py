@@ -157,6 +157,17 @@ class Task(Generic[P, R]):
         self.result_storage_key = result_storage_key
         self.cache_result_in_memory = cache_result_in_memory
         self.refresh_cache = refresh_cache
+        self.results_configured = any(
+            option is not None
+            for option in (
+                persist_result,
+                cache_policy,
+                cache_key_fn,
+                result_storage,
+                result_serializer,
+                result_storage_key,
+            )
+        )
         self.on_completion_hooks = _as_hooks(on_completion, owner, "on_completion")
         self.on_failure_hooks = _as_hooks(on_failure, owner, "on_failure")
         self.on_running_hooks = _as_hooks(on_running, owner, "on_running")

@@ -13,7 +13,7 @@ from typing import Any
 
 from praefect import exceptions
 from praefect.context import FlowRunContext, TagsContext, TaskRunContext
-from praefect.engine import dependencies, task_engine
+from praefect.engine import caching, dependencies, task_engine
 from praefect.engine.drivers import BLOCK, CALL, HOOK, SLEEP, drive_async, drive_sync
 from praefect.engine.records import FlowRunRecord, TaskRunRecord
 from praefect.schemas.states import State, StateType
@@ -111,6 +111,7 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
     root_id = parent_flow.root_flow_run_id if parent_flow is not None else run.id
     ctx = FlowRunContext(flow, run, parameters, runner, bool(flow.log_prints), root_id)
     ctx.client = client
+    caching.flow_result_setup(flow, ctx)
     if flow.log_prints is None and parent_flow is not None:
         ctx.log_prints = parent_flow.log_prints
 
@@ -250,6 +251,8 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
                 task_engine._describe(state),
                 exc_info=task_engine._exc_info(state),
             )
+        if state.type is StateType.COMPLETED and ctx.persist_result:
+            caching.persist_flow_result(flow, ctx, state)
         if parent_flow is None:
             yield (BLOCK, client.flush, ())
         result = yield (BLOCK, client.set_flow_run_state, (run.id, state))

@@ -9,7 +9,7 @@ from typing import Any
 
 from praefect import exceptions
 from praefect.context import FlowRunContext, TagsContext, TaskRunContext
-from praefect.engine import dependencies
+from praefect.engine import caching, dependencies
 from praefect.engine.drivers import BLOCK, CALL, HOOK, SLEEP, drive_async, drive_sync
 from praefect.engine.records import TaskRunRecord
 from praefect.schemas.states import State, StateType
@@ -141,6 +141,30 @@ def task_steps(
     )
     ctx = TaskRunContext(task, run, parameters, log_prints)
 
+    plan = None
+    if caching.wants_results(task, flow_ctx):
+        plan = caching.ResultPlan(task, ctx, parameters, flow_ctx)
+        ctx.persist_result = plan.persist
+        ctx.result_store = plan.store
+        run.cache_key = plan.key
+        plan.begin()
+        record = plan.cached_record(run.name)
+        if record is not None:
+            state = Completed(
+                name="Cached",
+                data=record,
+                state_details={"cache_key": plan.key},
+            )
+            now = _dt.datetime.now(_UTC)
+            run.end_time = now
+            _record(run, state)
+            plan.finish(ok=True)
+            if _TASK_LOGGER.isEnabledFor(_INFO):
+                run.logger().info("Finished in state %s", _state_repr(state))
+            if task.on_completion:
+                yield from _hooks(task, run, state, task.on_completion)
+            return state
+
     while True:
         run.run_count += 1
         started = _dt.datetime.now(_UTC)
@@ -163,6 +187,8 @@ def task_steps(
             TaskRunContext._var.reset(token)
             crashed = exception_to_crashed_state(exc)
             _finish(run, crashed, started)
+            if plan is not None:
+                plan.crash(exc)
             if run.run_count:
                 run.logger().error("Crashed: %s", crashed.message)
             raise
@@ -207,6 +233,11 @@ def task_steps(
             state.state_details["retriable"] = False
         break
 
+    if plan is not None:
+        completed = state.type is StateType.COMPLETED
+        if completed:
+            plan.stage(state)
+        plan.finish(ok=completed)
     _finish(run, state, started)
     if state.type is StateType.COMPLETED:
         if _TASK_LOGGER.isEnabledFor(_INFO):

@@ -45,7 +45,18 @@ def state_result(state: State, raise_on_failure: bool) -> Any:
     loader = getattr(data, "load_result", None)
     if loader is not None:
         return loader()
+    if isinstance(data, dict) and data.get("__praefect_result_ref__"):
+        return load_reference(data)
     return data
+
+
+def load_reference(reference: dict[str, Any]) -> Any:
+    """The value behind a stored result reference (read from result storage)."""
+    # the results module sits above this layer: it is found by name, not imported at the top
+    import importlib
+
+    results = importlib.import_module("praefect.results")
+    return results.ResultRecord.from_reference(reference).load_result()
 
 
 def _jsonable(value: Any) -> Any:
