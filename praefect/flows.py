@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import os
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
@@ -145,7 +146,7 @@ class Flow(Generic[P, R]):
             path = None
         if not path:
             return f"{self.fn.__module__}:{self.fn.__qualname__}"
-        return f"{path}:{self.fn.__qualname__}"
+        return f"{os.path.abspath(path)}:{self.fn.__qualname__}"
 
     @property
     def validate_parameters_enabled(self) -> bool:

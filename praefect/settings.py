@@ -116,7 +116,7 @@ class Settings:
 
     @functools.cached_property
     def home_path(self) -> Path:
-        return Path(self.home).expanduser()
+        return Path(self.home or "~/.praefect").expanduser()  # an empty PRAEFECT_HOME: default
 
     @functools.cached_property
     def resolved_database_url(self) -> str:

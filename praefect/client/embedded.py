@@ -13,6 +13,8 @@ True
 
 from __future__ import annotations
 
+import logging
+import socket
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -27,6 +29,7 @@ from praefect.schemas.states import State
 __all__ = ["EmbeddedClient"]
 
 T = TypeVar("T")
+_logger = logging.getLogger("praefect.client")
 
 
 class EmbeddedClient:
@@ -50,7 +53,35 @@ class EmbeddedClient:
         engine = self._engine
         if engine is None:
             engine = self._engine = database.get_engine(self.url)
+            try:
+                self.crash_dead_runs()
+            except Exception as exc:  # never let the sweep stop the store from opening
+                _logger.warning("Could not check for crashed flow runs: %s", exc)
         return engine
+
+    def crash_dead_runs(self, stale_after: float | None = None) -> int:
+        """Mark Crashed every Running flow run whose process is gone (its pid on this host, or a
+        heartbeat older than ``stale_after``, default 3 heartbeats); return how many."""
+        from praefect.settings import get_current_settings
+
+        if stale_after is None:
+            stale_after = 3 * get_current_settings().heartbeat_seconds
+        hostname = socket.gethostname()
+        engine = self._engine or database.get_engine(self.url)
+        dead = database.read(
+            engine, lambda conn: orchestration.zombies.find_dead_runs(conn, hostname, stale_after)
+        )
+        marked = 0
+        for run_id, state_id, reason in dead:
+            if database.write(
+                engine,
+                lambda conn, r=run_id, s=state_id, why=reason: orchestration.zombies.mark_crashed(
+                    conn, r, s, why
+                ),
+            ):
+                marked += 1
+                _logger.warning("Flow run %s marked Crashed: %s", run_id, reason)
+        return marked
 
     def _write(self, fn: Callable[[Connection], T]) -> T:
         return database.write(self._get_engine(), fn)

@@ -13,11 +13,12 @@ from typing import Any
 
 from praefect import exceptions
 from praefect.context import FlowRunContext, TagsContext, TaskRunContext
-from praefect.engine import caching, dependencies, task_engine
+from praefect.engine import caching, dependencies, heartbeat, task_engine
 from praefect.engine.drivers import BLOCK, CALL, HOOK, SLEEP, drive_async, drive_sync
 from praefect.engine.records import FlowRunRecord, TaskRunRecord
 from praefect.schemas.states import State, StateType
 from praefect.states import (
+    AwaitingRetry,
     Failed,
     Pending,
     Retrying,
@@ -98,8 +99,14 @@ def _record_wrapper(wrapper: TaskRunRecord | None, state: State) -> None:
     task_engine._record(wrapper, state.fresh_copy(state_details={}))
 
 
-def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> Any:
-    """The life of one flow run. Yields effects (see ``drivers``), returns the final state."""
+def flow_steps(
+    flow: Any, parameters: dict[str, Any], wait_for: Any = None, existing: Any = None
+) -> Any:
+    """The life of one flow run. Yields effects (see ``drivers``), returns the final state.
+
+    ``existing`` (a stored flow run, as ``client.read_flow_run`` returns it) runs a new attempt
+    of that run instead of creating one: the resume path of ``praefect flow-run retry``.
+    """
     client = _client()
     parent_flow = FlowRunContext._var.get()
     parent_task = TaskRunContext._var.get()
@@ -127,35 +134,10 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
     else:
         _, upstreams, needs_resolving = dependencies.collect(parameters, wait_for)
 
-    token = FlowRunContext._var.set(ctx)
-    try:
-        run.name = _flow_run_name(flow, parameters)
-    finally:
-        FlowRunContext._var.reset(token)
-
-    run.flow_id = yield (BLOCK, client.ensure_flow, (flow.name,))
-    run.state = Pending()
-    yield (
-        BLOCK,
-        client.create_flow_run,
-        (
-            {
-                "id": run.id,
-                "name": run.name,
-                "flow_id": run.flow_id,
-                "parameters": _jsonable_parameters(parameters),
-                "tags": run.tags,
-                "parent_task_run_id": run.parent_task_run_id,
-                "flow_version": run.flow_version,
-                "empirical_policy": run.empirical_policy,
-                "run_count": 0,
-                "state": run.state,
-                "entrypoint": flow.entrypoint,
-                "hostname": socket.gethostname(),
-                "pid": os.getpid(),
-            },
-        ),
-    )
+    if existing is not None:
+        yield from _resume(client, run, ctx, existing)
+    else:
+        yield from _create(client, flow, run, ctx, parameters)
     logger = run.logger()
     logger.info("Beginning flow run %r for flow %r", run.name, flow.name)
 
@@ -204,6 +186,7 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
             _record_wrapper(wrapper, accepted)
             return accepted
         run.run_count += 1
+        heartbeat.register(run.id, client)
         if run.start_time is None:
             run.start_time = _dt.datetime.now(_UTC)
         _record_wrapper(wrapper, accepted)
@@ -226,6 +209,7 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
             logger.error("Crashed: %s", crashed.message)
             if parent_flow is None:
                 client.flush()
+            heartbeat.unregister(run.id)
             client.set_flow_run_state(run.id, crashed, force=True)
             run.state = crashed
             crashed.state_details["flow_run_id"] = run.id
@@ -289,12 +273,63 @@ def flow_steps(flow: Any, parameters: dict[str, Any], wait_for: Any = None) -> A
     if final.state_details.get("flow_run_id", run.id) != run.id:
         final = final.copy()  # a returned subflow state: keep the child's own copy intact
     final.state_details["flow_run_id"] = run.id
+    heartbeat.unregister(run.id)
     run.state = final
     run.end_time = _dt.datetime.now(_UTC)
     _record_wrapper(wrapper, final)
     logger.info("Finished in state %s", task_engine._state_repr(final))
     yield from _run_hooks(flow, run, final)
     return final
+
+
+def _create(
+    client: Any, flow: Any, run: FlowRunRecord, ctx: Any, parameters: dict[str, Any]
+) -> Any:
+    token = FlowRunContext._var.set(ctx)
+    try:
+        run.name = _flow_run_name(flow, parameters)
+    finally:
+        FlowRunContext._var.reset(token)
+
+    run.flow_id = yield (BLOCK, client.ensure_flow, (flow.name,))
+    run.state = Pending()
+    yield (
+        BLOCK,
+        client.create_flow_run,
+        (
+            {
+                "id": run.id,
+                "name": run.name,
+                "flow_id": run.flow_id,
+                "parameters": _jsonable_parameters(parameters),
+                "tags": run.tags,
+                "parent_task_run_id": run.parent_task_run_id,
+                "flow_version": run.flow_version,
+                "empirical_policy": run.empirical_policy,
+                "run_count": 0,
+                "state": run.state,
+                "entrypoint": flow.entrypoint,
+                "hostname": socket.gethostname(),
+                "pid": os.getpid(),
+            },
+        ),
+    )
+
+
+def _resume(client: Any, run: FlowRunRecord, ctx: Any, existing: Any) -> Any:
+    """Take over a stored Failed or Crashed run for a new attempt (same id, name, history)."""
+    run.id = existing["id"]
+    ctx.root_flow_run_id = run.id
+    run.name = existing["name"]
+    run.flow_id = existing["flow_id"]
+    run.run_count = existing.get("run_count") or 0
+    run.tags = list(existing.get("tags") or run.tags)
+    run.parent_task_run_id = existing.get("parent_task_run_id")
+    where = {"hostname": socket.gethostname(), "pid": os.getpid()}
+    yield (BLOCK, lambda: client.update_flow_run(run.id, **where), ())
+    retry = AwaitingRetry(message="Retried by request: a new attempt of this flow run.")
+    result = yield (BLOCK, client.set_flow_run_state, (run.id, retry, True))
+    run.state = result.state or retry
 
 
 def _propose(client: Any, run: FlowRunRecord, state: State) -> Any:
@@ -354,16 +389,24 @@ def _hooks(flow: Any, run: FlowRunRecord, state: State, hooks: Any) -> Any:
 
 
 def run_flow_sync(
-    flow: Any, parameters: dict[str, Any], wait_for: Any = None, return_type: str = "result"
+    flow: Any,
+    parameters: dict[str, Any],
+    wait_for: Any = None,
+    return_type: str = "result",
+    existing: Any = None,
 ) -> Any:
-    """Run a sync flow now, in this thread."""
-    state = drive_sync(flow_steps(flow, parameters, wait_for))
+    """Run a sync flow now, in this thread (``existing``: a new attempt of a stored run)."""
+    state = drive_sync(flow_steps(flow, parameters, wait_for, existing))
     return state if return_type == "state" else state.result()
 
 
 async def run_flow_async(
-    flow: Any, parameters: dict[str, Any], wait_for: Any = None, return_type: str = "result"
+    flow: Any,
+    parameters: dict[str, Any],
+    wait_for: Any = None,
+    return_type: str = "result",
+    existing: Any = None,
 ) -> Any:
-    """Await an async flow now, in this event loop."""
-    state = await drive_async(flow_steps(flow, parameters, wait_for))
+    """Await an async flow now, in this event loop (``existing``: see ``run_flow_sync``)."""
+    state = await drive_async(flow_steps(flow, parameters, wait_for, existing))
     return state if return_type == "state" else state.result()

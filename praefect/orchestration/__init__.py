@@ -11,6 +11,15 @@ True
 
 from __future__ import annotations
 
-from praefect.orchestration import events, filters, flow_runs, flows, logs, rules, task_runs
+from praefect.orchestration import (
+    events,
+    filters,
+    flow_runs,
+    flows,
+    logs,
+    rules,
+    task_runs,
+    zombies,
+)
 
-__all__ = ["events", "filters", "flow_runs", "flows", "logs", "rules", "task_runs"]
+__all__ = ["events", "filters", "flow_runs", "flows", "logs", "rules", "task_runs", "zombies"]

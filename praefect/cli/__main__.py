@@ -1,0 +1,3 @@
+from praefect.cli import main
+
+main()

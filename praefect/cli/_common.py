@@ -1,0 +1,329 @@
+"""Helpers shared by the CLI commands: consoles, errors, output formats, states and times.
+
+Only the standard library, typer and rich are imported at module level: the CLI must start fast,
+so everything that touches the client or the database is imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import json
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+OUTPUT_FORMATS = ("json",)
+
+STATE_NAMES = (
+    "Scheduled",
+    "Late",
+    "AwaitingRetry",
+    "AwaitingConcurrencySlot",
+    "Pending",
+    "Running",
+    "Retrying",
+    "Completed",
+    "Cached",
+    "RolledBack",
+    "Failed",
+    "Crashed",
+    "Cancelling",
+    "Cancelled",
+    "Paused",
+    "Suspended",
+    "TimedOut",
+    "NotReady",
+)
+"""Named states a run can be in (the default name of each type plus the named states on top)."""
+
+
+def state_types() -> list[str]:
+    """The state types, from the one definition of them."""
+    from praefect.schemas.states import StateType
+
+    return [t.value for t in StateType]
+
+
+STATE_STYLES = {
+    "SCHEDULED": "yellow",
+    "PENDING": "bright_black",
+    "RUNNING": "blue",
+    "COMPLETED": "green",
+    "FAILED": "red",
+    "CRASHED": "bold bright_red",
+    "CANCELLING": "bright_black",
+    "CANCELLED": "bright_black",
+    "PAUSED": "bright_black",
+}
+
+PIPED_WIDTH = 240
+"""Page width when output is not a terminal."""
+
+_stdout: Console | None = None
+_stderr: Console | None = None
+
+
+def _make_console(stderr: bool) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped output (grep, a file, a test) gets a wide page instead of rich's 80 columns, so ids
+    # and names are never cut or wrapped.
+    width = None
+    if not stream.isatty():
+        columns = os.environ.get("COLUMNS", "")
+        width = max(int(columns) if columns.isdigit() else 0, PIPED_WIDTH)
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+
+
+def console() -> Console:
+    """The console for command output (stdout)."""
+    global _stdout
+    if _stdout is None or _stdout.file is not sys.stdout:
+        _stdout = _make_console(stderr=False)
+    return _stdout
+
+
+def err_console() -> Console:
+    """The console for errors (stderr)."""
+    global _stderr
+    if _stderr is None or _stderr.file is not sys.stderr:
+        _stderr = _make_console(stderr=True)
+    return _stderr
+
+
+def exit_with_error(message: str, code: int = 1) -> NoReturn:
+    """Print ``message`` in red on stderr and leave with ``code``."""
+    err_console().print(Text(message, style="red"), soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def check_output_format(output: str | None) -> str | None:
+    """Validate ``--output``; only ``json`` is known."""
+    if output is None:
+        return None
+    value = output.lower()
+    if value not in OUTPUT_FORMATS:
+        exit_with_error(
+            f"Unsupported output format {output!r}; the supported formats are: "
+            f"{', '.join(OUTPUT_FORMATS)}."
+        )
+    return value
+
+
+def parse_id(value: str, what: str) -> uuid.UUID:
+    """Parse a run id given on the command line, or exit with a clear error."""
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        exit_with_error(
+            f"{value!r} is not a valid {what} id; expected a UUID such as {uuid.uuid4()}."
+        )
+
+
+def parse_states(values: list[str] | None) -> tuple[list[str], list[str]]:
+    """Split ``--state`` values into state types and state names (case-insensitive).
+
+    A value that is a state type (``completed``) counts as the type; otherwise it must be a state
+    name (``late``, ``awaitingretry``). Anything else exits with the list of valid values.
+    """
+    valid_types = state_types()
+    types: list[str] = []
+    names: list[str] = []
+    by_lower = {name.lower(): name for name in STATE_NAMES}
+    for raw in values or []:
+        value = raw.strip()
+        if value.upper() in valid_types:
+            if value.upper() not in types:
+                types.append(value.upper())
+        elif value.lower().replace(" ", "") in by_lower:
+            name = by_lower[value.lower().replace(" ", "")]
+            if name not in names:
+                names.append(name)
+        else:
+            exit_with_error(
+                f"Invalid state {raw!r}. Valid state types: {', '.join(valid_types)}; "
+                f"valid state names: {', '.join(STATE_NAMES)} (case-insensitive)."
+            )
+    return types, names
+
+
+@contextmanager
+def sync_client() -> Iterator[Any]:
+    """The user-facing synchronous client (the CLI is a client user, embedded or remote)."""
+    import praefect
+    from praefect import exceptions
+
+    with ExitStack() as stack:
+        try:
+            client = stack.enter_context(praefect.get_client(sync_client=True))
+        except (exceptions.ConfigurationError, NotImplementedError) as exc:
+            exit_with_error(f"Cannot open the praefect client: {exc}")
+        yield client
+
+
+@contextmanager
+def not_found_as_error(what: str, run_id: uuid.UUID) -> Iterator[None]:
+    """Turn the client's "no such record" error into a clear message and exit code 1."""
+    from praefect import exceptions
+
+    try:
+        yield
+    except exceptions.ObjectNotFound:
+        exit_with_error(f"{what} {str(run_id)!r} not found.")
+
+
+# -- reading fields of client objects ----------------------------------------------------------
+
+
+def field(obj: Any, name: str, default: Any = None) -> Any:
+    """``obj.name`` for models, ``obj[name]`` for mappings; ``default`` when missing."""
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def state_of(run: Any) -> tuple[str | None, str | None]:
+    """The (type, name) of a run's current state, as plain strings."""
+    state = field(run, "state")
+    state_type = field(run, "state_type") or (field(state, "type") if state is not None else None)
+    state_name = field(run, "state_name") or (field(state, "name") if state is not None else None)
+    if isinstance(state_type, enum.Enum):
+        state_type = state_type.value
+    if state_name is None and state_type is not None:
+        state_name = str(state_type).capitalize()
+    return (str(state_type) if state_type is not None else None, state_name)
+
+
+def styled_state(state_type: str | None, state_name: str | None) -> Text:
+    """The state name colored by its type."""
+    if state_type is None:
+        return Text("-", style="bright_black")
+    return Text(state_name or state_type, style=STATE_STYLES.get(state_type, ""))
+
+
+def as_datetime(value: Any) -> _dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = _dt.datetime.fromisoformat(value)
+    if isinstance(value, _dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.UTC)
+    return value
+
+
+def newest_first_key(run: Any) -> _dt.datetime:
+    """Sort key of a run by when it was (expected to be) started; use with ``reverse=True``."""
+    for name in ("expected_start_time", "start_time", "created"):
+        value = as_datetime(field(run, name))
+        if value is not None:
+            return value
+    return _dt.datetime.min.replace(tzinfo=_dt.UTC)
+
+
+def format_time(value: Any) -> str:
+    """A timestamp in the local timezone, to the second; ``-`` when unset."""
+    when = as_datetime(value)
+    if when is None:
+        return "-"
+    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def format_log_time(value: Any) -> str:
+    """A log timestamp in the local timezone, to the millisecond."""
+    when = as_datetime(value)
+    if when is None:
+        return "-"
+    local = when.astimezone()
+    return local.strftime("%Y-%m-%d %H:%M:%S.") + f"{local.microsecond // 1000:03d}"
+
+
+def run_duration(run: Any) -> float | None:
+    """Seconds a run has run: still counting while it runs, ``None`` if it never started."""
+    state_type, _ = state_of(run)
+    start = as_datetime(field(run, "start_time"))
+    end = as_datetime(field(run, "end_time"))
+    if state_type == "RUNNING" and start is not None:
+        return max((_dt.datetime.now(_dt.UTC) - start).total_seconds(), 0.0)
+    total = field(run, "total_run_time")
+    if isinstance(total, _dt.timedelta):
+        total = total.total_seconds()
+    if total:
+        return float(total)
+    if start is not None and end is not None:
+        return max((end - start).total_seconds(), 0.0)
+    return 0.0 if start is not None else None
+
+
+def format_duration(seconds: float | None) -> str:
+    """``0.12s``, ``12.3s``, ``4m 05s``, ``2h 03m``; ``-`` when unknown."""
+    if seconds is None:
+        return "-"
+    if seconds < 10:
+        return f"{seconds:.2f}s"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def print_details(rows: list[tuple[str, str | Text]]) -> None:
+    """Aligned ``label  value`` lines (no table padding, so no trailing spaces when piped)."""
+    width = max(len(label) for label, _ in rows) + 2
+    out = console()
+    for label, value in rows:
+        line = Text(f"{label:<{width}}", style="bold")
+        line.append(value if isinstance(value, Text) else Text(str(value)))
+        out.print(line, soft_wrap=True)
+
+
+# -- JSON output -------------------------------------------------------------------------------
+
+
+def to_jsonable(obj: Any) -> Any:
+    """A client object (pydantic model, State, dataclass, mapping ...) as plain JSON data."""
+    if obj is None or isinstance(obj, str | int | float | bool):
+        return obj
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, uuid.UUID):
+        return str(obj)
+    if isinstance(obj, _dt.datetime | _dt.date):
+        return obj.isoformat()
+    if isinstance(obj, _dt.timedelta):
+        return obj.total_seconds()
+    if isinstance(obj, enum.Enum):
+        return to_jsonable(obj.value)
+    to_record = getattr(obj, "to_record", None)
+    if callable(to_record):
+        return to_jsonable(to_record())
+    dump = getattr(obj, "model_dump", None)
+    if callable(dump):
+        try:
+            return to_jsonable(dump(mode="json"))
+        except Exception:
+            return to_jsonable(dump())
+    if hasattr(obj, "__dataclass_fields__"):
+        import dataclasses
+
+        return to_jsonable(dataclasses.asdict(obj))
+    if hasattr(obj, "__dict__"):
+        return to_jsonable({k: v for k, v in vars(obj).items() if not k.startswith("_")})
+    return str(obj)
+
+
+def print_json(data: Any) -> None:
+    """Write ``data`` as indented JSON on stdout (plain text: no colors, no wrapping)."""
+    sys.stdout.write(json.dumps(to_jsonable(data), indent=2, default=str) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,328 @@
+"""``praefect flow-run``: list, inspect, read the logs of, and retry flow runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from praefect.cli import _common, _logs
+
+app = typer.Typer(
+    name="flow-run",
+    help="View flow runs, their details and their logs.",
+    no_args_is_help=True,
+)
+
+OutputOption = Annotated[
+    str | None, typer.Option("--output", "-o", help="Output format: json.", show_default=False)
+]
+
+
+@app.command("ls")
+def ls(
+    flow_name: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--flow-name", help="Only runs of this flow (repeatable).", show_default=False
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many runs to show.")] = 15,
+    state: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state",
+            help="Only runs in this state: a type such as COMPLETED or a name such as Late "
+            "(repeatable, case-insensitive).",
+            show_default=False,
+        ),
+    ] = None,
+    state_type: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state-type", help="Only runs with this state type (repeatable).", hidden=True
+        ),
+    ] = None,
+    output: OutputOption = None,
+) -> None:
+    """List recent flow runs, newest first.
+
+    Example: praefect flow-run ls --state failed --flow-name etl --limit 5
+    """
+    output = _common.check_output_format(output)
+    types, names = _common.parse_states((state or []) + (state_type or []))
+    with _common.sync_client() as client:
+        runs = _read_flow_runs(client, flow_name or [], types, names, limit)
+        flow_names = _flow_names(client, runs)
+
+    if output == "json":
+        records = []
+        for run in runs:
+            record = _common.to_jsonable(run)
+            record["flow_name"] = flow_names.get(str(_common.field(run, "flow_id")))
+            records.append(record)
+        _common.print_json(records)
+        return
+    if not runs:
+        _common.console().print("No flow runs found.")
+        return
+
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("ID", no_wrap=True, min_width=36, style="cyan")
+    table.add_column("Name", no_wrap=True)
+    table.add_column("Flow", no_wrap=True)
+    table.add_column("State", no_wrap=True)
+    table.add_column("Start time", no_wrap=True)
+    table.add_column("Duration", justify="right", no_wrap=True)
+    for run in runs:
+        state_type, state_name = _common.state_of(run)
+        table.add_row(
+            str(_common.field(run, "id")),
+            str(_common.field(run, "name")),
+            flow_names.get(str(_common.field(run, "flow_id")), "-"),
+            _common.styled_state(state_type, state_name),
+            _common.format_time(_common.field(run, "start_time")),
+            _common.format_duration(_common.run_duration(run)),
+        )
+    _common.console().print(table)
+
+
+@app.command("inspect")
+def inspect(
+    id: Annotated[str, typer.Argument(help="The flow run's id.", metavar="ID", show_default=False)],
+    output: OutputOption = None,
+) -> None:
+    """Show a flow run: state, state history, parameters and task runs.
+
+    Example: praefect flow-run inspect 0b7c1a2e-...
+    """
+    output = _common.check_output_format(output)
+    run_id = _common.parse_id(id, "flow run")
+    from praefect import exceptions
+
+    with _common.sync_client() as client:
+        run = _read_flow_run(client, run_id)
+        try:
+            flow_name = _common.field(client.read_flow(_common.field(run, "flow_id")), "name")
+        except exceptions.ObjectNotFound:
+            flow_name = None
+        states = list(client.read_flow_run_states(run_id))
+        task_run_count, counts = _count_task_runs(client, run_id)
+
+    states.sort(key=lambda s: _common.as_datetime(_common.field(s, "timestamp")))
+
+    if output == "json":
+        record = _common.to_jsonable(run)
+        record["flow_name"] = flow_name
+        record["state_history"] = [_common.to_jsonable(s) for s in states]
+        record["task_run_count"] = task_run_count
+        record["task_run_states"] = counts
+        _common.print_json(record)
+        return
+
+    from rich.table import Table
+    from rich.text import Text
+
+    state_type, state_name = _common.state_of(run)
+    state = _common.field(run, "state")
+    message = _common.field(state, "message") if state is not None else None
+    details: list[tuple[str, str | Text]] = []
+    details.append(("ID", str(run_id)))
+    details.append(("Name", str(_common.field(run, "name"))))
+    details.append(("Flow", f"{flow_name or '-'} ({_common.field(run, 'flow_id')})"))
+    details.append(("State", _common.styled_state(state_type, state_name)))
+    if message:
+        details.append(("Message", str(message)))
+    details.append(("Start time", _common.format_time(_common.field(run, "start_time"))))
+    details.append(("End time", _common.format_time(_common.field(run, "end_time"))))
+    details.append(("Duration", _common.format_duration(_common.run_duration(run))))
+    details.append(("Run count", str(_common.field(run, "run_count", 0))))
+    details.append(("Parameters", _json_text(_common.field(run, "parameters") or {})))
+    tags = _common.field(run, "tags") or []
+    details.append(("Tags", ", ".join(tags) if tags else "-"))
+    parent = _common.field(run, "parent_task_run_id")
+    if parent:
+        details.append(("Parent task run", str(parent)))
+    summary = ", ".join(f"{name}: {n}" for name, n in counts.items())
+    details.append(("Task runs", f"{task_run_count}" + (f" ({summary})" if summary else "")))
+
+    history = Table()
+    history.add_column("Time", no_wrap=True)
+    history.add_column("State", no_wrap=True)
+    history.add_column("Type", no_wrap=True)
+    history.add_column("Message")
+    for s in states:
+        s_type = _common.field(s, "type")
+        s_type = getattr(s_type, "value", s_type)
+        history.add_row(
+            _common.format_log_time(_common.field(s, "timestamp")),
+            _common.styled_state(s_type, _common.field(s, "name")),
+            str(s_type),
+            str(_common.field(s, "message") or ""),
+        )
+    _common.print_details(details)
+    _common.console().print(Text("\nState history", style="bold"))
+    _common.console().print(history)
+
+
+@app.command("logs")
+def logs(
+    id: Annotated[str, typer.Argument(help="The flow run's id.", metavar="ID", show_default=False)],
+    head: Annotated[
+        bool, typer.Option("--head", "-h", help="Show the first 20 logs (or --num-logs).")
+    ] = False,
+    num_logs: Annotated[
+        int | None,
+        typer.Option("--num-logs", "-n", help="How many logs to show.", show_default=False),
+    ] = None,
+    reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Newest logs first.")] = False,
+    tail: Annotated[
+        bool, typer.Option("--tail", "-t", help="Show the last 20 logs (or --num-logs).")
+    ] = False,
+    output: OutputOption = None,
+) -> None:
+    """Print a flow run's logs: timestamp, level, task run (or flow run) and message.
+
+    Example: praefect flow-run logs 0b7c1a2e-... --tail -n 50
+    """
+    output = _common.check_output_format(output)
+    run_id = _common.parse_id(id, "flow run")
+    from praefect.client.schemas import filters
+
+    with _common.sync_client() as client:
+        run = _read_flow_run(client, run_id)
+        log_filter = filters.LogFilter(flow_run_id=filters.LogFilterFlowRunId(any_=[run_id]))
+        found = _logs.read_logs(
+            client, log_filter, head=head, tail=tail, num_logs=num_logs, reverse=reverse
+        )
+        task_names = _task_run_names(client, found)
+    if not found and output is None:
+        _common.err_console().print(f"No logs found for flow run {_common.field(run, 'name')!r}.")
+        return
+    _logs.print_logs(found, task_names, output, flow_run_name=str(_common.field(run, "name")))
+
+
+@app.command("retry")
+def retry(
+    id: Annotated[str, typer.Argument(help="The flow run's id.", metavar="ID", show_default=False)],
+) -> None:
+    """Run a Failed or Crashed flow run again from its entrypoint, with its parameters, as a new
+    attempt of the same run. Tasks whose results were persisted and cached are not run again.
+
+    Example: praefect flow-run retry 0b7c1a2e-...
+    """
+    run_id = _common.parse_id(id, "flow run")
+    from praefect import exceptions, flow_runs
+
+    try:
+        state = flow_runs.retry_flow_run(run_id)
+    except exceptions.FlowRunNotFound:
+        _common.exit_with_error(f"Flow run {str(run_id)!r} not found.")
+    except (ValueError, exceptions.MissingFlowError, exceptions.ScriptError) as exc:
+        _common.exit_with_error(str(exc))
+    text = _common.styled_state(state.type.value, state.name)
+    _common.console().print("Flow run", repr(str(run_id)), "finished in state", text)
+    if not state.is_completed():
+        raise typer.Exit(1)
+
+
+# -- reads -------------------------------------------------------------------------------------
+
+
+def _read_flow_run(client: Any, run_id: Any) -> Any:
+    with _common.not_found_as_error("Flow run", run_id):
+        run = client.read_flow_run(run_id)
+    if run is None:
+        _common.exit_with_error(f"Flow run {str(run_id)!r} not found.")
+    return run
+
+
+def _read_flow_runs(
+    client: Any, flow_names: list[str], types: list[str], names: list[str], limit: int
+) -> list[Any]:
+    from praefect.client.schemas import filters, sorting
+
+    flow_filter = (
+        filters.FlowFilter(name=filters.FlowFilterName(any_=flow_names)) if flow_names else None
+    )
+    sort = sorting.FlowRunSort.EXPECTED_START_TIME_DESC
+
+    def query(state_filter: Any) -> list[Any]:
+        run_filter = filters.FlowRunFilter(state=state_filter) if state_filter is not None else None
+        return list(
+            client.read_flow_runs(
+                flow_filter=flow_filter, flow_run_filter=run_filter, sort=sort, limit=limit
+            )
+        )
+
+    if not types and not names:
+        return query(None)
+    by_type = by_name = None
+    if types:
+        by_type = filters.FlowRunFilterState(type=filters.FlowRunFilterStateType(any_=types))
+    if names:
+        by_name = filters.FlowRunFilterState(name=filters.FlowRunFilterStateName(any_=names))
+    if by_type is None or by_name is None:
+        return query(by_type or by_name)
+    # A type and a name filter in one query would AND them; the user asked for either.
+    merged = {str(_common.field(r, "id")): r for r in query(by_type) + query(by_name)}
+    runs = sorted(merged.values(), key=_common.newest_first_key, reverse=True)
+    return runs[:limit]
+
+
+def _flow_names(client: Any, runs: list[Any]) -> dict[str, str]:
+    from praefect import exceptions
+
+    names: dict[str, str] = {}
+    for flow_id in {_common.field(run, "flow_id") for run in runs}:
+        if flow_id is None:
+            continue
+        try:
+            names[str(flow_id)] = _common.field(client.read_flow(flow_id), "name")
+        except exceptions.ObjectNotFound:
+            pass
+    return names
+
+
+def _count_task_runs(client: Any, run_id: Any) -> tuple[int, dict[str, int]]:
+    """How many task runs a flow run has, and how many per state type (one count query each,
+    so a flow with 100,000 tasks costs no more than one with ten)."""
+    from praefect.client.schemas import filters
+
+    run_filter = filters.FlowRunFilter(id=filters.FlowRunFilterId(any_=[run_id]))
+    total = client.count_task_runs(flow_run_filter=run_filter)
+    by_state: dict[str, int] = {}
+    if total:
+        for state_type in _common.state_types():
+            task_filter = filters.TaskRunFilter(
+                state=filters.TaskRunFilterState(
+                    type=filters.TaskRunFilterStateType(any_=[state_type])
+                )
+            )
+            n = client.count_task_runs(flow_run_filter=run_filter, task_run_filter=task_filter)
+            if n:
+                by_state[state_type.capitalize()] = n
+    return total, by_state
+
+
+def _task_run_names(client: Any, logs: list[Any]) -> dict[str, str]:
+    import uuid
+
+    from praefect.client.schemas import filters
+
+    ids = sorted({str(i) for i in (_common.field(log, "task_run_id") for log in logs) if i})
+    names: dict[str, str] = {}
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        chunk = [uuid.UUID(i) for i in ids[start : start + 500]]
+        task_filter = filters.TaskRunFilter(id=filters.TaskRunFilterId(any_=chunk))
+        for t in client.read_task_runs(task_run_filter=task_filter, limit=len(chunk)):
+            names[str(_common.field(t, "id"))] = str(_common.field(t, "name"))
+    return names
+
+
+def _json_text(value: Any) -> str:
+    import json
+
+    return json.dumps(_common.to_jsonable(value), default=str)

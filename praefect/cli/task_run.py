@@ -1,0 +1,250 @@
+"""``praefect task-run``: list, inspect and read the logs of task runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from praefect.cli import _common, _logs
+
+app = typer.Typer(
+    name="task-run",
+    help="View task runs, their details and their logs.",
+    no_args_is_help=True,
+)
+
+OutputOption = Annotated[
+    str | None, typer.Option("--output", "-o", help="Output format: json.", show_default=False)
+]
+
+
+@app.command("ls")
+def ls(
+    flow_run_id: Annotated[
+        str | None,
+        typer.Option("--flow-run-id", help="Only task runs of this flow run.", show_default=False),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many task runs to show.")] = 15,
+    state: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state",
+            help="Only task runs in this state: a type such as FAILED or a name such as Cached "
+            "(repeatable, case-insensitive).",
+            show_default=False,
+        ),
+    ] = None,
+    output: OutputOption = None,
+) -> None:
+    """List recent task runs, newest first.
+
+    Example: praefect task-run ls --flow-run-id 0b7c1a2e-... --limit 50
+    """
+    output = _common.check_output_format(output)
+    run_id = _common.parse_id(flow_run_id, "flow run") if flow_run_id else None
+    types, names = _common.parse_states(state)
+    with _common.sync_client() as client:
+        task_runs = _read_task_runs(client, run_id, types, names, limit)
+        run_names = _flow_run_names(client, task_runs)
+
+    if output == "json":
+        records = []
+        for task_run in task_runs:
+            record = _common.to_jsonable(task_run)
+            record["flow_run_name"] = run_names.get(str(_common.field(task_run, "flow_run_id")))
+            records.append(record)
+        _common.print_json(records)
+        return
+    if not task_runs:
+        _common.console().print("No task runs found.")
+        return
+
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("ID", no_wrap=True, min_width=36, style="cyan")
+    table.add_column("Name", no_wrap=True)
+    table.add_column("Flow run", no_wrap=True)
+    table.add_column("State", no_wrap=True)
+    table.add_column("Start time", no_wrap=True)
+    table.add_column("Duration", justify="right", no_wrap=True)
+    for task_run in task_runs:
+        state_type, state_name = _common.state_of(task_run)
+        table.add_row(
+            str(_common.field(task_run, "id")),
+            str(_common.field(task_run, "name")),
+            run_names.get(str(_common.field(task_run, "flow_run_id")), "-"),
+            _common.styled_state(state_type, state_name),
+            _common.format_time(_common.field(task_run, "start_time")),
+            _common.format_duration(_common.run_duration(task_run)),
+        )
+    _common.console().print(table)
+
+
+@app.command("inspect")
+def inspect(
+    id: Annotated[str, typer.Argument(help="The task run's id.", metavar="ID", show_default=False)],
+    output: OutputOption = None,
+) -> None:
+    """Show a task run: state, state history, inputs and retries.
+
+    Example: praefect task-run inspect 5d1e9f30-...
+    """
+    output = _common.check_output_format(output)
+    task_run_id = _common.parse_id(id, "task run")
+    with _common.sync_client() as client:
+        task_run = _read_task_run(client, task_run_id)
+        run_names = _flow_run_names(client, [task_run])
+        states = list(client.read_task_run_states(task_run_id))
+    states.sort(key=lambda s: _common.as_datetime(_common.field(s, "timestamp")))
+    flow_run_id = _common.field(task_run, "flow_run_id")
+    flow_run_name = run_names.get(str(flow_run_id))
+
+    if output == "json":
+        record = _common.to_jsonable(task_run)
+        record["flow_run_name"] = flow_run_name
+        record["state_history"] = [_common.to_jsonable(s) for s in states]
+        _common.print_json(record)
+        return
+
+    import json
+
+    from rich.table import Table
+    from rich.text import Text
+
+    state_type, state_name = _common.state_of(task_run)
+    state = _common.field(task_run, "state")
+    message = _common.field(state, "message") if state is not None else None
+    details: list[tuple[str, str | Text]] = []
+    details.append(("ID", str(task_run_id)))
+    details.append(("Name", str(_common.field(task_run, "name"))))
+    details.append(("Task key", str(_common.field(task_run, "task_key") or "-")))
+    details.append(("Flow run", f"{flow_run_name or '-'} ({flow_run_id or '-'})"))
+    details.append(("State", _common.styled_state(state_type, state_name)))
+    if message:
+        details.append(("Message", str(message)))
+    details.append(("Start time", _common.format_time(_common.field(task_run, "start_time"))))
+    details.append(("End time", _common.format_time(_common.field(task_run, "end_time"))))
+    details.append(("Duration", _common.format_duration(_common.run_duration(task_run))))
+    details.append(("Run count", str(_common.field(task_run, "run_count", 0))))
+    cache_key = _common.field(task_run, "cache_key")
+    if cache_key:
+        details.append(("Cache key", str(cache_key)))
+    inputs = _common.field(task_run, "task_inputs") or {}
+    details.append(("Task inputs", json.dumps(_common.to_jsonable(inputs), default=str)))
+    tags = _common.field(task_run, "tags") or []
+    details.append(("Tags", ", ".join(tags) if tags else "-"))
+
+    history = Table()
+    history.add_column("Time", no_wrap=True)
+    history.add_column("State", no_wrap=True)
+    history.add_column("Type", no_wrap=True)
+    history.add_column("Message")
+    for s in states:
+        s_type = _common.field(s, "type")
+        s_type = getattr(s_type, "value", s_type)
+        history.add_row(
+            _common.format_log_time(_common.field(s, "timestamp")),
+            _common.styled_state(s_type, _common.field(s, "name")),
+            str(s_type),
+            str(_common.field(s, "message") or ""),
+        )
+    _common.print_details(details)
+    _common.console().print(Text("\nState history", style="bold"))
+    _common.console().print(history)
+
+
+@app.command("logs")
+def logs(
+    id: Annotated[str, typer.Argument(help="The task run's id.", metavar="ID", show_default=False)],
+    head: Annotated[
+        bool, typer.Option("--head", "-h", help="Show the first 20 logs (or --num-logs).")
+    ] = False,
+    num_logs: Annotated[
+        int | None,
+        typer.Option("--num-logs", "-n", help="How many logs to show.", show_default=False),
+    ] = None,
+    reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Newest logs first.")] = False,
+    tail: Annotated[
+        bool, typer.Option("--tail", "-t", help="Show the last 20 logs (or --num-logs).")
+    ] = False,
+    output: OutputOption = None,
+) -> None:
+    """Print a task run's logs.
+
+    Example: praefect task-run logs 5d1e9f30-... --head
+    """
+    output = _common.check_output_format(output)
+    task_run_id = _common.parse_id(id, "task run")
+    from praefect.client.schemas import filters
+
+    with _common.sync_client() as client:
+        task_run = _read_task_run(client, task_run_id)
+        log_filter = filters.LogFilter(task_run_id=filters.LogFilterTaskRunId(any_=[task_run_id]))
+        found = _logs.read_logs(
+            client, log_filter, head=head, tail=tail, num_logs=num_logs, reverse=reverse
+        )
+    if not found and output is None:
+        name = _common.field(task_run, "name")
+        _common.err_console().print(f"No logs found for task run {name!r}.")
+        return
+    _logs.print_logs(found, {str(task_run_id): str(_common.field(task_run, "name"))}, output)
+
+
+# -- reads -------------------------------------------------------------------------------------
+
+
+def _read_task_run(client: Any, task_run_id: Any) -> Any:
+    with _common.not_found_as_error("Task run", task_run_id):
+        task_run = client.read_task_run(task_run_id)
+    if task_run is None:
+        _common.exit_with_error(f"Task run {str(task_run_id)!r} not found.")
+    return task_run
+
+
+def _read_task_runs(
+    client: Any, flow_run_id: Any, types: list[str], names: list[str], limit: int
+) -> list[Any]:
+    from praefect.client.schemas import filters, sorting
+
+    run_filter = None
+    if flow_run_id is not None:
+        run_filter = filters.FlowRunFilter(id=filters.FlowRunFilterId(any_=[flow_run_id]))
+    sort = sorting.TaskRunSort.EXPECTED_START_TIME_DESC
+
+    def query(state_filter: Any) -> list[Any]:
+        task_filter = (
+            filters.TaskRunFilter(state=state_filter) if state_filter is not None else None
+        )
+        return list(
+            client.read_task_runs(
+                flow_run_filter=run_filter, task_run_filter=task_filter, sort=sort, limit=limit
+            )
+        )
+
+    by_type = by_name = None
+    if types:
+        by_type = filters.TaskRunFilterState(type=filters.TaskRunFilterStateType(any_=types))
+    if names:
+        by_name = filters.TaskRunFilterState(name=filters.TaskRunFilterStateName(any_=names))
+    if by_type is None or by_name is None:
+        return query(by_type or by_name)
+    # A type and a name filter in one query would AND them; the user asked for either.
+    merged = {str(_common.field(t, "id")): t for t in query(by_type) + query(by_name)}
+    return sorted(merged.values(), key=_common.newest_first_key, reverse=True)[:limit]
+
+
+def _flow_run_names(client: Any, task_runs: list[Any]) -> dict[str, str]:
+    import uuid
+
+    from praefect.client.schemas import filters
+
+    ids = sorted({str(i) for i in (_common.field(t, "flow_run_id") for t in task_runs) if i})
+    names: dict[str, str] = {}
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        chunk = [uuid.UUID(i) for i in ids[start : start + 500]]
+        run_filter = filters.FlowRunFilter(id=filters.FlowRunFilterId(any_=chunk))
+        for run in client.read_flow_runs(flow_run_filter=run_filter, limit=len(chunk)):
+            names[str(_common.field(run, "id"))] = str(_common.field(run, "name"))
+    return names

@@ -1,0 +1,132 @@
+"""Acting on flow runs from code (Prefect 3's ``prefect.flow_runs``): retrying a stored run and
+waiting for one to finish.
+
+>>> from praefect.flow_runs import retry_flow_run
+>>> state = retry_flow_run(flow_run_id)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from praefect import exceptions
+from praefect.schemas.states import State, StateType
+
+__all__ = ["load_flow_from_entrypoint", "retry_flow_run", "wait_for_flow_run"]
+
+_RETRYABLE = (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
+
+
+def load_flow_from_entrypoint(entrypoint: str) -> Any:
+    """The flow object at ``path/to/file.py:function`` or ``package.module:function``.
+
+    >>> flow = load_flow_from_entrypoint("examples/hello_flow.py:hello")  # doctest: +SKIP
+    """
+    path_or_module, sep, qualname = entrypoint.rpartition(":")
+    if not sep or not path_or_module or not qualname:
+        raise exceptions.MissingFlowError(
+            f"Entrypoint {entrypoint!r} is not of the form 'path/to/file.py:function' or "
+            "'package.module:function'."
+        )
+    if path_or_module.endswith(".py") or "/" in path_or_module:
+        path = Path(path_or_module)
+        if not path.exists():
+            raise exceptions.MissingFlowError(
+                f"The file of entrypoint {entrypoint!r} does not exist: {path}."
+            )
+        module_name = f"__praefect_flow_{abs(hash(str(path.resolve())))}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise exceptions.ScriptError(f"Cannot load {path} as a Python module.")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        sys.path.insert(0, str(path.resolve().parent))
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            raise exceptions.ScriptError(
+                f"Loading {path} for entrypoint {entrypoint!r} raised {type(exc).__name__}: {exc}"
+            ) from exc
+    else:
+        module = importlib.import_module(path_or_module)
+    obj: Any = module
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            raise exceptions.MissingFlowError(
+                f"Entrypoint {entrypoint!r}: {path_or_module} has no attribute {qualname!r}."
+            )
+    from praefect.flows import Flow
+
+    if not isinstance(obj, Flow):
+        raise exceptions.MissingFlowError(
+            f"Entrypoint {entrypoint!r} is a {type(obj).__name__}, not a flow (decorate it with "
+            "@flow)."
+        )
+    return obj
+
+
+def retry_flow_run(flow_run_id: uuid.UUID | str, return_state: bool = True) -> Any:
+    """Run a Failed, Crashed or Cancelled flow run again, in this process, from its recorded
+    entrypoint with its recorded parameters: a new attempt of the same run (same id and
+    history). Tasks whose results were persisted and cached are not executed again.
+
+    Returns the run's final state (or its result with ``return_state=False``).
+    """
+    from praefect import client as client_module
+    from praefect.engine import flow_engine
+
+    run_id = uuid.UUID(str(flow_run_id))
+    store = client_module.get_orchestration_client()
+    run = store.read_flow_run(run_id)
+    if run is None:
+        raise exceptions.FlowRunNotFound(f"Flow run {run_id} not found.", flow_run_id=run_id)
+    state: State | None = run.get("state")
+    if state is None or state.type not in _RETRYABLE:
+        current = state.name if state is not None else "no state"
+        raise ValueError(
+            f"Flow run {run['name']!r} ({run_id}) is {current}; only Failed, Crashed or "
+            "Cancelled runs can be retried."
+        )
+    entrypoint = run.get("entrypoint")
+    if not entrypoint:
+        raise exceptions.MissingFlowError(
+            f"Flow run {run['name']!r} ({run_id}) has no recorded entrypoint, so it cannot be "
+            "run again."
+        )
+    flow = load_flow_from_entrypoint(entrypoint)
+    parameters = dict(run.get("parameters") or {})
+    return_type = "state" if return_state else "result"
+    if flow.is_async:
+        return asyncio.run(
+            flow_engine.run_flow_async(flow, parameters, None, return_type, existing=run)
+        )
+    return flow_engine.run_flow_sync(flow, parameters, None, return_type, existing=run)
+
+
+def wait_for_flow_run(
+    flow_run_id: uuid.UUID | str, timeout: float | None = 10800, poll_interval: float = 0.2
+) -> Any:
+    """Block until the flow run reaches a final state; return the stored run
+    (``FlowRunWaitTimeout`` after ``timeout`` seconds)."""
+    import praefect
+
+    run_id = uuid.UUID(str(flow_run_id))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with praefect.get_client(sync_client=True) as client:
+        while True:
+            run = client.read_flow_run(run_id)
+            if run.state is not None and run.state.is_final():
+                return run
+            if deadline is not None and time.monotonic() > deadline:
+                raise exceptions.FlowRunWaitTimeout(
+                    f"Flow run {run_id} did not finish within {timeout} second(s)."
+                )
+            time.sleep(poll_interval)

@@ -1,0 +1,94 @@
+"""Crash detection: flow runs left Running by a process that is gone.
+
+A run is found dead in one of two ways:
+
+- on the host that ran it, its recorded process id no longer exists (checked by whichever
+  praefect process opens the store there: the CLI, a flow, a worker);
+- anywhere, its heartbeat is older than ``stale_after`` seconds (the process, or its host, stopped
+  without a word).
+
+Such a run is moved to Crashed in one transaction that first checks it is still in the state it
+was seen in, so a run that finished meanwhile is never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from praefect.database import tables
+from praefect.orchestration import flow_runs
+from praefect.schemas.states import State, StateType, now_utc
+
+__all__ = ["find_dead_runs", "mark_crashed", "pid_alive"]
+
+_run = tables.flow_run
+_ACTIVE = (StateType.RUNNING.value, StateType.CANCELLING.value)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def find_dead_runs(
+    conn: Connection,
+    hostname: str,
+    stale_after: float,
+    now: _dt.datetime | None = None,
+    is_alive: Callable[[int], bool] = pid_alive,
+) -> list[tuple[Any, Any, str]]:
+    """``(flow_run_id, state_id, reason)`` of every active run whose process is gone."""
+    now = now or now_utc()
+    rows = conn.execute(
+        sa.select(
+            _run.c.id,
+            _run.c.state_id,
+            _run.c.hostname,
+            _run.c.pid,
+            _run.c.heartbeat,
+            _run.c.state_timestamp,
+        ).where(_run.c.state_type.in_(_ACTIVE))
+    ).all()
+    dead = []
+    for run_id, state_id, host, pid, heartbeat, state_ts in rows:
+        if host == hostname and pid is not None:
+            if pid == os.getpid() or is_alive(pid):
+                continue  # on this host the process table is the authority
+            dead.append((run_id, state_id, f"Its process (pid {pid} on {host}) is gone."))
+            continue
+        last_sign = heartbeat or state_ts
+        if last_sign is not None and (now - last_sign).total_seconds() > stale_after:
+            dead.append(
+                (
+                    run_id,
+                    state_id,
+                    f"No heartbeat from its process (pid {pid} on {host}) since "
+                    f"{last_sign.isoformat(timespec='seconds')}.",
+                )
+            )
+    return dead
+
+
+def mark_crashed(conn: Connection, run_id: Any, seen_state_id: Any, reason: str) -> bool:
+    """Move one run to Crashed if it is still in the state it was seen in; return whether it
+    was."""
+    current = conn.execute(sa.select(_run.c.state_id).where(_run.c.id == run_id)).scalar()
+    if current is None or str(current) != str(seen_state_id):
+        return False
+    state = State(StateType.CRASHED, message=f"Flow run crashed: {reason}")
+    flow_runs.set_state(conn, run_id, state, force=True)
+    return True

@@ -1,0 +1,68 @@
+"""Crash detection of flow runs whose process is gone (pid on this host, or a stale heartbeat)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from praefect import database, orchestration
+from praefect.schemas.states import State, StateType, now_utc
+
+HOST = "this-host"
+
+
+def _find(engine, now=None, alive=lambda pid: pid == os.getpid()):
+    return database.read(
+        engine,
+        lambda conn: orchestration.zombies.find_dead_runs(
+            conn, HOST, stale_after=30, now=now, is_alive=alive
+        ),
+    )
+
+
+def test_running_run_whose_pid_is_gone_on_this_host_is_dead(engine, new_run):
+    gone = new_run(State(StateType.RUNNING), hostname=HOST, pid=999_999_999)
+    alive = new_run(State(StateType.RUNNING), hostname=HOST, pid=os.getpid())
+    finished = new_run(State(StateType.COMPLETED), hostname=HOST, pid=999_999_999)
+    dead = {run_id: reason for run_id, _, reason in _find(engine)}
+    assert set(dead) == {gone}
+    assert "pid 999999999" in dead[gone]
+    assert alive not in dead and finished not in dead
+
+
+def test_run_on_another_host_is_dead_only_once_its_heartbeat_is_stale(engine, new_run):
+    run_id = new_run(State(StateType.RUNNING), hostname="elsewhere", pid=1)
+    soon = now_utc() + dt.timedelta(seconds=10)
+    later = now_utc() + dt.timedelta(seconds=31)
+    assert _find(engine, now=soon) == []
+    [(found, _, reason)] = _find(engine, now=later)
+    assert found == run_id and "No heartbeat" in reason
+
+    database.write(
+        engine,
+        lambda conn: orchestration.flow_runs.update(conn, run_id, heartbeat=later),
+    )
+    assert _find(engine, now=later + dt.timedelta(seconds=5)) == []
+
+
+def test_mark_crashed_never_overwrites_a_run_that_moved_on(engine, new_run, propose):
+    run_id = new_run(State(StateType.RUNNING), hostname=HOST, pid=999_999_999)
+    [(_, seen_state, reason)] = _find(engine)
+    propose(run_id, State(StateType.COMPLETED))
+    marked = database.write(
+        engine, lambda conn: orchestration.zombies.mark_crashed(conn, run_id, seen_state, reason)
+    )
+    assert marked is False
+    run = database.read(engine, lambda conn: orchestration.flow_runs.read(conn, run_id))
+    assert run["state_type"] == "COMPLETED"
+
+
+def test_mark_crashed_records_a_crashed_state_with_the_reason(engine, new_run):
+    run_id = new_run(State(StateType.RUNNING), hostname=HOST, pid=999_999_999)
+    [(_, seen_state, reason)] = _find(engine)
+    assert database.write(
+        engine, lambda conn: orchestration.zombies.mark_crashed(conn, run_id, seen_state, reason)
+    )
+    run = database.read(engine, lambda conn: orchestration.flow_runs.read(conn, run_id))
+    assert run["state_type"] == "CRASHED"
+    assert "pid 999999999" in run["state"].message
