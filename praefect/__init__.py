@@ -55,6 +55,23 @@ if TYPE_CHECKING:
     from praefect.utilities.annotations import allow_failure, unmapped
 
 
+def _load_result_reference(reference: dict[str, Any]) -> Any:
+    from praefect.results import ResultRecord
+
+    return ResultRecord.from_reference(reference).load_result()
+
+
+def _register_result_loader() -> None:
+    # states read back from the database hold a result reference; State.result() (in the
+    # schemas layer) loads it through this hook, set once here at the top of the package
+    from praefect.schemas import _results
+
+    _results.reference_loader = _load_result_reference
+
+
+_register_result_loader()
+
+
 def __getattr__(name: str) -> Any:
     target = _LAZY.get(name)
     if target is not None:

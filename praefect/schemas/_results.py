@@ -51,12 +51,15 @@ def state_result(state: State, raise_on_failure: bool) -> Any:
 
 
 def load_reference(reference: dict[str, Any]) -> Any:
-    """The value behind a stored result reference (read from result storage)."""
-    # the results module sits above this layer: it is found by name, not imported at the top
-    import importlib
+    """The value behind a stored result reference (read from result storage by the loader that
+    ``praefect/__init__.py`` registers: the results module sits above this layer)."""
+    if reference_loader is None:
+        raise RuntimeError("No result loader is registered; import praefect first.")
+    return reference_loader(reference)
 
-    results = importlib.import_module("praefect.results")
-    return results.ResultRecord.from_reference(reference).load_result()
+
+reference_loader: Any = None
+"""``fn(reference) -> value``, set when the ``praefect`` package is imported."""
 
 
 def _jsonable(value: Any) -> Any:
