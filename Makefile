@@ -1,0 +1,55 @@
+# praefect: `make run` to see it work, `make test` to check it. Needs Python 3.11+ and make.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# The newest Python 3.11+ on PATH (only used to create the virtualenv).
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
+	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; \
+	  then command -v $$p; break; fi; done)
+
+.PHONY: help run test lint fmt bench venv clean
+
+help:
+	@echo "make run    create .venv if needed, run examples/hello_flow.py, list the recorded runs"
+	@echo "make test   lint, format check and the test suite"
+	@echo "make lint   ruff check"
+	@echo "make fmt    ruff format + ruff check --fix"
+	@echo "make bench  quick benchmarks (benchmarks/bench_core.py --quick)"
+
+$(PY):
+	@if [ -z "$(PYTHON)" ]; then echo "error: praefect needs Python 3.11 or newer on PATH (python3.11, python3.12, ...)" >&2; exit 1; fi
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(PY) examples/hello_flow.py
+	$(VENV)/bin/praefect flow-run ls
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(STAMP)
+	@if [ -f benchmarks/bench_core.py ]; then $(PY) benchmarks/bench_core.py --quick; \
+	else echo "benchmarks/bench_core.py not found; nothing to run"; fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

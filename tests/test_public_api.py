@@ -1,0 +1,416 @@
+"""The public face of praefect: each public module's ``__all__`` is sorted, importable and pinned.
+
+A change to a pinned ``__all__`` is deliberate: update ``PINNED`` in the same change. The
+``REQUIRED`` names are Prefect 3's (docs/../prefect-surface.md §1) that must never go missing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import subprocess
+import sys
+
+import pytest
+
+PUBLIC_MODULES = [
+    "praefect",
+    "praefect.cache_policies",
+    "praefect.client",
+    "praefect.client.schemas.filters",
+    "praefect.client.schemas.objects",
+    "praefect.client.schemas.responses",
+    "praefect.client.schemas.sorting",
+    "praefect.context",
+    "praefect.exceptions",
+    "praefect.flows",
+    "praefect.futures",
+    "praefect.logging",
+    "praefect.results",
+    "praefect.runtime",
+    "praefect.settings",
+    "praefect.states",
+    "praefect.task_runners",
+    "praefect.tasks",
+    "praefect.testing.utilities",
+    "praefect.transactions",
+]
+
+# Names Prefect 3 users import from each module (a subset of Prefect's __all__).
+REQUIRED: dict[str, set[str]] = {
+    "praefect": {
+        "Flow",
+        "State",
+        "Task",
+        "allow_failure",
+        "flow",
+        "get_client",
+        "get_run_logger",
+        "tags",
+        "task",
+        "unmapped",
+    },
+    "praefect.states": {
+        "AwaitingRetry",
+        "Cancelled",
+        "Completed",
+        "Crashed",
+        "Failed",
+        "Late",
+        "Paused",
+        "Pending",
+        "Retrying",
+        "Running",
+        "Scheduled",
+    },
+    "praefect.futures": {"PrefectFuture", "PrefectFutureList", "as_completed", "wait"},
+    "praefect.task_runners": {"TaskRunner", "ThreadPoolTaskRunner"},
+    "praefect.exceptions": {
+        "CrashedRun",
+        "FailedRun",
+        "MissingContextError",
+        "ObjectNotFound",
+        "ParameterTypeError",
+        "PrefectException",
+        "UpstreamTaskError",
+    },
+    "praefect.logging": {"get_logger", "get_run_logger"},
+    "praefect.context": {"FlowRunContext", "TaskRunContext", "get_run_context", "tags"},
+    "praefect.client.schemas.filters": {
+        "FlowFilter",
+        "FlowFilterName",
+        "FlowRunFilter",
+        "FlowRunFilterState",
+        "FlowRunFilterStateType",
+        "LogFilter",
+        "LogFilterFlowRunId",
+        "TaskRunFilter",
+    },
+}
+
+# The whole __all__ of each module, pinned. Update deliberately when the public API changes.
+PINNED: dict[str, list[str]] = {
+    "praefect": [
+        "Flow",
+        "State",
+        "Task",
+        "__version__",
+        "allow_failure",
+        "flow",
+        "get_client",
+        "get_run_logger",
+        "tags",
+        "task",
+        "unmapped",
+    ],
+    "praefect.cache_policies": [
+        "CacheKeyFnPolicy",
+        "CachePolicy",
+        "CompoundCachePolicy",
+        "DEFAULT",
+        "FLOW_PARAMETERS",
+        "FlowParameters",
+        "INPUTS",
+        "Inputs",
+        "NONE",
+        "NO_CACHE",
+        "NoCache",
+        "RUN_ID",
+        "RunId",
+        "TASK_SOURCE",
+        "TaskSource",
+        "hash_objects",
+    ],
+    "praefect.client": [
+        "EmbeddedClient",
+        "OrchestrationClient",
+        "drop_orchestration_clients",
+        "get_client",
+        "get_orchestration_client",
+    ],
+    "praefect.client.schemas.filters": [
+        "DeploymentFilter",
+        "DeploymentFilterId",
+        "DeploymentFilterName",
+        "FlowFilter",
+        "FlowFilterId",
+        "FlowFilterName",
+        "FlowFilterTags",
+        "FlowRunFilter",
+        "FlowRunFilterDeploymentId",
+        "FlowRunFilterEndTime",
+        "FlowRunFilterExpectedStartTime",
+        "FlowRunFilterId",
+        "FlowRunFilterIdempotencyKey",
+        "FlowRunFilterName",
+        "FlowRunFilterParentFlowRunId",
+        "FlowRunFilterParentTaskRunId",
+        "FlowRunFilterStartTime",
+        "FlowRunFilterState",
+        "FlowRunFilterStateName",
+        "FlowRunFilterStateType",
+        "FlowRunFilterTags",
+        "FlowRunFilterWorkQueueName",
+        "LogFilter",
+        "LogFilterFlowRunId",
+        "LogFilterLevel",
+        "LogFilterName",
+        "LogFilterTaskRunId",
+        "LogFilterTimestamp",
+        "Operator",
+        "TaskRunFilter",
+        "TaskRunFilterFlowRunId",
+        "TaskRunFilterId",
+        "TaskRunFilterName",
+        "TaskRunFilterStartTime",
+        "TaskRunFilterState",
+        "TaskRunFilterStateName",
+        "TaskRunFilterStateType",
+        "TaskRunFilterTags",
+    ],
+    "praefect.client.schemas.objects": [
+        "Flow",
+        "FlowRun",
+        "FlowRunPolicy",
+        "Log",
+        "State",
+        "StateDetails",
+        "StateType",
+        "TaskRun",
+        "TaskRunInput",
+        "TaskRunPolicy",
+    ],
+    "praefect.client.schemas.responses": [
+        "OrchestrationResult",
+        "SetStateStatus",
+        "StateAbortDetails",
+        "StateAcceptDetails",
+        "StateRejectDetails",
+        "StateWaitDetails",
+    ],
+    "praefect.client.schemas.sorting": ["FlowRunSort", "FlowSort", "LogSort", "TaskRunSort"],
+    "praefect.context": [
+        "EngineContext",
+        "FlowRunContext",
+        "RunContext",
+        "TagsContext",
+        "TaskRunContext",
+        "get_run_context",
+        "tags",
+    ],
+    "praefect.exceptions": [
+        "Abort",
+        "CancelledRun",
+        "ConfigurationError",
+        "CrashedRun",
+        "ExternalSignal",
+        "FailedRun",
+        "FlowNotFound",
+        "FlowPauseTimeout",
+        "FlowRunNotFound",
+        "FlowRunTimeoutError",
+        "FlowRunWaitTimeout",
+        "InfrastructureError",
+        "InfrastructureNotAvailable",
+        "InfrastructureNotFound",
+        "InvalidNameError",
+        "MappingLengthMismatch",
+        "MappingMissingIterable",
+        "MissingContextError",
+        "MissingFlowError",
+        "MissingResult",
+        "NotPausedError",
+        "ObjectAlreadyExists",
+        "ObjectLimitReached",
+        "ObjectNotFound",
+        "ParameterBindError",
+        "ParameterTypeError",
+        "Pause",
+        "PausedRun",
+        "PrefectException",
+        "PrefectSignal",
+        "ReservedArgumentError",
+        "ScriptError",
+        "SerializationError",
+        "SignatureMismatchError",
+        "TaskRunNotFound",
+        "TaskRunTimeoutError",
+        "TerminationSignal",
+        "UnfinishedRun",
+        "UnspecifiedFlowError",
+        "UpstreamTaskError",
+    ],
+    "praefect.flows": ["Flow", "flow"],
+    "praefect.futures": [
+        "DoneAndNotDoneFutures",
+        "PrefectConcurrentFuture",
+        "PrefectFuture",
+        "PrefectFutureList",
+        "PrefectWrappedFuture",
+        "as_completed",
+        "resolve_futures_to_results",
+        "resolve_futures_to_states",
+        "wait",
+    ],
+    "praefect.logging": [
+        "LogEavesdropper",
+        "PrefectLogAdapter",
+        "disable_run_logger",
+        "get_logger",
+        "get_run_logger",
+    ],
+    "praefect.results": [
+        "ResultRecord",
+        "ResultRecordMetadata",
+        "ResultStore",
+        "get_default_result_storage",
+        "get_result_store",
+        "resolve_result_storage",
+        "resolve_serializer",
+        "should_persist_result",
+    ],
+    "praefect.runtime": ["deployment", "flow_run", "task_run"],
+    "praefect.settings": [
+        "PRAEFECT_API_KEY",
+        "PRAEFECT_API_URL",
+        "PRAEFECT_DATABASE_URL",
+        "PRAEFECT_HOME",
+        "PRAEFECT_LOGGING_LEVEL",
+        "PREFECT_API_KEY",
+        "PREFECT_API_URL",
+        "PREFECT_HOME",
+        "PREFECT_LOGGING_LEVEL",
+        "Setting",
+        "Settings",
+        "get_current_settings",
+        "reload_settings",
+        "temporary_settings",
+    ],
+    "praefect.states": [
+        "AwaitingConcurrencySlot",
+        "AwaitingRetry",
+        "Cancelled",
+        "Cancelling",
+        "Completed",
+        "Crashed",
+        "Failed",
+        "InfrastructurePending",
+        "Late",
+        "Paused",
+        "Pending",
+        "Retrying",
+        "Running",
+        "Scheduled",
+        "State",
+        "StateDetails",
+        "StateGroup",
+        "StateType",
+        "Submitting",
+        "Suspended",
+        "TERMINAL_STATES",
+        "exception_to_crashed_state",
+        "exception_to_failed_state",
+        "format_exception",
+        "get_state_exception",
+        "get_state_result",
+        "is_state_iterable",
+        "raise_state_exception",
+        "return_value_to_state",
+    ],
+    "praefect.task_runners": ["ConcurrentTaskRunner", "TaskRunner", "ThreadPoolTaskRunner"],
+    "praefect.tasks": ["Task", "exponential_backoff", "task", "task_input_hash"],
+    "praefect.testing.utilities": [
+        "get_most_recent_flow_run",
+        "praefect_test_harness",
+        "prefect_test_harness",
+    ],
+    "praefect.transactions": [
+        "AsyncTransaction",
+        "BaseTransaction",
+        "CommitMode",
+        "IsolationLevel",
+        "Transaction",
+        "TransactionState",
+        "atransaction",
+        "get_transaction",
+        "transaction",
+    ],
+}
+
+
+def _existing(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _public_all(name: str) -> list[str]:
+    if not _existing(name):
+        pytest.skip(f"{name} does not exist yet")
+    module = importlib.import_module(name)
+    names = getattr(module, "__all__", None)
+    assert names is not None, f"{name} has no __all__"
+    return list(names)
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_all_is_sorted_and_has_no_duplicates(name):
+    names = _public_all(name)
+    assert names == sorted(names), f"{name}.__all__ is not sorted: {names}"
+    assert len(names) == len(set(names)), f"{name}.__all__ has duplicates"
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_every_name_in_all_is_importable(name):
+    module = importlib.import_module(name) if _existing(name) else None
+    missing = [n for n in _public_all(name) if not hasattr(module, n)]
+    assert not missing, f"{name}.__all__ lists names it does not define: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED))
+def test_prefect_names_are_exported(name):
+    missing = sorted(REQUIRED[name] - set(_public_all(name)))
+    assert not missing, f"{name}.__all__ lacks Prefect 3 names: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_all_is_pinned(name):
+    assert _public_all(name) == PINNED[name], (
+        f"{name}.__all__ changed; if that is deliberate, update PINNED in {__file__}"
+    )
+
+
+def _modules_loaded_by(statement: str, watched: list[str]) -> list[str]:
+    code = (
+        f"import sys, json\n{statement}\n"
+        f"print(json.dumps([m for m in {watched!r} if m in sys.modules]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_import_praefect_stays_light():
+    # Cold import must stay fast: the database, migrations and settings machinery load on use.
+    loaded = _modules_loaded_by("import praefect", ["sqlalchemy", "pydantic_settings", "alembic"])
+    assert loaded == [], f"`import praefect` imports {loaded}; import them lazily, where used"
+
+
+def test_cli_module_stays_light():
+    # `praefect --help` must not pay for the database layer.
+    loaded = _modules_loaded_by("import praefect.cli", ["sqlalchemy", "alembic"])
+    assert loaded == [], f"`import praefect.cli` imports {loaded}; import them inside commands"
+
+
+if __name__ == "__main__":
+    # `python tests/test_public_api.py` prints PINNED for the modules as they are now.
+    print("PINNED: dict[str, list[str]] = {")
+    for module_name in PUBLIC_MODULES:
+        if _existing(module_name):
+            names = getattr(importlib.import_module(module_name), "__all__", None)
+            if names is not None:
+                print(f"    {module_name!r}: {sorted(names)!r},")
+    print("}")
