@@ -24,7 +24,12 @@ from praefect import exceptions
 from praefect.futures import PrefectConcurrentFuture, PrefectFuture, PrefectFutureList
 from praefect.utilities.annotations import BaseAnnotation, unmapped
 
-__all__ = ["ConcurrentTaskRunner", "TaskRunner", "ThreadPoolTaskRunner"]
+__all__ = [
+    "ConcurrentTaskRunner",
+    "ProcessPoolTaskRunner",
+    "TaskRunner",
+    "ThreadPoolTaskRunner",
+]
 
 
 class TaskRunner(abc.ABC):
@@ -184,3 +189,63 @@ class ThreadPoolTaskRunner(TaskRunner):
 
 
 ConcurrentTaskRunner = ThreadPoolTaskRunner
+
+
+class ProcessPoolTaskRunner(TaskRunner):
+    """Runs submitted tasks in worker processes, for CPU-bound work.
+
+    ``max_workers`` defaults to the number of CPUs. The task and its parameters travel to the
+    workers with cloudpickle; their states and logs are recorded in the same store as with
+    threads, and an exception raised in a worker is re-raised with its own type, the worker's
+    traceback as its cause. The pool starts on the first ``submit`` (workers come from a fork
+    server, so only the first pool of a program pays for a fresh interpreter); leaving the
+    runner waits for its runs and stops the workers. Scripts must guard their entry point with
+    ``if __name__ == "__main__":`` (workers import the main module, as with ``multiprocessing``).
+
+    >>> from praefect import flow
+    >>> from praefect.task_runners import ProcessPoolTaskRunner
+    >>> @flow(task_runner=ProcessPoolTaskRunner(max_workers=2))
+    ... def f(): ...
+    """
+
+    def __init__(self, max_workers: int | None = None) -> None:
+        if max_workers is not None and max_workers < 1:
+            raise ValueError(f"max_workers must be 1 or more, got {max_workers}.")
+        self.max_workers = max_workers
+        self._processes: Any = None
+        self._lock = threading.Lock()
+
+    def duplicate(self) -> ProcessPoolTaskRunner:
+        return type(self)(max_workers=self.max_workers)
+
+    def submit(
+        self,
+        task: Any,
+        parameters: dict[str, Any],
+        wait_for: Iterable[Any] | None = None,
+        dependencies: dict[str, Any] | None = None,
+    ) -> PrefectConcurrentFuture[Any]:
+        processes = self._processes
+        if processes is None:
+            with self._lock:
+                processes = self._processes
+                if processes is None:
+                    from praefect.engine import process_pool
+
+                    processes = self._processes = process_pool.ProcessPool(self.max_workers)
+        return processes.submit(task, parameters, wait_for)
+
+    def __enter__(self) -> ProcessPoolTaskRunner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            processes, self._processes = self._processes, None
+        if processes is not None:
+            processes.close()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ProcessPoolTaskRunner) and other.max_workers == self.max_workers
+
+    def __repr__(self) -> str:
+        return f"ProcessPoolTaskRunner(max_workers={self.max_workers})"

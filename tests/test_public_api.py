@@ -16,6 +16,9 @@ import pytest
 
 PUBLIC_MODULES = [
     "praefect",
+    "praefect.blocks",
+    "praefect.blocks.core",
+    "praefect.blocks.system",
     "praefect.cache_policies",
     "praefect.client",
     "praefect.client.schemas.filters",
@@ -24,6 +27,7 @@ PUBLIC_MODULES = [
     "praefect.client.schemas.sorting",
     "praefect.context",
     "praefect.exceptions",
+    "praefect.filesystems",
     "praefect.flows",
     "praefect.futures",
     "praefect.logging",
@@ -65,6 +69,9 @@ REQUIRED: dict[str, set[str]] = {
         "Scheduled",
     },
     "praefect.futures": {"PrefectFuture", "PrefectFutureList", "as_completed", "wait"},
+    "praefect.blocks.core": {"Block"},
+    "praefect.blocks.system": {"Secret"},
+    "praefect.filesystems": {"LocalFileSystem", "RemoteFileSystem", "NullFileSystem"},
     "praefect.task_runners": {"TaskRunner", "ThreadPoolTaskRunner"},
     "praefect.exceptions": {
         "CrashedRun",
@@ -104,6 +111,14 @@ PINNED: dict[str, list[str]] = {
         "task",
         "unmapped",
     ],
+    "praefect.blocks": ["Block"],
+    "praefect.blocks.core": [
+        "Block",
+        "BlockNotSavedError",
+        "get_block_class",
+        "register_block_class",
+    ],
+    "praefect.blocks.system": ["Secret"],
     "praefect.cache_policies": [
         "CacheKeyFnPolicy",
         "CachePolicy",
@@ -170,6 +185,8 @@ PINNED: dict[str, list[str]] = {
         "TaskRunFilterTags",
     ],
     "praefect.client.schemas.objects": [
+        "BlockDocument",
+        "BlockType",
         "Flow",
         "FlowRun",
         "FlowRunPolicy",
@@ -240,6 +257,13 @@ PINNED: dict[str, list[str]] = {
         "UnfinishedRun",
         "UnspecifiedFlowError",
         "UpstreamTaskError",
+    ],
+    "praefect.filesystems": [
+        "LocalFileSystem",
+        "NullFileSystem",
+        "ReadableFileSystem",
+        "RemoteFileSystem",
+        "WritableFileSystem",
     ],
     "praefect.flows": ["Flow", "flow"],
     "praefect.futures": [
@@ -318,7 +342,12 @@ PINNED: dict[str, list[str]] = {
         "raise_state_exception",
         "return_value_to_state",
     ],
-    "praefect.task_runners": ["ConcurrentTaskRunner", "TaskRunner", "ThreadPoolTaskRunner"],
+    "praefect.task_runners": [
+        "ConcurrentTaskRunner",
+        "ProcessPoolTaskRunner",
+        "TaskRunner",
+        "ThreadPoolTaskRunner",
+    ],
     "praefect.tasks": ["Task", "exponential_backoff", "task", "task_input_hash"],
     "praefect.testing.utilities": [
         "get_most_recent_flow_run",
