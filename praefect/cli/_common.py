@@ -159,7 +159,9 @@ def sync_client() -> Iterator[Any]:
     """The user-facing synchronous client (the CLI is a client user, embedded or remote)."""
     import praefect
     from praefect import exceptions
+    from praefect.logging import configuration
 
+    configuration.setup_logging()  # e.g. "flow run X marked Crashed" warnings, formatted
     with ExitStack() as stack:
         try:
             client = stack.enter_context(praefect.get_client(sync_client=True))

@@ -208,7 +208,7 @@ def logs(
 def retry(
     id: Annotated[str, typer.Argument(help="The flow run's id.", metavar="ID", show_default=False)],
 ) -> None:
-    """Run a Failed or Crashed flow run again from its entrypoint, with its parameters, as a new
+    """Run a Failed, Crashed or Cancelled flow run again from its entrypoint, with its parameters, as a new
     attempt of the same run. Tasks whose results were persisted and cached are not run again.
 
     Example: praefect flow-run retry 0b7c1a2e-...

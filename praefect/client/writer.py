@@ -31,7 +31,6 @@ from praefect.schemas.states import State
 
 __all__ = ["WriteBehind"]
 
-_TASK, _LOGS, _FLUSH = 0, 1, 2
 _logger = logging.getLogger("praefect.client.writer")
 
 
@@ -52,7 +51,8 @@ class WriteBehind:
         """Seconds the writer waits after waking so a batch can fill up."""
         self.attempts = attempts
         """How many times a failing batch is tried before it is logged and given up."""
-        self._queue: collections.deque[tuple[Any, ...]] = collections.deque()
+        # items: (row, state) tuples, lists of log rows, and flush markers (Events)
+        self._queue: collections.deque[Any] = collections.deque()
         self._wake = threading.Event()
         self._urgent = threading.Event()
         self._drain_lock = threading.Lock()
@@ -65,7 +65,7 @@ class WriteBehind:
 
     def put_task_run(self, row: Mapping[str, Any], state: State | None) -> None:
         """Queue the current ``row`` of a task run and, if given, its new ``state``."""
-        self._queue.append((_TASK, row, state))
+        self._queue.append((row, state))
         if not self._wake.is_set():
             self._wake.set()
             if self._thread is None:
@@ -73,7 +73,7 @@ class WriteBehind:
 
     def put_logs(self, rows: list[Mapping[str, Any]]) -> None:
         """Queue log rows."""
-        self._queue.append((_LOGS, rows))
+        self._queue.append(rows if rows.__class__ is list else list(rows))
         if not self._wake.is_set():
             self._wake.set()
             if self._thread is None:
@@ -88,7 +88,7 @@ class WriteBehind:
             self._drain()
             return
         done = threading.Event()
-        self._queue.append((_FLUSH, done))
+        self._queue.append(done)
         self._urgent.set()
         self._wake.set()
         done.wait(timeout)
@@ -127,23 +127,19 @@ class WriteBehind:
     def _drain(self) -> None:
         with self._drain_lock:
             queue = self._queue
+            popleft = queue.popleft
             while queue:
-                tasks: list[tuple[Mapping[str, Any], State | None]] = []
+                # Only this method pops, so the first len(queue) items are there to take.
+                items = [popleft() for _ in range(min(len(queue), self.max_batch))]
+                tasks = [item for item in items if item.__class__ is tuple]
                 logs: list[Mapping[str, Any]] = []
                 markers: list[threading.Event] = []
-                popleft = queue.popleft
-                try:
-                    for _ in range(self.max_batch):
-                        item = popleft()
-                        kind = item[0]
-                        if kind == _TASK:
-                            tasks.append((item[1], item[2]))
-                        elif kind == _LOGS:
-                            logs.extend(item[1])
-                        else:
-                            markers.append(item[1])
-                except IndexError:
-                    pass
+                if len(tasks) != len(items):
+                    for item in items:
+                        if item.__class__ is list:
+                            logs.extend(item)
+                        elif item.__class__ is not tuple:
+                            markers.append(item)
                 if tasks or logs:
                     self._commit(tasks, logs)
                 for marker in markers:
@@ -179,7 +175,9 @@ class WriteBehind:
                 delay *= 2
             else:
                 break
-        _remember_states(last_states, tasks)
+        if tasks and self._get_engine().dialect.name != "sqlite":
+            # SQLite finds each event's previous state in the database itself
+            _remember_states(last_states, tasks)
 
 
 def _remember_states(

@@ -19,7 +19,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["JSON", "UUID", "Timestamp", "dumps", "timestamp_converter"]
+__all__ = [
+    "JSON",
+    "UUID",
+    "Timestamp",
+    "dumps",
+    "epoch_us",
+    "sqlite_timestamp_sql",
+    "sqlite_uuid_sql",
+    "timestamp_converter",
+]
 
 _UTC = _dt.UTC
 
@@ -46,6 +55,55 @@ def timestamp_converter(dialect_name: str) -> Callable[[_dt.datetime | None], An
     '2024-01-02 03:04:05.000000'
     """
     return _sqlite_text if dialect_name == "sqlite" else _identity
+
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
+_US = _dt.timedelta(microseconds=1)
+
+
+def epoch_us(value: _dt.datetime) -> int:
+    """Microseconds since the Unix epoch (a naive datetime counts as UTC); with
+    ``sqlite_timestamp_sql`` it gives the stored text of ``value`` several times faster than
+    formatting it in Python (``datetime.isoformat`` of an aware time is slow).
+
+    >>> epoch_us(_dt.datetime(1970, 1, 1, 0, 0, 1, 5, tzinfo=_UTC))
+    1000005
+    """
+    try:
+        return (value - _EPOCH) // _US
+    except TypeError:
+        return (value.replace(tzinfo=_UTC) - _EPOCH) // _US
+
+
+def sqlite_timestamp_sql(param: str) -> str:
+    """SQLite expression turning the ``epoch_us`` integer in ``param`` (e.g. ``"?3"``) into the
+    stored text ``YYYY-MM-DD HH:MM:SS.ffffff`` (NULL stays NULL).
+
+    >>> import sqlite3
+    >>> sql = "SELECT " + sqlite_timestamp_sql("?1")
+    >>> value = _dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=_UTC)
+    >>> sqlite3.connect(":memory:").execute(sql, (epoch_us(value),)).fetchone()[0]
+    '1969-12-31 23:59:59.999999'
+    """
+    micro = f"(({param}%1000000)+1000000)%1000000"
+    # datetime() is cheaper than strftime(); the floor keeps times before 1970 right
+    return f"datetime(({param}-{micro})/1000000,'unixepoch')||'.'||substr(1000000+{micro},2)"
+
+
+def sqlite_uuid_sql(param: str) -> str:
+    """SQLite expression turning the 32 hex digits of a UUID (``'%032x' % uuid.int``, several
+    times cheaper than ``str(uuid)``) in ``param`` into its stored 36-character text.
+
+    >>> import sqlite3
+    >>> value = uuid.UUID("01234567-89ab-cdef-0123-456789abcdef")
+    >>> sql = "SELECT " + sqlite_uuid_sql("?1")
+    >>> sqlite3.connect(":memory:").execute(sql, ("%032x" % value.int,)).fetchone()[0]
+    '01234567-89ab-cdef-0123-456789abcdef'
+    """
+    return (
+        f"substr({param},1,8)||'-'||substr({param},9,4)||'-'||substr({param},13,4)"
+        f"||'-'||substr({param},17,4)||'-'||substr({param},21)"
+    )
 
 
 class UUID(TypeDecorator[uuid.UUID]):

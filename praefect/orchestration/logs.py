@@ -9,9 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from praefect.database import tables, types
+from praefect.database import bulk, tables, types
 from praefect.orchestration import filters as _filters
 from praefect.schemas.states import now_utc
+from praefect.utilities.ids import uuid7
 
 __all__ = ["read_many", "write_batch"]
 
@@ -41,6 +42,9 @@ def write_batch(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
     >>> [r["message"] for r in database.read(engine, read_many)]
     ['hi']
     """
+    if conn.dialect.name == "sqlite":
+        _write_sqlite(conn, rows)
+        return
     ts = types.timestamp_converter(conn.dialect.name)
     now = ts(now_utc())
     values = []
@@ -70,6 +74,62 @@ def write_batch(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
     if not positional:
         values = [dict(zip(_COLUMNS, value, strict=True)) for value in values]
     conn.exec_driver_sql(sql, values)
+
+
+_SQLITE_VALUES = ("U", "now", "", "", "", "T", "U", "U")
+_WIDTH = 7
+_sqlite_sql: dict[int, str] = {}
+
+
+def _sqlite_insert(rows: int) -> str:
+    sql = _sqlite_sql.get(rows)
+    if sql is None:
+        sql = _sqlite_sql[rows] = (
+            f"INSERT INTO log ({','.join(_COLUMNS)}) VALUES {bulk.values_sql(_SQLITE_VALUES, rows)}"
+        )
+    return sql
+
+
+def _hex(value: Any) -> str:
+    """The 32 hex digits of a UUID given as a UUID or as text."""
+    try:
+        number = value.int
+    except AttributeError:
+        number = uuid.UUID(str(value)).int
+    return "%032x" % number  # noqa: UP031 (faster than format())
+
+
+def _write_sqlite(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
+    # Ids go as hex digits and times as integer microseconds, formatted by SQLite (database.bulk).
+    epoch, us = types._EPOCH, types._US
+    to_us = types.epoch_us
+    values: list[Any] = []
+    extend = values.extend
+    flow_obj: Any = None
+    flow_hex: str | None = None
+    for row in rows:
+        get = row.get
+        log_id = get("id")
+        flow_run_id = get("flow_run_id")
+        if flow_run_id is not flow_obj:
+            flow_obj = flow_run_id
+            flow_hex = None if flow_run_id is None else _hex(flow_run_id)
+        task_run_id = get("task_run_id")
+        stamp = row["timestamp"]
+        try:
+            stamp = (stamp - epoch) // us
+        except TypeError:
+            stamp = to_us(stamp)
+        try:
+            task_hex = None if task_run_id is None else "%032x" % task_run_id.int  # noqa: UP031
+        except AttributeError:
+            task_hex = _hex(task_run_id)
+        try:
+            id_hex = "%032x" % (log_id or uuid7()).int  # noqa: UP031
+        except AttributeError:
+            id_hex = _hex(log_id)
+        extend((id_hex, row["name"], row["level"], row["message"], stamp, flow_hex, task_hex))
+    bulk.insert_chunks(conn, _sqlite_insert, _WIDTH, values, types._sqlite_text(now_utc()))
 
 
 def read_many(

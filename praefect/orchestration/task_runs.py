@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from praefect.database import tables, types
+from praefect.database import bulk, tables, types
 from praefect.orchestration import filters as _filters
 from praefect.schemas import _results
 from praefect.schemas.states import State, now_utc
@@ -111,10 +111,258 @@ def write_batch(
     """Upsert task runs and insert their new states and state-change events.
 
     ``items`` are ``(row, state)`` pairs in the order they happened; the last row of an id wins.
-    ``last_states`` maps a task run id to the ``(type, name)`` of its latest state recorded by an
-    earlier batch, so each event says which state the run came from. An event's id is its
-    state's id (one event per state row).
+    An event's id is its state's id (one event per state row), and it says which state the run
+    came from. On SQLite that is the run's previous state row in the database, and the events are
+    built by SQLite from the state and run rows just written; elsewhere ``last_states`` maps a task
+    run id to the ``(type, name)`` of its latest state recorded by an earlier batch.
     """
+    if conn.dialect.name == "sqlite":
+        _write_sqlite(conn, items)
+    else:
+        _write_generic(conn, items, last_states)
+
+
+# -- SQLite: multi-row INSERTs with cheap raw values, events built by SQLite ------------------
+#
+# Python hands SQLite a state's id as 32 hex digits and its times as integer microseconds
+# (several times cheaper than ``str(uuid)`` and ``datetime.isoformat``), and SQLite formats them.
+# Rows go in multi-row INSERTs (``database.bulk``). Events never exist in Python: one INSERT ... SELECT builds
+# them (with ``json_object``) from the state rows of this batch, which are the ``task_run_state``
+# rows after the largest rowid before the batch (rowids grow in insertion order, and the write
+# transaction is the only writer); the "from" state is the previous row of the same run.
+
+_EPOCH = types._EPOCH
+_US = types._US
+_PLAIN = frozenset({int, float, str, bool})
+
+_STATE_VALUES = ("U", "", "", "", "T", "", "", "")
+_RUN_VALUES = (
+    "",  # id
+    "T!",  # created (NULL: now)
+    "now",  # updated
+    "",  # name
+    "",  # flow_run_id
+    "",  # task_key
+    "",  # dynamic_key
+    "",  # task_version
+    "",  # cache_key
+    "T",  # cache_expiration
+    "",  # task_inputs
+    "",  # flow_run_run_count
+    "U",  # state_id
+    "",  # state_type
+    "",  # state_name
+    "T",  # state_timestamp
+    "",  # run_count
+    "T",  # expected_start_time
+    "null",  # next_scheduled_start_time
+    "T",  # start_time
+    "T",  # end_time
+    "",  # total_run_time
+    "",  # empirical_policy
+    "",  # tags
+)
+_EVENT_SQL = """
+INSERT INTO event (id, occurred, event, resource_id, resource, related, payload, received)
+SELECT s.id, s.timestamp, 'praefect.task-run.' || s.name, 'praefect.task-run.' || s.task_run_id,
+  json_object('prefect.resource.id', 'praefect.task-run.' || s.task_run_id,
+    'prefect.resource.name', r.name, 'praefect.state-type', s.type,
+    'praefect.state-name', s.name),
+  CASE WHEN r.tags = '[]' THEN
+    CASE WHEN r.flow_run_id IS NULL THEN '[]' ELSE json_array(json_object(
+      'prefect.resource.id', 'praefect.flow-run.' || r.flow_run_id,
+      'prefect.resource.role', 'flow-run')) END
+  ELSE (SELECT json_group_array(json(x)) FROM (
+    SELECT json_object('prefect.resource.id', 'praefect.flow-run.' || r.flow_run_id,
+      'prefect.resource.role', 'flow-run') AS x WHERE r.flow_run_id IS NOT NULL
+    UNION ALL
+    SELECT json_object('prefect.resource.id', 'praefect.tag.' || value,
+      'prefect.resource.role', 'tag') FROM json_each(r.tags)))
+  END,
+  json_object(
+    'intended', json_object('from', s.prev_type, 'to', s.type),
+    'initial_state', CASE WHEN s.prev_type IS NULL THEN NULL
+      ELSE json_object('type', s.prev_type, 'name', s.prev_name, 'message', '') END,
+    'validated_state', json_object('type', s.type, 'name', s.name,
+      'message', coalesce(s.message, ''))),
+  ?1
+FROM (
+  SELECT rowid AS rid, id, task_run_id, type, name, timestamp, message,
+    lag(type) OVER w AS prev_type, lag(name) OVER w AS prev_name
+  FROM task_run_state
+  WHERE task_run_id IN (SELECT task_run_id FROM task_run_state WHERE rowid > ?2)
+  WINDOW w AS (PARTITION BY task_run_id ORDER BY rowid)
+) AS s
+JOIN task_run AS r ON r.id = s.task_run_id
+WHERE s.rid > ?2
+ORDER BY s.rid
+"""
+_sqlite_sql: dict[tuple[str, int], str] = {}
+_STATE_WIDTH = len(_STATE_VALUES)
+_RUN_WIDTH = sum(1 for kind in _RUN_VALUES if kind not in ("now", "null"))
+
+
+def _run_sql(rows: int) -> str:
+    sql = _sqlite_sql.get(("run", rows))
+    if sql is None:
+        updates = ",".join(f"{c}=excluded.{c}" for c in _RUN_COLUMNS if c not in ("id", "created"))
+        sql = _sqlite_sql[("run", rows)] = (
+            f"INSERT INTO task_run ({','.join(_RUN_COLUMNS)}) VALUES "
+            f"{bulk.values_sql(_RUN_VALUES, rows)} ON CONFLICT (id) DO UPDATE SET {updates}"
+        )
+    return sql
+
+
+def _state_sql(rows: int) -> str:
+    sql = _sqlite_sql.get(("state", rows))
+    if sql is None:
+        sql = _sqlite_sql[("state", rows)] = (
+            f"INSERT INTO task_run_state ({','.join(_STATE_COLUMNS)}) VALUES "
+            f"{bulk.values_sql(_STATE_VALUES, rows)}"
+        )
+    return sql
+
+
+def _write_sqlite(
+    conn: Connection, items: Iterable[tuple[Mapping[str, Any], State | None]]
+) -> None:
+    dumps = types.dumps
+    epoch, us = _EPOCH, _US
+    to_us = types.epoch_us
+    plain = _PLAIN
+    now = types._sqlite_text(now_utc())
+    # per task run (keyed by the UUID's int: UUID.__hash__ is Python code): id text, standard
+    # details JSON; latest: row, state, state id hex, state time
+    per_run: dict[Any, tuple[str, Any, str | None]] = {}
+    latest: dict[Any, tuple[Mapping[str, Any], State | None, str | None, int | None]] = {}
+    flow_obj: Any = None
+    flow_text: str | None = None
+    states: list[Any] = []
+    extend = states.extend
+    for row, state in items:
+        run_id = row["id"]
+        try:
+            key = run_id.int
+        except AttributeError:
+            run_id = uuid.UUID(str(run_id))
+            key = run_id.int
+        if state is None:
+            previous = latest.get(key)
+            latest[key] = (row, None, None, None) if previous is None else (row, *previous[1:])
+            continue
+        strings = per_run.get(key)
+        if strings is None:
+            sid = str(run_id)
+            flow_run_id = row.get("flow_run_id")
+            if flow_run_id is not flow_obj:
+                flow_obj = flow_run_id
+                flow_text = None if flow_run_id is None else str(flow_run_id)
+            standard = (
+                None
+                if flow_text is None
+                else f'{{"task_run_id":"{sid}","flow_run_id":"{flow_text}"}}'
+            )
+            strings = per_run[key] = (sid, flow_run_id, standard)
+        sid = strings[0]
+        state_hex = "%032x" % state.id.int  # noqa: UP031 (faster than format())
+        stamp = state.timestamp
+        try:
+            stamp = (stamp - epoch) // us
+        except TypeError:
+            stamp = to_us(stamp)
+        latest[key] = (row, state, state_hex, stamp)
+        details = state.state_details
+        if not details:
+            details = "{}"
+        elif (
+            len(details) == 2
+            and details.get("task_run_id") is run_id
+            and details.get("flow_run_id") is strings[1]
+            and strings[2] is not None
+            and next(iter(details)) == "task_run_id"
+        ):
+            details = strings[2]
+        else:
+            details = dumps(_results.jsonable_details(details))
+        data = state.data
+        if data is not None and data.__class__ not in plain:
+            data = _data_json(data)
+        else:
+            data = None
+        extend(
+            (state_hex, sid, state.type._value_, state.name, stamp, state.message, details, data)
+        )
+    if not latest:
+        return
+    policies: dict[int, str] = {}
+    runs: list[Any] = []
+    extend = runs.extend
+    for key, (row, state, state_hex, stamp) in latest.items():
+        get = row.get
+        strings = per_run.get(key)
+        sid = str(row["id"]) if strings is None else strings[0]
+        flow_run_id = get("flow_run_id")
+        if flow_run_id is not flow_obj:
+            flow_obj = flow_run_id
+            flow_text = None if flow_run_id is None else str(flow_run_id)
+        created = get("created")
+        if created is not None:
+            created_us = to_us(created)
+        expected = get("expected_start_time")
+        if expected is not None:
+            expected = created_us if expected is created else to_us(expected)
+        policy = get("empirical_policy")
+        # Rows of one task usually share their policy dict; all are alive during the batch.
+        policy_json = policies.get(id(policy))
+        if policy_json is None:
+            policy_json = policies[id(policy)] = dumps(policy) if policy else "{}"
+        task_inputs = get("task_inputs")
+        tags = get("tags")
+        cache_expiration = get("cache_expiration")
+        start_time = get("start_time")
+        end_time = get("end_time")
+        extend(
+            (
+                sid,
+                None if created is None else created_us,
+                row["name"],
+                flow_text,
+                get("task_key") or row["name"],
+                str(get("dynamic_key", "0")),
+                get("task_version"),
+                get("cache_key"),
+                None if cache_expiration is None else to_us(cache_expiration),
+                dumps(task_inputs) if task_inputs else "{}",
+                get("flow_run_run_count") or 0,
+                state_hex,
+                None if state is None else state.type._value_,
+                None if state is None else state.name,
+                stamp,
+                get("run_count") or 0,
+                expected,
+                None if start_time is None else to_us(start_time),
+                None if end_time is None else to_us(end_time),
+                float(get("total_run_time") or 0.0),
+                policy_json,
+                dumps(tags) if tags else "[]",
+            )
+        )
+    if states:
+        before = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM task_run_state").scalar()
+    bulk.insert_chunks(conn, _run_sql, _RUN_WIDTH, runs, now)
+    if states:
+        bulk.insert_chunks(conn, _state_sql, _STATE_WIDTH, states, now)
+        conn.exec_driver_sql(_EVENT_SQL, (now, before))
+
+
+# -- other databases (PostgreSQL): SQLAlchemy-compiled statements, events built in Python -----
+
+
+def _write_generic(
+    conn: Connection,
+    items: Iterable[tuple[Mapping[str, Any], State | None]],
+    last_states: Mapping[Any, tuple[str, str]] | None,
+) -> None:
     ts = types.timestamp_converter(conn.dialect.name)
     dumps = types.dumps
     now_db = ts(now_utc())

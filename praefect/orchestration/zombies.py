@@ -44,6 +44,28 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def process_started_at(pid: int) -> _dt.datetime | None:
+    """When a process started (Linux ``/proc``; None where that cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat") as fh:
+            boot = next(int(line.split()[1]) for line in fh if line.startswith("btime"))
+    except (OSError, StopIteration, IndexError, ValueError):
+        return None
+    ticks = int(fields[19])  # field 22 of stat: start time in clock ticks after boot
+    seconds = boot + ticks / os.sysconf("SC_CLK_TCK")
+    return _dt.datetime.fromtimestamp(seconds, _dt.UTC)
+
+
+def _same_process(pid: int, run_started: _dt.datetime | None) -> bool:
+    """False when the pid now belongs to a process that started after the run did (reused)."""
+    if run_started is None:
+        return True
+    started = process_started_at(pid)
+    return started is None or started <= run_started + _dt.timedelta(seconds=1)
+
+
 def find_dead_runs(
     conn: Connection,
     hostname: str,
@@ -61,12 +83,15 @@ def find_dead_runs(
             _run.c.pid,
             _run.c.heartbeat,
             _run.c.state_timestamp,
+            _run.c.start_time,
         ).where(_run.c.state_type.in_(_ACTIVE))
     ).all()
     dead = []
-    for run_id, state_id, host, pid, heartbeat, state_ts in rows:
+    for run_id, state_id, host, pid, heartbeat, state_ts, started in rows:
         if host == hostname and pid is not None:
-            if pid == os.getpid() or is_alive(pid):
+            if pid == os.getpid():
+                continue
+            if is_alive(pid) and _same_process(pid, started):
                 continue  # on this host the process table is the authority
             dead.append((run_id, state_id, f"Its process (pid {pid} on {host}) is gone."))
             continue

@@ -6,7 +6,7 @@ import datetime as _dt
 import uuid
 from typing import Any
 
-from praefect.schemas.states import State, StateType
+from praefect.schemas.states import NO_STORED_RESULT, State, StateType
 
 _FAILURE_TYPES = {StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 
@@ -42,6 +42,12 @@ def state_result(state: State, raise_on_failure: bool) -> Any:
             f"Run is in {state.type.value} state, its result is not available."
         )
     data = state.data
+    if data is NO_STORED_RESULT:
+        raise exceptions.MissingResult(
+            "State data is missing: this state was read from the database and its result was "
+            "not persisted. Persist results (persist_result=True, a cache policy, or "
+            "PRAEFECT_RESULTS_PERSIST_BY_DEFAULT=true) to read them back later."
+        )
     loader = getattr(data, "load_result", None)
     if loader is not None:
         return loader()

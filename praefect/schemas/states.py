@@ -74,6 +74,20 @@ class StateDetails(dict):
         self[name] = value
 
 
+class _NoStoredResult:
+    """The ``data`` of a state read from the store that has no persisted result."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<no stored result>"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NO_STORED_RESULT = _NoStoredResult()
+
 _TIME_DETAILS = ("scheduled_time", "cache_expiration", "pause_timeout")
 _ID_DETAILS = ("flow_run_id", "task_run_id", "transition_id", "task_parameters_id")
 
@@ -223,11 +237,12 @@ class State:
         details = get("state_details") or {}
         if details:
             details = _typed_details(details)
+        data = get("data")
         return cls(
             type=get("type"),
             name=get("name"),
             message=get("message"),
-            data=get("data"),
+            data=NO_STORED_RESULT if data is None else data,
             state_details=details,
             timestamp=ts,
             id=sid,
@@ -254,6 +269,24 @@ class State:
         return core_schema.no_info_plain_validator_function(
             validate, serialization=core_schema.plain_serializer_function_ser_schema(serialize)
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
+        """The wire shape of a state (the keys of ``to_record``), for OpenAPI."""
+        return {
+            "title": "State",
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "type": {"type": "string", "enum": [t.value for t in StateType]},
+                "name": {"type": "string"},
+                "timestamp": {"type": "string", "format": "date-time"},
+                "message": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                "state_details": {"type": "object"},
+                "data": {},
+            },
+            "required": ["type"],
+        }
 
     def __repr__(self) -> str:
         bits = [f"type={self.type.value}"]

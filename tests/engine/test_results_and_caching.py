@@ -197,3 +197,18 @@ def test_results_are_not_persisted_unless_asked(persist, tmp_path):
 
     f()
     assert seen[0].data == 7
+
+
+def test_a_result_that_was_not_persisted_cannot_be_read_back_from_the_store():
+    from praefect.exceptions import MissingResult
+
+    @flow
+    def unpersisted() -> str:
+        return str(flow_run.id)
+
+    run_id = unpersisted()
+    with get_client(sync_client=True) as client:
+        stored = client.read_flow_run(uuid.UUID(run_id))
+    assert stored.state.is_completed()
+    with pytest.raises(MissingResult, match="not persisted"):
+        stored.state.result()

@@ -66,3 +66,30 @@ def test_mark_crashed_records_a_crashed_state_with_the_reason(engine, new_run):
     run = database.read(engine, lambda conn: orchestration.flow_runs.read(conn, run_id))
     assert run["state_type"] == "CRASHED"
     assert "pid 999999999" in run["state"].message
+
+
+def test_a_reused_pid_does_not_keep_a_dead_run_alive(engine, new_run):
+    import subprocess
+    import sys
+
+    # a live process that started long after the run did: the run's own process is gone
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        started = now_utc() - dt.timedelta(hours=1)
+        run_id = new_run(State(StateType.RUNNING, timestamp=started), hostname=HOST, pid=other.pid)
+        database.write(
+            engine,
+            lambda conn: conn.execute(
+                orchestration.flow_runs._run.update()
+                .where(orchestration.flow_runs._run.c.id == run_id)
+                .values(start_time=started)
+            ),
+        )
+        dead = database.read(
+            engine,
+            lambda conn: orchestration.zombies.find_dead_runs(conn, HOST, stale_after=30),
+        )
+        assert [d[0] for d in dead] == [run_id]
+    finally:
+        other.kill()
+        other.wait()
