@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from praefect.database import tables
-from praefect.orchestration import flow_runs
+from praefect.orchestration import flow_runs, task_runs
 from praefect.schemas.states import State, StateType, now_utc
 
 __all__ = ["find_dead_runs", "mark_crashed", "pid_alive"]
@@ -116,4 +116,28 @@ def mark_crashed(conn: Connection, run_id: Any, seen_state_id: Any, reason: str)
         return False
     state = State(StateType.CRASHED, message=f"Flow run crashed: {reason}")
     flow_runs.set_state(conn, run_id, state, force=True)
+    _crash_task_runs(conn, run_id, state.timestamp)
     return True
+
+
+def _crash_task_runs(conn: Connection, flow_run_id: Any, now: _dt.datetime) -> None:
+    """The task runs that were running in the dead process crashed with it."""
+    task_run = tables.task_run
+    rows = conn.execute(
+        sa.select(task_run).where(
+            task_run.c.flow_run_id == flow_run_id,
+            task_run.c.state_type.in_(_ACTIVE),
+        )
+    ).mappings()
+    items = []
+    for row in rows:
+        record = dict(row)
+        record["end_time"] = now
+        state = State(
+            StateType.CRASHED,
+            message="Task run crashed: the process of its flow run is gone.",
+            state_details={"task_run_id": row["id"], "flow_run_id": flow_run_id},
+        )
+        items.append((record, state))
+    if items:
+        task_runs.write_batch(conn, items)

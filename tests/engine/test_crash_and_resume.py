@@ -92,6 +92,16 @@ def test_killed_flow_is_crashed_and_retry_runs_only_the_remaining_tasks(tmp_path
     [run] = json.loads(listing.stdout)
     assert run["state_type"] == "CRASHED", run
     assert "pid" in (run["state"]["message"] or ""), run["state"]
+    task_listing = subprocess.run(
+        [PRAEFECT, "task-run", "ls", "--flow-run-id", run["id"], "--output", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    by_state = sorted(t["state_type"] for t in json.loads(task_listing.stdout))
+    # tasks 1-5 finished, task 6 was running when the process died: it crashed with it
+    assert by_state == ["COMPLETED"] * 5 + ["CRASHED"], by_state
 
     (work / "killed-once").write_text("")
     retry = subprocess.run(
