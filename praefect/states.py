@@ -29,6 +29,7 @@ __all__ = [
     "Paused",
     "Pending",
     "Retrying",
+    "RolledBack",
     "Running",
     "Scheduled",
     "State",
@@ -104,6 +105,12 @@ def Retrying(**kwargs: Any) -> State:
 def Completed(**kwargs: Any) -> State:
     """A run that finished successfully; ``data`` holds its result."""
     return _make(StateType.COMPLETED, "Completed", kwargs)
+
+
+def RolledBack(**kwargs: Any) -> State:
+    """A completed task run whose transaction rolled back (its rollback hooks have run)."""
+    kwargs.setdefault("message", "Rolled back as part of a transaction.")
+    return _make(StateType.COMPLETED, "RolledBack", kwargs)
 
 
 def Failed(**kwargs: Any) -> State:

@@ -324,6 +324,7 @@ PINNED: dict[str, list[str]] = {
         "Paused",
         "Pending",
         "Retrying",
+        "RolledBack",
         "Running",
         "Scheduled",
         "State",

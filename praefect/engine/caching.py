@@ -115,8 +115,9 @@ class ResultPlan:
         _logger.debug("Task run %r: cache miss for key %s (no valid record).", run_name, self.key)
         return None
 
-    def stage(self, state: State) -> None:
-        """Stage a completed run's value in its transaction (written when it commits)."""
+    def stage(self, state: State, on_rolled_back: Any = None) -> None:
+        """Stage a completed run's value in its transaction (written when it commits);
+        ``on_rolled_back(txn)`` runs after the task's own rollback hooks if it rolls back."""
         task = self.task
         value = state.data
         if self.persist:
@@ -131,9 +132,11 @@ class ResultPlan:
             else:
                 self.store.persist_result_record(record)  # type: ignore[union-attr]
             value = record
+        # rollback hooks run newest first: the marker goes first so it runs last
+        marker = [on_rolled_back] if on_rolled_back is not None else []
         self.txn.stage(
             value,
-            on_rollback_hooks=task.on_rollback_hooks,
+            on_rollback_hooks=[*marker, *task.on_rollback_hooks],
             on_commit_hooks=task.on_commit_hooks,
         )
 

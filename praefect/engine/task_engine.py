@@ -20,6 +20,7 @@ from praefect.states import (
     Failed,
     Pending,
     Retrying,
+    RolledBack,
     Running,
     exception_to_crashed_state,
     format_exception,
@@ -236,7 +237,7 @@ def task_steps(
     if plan is not None:
         completed = state.type is StateType.COMPLETED
         if completed:
-            plan.stage(state)
+            plan.stage(state, on_rolled_back=lambda txn: _record(run, RolledBack()))
         plan.finish(ok=completed)
     _finish(run, state, started)
     if state.type is StateType.COMPLETED:

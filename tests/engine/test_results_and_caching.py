@@ -152,8 +152,13 @@ def test_transaction_rollback_runs_hooks_newest_first_and_commit_hooks_on_succes
             second("b")
             boom()
 
-    assert failing(return_state=True).is_failed()
+    state = failing(return_state=True)
+    assert state.is_failed()
     assert events == ["undo-2", "undo-1"]
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs()
+        rolled_back = sorted(r.name.split("-")[0] for r in runs if r.state_name == "RolledBack")
+    assert rolled_back == ["first", "second"]  # stored: the completed work was undone
 
     events.clear()
 
