@@ -388,6 +388,12 @@ def _hooks(flow: Any, run: FlowRunRecord, state: State, hooks: Any) -> Any:
             )
 
 
+def _flush_console() -> None:
+    from praefect.logging import console
+
+    console.flush()
+
+
 def run_flow_sync(
     flow: Any,
     parameters: dict[str, Any],
@@ -396,7 +402,10 @@ def run_flow_sync(
     existing: Any = None,
 ) -> Any:
     """Run a sync flow now, in this thread (``existing``: a new attempt of a stored run)."""
-    state = drive_sync(flow_steps(flow, parameters, wait_for, existing))
+    try:
+        state = drive_sync(flow_steps(flow, parameters, wait_for, existing))
+    finally:
+        _flush_console()
     return state if return_type == "state" else state.result()
 
 
@@ -408,5 +417,8 @@ async def run_flow_async(
     existing: Any = None,
 ) -> Any:
     """Await an async flow now, in this event loop (``existing``: see ``run_flow_sync``)."""
-    state = await drive_async(flow_steps(flow, parameters, wait_for, existing))
+    try:
+        state = await drive_async(flow_steps(flow, parameters, wait_for, existing))
+    finally:
+        _flush_console()
     return state if return_type == "state" else state.result()

@@ -12,6 +12,7 @@ from praefect.context import FlowRunContext, TagsContext, TaskRunContext
 from praefect.engine import caching, dependencies
 from praefect.engine.drivers import BLOCK, CALL, HOOK, SLEEP, drive_async, drive_sync
 from praefect.engine.records import TaskRunRecord
+from praefect.logging import lifecycle
 from praefect.schemas.states import State, StateType
 from praefect.states import (
     AwaitingRetry,
@@ -161,7 +162,7 @@ def task_steps(
             _record(run, state)
             plan.finish(ok=True)
             if _TASK_LOGGER.isEnabledFor(_INFO):
-                run.logger().info("Finished in state %s", _state_repr(state))
+                _lifecycle_message(run, f"Finished in state {_state_repr(state)}")
             if task.on_completion:
                 yield from _hooks(task, run, state, task.on_completion)
             return state
@@ -242,7 +243,7 @@ def task_steps(
     _finish(run, state, started)
     if state.type is StateType.COMPLETED:
         if _TASK_LOGGER.isEnabledFor(_INFO):
-            run.logger().info("Finished in state %s", _state_repr(state))
+            _lifecycle_message(run, f"Finished in state {_state_repr(state)}")
         if task.on_completion:
             yield from _hooks(task, run, state, task.on_completion)
     else:
@@ -259,6 +260,12 @@ def task_steps(
         if state.type in (StateType.FAILED, StateType.CRASHED) and task.on_failure:
             yield from _hooks(task, run, state, task.on_failure)
     return state
+
+
+def _lifecycle_message(run: TaskRunRecord, message: str) -> None:
+    ctx = run.flow_context
+    client = (ctx.client if ctx is not None else None) or _client()
+    lifecycle.task_run_message(run, _INFO, message, client)
 
 
 def _finish(run: TaskRunRecord, state: State, started: _dt.datetime) -> None:
@@ -315,6 +322,7 @@ def run_task_sync(
     state = drive_sync(task_steps(task, run, parameters, upstreams, needs_resolving))
     if flow_ctx is None:
         _client().flush()
+        lifecycle._console.flush()
     return state if return_type == "state" else state.result()
 
 
@@ -334,6 +342,7 @@ async def run_task_async(
     state = await drive_async(task_steps(task, run, parameters, upstreams, needs_resolving))
     if flow_ctx is None:
         _client().flush()
+        lifecycle._console.flush()
     return state if return_type == "state" else state.result()
 
 

@@ -7,8 +7,10 @@ import logging
 import os
 import sys
 import traceback
-import uuid
 from typing import Any
+
+from praefect.logging import console
+from praefect.utilities.ids import uuid7
 
 _UTC = _dt.UTC
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -79,6 +81,17 @@ class ConsoleHandler(PraefectHandler, logging.StreamHandler):  # type: ignore[ty
     def stream(self, value: Any) -> None:
         self._fixed_stream = value
 
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record) + self.terminator
+        except Exception:
+            self.handleError(record)
+            return
+        console.queue.put(self.stream, text)
+
+    def flush(self) -> None:
+        console.queue.flush()
+
 
 class RunLogStoreHandler(PraefectHandler):
     """Stores records that belong to a run (they carry ``flow_run_id``) through the client's
@@ -98,7 +111,7 @@ class RunLogStoreHandler(PraefectHandler):
             client.get_orchestration_client().enqueue_logs(
                 [
                     {
-                        "id": uuid.uuid4(),
+                        "id": uuid7(),
                         "name": record.name,
                         "level": record.levelno,
                         "message": message,
