@@ -1,4 +1,5 @@
-"""Where results live: a local directory or any fsspec URL (Prefect 3's ``prefect.filesystems``).
+"""Where results live, as blocks (Prefect 3's ``prefect.filesystems``): a local directory or any
+fsspec URL, which can be saved by name and used as ``result_storage="local-file-system/<name>"``.
 
 Every storage speaks the same four calls, which is all result stores need::
 
@@ -10,15 +11,25 @@ Every storage speaks the same four calls, which is all result stores need::
     (b'hi', True)
     >>> fs.delete("a/b.txt"); fs.exists("a/b.txt")
     False
+
+The work is done by the plain classes of ``praefect._filesystems`` (which result stores use
+directly, without pydantic); a block and a plain storage on the same place compare equal.
+
+On a storage block ``delete`` is overloaded: ``fs.delete(path)`` deletes a file,
+``fs.delete()`` (no path) deletes the block's saved document, and ``LocalFileSystem.delete(name)``
+deletes the document saved as ``name``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar
+
+from pydantic import Field, PrivateAttr, field_validator
+
+from praefect import _filesystems
+from praefect._filesystems import ReadableFileSystem, WritableFileSystem
+from praefect.blocks.core import Block, _InstanceOrClassMethod
 
 __all__ = [
     "LocalFileSystem",
@@ -29,27 +40,69 @@ __all__ = [
 ]
 
 
-@runtime_checkable
-class ReadableFileSystem(Protocol):
-    """A storage results can be read from."""
+class _StorageBlock(Block):
+    """A block that stores bytes by path, through a plain storage object built from its
+    fields."""
 
-    def read_path(self, path: str) -> bytes: ...
+    _impl: Any = PrivateAttr(default=None)
+    _impl_key: Any = PrivateAttr(default=None)
 
-    def exists(self, path: str) -> bool: ...
+    def _make_storage(self) -> Any:
+        raise NotImplementedError
+
+    def _storage_key(self) -> Any:
+        return None
+
+    def _storage(self) -> Any:
+        key = self._storage_key()
+        if self._impl is None or self._impl_key != key:  # fields changed since: rebuild
+            self._impl = self._make_storage()
+            self._impl_key = key
+        return self._impl
+
+    def read_path(self, path: str) -> bytes:
+        """The bytes stored at ``path``."""
+        return self._storage().read_path(path)
+
+    def write_path(self, path: str, content: bytes) -> str:
+        """Store ``content`` at ``path``; returns where it went."""
+        return self._storage().write_path(path, content)
+
+    def exists(self, path: str) -> bool:
+        """Whether something is stored at ``path``."""
+        return self._storage().exists(path)
+
+    def url(self) -> str:
+        """Where this storage is, in a form ``resolve_result_storage`` turns back into it."""
+        return self._storage().url()
+
+    def _storage_identity(self) -> tuple[Any, ...]:
+        return self._storage()._storage_identity()
+
+    def _delete_path_or_document(self, path: str | None = None, client: Any = None) -> None:
+        if path is None:
+            self._delete_document(client=client)
+        else:
+            self._storage().delete(path)
+
+    delete = _InstanceOrClassMethod(_delete_path_or_document, Block._delete_by_name.__func__)
+
+    def __eq__(self, other: object) -> bool:
+        return _filesystems.same_storage(self, other)
+
+    def __hash__(self) -> int:
+        return hash(self._storage_identity())
+
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        private = dict(state.get("__pydantic_private__") or {})
+        private.update(_impl=None, _impl_key=None)  # never pickle an fsspec filesystem
+        return {**state, "__pydantic_private__": private}
 
 
-@runtime_checkable
-class WritableFileSystem(ReadableFileSystem, Protocol):
-    """A storage results can be written to (the protocol ``ResultStore`` uses)."""
-
-    def write_path(self, path: str, content: bytes) -> str: ...
-
-    def delete(self, path: str) -> None: ...
-
-
-class LocalFileSystem:
-    """A directory on this machine. Writes are atomic (a temporary file renamed into place), so
-    a reader in another process never sees half a result.
+class LocalFileSystem(_StorageBlock):
+    """Store data as a file on a local file system. Writes are atomic (a temporary file renamed
+    into place), so a reader in another process never sees half a result.
 
     >>> import tempfile
     >>> fs = LocalFileSystem(basepath=tempfile.mkdtemp())
@@ -58,164 +111,84 @@ class LocalFileSystem:
     b'{}'
     """
 
-    def __init__(self, basepath: str | Path | None = None) -> None:
-        self.basepath = str(Path(basepath).expanduser()) if basepath is not None else None
-        self._abs_root: str | None = None
+    _block_type_name = "Local File System"
+    _documentation_url = "https://docs.prefect.io/latest/develop/results"
+    _praefect_local_storage: ClassVar[bool] = True
 
-    def _root(self) -> Path:
-        return Path(self._root_str())
+    basepath: str | None = Field(default=None, description="Default local path for this block.")
 
-    def _root_str(self) -> str:
-        if self._abs_root is None:  # relative base paths resolve against the first use's cwd
-            self._abs_root = os.path.abspath(self.basepath or os.getcwd())
-        return self._abs_root
+    def __init__(self, basepath: str | Path | None = None, **data: Any) -> None:
+        if basepath is not None:
+            data["basepath"] = basepath
+        super().__init__(**data)
 
-    def _resolve(self, path: str | Path) -> Path:
-        # String operations only: this runs on every cache lookup.
-        root = self._root_str()
-        full = os.path.normpath(os.path.join(root, path))
-        if self.basepath and not (full == root or full.startswith(root.rstrip(os.sep) + os.sep)):
-            raise ValueError(
-                f"Path {str(path)!r} is outside of the storage's base path {self.basepath!r}."
-            )
-        return Path(full)
+    @field_validator("basepath", mode="before")
+    @classmethod
+    def _expand(cls, value: Any) -> Any:
+        return str(Path(value).expanduser()) if value is not None else None
 
-    def read_path(self, path: str) -> bytes:
-        with open(self._resolve(path), "rb") as fh:
-            return fh.read()
+    def _storage_key(self) -> Any:
+        return self.basepath
 
-    def write_path(self, path: str, content: bytes) -> str:
-        full = self._resolve(path)
-        full.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=full.parent, prefix=f".{full.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
-            os.replace(tmp, full)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        return str(full)
-
-    def exists(self, path: str) -> bool:
-        return self._resolve(path).is_file()
-
-    def delete(self, path: str) -> None:
-        with contextlib.suppress(OSError):
-            self._resolve(path).unlink()
-
-    def url(self) -> str:
-        """Where this storage is, in a form ``resolve_result_storage`` turns back into it."""
-        return self._root_str()
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, LocalFileSystem) and self._root_str() == other._root_str()
-
-    def __hash__(self) -> int:
-        return hash(("local", self._root_str()))
+    def _make_storage(self) -> Any:
+        return _filesystems.LocalFileSystem(self.basepath)
 
     def __repr__(self) -> str:
         return f"LocalFileSystem(basepath={self.basepath!r})"
 
 
-class RemoteFileSystem:
-    """Any fsspec URL: ``s3://bucket/prefix``, ``gs://...``, ``memory://name``; ``settings`` are
-    passed to the fsspec filesystem (credentials, endpoint...).
+class RemoteFileSystem(_StorageBlock):
+    """Store data at any fsspec URL: ``s3://bucket/prefix``, ``gs://...``, ``memory://name``;
+    ``settings`` are passed to the fsspec filesystem (credentials, endpoint...).
 
     >>> fs = RemoteFileSystem(basepath="memory://doc-remote", settings={})
     >>> fs.read_path(fs.write_path("k", b"v").removeprefix("memory://doc-remote/"))
     b'v'
     """
 
-    def __init__(self, basepath: str, settings: dict[str, Any] | None = None) -> None:
-        if "://" not in basepath:
+    _block_type_name = "Remote File System"
+    _documentation_url = "https://docs.prefect.io/latest/develop/results"
+
+    basepath: str = Field(description="Default path for this block to write to.")
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="Additional settings to pass through to fsspec."
+    )
+
+    def __init__(self, basepath: str | None = None, settings: dict[str, Any] | None = None,
+                 **data: Any) -> None:  # fmt: skip
+        if basepath is not None:
+            data["basepath"] = basepath
+        if settings is not None:
+            data["settings"] = settings
+        super().__init__(**data)
+
+    @field_validator("basepath")
+    @classmethod
+    def _needs_a_scheme(cls, value: str) -> str:
+        if "://" not in value:
             raise ValueError(
                 f"RemoteFileSystem needs a URL with a scheme such as 's3://' or 'memory://', "
-                f"got {basepath!r}; use LocalFileSystem for a local directory."
+                f"got {value!r}; use LocalFileSystem for a local directory."
             )
-        self.basepath = basepath.rstrip("/")
-        self.settings = dict(settings or {})
-        self._fs: Any = None
-        self._root = ""
+        return value.rstrip("/")
 
-    def _filesystem(self) -> Any:
-        if self._fs is None:
-            import fsspec.core
+    def _storage_key(self) -> Any:
+        return (self.basepath, repr(sorted(self.settings.items())))
 
-            self._fs, self._root = fsspec.core.url_to_fs(self.basepath, **self.settings)
-        return self._fs
-
-    def _full(self, path: str) -> str:
-        self._filesystem()
-        return f"{self._root.rstrip('/')}/{str(path).lstrip('/')}" if self._root else path
-
-    def read_path(self, path: str) -> bytes:
-        return self._filesystem().cat_file(self._full(path))
-
-    def write_path(self, path: str, content: bytes) -> str:
-        fs = self._filesystem()
-        full = self._full(path)
-        parent = full.rsplit("/", 1)[0]
-        if parent and parent != full:
-            fs.makedirs(parent, exist_ok=True)
-        fs.pipe_file(full, content)
-        return f"{self.basepath}/{str(path).lstrip('/')}"
-
-    def exists(self, path: str) -> bool:
-        return bool(self._filesystem().exists(self._full(path)))
-
-    def delete(self, path: str) -> None:
-        fs = self._filesystem()
-        full = self._full(path)
-        if fs.exists(full):
-            fs.rm_file(full)
-
-    def url(self) -> str:
-        return self.basepath
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"basepath": self.basepath, "settings": self.settings, "_fs": None, "_root": ""}
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, RemoteFileSystem)
-            and self.basepath == other.basepath
-            and self.settings == other.settings
-        )
-
-    def __hash__(self) -> int:
-        return hash(("remote", self.basepath))
+    def _make_storage(self) -> Any:
+        return _filesystems.RemoteFileSystem(self.basepath, self.settings)
 
     def __repr__(self) -> str:
         return f"RemoteFileSystem(basepath={self.basepath!r})"
 
 
-class NullFileSystem:
+class NullFileSystem(_StorageBlock):
     """A storage that keeps nothing: writes are dropped, nothing exists."""
 
-    basepath = None
+    _block_type_name = "Null File System"
 
-    def read_path(self, path: str) -> bytes:
-        raise FileNotFoundError(f"NullFileSystem keeps nothing; {path!r} cannot be read.")
-
-    def write_path(self, path: str, content: bytes) -> str:
-        return path
-
-    def exists(self, path: str) -> bool:
-        return False
-
-    def delete(self, path: str) -> None:
-        return None
-
-    def url(self) -> str:
-        return "null://"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, NullFileSystem)
-
-    def __hash__(self) -> int:
-        return hash("null")
+    def _make_storage(self) -> Any:
+        return _filesystems.NullFileSystem()
 
     def __repr__(self) -> str:
         return "NullFileSystem()"

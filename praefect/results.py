@@ -28,9 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from praefect import exceptions, filesystems, serializers
+from praefect import _filesystems, exceptions, serializers
 from praefect.locking import protocol as _lock_protocol
 from praefect.serializers import Serializer, resolve_serializer
+from praefect.utilities.ids import uuid7
 
 __all__ = [
     "ResultRecord",
@@ -245,7 +246,7 @@ _block_storage_loader: Callable[[str], Any] | None = None
 """Set by the blocks module: loads a storage block from its ``"block-type/block-name"`` slug."""
 
 
-def get_default_result_storage() -> filesystems.LocalFileSystem:
+def get_default_result_storage() -> _filesystems.LocalFileSystem:
     """Local storage at ``PRAEFECT_LOCAL_STORAGE_PATH`` (default ``$PRAEFECT_HOME/storage``).
 
     >>> get_default_result_storage().basepath.endswith("storage")  # doctest: +SKIP
@@ -253,7 +254,7 @@ def get_default_result_storage() -> filesystems.LocalFileSystem:
     """
     from praefect import settings
 
-    return filesystems.LocalFileSystem(settings.get_current_settings().resolved_storage_path)
+    return _filesystems.LocalFileSystem(settings.get_current_settings().resolved_storage_path)
 
 
 def resolve_result_storage(storage: Any = None) -> Any:
@@ -269,23 +270,29 @@ def resolve_result_storage(storage: Any = None) -> Any:
     if storage is None:
         return get_default_result_storage()
     if isinstance(storage, Path):
-        return filesystems.LocalFileSystem(storage)
+        return _filesystems.LocalFileSystem(storage)
     if isinstance(storage, str):
         if storage.startswith("file://"):
-            return filesystems.LocalFileSystem(storage.removeprefix("file://"))
+            return _filesystems.LocalFileSystem(storage.removeprefix("file://"))
         if "://" in storage:
-            return filesystems.RemoteFileSystem(storage)
+            return _filesystems.RemoteFileSystem(storage)
         if _SLUG.match(storage) and not Path(storage).exists():
-            if _block_storage_loader is not None:
-                return _block_storage_loader(storage)
-            if storage.split("/")[0] not in _STORAGE_BLOCK_TYPES:
-                return filesystems.LocalFileSystem(storage)
-            raise NotImplementedError(
-                f"Result storage {storage!r} looks like a saved block's 'block-type/block-name' "
-                "slug, and loading storage blocks is not supported yet; pass a path, an fsspec "
-                "URL or a storage object (e.g. LocalFileSystem(basepath=...)) instead."
+            block_type = storage.split("/")[0]
+            if _block_storage_loader is None and block_type in _STORAGE_BLOCK_TYPES:
+                from praefect.blocks import core as _blocks  # registers the loader
+
+                _blocks.get_block_class(block_type)
+            block = _block_storage_loader(storage) if _block_storage_loader else None
+            if block is not None:
+                return block
+            if block_type not in _STORAGE_BLOCK_TYPES:
+                return _filesystems.LocalFileSystem(storage)  # a relative directory
+            raise ValueError(
+                f"Result storage {storage!r} names a {block_type!r} block, and no block class "
+                f"for {block_type!r} is available in this process; install and import the "
+                "integration that defines it, or pass a path, an fsspec URL or a storage object."
             )
-        return filesystems.LocalFileSystem(storage)
+        return _filesystems.LocalFileSystem(storage)
     if callable(getattr(storage, "write_path", None)) and callable(
         getattr(storage, "read_path", None)
     ):
@@ -303,7 +310,7 @@ def _storage_url(storage: Any) -> str | None:
 
 # -- the store ---------------------------------------------------------------------------------
 def _default_storage_key() -> str:
-    return uuid.uuid4().hex
+    return uuid7().hex
 
 
 class ResultStore:
@@ -353,7 +360,7 @@ class ResultStore:
 
             storage = self.storage
             base = getattr(storage, "basepath", None)
-            if not isinstance(storage, filesystems.LocalFileSystem) or base is None:
+            if not _filesystems.is_local(storage) or base is None:
                 base = get_default_result_storage().basepath
             self.lock_manager = FileSystemLockManager(Path(base) / ".locks")
         return self.lock_manager
@@ -450,6 +457,7 @@ class ResultStore:
             expiration=expiration,
             serializer=self.serializer,
             storage_url=_storage_url(storage),
+            storage_block_id=getattr(storage, "_block_document_id", None),
         )
         return ResultRecord(obj, metadata, storage=storage)
 

@@ -82,6 +82,34 @@ class Settings:
     """Where results are stored by default. Default: ``$PRAEFECT_HOME/storage``."""
     heartbeat_seconds: float = 10.0
     """How often a running flow run reports that its process is alive."""
+    api_auth_string: str | None = None
+    """``user:password`` sent as HTTP basic auth to the server (when no ``api_key`` is set)."""
+    api_request_timeout: float = 60.0
+    """Seconds one HTTP request to the server may take before it counts as failed."""
+    client_retry_seconds: float = 30.0
+    """How long a synchronous call to the server (creating a flow run, changing its state) keeps
+    retrying connection errors, 5xx and 429 before it fails."""
+    client_spool_max_mb: float = 256.0
+    """Most megabytes of unacknowledged run records kept in ``$PRAEFECT_HOME/spool`` while the
+    server is unreachable; past it, new records are dropped (with an error)."""
+    server_host: str = "127.0.0.1"
+    """Address ``praefect server start`` listens on."""
+    server_port: int = 4200
+    """Port ``praefect server start`` listens on."""
+    server_api_auth_string: str | None = None
+    """``user:password``: the server then requires HTTP basic auth on every route but
+    ``/api/health`` (clients send the same string as ``PRAEFECT_API_AUTH_STRING``)."""
+    server_api_keys: str | None = None
+    """Comma-separated API keys the server accepts as ``Authorization: Bearer <key>`` (clients
+    send theirs as ``PRAEFECT_API_KEY``); with none set and no auth string, the API is open."""
+    server_cors_allowed_origins: str = "*"
+    """Comma-separated origins allowed to call the API from a browser (``*``: any)."""
+    server_cors_allowed_methods: str = "*"
+    """Comma-separated HTTP methods allowed in cross-origin requests."""
+    server_cors_allowed_headers: str = "*"
+    """Comma-separated headers allowed in cross-origin requests."""
+    server_max_body_bytes: int = 32 * 1024 * 1024
+    """Largest request body the server accepts; larger ones get 413."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -28,8 +28,8 @@ import contextlib
 import contextvars
 import copy
 import enum
+import itertools
 import logging
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -87,6 +87,10 @@ _current: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar(
 )
 
 
+# unique per transaction within this process; default_holder() makes it unique across processes
+_holder_ids = itertools.count(1)
+
+
 def get_transaction() -> Transaction | None:
     """The transaction open here, or None.
 
@@ -137,7 +141,7 @@ class Transaction:
         self._stored_values: dict[str, Any] = {}
         self._parent: Transaction | None = None
         self._token: contextvars.Token[Transaction | None] | None = None
-        self._holder = f"{_lock_protocol.default_holder()}:{uuid.uuid4().hex[:12]}"
+        self._holder = f"{_lock_protocol.default_holder()}:{next(_holder_ids)}"
         self._locked = False
 
     # -- state ----------------------------------------------------------------------------------

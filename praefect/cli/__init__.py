@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from praefect.cli import flow, flow_run, task_run, version
+from praefect.cli import flow, flow_run, server, task_run, version
 
 __all__ = ["app", "main"]
 
@@ -28,6 +28,7 @@ app.add_typer(flow_run.app, name="flow-run")
 app.add_typer(flow_run.app, name="flow-runs", hidden=True)
 app.add_typer(task_run.app, name="task-run")
 app.add_typer(task_run.app, name="task-runs", hidden=True)
+app.add_typer(server.app, name="server")
 
 
 def main() -> None:

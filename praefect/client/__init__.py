@@ -11,8 +11,10 @@ True
 from __future__ import annotations
 
 import atexit
+import hashlib
 import os
 import threading
+from typing import Any
 
 from praefect import settings as _settings
 from praefect.client.base import OrchestrationClient
@@ -26,46 +28,67 @@ __all__ = [
     "get_orchestration_client",
 ]
 
-_clients: dict[str, EmbeddedClient] = {}
+_clients: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
 def get_orchestration_client() -> OrchestrationClient:
-    """The client for the current settings: one cached ``EmbeddedClient`` per database URL
-    (a ``temporary_settings`` change of the URL gives another client)."""
+    """The client for the current settings: with ``api_url`` set, one cached ``HttpClient`` per
+    API URL (and credentials); otherwise one cached ``EmbeddedClient`` per database URL. A
+    ``temporary_settings`` change of either gives another client."""
     settings = _settings.get_current_settings()
-    if settings.api_url:
-        raise NotImplementedError(
-            f"PRAEFECT_API_URL is set ({settings.api_url}) but the HTTP client is not available"
-            " yet; unset PRAEFECT_API_URL to use the embedded database."
-        )
-    url = settings.resolved_database_url
-    client = _clients.get(url)
+    api_url = settings.api_url
+    if api_url:
+        cached = _last_http_key
+        key = cached[1] if cached[0] is settings else _http_key(settings)
+    else:
+        key = settings.resolved_database_url
+    client = _clients.get(key)
     if client is None:
         with _lock:
-            client = _clients.get(url)
+            client = _clients.get(key)
             if client is None:
-                client = _clients[url] = EmbeddedClient(url)
+                if api_url:
+                    from praefect.client.http import HttpClient
+
+                    client = HttpClient.from_settings(settings)
+                else:
+                    client = EmbeddedClient(key)
+                _clients[key] = client
     return client
 
 
+def _http_key(settings: _settings.Settings) -> str:
+    global _last_http_key
+    # credentials are part of the key (hashed: keys show up in debuggers and reprs)
+    secret = f"{settings.api_key or ''}\0{settings.api_auth_string or ''}"
+    digest = hashlib.sha256(secret.encode()).hexdigest()[:12] if secret != "\0" else ""
+    key = f"{(settings.api_url or '').rstrip('/')}#{digest}"
+    _last_http_key = (settings, key)
+    return key
+
+
+_last_http_key: tuple[Any, str] = (None, "")
+
+
 def drop_orchestration_clients(url: str | None = None, dispose_engines: bool = True) -> None:
-    """Flush and forget the cached client of ``url`` (default: every one), and close the
-    engines of their databases."""
+    """Flush and forget the cached client of ``url`` (a database URL or an API URL; default:
+    every one), and close the engines of their databases."""
     with _lock:
         if url is None:
             clients = list(_clients.values())
             _clients.clear()
         else:
-            client = _clients.pop(url, None)
-            clients = [client] if client is not None else []
+            keys = [k for k in _clients if k == url or k.partition("#")[0] == url.rstrip("/")]
+            clients = [_clients.pop(k) for k in keys]
     for client in clients:
         client.close()
     if dispose_engines:
         from praefect import database
 
         for client in clients:
-            database.dispose_engine(client.url)
+            if isinstance(client, EmbeddedClient):
+                database.dispose_engine(client.url)
         if url is not None:
             database.dispose_engine(url)
 

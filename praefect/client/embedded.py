@@ -183,3 +183,42 @@ class EmbeddedClient:
     def delete_flow_run(self, flow_run_id: uuid.UUID) -> bool:
         self.flush()
         return self._write(lambda conn: orchestration.flow_runs.delete(conn, flow_run_id))
+
+    # -- blocks ---------------------------------------------------------------------------
+    def create_block_type(self, block_type: Mapping[str, Any]) -> dict[str, Any]:
+        """The block type with ``block_type["slug"]``, created (or its descriptive fields
+        refreshed) if needed."""
+        return self._write(lambda conn: orchestration.blocks.ensure_type(conn, block_type))
+
+    def read_block_type_by_slug(self, slug: str) -> dict[str, Any] | None:
+        return self._read(lambda conn: orchestration.blocks.read_type_by_slug(conn, slug))
+
+    def create_block_document(
+        self, block_document: Mapping[str, Any], overwrite: bool = False
+    ) -> dict[str, Any]:
+        """Save a block document (its block type too, when given as ``block_type``) in one
+        transaction; ``ObjectAlreadyExists`` for a taken name unless ``overwrite``."""
+        return self._write(
+            lambda conn: orchestration.blocks.create_document(conn, block_document, overwrite)
+        )
+
+    def read_block_document(self, block_document_id: uuid.UUID) -> dict[str, Any] | None:
+        return self._read(lambda conn: orchestration.blocks.read_document(conn, block_document_id))
+
+    def read_block_document_by_name(self, name: str, block_type_slug: str) -> dict[str, Any] | None:
+        return self._read(
+            lambda conn: orchestration.blocks.read_document_by_name(conn, name, block_type_slug)
+        )
+
+    def read_block_documents(self, **kwargs: Any) -> list[dict[str, Any]]:
+        return self._read(lambda conn: orchestration.blocks.read_documents(conn, **kwargs))
+
+    def update_block_document(self, block_document_id: uuid.UUID, data: Mapping[str, Any]) -> bool:
+        return self._write(
+            lambda conn: orchestration.blocks.update_document(conn, block_document_id, data)
+        )
+
+    def delete_block_document(self, block_document_id: uuid.UUID) -> bool:
+        return self._write(
+            lambda conn: orchestration.blocks.delete_document(conn, block_document_id)
+        )

@@ -244,6 +244,94 @@ class SyncPrefectClient:
         rows = self._client.read_logs(log_filter=log_filter, limit=limit, offset=offset, sort=sort)
         return [objects.Log.model_validate(row) for row in rows]
 
+    # -- blocks ---------------------------------------------------------------------------
+    def create_block_type(self, block_type: Any) -> objects.BlockType:
+        """Create the block type (a mapping or model with ``slug``, ``name``, ...), or refresh
+        the descriptive fields of the existing one with that slug."""
+        row = self._client.create_block_type(_as_dict(block_type))
+        return objects.BlockType.model_validate(row)
+
+    def read_block_type_by_slug(self, slug: str) -> objects.BlockType:
+        row = self._client.read_block_type_by_slug(slug)
+        if row is None:
+            raise exceptions.ObjectNotFound(f"Block type {slug!r} not found.", slug=slug)
+        return objects.BlockType.model_validate(row)
+
+    def create_block_document(
+        self, block_document: Any, include_secrets: bool = True
+    ) -> objects.BlockDocument:
+        """Save a block document (a mapping or model with ``name``, ``data`` and
+        ``block_type_id`` or ``block_type``); ``ObjectAlreadyExists`` if the name is taken for
+        its block type."""
+        row = self._client.create_block_document(_as_dict(block_document))
+        return objects.BlockDocument.model_validate(row)
+
+    def update_block_document(self, block_document_id: uuid.UUID, block_document: Any) -> None:
+        """Replace the ``data`` of a block document."""
+        data = _as_dict(block_document).get("data") or {}
+        if not self._client.update_block_document(uuid.UUID(str(block_document_id)), data):
+            raise exceptions.ObjectNotFound(
+                f"Block document {block_document_id} not found.", id=block_document_id
+            )
+
+    def read_block_document(
+        self, block_document_id: uuid.UUID, include_secrets: bool = True
+    ) -> objects.BlockDocument:
+        row = self._client.read_block_document(uuid.UUID(str(block_document_id)))
+        if row is None:
+            raise exceptions.ObjectNotFound(
+                f"Block document {block_document_id} not found.", id=block_document_id
+            )
+        return objects.BlockDocument.model_validate(row)
+
+    def read_block_document_by_name(
+        self, name: str, block_type_slug: str, include_secrets: bool = True
+    ) -> objects.BlockDocument:
+        row = self._client.read_block_document_by_name(name, block_type_slug)
+        if row is None:
+            raise exceptions.ObjectNotFound(
+                f"Block document {name!r} of block type {block_type_slug!r} not found.",
+                name=name,
+                block_type_slug=block_type_slug,
+            )
+        return objects.BlockDocument.model_validate(row)
+
+    def read_block_documents(
+        self,
+        block_schema_type: str | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+        include_secrets: bool = True,
+    ) -> list[objects.BlockDocument]:
+        """Saved (non-anonymous) block documents, by block type slug then name."""
+        rows = self._client.read_block_documents(limit=limit, offset=offset or 0)
+        return [objects.BlockDocument.model_validate(row) for row in rows]
+
+    def read_block_documents_by_type(
+        self,
+        block_type_slug: str,
+        offset: int | None = None,
+        limit: int | None = None,
+        include_secrets: bool = True,
+    ) -> list[objects.BlockDocument]:
+        rows = self._client.read_block_documents(
+            block_type_slug=block_type_slug, limit=limit, offset=offset or 0
+        )
+        return [objects.BlockDocument.model_validate(row) for row in rows]
+
+    def delete_block_document(self, block_document_id: uuid.UUID) -> None:
+        if not self._client.delete_block_document(uuid.UUID(str(block_document_id))):
+            raise exceptions.ObjectNotFound(
+                f"Block document {block_document_id} not found.", id=block_document_id
+            )
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    """A mapping, or a pydantic model's fields that were set."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(exclude_unset=True)
+    return dict(value)
+
 
 def _async_twin(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(method)

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from praefect.database.types import JSON, UUID, Timestamp
 
 __all__ = [
+    "block_document",
+    "block_type",
     "event",
     "flow",
     "flow_run",
@@ -169,3 +171,32 @@ event = sa.Table(
     sa.Index(None, "occurred"),
     sa.Index(None, "event", "occurred"),
 )
+
+
+# -- blocks (appended by the blocks issue) ----------------------------------------------------
+block_type = sa.Table(
+    "block_type",
+    metadata,
+    *_base_columns(),
+    sa.Column("slug", sa.String(255), nullable=False, unique=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("logo_url", sa.String(2083)),
+    sa.Column("documentation_url", sa.String(2083)),
+    sa.Column("description", sa.Text()),
+    sa.Column("code_example", sa.Text()),
+    sa.Column("is_protected", sa.Boolean(), nullable=False, server_default=sa.false()),
+)
+"""The kinds of blocks (one per block class slug, e.g. ``local-file-system``)."""
+
+block_document = sa.Table(
+    "block_document",
+    metadata,
+    *_base_columns(),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("block_type_id", UUID(), nullable=False),
+    sa.Column("data", JSON(), nullable=False),
+    sa.Column("is_anonymous", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("block_type_id", "name"),
+)
+"""Saved blocks: a name unique per block type and the block's fields as JSON. Secret values
+are stored as is for now; encryption at rest comes with a later issue."""

@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 from praefect.orchestration import (
+    blocks,
     events,
     filters,
     flow_runs,
@@ -22,4 +23,14 @@ from praefect.orchestration import (
     zombies,
 )
 
-__all__ = ["events", "filters", "flow_runs", "flows", "logs", "rules", "task_runs", "zombies"]
+__all__ = [
+    "blocks",
+    "events",
+    "filters",
+    "flow_runs",
+    "flows",
+    "logs",
+    "rules",
+    "task_runs",
+    "zombies",
+]

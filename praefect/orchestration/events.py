@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement
 
 from praefect.database import tables
 from praefect.schemas.states import State, now_utc
 
-__all__ = ["read_many", "state_change_event", "write"]
+__all__ = ["count", "query", "read_many", "state_change_event", "write"]
 
 _event = tables.event
 
@@ -70,9 +71,16 @@ def state_change_event(
     }
 
 
-def write(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert event rows."""
-    if rows:
+def write(conn: Connection, rows: list[dict[str, Any]], ignore_existing: bool = False) -> None:
+    """Insert event rows; with ``ignore_existing``, rows whose id is already stored are skipped
+    (so a client may send a batch again)."""
+    if not rows:
+        return
+    if ignore_existing:
+        from praefect.orchestration import filters
+
+        conn.execute(filters.insert_ignoring_conflicts(conn, _event, ["id"]), rows)
+    else:
         conn.execute(_event.insert(), rows)
 
 
@@ -90,3 +98,105 @@ def read_many(
     if resource_id:
         query = query.where(_event.c.resource_id == resource_id)
     return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def _clauses(
+    names: Sequence[str] | None,
+    prefixes: Sequence[str] | None,
+    exclude_names: Sequence[str] | None,
+    exclude_prefixes: Sequence[str] | None,
+    resource_ids: Sequence[str] | None,
+    resource_id_prefixes: Sequence[str] | None,
+    since: _dt.datetime | None,
+    until: _dt.datetime | None,
+) -> list[ColumnElement[bool]]:
+    c = _event.c
+    out: list[ColumnElement[bool]] = []
+    if names is not None:
+        out.append(c.event.in_(list(names)))
+    if prefixes is not None:
+        out.append(sa.or_(sa.false(), *(c.event.startswith(p, autoescape=True) for p in prefixes)))
+    if exclude_names:
+        out.append(c.event.not_in(list(exclude_names)))
+    for prefix in exclude_prefixes or ():
+        out.append(sa.not_(c.event.startswith(prefix, autoescape=True)))
+    if resource_ids is not None:
+        out.append(c.resource_id.in_(list(resource_ids)))
+    if resource_id_prefixes is not None:
+        starts = (c.resource_id.startswith(p, autoescape=True) for p in resource_id_prefixes)
+        out.append(sa.or_(sa.false(), *starts))
+    if since is not None:
+        out.append(c.occurred >= since)
+    if until is not None:
+        out.append(c.occurred <= until)
+    return out
+
+
+def query(
+    conn: Connection,
+    *,
+    names: Sequence[str] | None = None,
+    prefixes: Sequence[str] | None = None,
+    exclude_names: Sequence[str] | None = None,
+    exclude_prefixes: Sequence[str] | None = None,
+    resource_ids: Sequence[str] | None = None,
+    resource_id_prefixes: Sequence[str] | None = None,
+    since: _dt.datetime | None = None,
+    until: _dt.datetime | None = None,
+    newest_first: bool = True,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Events matching every given criterion (a list criterion matches any of its items),
+    newest first by default.
+
+    >>> from praefect import database
+    >>> engine = database.get_engine("sqlite:///:memory:")
+    >>> database.read(engine, lambda conn: query(conn, prefixes=["acme."]))
+    []
+    """
+    clauses = _clauses(
+        names,
+        prefixes,
+        exclude_names,
+        exclude_prefixes,
+        resource_ids,
+        resource_id_prefixes,
+        since,
+        until,
+    )
+    order = (
+        (_event.c.occurred.desc(), _event.c.id.desc())
+        if newest_first
+        else (_event.c.occurred, _event.c.id)
+    )
+    statement = sa.select(_event).where(*clauses).order_by(*order)
+    statement = statement.limit(limit).offset(offset or None)
+    return [dict(row) for row in conn.execute(statement).mappings()]
+
+
+def count(
+    conn: Connection,
+    *,
+    names: Sequence[str] | None = None,
+    prefixes: Sequence[str] | None = None,
+    exclude_names: Sequence[str] | None = None,
+    exclude_prefixes: Sequence[str] | None = None,
+    resource_ids: Sequence[str] | None = None,
+    resource_id_prefixes: Sequence[str] | None = None,
+    since: _dt.datetime | None = None,
+    until: _dt.datetime | None = None,
+) -> int:
+    """How many events ``query`` would find without a limit."""
+    clauses = _clauses(
+        names,
+        prefixes,
+        exclude_names,
+        exclude_prefixes,
+        resource_ids,
+        resource_id_prefixes,
+        since,
+        until,
+    )
+    statement = sa.select(sa.func.count()).select_from(_event).where(*clauses)
+    return conn.execute(statement).scalar_one()

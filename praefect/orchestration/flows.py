@@ -19,7 +19,7 @@ from praefect.database import tables
 from praefect.orchestration import filters as _filters
 from praefect.schemas.states import now_utc
 
-__all__ = ["count", "ensure", "read", "read_by_name", "read_many"]
+__all__ = ["count", "delete", "ensure", "read", "read_by_name", "read_many"]
 
 _flow = tables.flow
 
@@ -68,3 +68,18 @@ def count(conn: Connection, flow_filter: Any = None) -> int:
     """How many flows match ``flow_filter``."""
     query = sa.select(sa.func.count()).select_from(_flow)
     return conn.execute(query.where(*_filters.flow_clauses(flow_filter))).scalar_one()
+
+
+def delete(conn: Connection, flow_id: uuid.UUID) -> bool:
+    """Delete a flow with all its runs (their states, task runs and logs); return whether the
+    flow existed."""
+    run, task = tables.flow_run, tables.task_run
+    runs = sa.select(run.c.id).where(run.c.flow_id == flow_id)
+    tasks = sa.select(task.c.id).where(task.c.flow_run_id.in_(runs))
+    trs, frs = tables.task_run_state, tables.flow_run_state
+    conn.execute(trs.delete().where(trs.c.task_run_id.in_(tasks)))
+    conn.execute(task.delete().where(task.c.flow_run_id.in_(runs)))
+    conn.execute(tables.log.delete().where(tables.log.c.flow_run_id.in_(runs)))
+    conn.execute(frs.delete().where(frs.c.flow_run_id.in_(runs)))
+    conn.execute(run.delete().where(run.c.flow_id == flow_id))
+    return conn.execute(_flow.delete().where(_flow.c.id == flow_id)).rowcount > 0

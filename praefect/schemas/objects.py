@@ -14,11 +14,13 @@ import datetime as _dt
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from praefect.schemas.states import State, StateDetails, StateType, now_utc
 
 __all__ = [
+    "BlockDocument",
+    "BlockType",
     "Flow",
     "FlowRun",
     "FlowRunPolicy",
@@ -101,6 +103,13 @@ class _Run(_Object):
     estimated_run_time: _dt.timedelta = _dt.timedelta(0)
     estimated_start_time_delta: _dt.timedelta = _dt.timedelta(0)
 
+    @field_serializer(
+        "total_run_time", "estimated_run_time", "estimated_start_time_delta", when_used="json"
+    )
+    def _seconds(self, value: _dt.timedelta) -> float:
+        # Prefect's API sends durations as seconds (a float), not ISO 8601 durations.
+        return value.total_seconds()
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Any:
         """Build the model from a service-layer row, deriving the ``estimated_*`` fields."""
@@ -171,3 +180,30 @@ class Log(_Model):
     timestamp: _dt.datetime
     flow_run_id: uuid.UUID | None = None
     task_run_id: uuid.UUID | None = None
+
+
+class BlockType(_Object):
+    """A kind of block (Prefect's ``BlockType``): one per block class slug."""
+
+    name: str
+    slug: str
+    logo_url: str | None = None
+    documentation_url: str | None = None
+    description: str | None = None
+    code_example: str | None = None
+    is_protected: bool = False
+
+
+class BlockDocument(_Object):
+    """A saved block (Prefect's ``BlockDocument``): its name, block type and fields (``data``,
+    secrets included as stored)."""
+
+    name: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    block_schema_id: uuid.UUID | None = None
+    block_schema: Any = None
+    block_type_id: uuid.UUID | None = None
+    block_type_name: str | None = None
+    block_type: BlockType | None = None
+    block_document_references: dict[str, Any] = Field(default_factory=dict)
+    is_anonymous: bool = False

@@ -23,10 +23,17 @@ def test_orchestration_client_is_cached_per_database_url(tmp_path):
     assert praefect_client.get_orchestration_client() is first
 
 
-def test_api_url_asks_for_the_http_client_which_is_not_there_yet():
+def test_api_url_gives_an_http_client_cached_per_api_url():
+    from praefect.client.http import HttpClient
+
     with temporary_settings({"api_url": "http://127.0.0.1:4200/api"}):
-        with pytest.raises(NotImplementedError, match="PRAEFECT_API_URL"):
-            praefect_client.get_orchestration_client()
+        http = praefect_client.get_orchestration_client()
+        assert isinstance(http, HttpClient) and http.url == "http://127.0.0.1:4200/api"
+        assert praefect_client.get_orchestration_client() is http
+    with temporary_settings({"api_url": "http://127.0.0.1:4201/api"}):
+        assert praefect_client.get_orchestration_client() is not http
+    praefect_client.drop_orchestration_clients("http://127.0.0.1:4200/api")
+    praefect_client.drop_orchestration_clients("http://127.0.0.1:4201/api")
 
 
 def test_sync_client_creates_reads_and_orchestrates_flow_runs():

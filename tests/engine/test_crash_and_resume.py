@@ -55,6 +55,18 @@ def _env(home: Path, work: Path) -> dict[str, str]:
     return env
 
 
+def _completed_task_runs(home: Path) -> int:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(home / "praefect.db", timeout=5) as conn:
+            return conn.execute(
+                "SELECT count(*) FROM task_run WHERE state_type = 'COMPLETED'"
+            ).fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
 def _executions(work: Path) -> list[int]:
     path = work / "executions.txt"
     return [int(line) for line in path.read_text().split()] if path.exists() else []
@@ -74,6 +86,12 @@ def test_killed_flow_is_crashed_and_retry_runs_only_the_remaining_tasks(tmp_path
             assert proc.poll() is None, "the flow process ended before reaching task 6"
             assert time.monotonic() < deadline, "task 6 was never reached"
             time.sleep(0.05)
+        # the write-behind queue commits within milliseconds; kill once tasks 1-5 are stored so
+        # the listing below is deterministic (records still queued at SIGKILL are lost, results
+        # already written to storage are not)
+        while _completed_task_runs(home) < 5:
+            assert time.monotonic() < deadline, "tasks 1-5 were never recorded"
+            time.sleep(0.02)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
     finally:

@@ -79,8 +79,10 @@ def test_resolve_result_storage_accepts_paths_urls_and_objects(tmp_path, praefec
     assert resolve_result_storage(fs) is fs
 
 
-def test_resolve_result_storage_names_a_block_slug_it_cannot_load_yet():
-    with pytest.raises(NotImplementedError, match="'local-file-system/my-results'"):
+def test_resolve_result_storage_names_an_unsaved_block():
+    # A storage block slug is loaded from the database (tests/blocks); an unknown one is an
+    # error naming the document and its block type.
+    with pytest.raises(ValueError, match="'my-results'.*'local-file-system'"):
         resolve_result_storage("local-file-system/my-results")
 
 

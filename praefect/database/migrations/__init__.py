@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 __all__ = ["HEAD", "current_version", "ensure_current", "upgrade"]
 
-HEAD = "0001_initial"
+HEAD = "0002_blocks"
 """The newest revision; bump it with every new file in ``versions/``."""
 
 _version_table = sa.Table(

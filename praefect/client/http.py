@@ -1,0 +1,733 @@
+"""``HttpClient``: the orchestration client that talks to a praefect server over HTTP.
+
+It implements the same protocol as ``EmbeddedClient`` against the REST API (Prefect 3's paths
+under ``/api``). Flow-run calls are synchronous requests: the server's rules may refuse a state.
+Task-run records, their states and logs go through the same write-behind queue as in embedded
+mode, so a task call only appends to a deque; a background thread posts them in batches
+(``POST /task_runs/batch``, ``POST /logs/``) and ``flush()`` returns once the server has
+acknowledged everything queued before it.
+
+Connection errors, 5xx and 429 are retried with exponential backoff and jitter, honouring
+``Retry-After``. When the server stays unreachable, batches go to an on-disk spool
+(``praefect.client.spool``) with one warning, and are delivered when it answers again, so a flow
+keeps running through an outage; a synchronous call gives up after ``client_retry_seconds``
+with a ``ServerUnavailable`` error naming the URL.
+
+>>> client = HttpClient("http://127.0.0.1:4200/api")  # doctest: +SKIP
+>>> client.ensure_flow("etl")  # doctest: +SKIP
+UUID('...')
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import email.utils
+import enum
+import hashlib
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from praefect import exceptions
+from praefect.client.http_blocks import HttpBlockMethods
+from praefect.client.spool import Spool, SpoolDeliverer
+from praefect.client.writer import WriteBehind
+from praefect.schemas.responses import OrchestrationResult, SetStateStatus
+from praefect.schemas.states import State
+
+__all__ = ["HttpClient", "PrefectHTTPStatusError", "ServerUnavailable", "Transport"]
+
+_logger = logging.getLogger("praefect.client")
+
+_PAGE = 1000  # the largest ``limit`` the server's filter routes accept
+_EVENT_PAGE = 200
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_MAX_500_RETRIES = 2  # a 500 is usually a bug: retry it a little, not for the whole budget
+
+
+class ServerUnavailable(exceptions.PrefectException, ConnectionError):
+    """The server could not be reached (or kept answering 5xx/429) for the whole retry budget."""
+
+    def __init__(
+        self, message: str, url: str, problem: str = "", retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.url = url
+        self.problem = problem
+        """The last error met (``ConnectError: ...``, ``HTTP 503 ...``)."""
+        self.retry_after = retry_after
+        """Seconds the server asked to wait (``Retry-After``), if it said."""
+
+
+class PrefectHTTPStatusError(httpx.HTTPStatusError):
+    """The server refused a request (4xx, or a 5xx that retries did not cure); the message
+    carries the server's ``detail``."""
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> PrefectHTTPStatusError:
+        try:
+            detail = response.json().get("detail", response.text)
+        except Exception:
+            detail = response.text
+        request = response.request
+        message = (
+            f"The praefect server answered {response.status_code} {response.reason_phrase} to"
+            f" {request.method} {request.url}: {detail}"
+        )
+        return cls(message, request=request, response=response)
+
+
+# -- wire encoding ------------------------------------------------------------------------------
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, _dt.datetime | _dt.date):
+        return value.isoformat()
+    if isinstance(value, State):
+        return value.to_record()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, _dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, set | frozenset):
+        return list(value)
+    dump = getattr(value, "model_dump", None)
+    if dump is not None:
+        return dump(mode="json")
+    return str(value)
+
+
+_encode = json.JSONEncoder(default=_default, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def dumps(value: Any) -> bytes:
+    """JSON bytes of ``value`` (ids, times, states, enums and pydantic models included)."""
+    return _encode(value).encode()
+
+
+def _filter_json(value: Any) -> Any:
+    if value is None or isinstance(value, dict):
+        return value
+    dump = getattr(value, "model_dump", None)
+    if dump is not None:
+        return dump(mode="json", exclude_none=True)
+    return value
+
+
+_TIME_KEYS = frozenset(
+    {
+        "created",
+        "updated",
+        "expected_start_time",
+        "next_scheduled_start_time",
+        "start_time",
+        "end_time",
+        "state_timestamp",
+        "heartbeat",
+        "cache_expiration",
+        "timestamp",
+        "occurred",
+        "received",
+    }
+)
+_ID_KEYS = frozenset(
+    {
+        "id",
+        "flow_id",
+        "state_id",
+        "flow_run_id",
+        "task_run_id",
+        "parent_task_run_id",
+        "deployment_id",
+        "work_queue_id",
+        "work_pool_id",
+    }
+)
+
+
+def _seconds(value: Any) -> float:
+    """Seconds of a duration sent as a number or as ISO 8601 (``PT1.5S``, pydantic's way)."""
+    if value is None:
+        return 0.0
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).upper()
+    if not text.startswith("P"):
+        return float(text)
+    total, number, in_time = 0.0, "", False
+    units = {"D": 86400.0, "H": 3600.0, "S": 1.0, "W": 604800.0}
+    for char in text[1:]:
+        if char == "T":
+            in_time = True
+        elif char.isdigit() or char in ".-":
+            number += char
+        else:
+            scale = 60.0 if char == "M" and in_time else units.get(char, 0.0)
+            total += float(number or 0) * scale
+            number = ""
+    return total
+
+
+def _row(data: dict[str, Any]) -> dict[str, Any]:
+    """A service-layer row (what ``EmbeddedClient`` returns) from a JSON object of the API."""
+    row = dict(data)
+    for key, value in data.items():
+        if value.__class__ is not str:
+            continue
+        if key in _TIME_KEYS:
+            parsed = _dt.datetime.fromisoformat(value)
+            row[key] = parsed if parsed.tzinfo else parsed.replace(tzinfo=_dt.UTC)
+        elif key in _ID_KEYS:
+            try:
+                row[key] = uuid.UUID(value)
+            except ValueError:
+                pass
+    state = data.get("state")
+    if isinstance(state, dict):
+        row["state"] = State.from_record(state)
+    if "total_run_time" in data:
+        row["total_run_time"] = _seconds(data["total_run_time"])
+    return row
+
+
+def _result(data: dict[str, Any], proposed: State | None) -> OrchestrationResult:
+    status = SetStateStatus(data["status"])
+    record = data.get("state")
+    state = State.from_record(record) if record else None
+    if state is not None and proposed is not None and state.id == proposed.id:
+        state.data = proposed.data  # the wire carries a reference at most; keep the value
+    details = data.get("details") or {}
+    return OrchestrationResult.of(
+        status, state, details.get("reason"), details.get("delay_seconds")
+    )
+
+
+# -- transport ----------------------------------------------------------------------------------
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - _dt.datetime.now(_dt.UTC)).total_seconds())
+
+
+class Transport:
+    """An ``httpx.Client`` on the API URL with auth headers and retries."""
+
+    def __init__(
+        self,
+        api_url: str,
+        api_key: str | None = None,
+        auth_string: str | None = None,
+        timeout: float = 60.0,
+        retry_seconds: float = 30.0,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.retry_seconds = retry_seconds
+        """Default time budget of ``request`` for retrying connection errors, 5xx and 429."""
+        from praefect import __version__
+
+        headers = {
+            "User-Agent": f"praefect/{__version__}",
+            "X-PREFECT-API-VERSION": "0.8.4",
+            "Content-Type": "application/json",
+        }
+        # Prefect's precedence: an API key wins over the basic-auth string.
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        elif auth_string:
+            token = base64.b64encode(auth_string.encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
+        self._options: dict[str, Any] = {
+            "base_url": self.api_url + "/",
+            "headers": headers,
+            "timeout": httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+        }
+        self._client = httpx.Client(**self._options)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+        budget: float | None = None,
+    ) -> httpx.Response:
+        """Send a request, retrying connection errors, 5xx and 429 for up to ``budget`` seconds
+        (default ``retry_seconds``); return the first other response (4xx included), or raise
+        ``ServerUnavailable``."""
+        budget = self.retry_seconds if budget is None else budget
+        if self._client.is_closed:  # a user client may outlive the cached one it was given
+            self._client = httpx.Client(**self._options)
+        start = time.monotonic()
+        delay = 0.05
+        errors_500 = 0
+        last_try = False
+        while True:
+            retry_after = None
+            try:
+                response = self._client.request(method, path, content=content, params=params)
+            except httpx.TransportError as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            else:
+                status = response.status_code
+                if status not in _RETRY_STATUSES:
+                    return response
+                if status == 500:
+                    errors_500 += 1
+                    if errors_500 > _MAX_500_RETRIES:
+                        return response
+                problem = f"HTTP {status} {response.reason_phrase}"
+                retry_after = _retry_after(response)
+            wait = retry_after if retry_after is not None else delay * random.uniform(0.75, 1.25)
+            elapsed = time.monotonic() - start
+            if elapsed + wait > budget and not last_try and budget - elapsed > 0.05:
+                wait, last_try = budget - elapsed, True  # use what is left for one more try
+            elif elapsed + wait > budget:
+                raise ServerUnavailable(
+                    f"Could not reach the praefect server at {self.api_url} ({method} {path}):"
+                    f" {problem}; gave up after {elapsed:.1f} s of retries. Check that the server"
+                    " is running (`praefect server start`) and that PRAEFECT_API_URL points at"
+                    " it, or unset PRAEFECT_API_URL to record runs in the local database.",
+                    url=self.api_url,
+                    problem=problem,
+                    retry_after=retry_after,
+                )
+            time.sleep(wait)
+            delay = min(delay * 2, 2.0)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+# -- the write-behind queue over HTTP ----------------------------------------------------------
+
+
+def _no_engine() -> Any:
+    raise RuntimeError("The HTTP writer has no database engine.")
+
+
+class HttpWriteBehind(WriteBehind):
+    """``WriteBehind`` whose batches are acknowledged HTTP requests instead of transactions:
+    same queue, batching, ``flush()`` and ``close()``; a batch the server cannot take now is
+    spooled to disk and delivered later."""
+
+    send_budget = 1.0
+    """Seconds a batch is retried before it is spooled."""
+
+    def __init__(
+        self, transport: Transport, spool: Spool, deliverer: SpoolDeliverer, max_batch: int = 2000
+    ) -> None:
+        super().__init__(_no_engine, max_batch=max_batch)
+        self.transport = transport
+        self.spool = spool
+        self.deliverer = deliverer
+        self.requests = 0
+        """Batch requests the server acknowledged."""
+        self._warned = False
+
+    def _commit(
+        self, tasks: list[tuple[Mapping[str, Any], State | None]], logs: list[Mapping[str, Any]]
+    ) -> None:
+        if tasks:
+            self._post("/task_runs/batch", [{"row": row, "state": state} for row, state in tasks])
+        if logs:
+            self._post("/logs/", logs)
+
+    def _post(self, path: str, items: list[Any]) -> None:
+        body = dumps(items)
+        if self.spool.pending():  # while anything is spooled, later batches queue behind it
+            self._to_spool(path, body, len(items), None)
+            return
+        try:
+            response = self.transport.request("POST", path, content=body, budget=self.send_budget)
+        except ServerUnavailable as exc:
+            self._to_spool(path, body, len(items), exc.problem)
+            return
+        if response.is_success:
+            self.requests += 1
+            self._warned = False
+        elif response.status_code in (413, 422) and len(items) > 1:
+            # one bad record (or too big a body) must not cost the whole batch: halve it
+            half = len(items) // 2
+            self._post(path, items[:half])
+            self._post(path, items[half:])
+        else:
+            self.failed_items += len(items)
+            _logger.error(
+                "%s; %d record(s) are lost.",
+                PrefectHTTPStatusError.from_response(response),
+                len(items),
+            )
+
+    def _to_spool(self, path: str, body: bytes, count: int, problem: str | None) -> None:
+        if not self.spool.put(path, body, count):
+            self.failed_items += count
+            _logger.error(
+                "The spool of unsent run records (%s) is full (%.0f MB); %d record(s) are lost."
+                " Raise PRAEFECT_CLIENT_SPOOL_MAX_MB or bring the server at %s back.",
+                self.spool.directory,
+                self.spool.max_bytes / 2**20,
+                count,
+                self.transport.api_url,
+            )
+            return
+        if not self._warned:
+            self._warned = True
+            _logger.warning(
+                "The praefect server at %s is unreachable (%s). Runs go on: their records are"
+                " kept in %s and sent when the server is back.",
+                self.transport.api_url,
+                problem or "earlier batches are still waiting",
+                self.spool.directory,
+            )
+        self.deliverer.notify()
+
+
+# -- the client ---------------------------------------------------------------------------------
+
+
+class HttpClient(HttpBlockMethods):
+    """An ``OrchestrationClient`` onto the praefect server at ``api_url``.
+
+    >>> client = HttpClient("http://127.0.0.1:4200/api", api_key="k")  # doctest: +SKIP
+    >>> client.read_flow_runs(limit=1)  # doctest: +SKIP
+    []
+    """
+
+    def __init__(
+        self,
+        api_url: str,
+        api_key: str | None = None,
+        auth_string: str | None = None,
+        home: Path | None = None,
+        timeout: float = 60.0,
+        retry_seconds: float = 30.0,
+        spool_max_bytes: int = 256 * 2**20,
+    ) -> None:
+        self.url = api_url.rstrip("/")
+        self.transport = Transport(self.url, api_key, auth_string, timeout, retry_seconds)
+        home = Path(home or "~/.praefect").expanduser()
+        key = hashlib.sha256(self.url.encode()).hexdigest()[:16]
+        self.spool = Spool(home / "spool" / key, spool_max_bytes)
+        self.deliverer = SpoolDeliverer(self.spool, self._deliver, self.url)
+        self.writer = HttpWriteBehind(self.transport, self.spool, self.deliverer)
+        # Bound straight to the queue: the hot path is one deque append.
+        self.enqueue_task_run = self.writer.put_task_run
+        self.enqueue_logs = self.writer.put_logs
+        self._flow_ids: dict[str, uuid.UUID] = {}
+        if self.spool.has_files():  # left by an earlier process
+            self.deliverer.start()
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> HttpClient:
+        """The client the ``settings`` describe (``api_url``, ``api_key``, ...)."""
+        return cls(
+            settings.api_url,
+            api_key=settings.api_key,
+            auth_string=settings.api_auth_string,
+            home=settings.home_path,
+            timeout=settings.api_request_timeout,
+            retry_seconds=settings.client_retry_seconds,
+            spool_max_bytes=int(settings.client_spool_max_mb * 2**20),
+        )
+
+    def _deliver(self, path: str, body: bytes) -> bool:
+        try:
+            # a short budget: a few quick tries, then the deliverer's own backoff; a lasting 500
+            # comes back as a response and drops the batch (it must not block those behind it)
+            response = self.transport.request("POST", path, content=body, budget=0.5)
+        except ServerUnavailable as exc:
+            self.deliverer.retry_after = exc.retry_after
+            return False
+        if not response.is_success:
+            raise PrefectHTTPStatusError.from_response(response)
+        self.writer.requests += 1
+        return True
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        budget: float | None = None,
+        missing: Any = exceptions.ObjectNotFound,
+    ) -> Any:
+        """Send a request and return its decoded JSON; a 404 gives ``None`` when ``missing`` is
+        None, else raises it."""
+        content = None if body is None else dumps(body)
+        response = self.transport.request(
+            method, path, content=content, params=params, budget=budget
+        )
+        if response.is_success:
+            return response.json() if response.content else None
+        if response.status_code == 404:
+            if missing is None:
+                return None
+            raise missing(str(PrefectHTTPStatusError.from_response(response)))
+        if response.status_code == 409:
+            raise exceptions.ObjectAlreadyExists(
+                str(PrefectHTTPStatusError.from_response(response))
+            )
+        if response.status_code == 422:
+            raise ValueError(str(PrefectHTTPStatusError.from_response(response)))
+        raise PrefectHTTPStatusError.from_response(response)
+
+    # -- what the engine calls ------------------------------------------------------------
+    def ensure_flow(self, name: str) -> uuid.UUID:
+        """The id of the flow called ``name``, created if needed (cached in-process)."""
+        flow_id = self._flow_ids.get(name)
+        if flow_id is None:
+            data = self._call("POST", "/flows/", {"name": name})
+            flow_id = self._flow_ids[name] = uuid.UUID(data["id"])
+        return flow_id
+
+    def create_flow_run(self, row: Mapping[str, Any]) -> None:
+        """Create a flow run with its first state (``row``: see ``EmbeddedClient``)."""
+        self._call("POST", "/flow_runs/", dict(row))
+
+    def set_flow_run_state(
+        self, flow_run_id: uuid.UUID, state: State, force: bool = False
+    ) -> OrchestrationResult:
+        """Propose ``state`` for a flow run; the server's rules answer."""
+        data = self._call(
+            "POST",
+            f"/flow_runs/{flow_run_id}/set_state",
+            {"state": state, "force": force},
+            missing=_flow_run_not_found(flow_run_id),
+        )
+        return _result(data, state)
+
+    def update_flow_run(self, flow_run_id: uuid.UUID, **fields: Any) -> None:
+        """Change plain fields of a flow run."""
+        # a heartbeat missed now is sent again at the next beat: do not hold its thread long
+        budget = 2.0 if fields.keys() == {"heartbeat"} else None
+        self._call(
+            "PATCH",
+            f"/flow_runs/{flow_run_id}",
+            fields,
+            budget=budget,
+            missing=_flow_run_not_found(flow_run_id),
+        )
+
+    def enqueue_task_run(self, row: Mapping[str, Any], state: State | None) -> None:
+        """Queue a task run's current row and new state (replaced per instance in __init__)."""
+        self.writer.put_task_run(row, state)
+
+    def enqueue_logs(self, rows: list[Mapping[str, Any]]) -> None:
+        """Queue log rows (replaced per instance in __init__)."""
+        self.writer.put_logs(rows)
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Block until everything queued so far is acknowledged by the server, or spooled to
+        disk when the server is unreachable (then one delivery attempt is waited for)."""
+        self.writer.flush(timeout)
+        if self.spool.pending():
+            self.deliverer.deliver_now(min(timeout if timeout is not None else 2.0, 2.0))
+
+    def close(self) -> None:
+        """Flush the queue, try to deliver what is spooled, stop the threads."""
+        self.writer.close()
+        self.deliverer.close(timeout=2.0)
+        self.transport.close()
+
+    # -- reads and user actions -----------------------------------------------------------
+    def read_flow(self, flow_id: uuid.UUID) -> dict[str, Any] | None:
+        data = self._call("GET", f"/flows/{flow_id}", missing=None)
+        return _row(data) if data is not None else None
+
+    def read_flow_by_name(self, name: str) -> dict[str, Any] | None:
+        body = {"flows": {"name": {"any_": [name]}}, "limit": 1}
+        rows = self._call("POST", "/flows/filter", body)
+        return _row(rows[0]) if rows else None
+
+    def read_flows(
+        self,
+        flow_filter: Any = None,
+        flow_run_filter: Any = None,
+        task_run_filter: Any = None,
+        limit: int | None = None,
+        offset: int = 0,
+        sort: Any = None,
+    ) -> list[dict[str, Any]]:
+        body = _filter_body(
+            flows=flow_filter,
+            flow_runs=flow_run_filter,
+            task_runs=task_run_filter,
+            sort=sort,
+        )
+        return [_row(item) for item in self._filter_all("/flows/filter", body, limit, offset)]
+
+    def read_flow_run(self, flow_run_id: uuid.UUID) -> dict[str, Any] | None:
+        data = self._call("GET", f"/flow_runs/{flow_run_id}", missing=None)
+        return _row(data) if data is not None else None
+
+    def read_flow_runs(
+        self,
+        flow_filter: Any = None,
+        flow_run_filter: Any = None,
+        task_run_filter: Any = None,
+        deployment_filter: Any = None,
+        sort: Any = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        body = _filter_body(
+            flows=flow_filter,
+            flow_runs=flow_run_filter,
+            task_runs=task_run_filter,
+            deployments=deployment_filter,
+            sort=sort,
+        )
+        return [_row(item) for item in self._filter_all("/flow_runs/filter", body, limit, offset)]
+
+    def count_flow_runs(
+        self,
+        flow_filter: Any = None,
+        flow_run_filter: Any = None,
+        task_run_filter: Any = None,
+        deployment_filter: Any = None,
+    ) -> int:
+        body = _filter_body(
+            flows=flow_filter,
+            flow_runs=flow_run_filter,
+            task_runs=task_run_filter,
+            deployments=deployment_filter,
+        )
+        return int(self._call("POST", "/flow_runs/count", body))
+
+    def read_flow_run_states(self, flow_run_id: uuid.UUID) -> list[State]:
+        data = self._call("GET", "/flow_run_states/", params={"flow_run_id": str(flow_run_id)})
+        return [State.from_record(item) for item in data]
+
+    def read_task_run(self, task_run_id: uuid.UUID) -> dict[str, Any] | None:
+        self.flush()
+        data = self._call("GET", f"/task_runs/{task_run_id}", missing=None)
+        return _row(data) if data is not None else None
+
+    def read_task_runs(
+        self,
+        flow_filter: Any = None,
+        flow_run_filter: Any = None,
+        task_run_filter: Any = None,
+        sort: Any = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        self.flush()
+        body = _filter_body(
+            flows=flow_filter,
+            flow_runs=flow_run_filter,
+            task_runs=task_run_filter,
+            sort=sort,
+        )
+        return [_row(item) for item in self._filter_all("/task_runs/filter", body, limit, offset)]
+
+    def count_task_runs(
+        self, flow_filter: Any = None, flow_run_filter: Any = None, task_run_filter: Any = None
+    ) -> int:
+        self.flush()
+        body = _filter_body(flows=flow_filter, flow_runs=flow_run_filter, task_runs=task_run_filter)
+        return int(self._call("POST", "/task_runs/count", body))
+
+    def read_task_run_states(self, task_run_id: uuid.UUID) -> list[State]:
+        self.flush()
+        data = self._call("GET", "/task_run_states/", params={"task_run_id": str(task_run_id)})
+        return [State.from_record(item) for item in data]
+
+    def read_logs(
+        self, log_filter: Any = None, limit: int | None = None, offset: int = 0, sort: Any = None
+    ) -> list[dict[str, Any]]:
+        self.flush()
+        body = _filter_body(logs=log_filter, sort=sort)
+        return [_row(item) for item in self._filter_all("/logs/filter", body, limit, offset)]
+
+    def read_events(
+        self,
+        event_prefix: str | None = None,
+        resource_id: str | None = None,
+        limit: int | None = 200,
+    ) -> list[dict[str, Any]]:
+        """Events, oldest first (as ``EmbeddedClient.read_events``)."""
+        self.flush()
+        event_filter: dict[str, Any] = {"order": "ASC"}
+        if event_prefix:
+            event_filter["event"] = {"prefix": [event_prefix]}
+        if resource_id:
+            event_filter["resource"] = {"id": [resource_id]}
+        rows: list[dict[str, Any]] = []
+        while limit is None or len(rows) < limit:
+            want = _EVENT_PAGE if limit is None else min(_EVENT_PAGE, limit - len(rows))
+            body = {"filter": event_filter, "limit": want, "offset": len(rows)}
+            page = self._call("POST", "/events/filter", body)["events"]
+            for item in page:
+                row = _row(item)
+                row["resource_id"] = (item.get("resource") or {}).get("prefect.resource.id")
+                rows.append(row)
+            if len(page) < want:
+                break
+        return rows
+
+    def _filter_all(
+        self, path: str, body: dict[str, Any], limit: int | None, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """A filter read of up to ``limit`` rows (None: all), in pages the server accepts."""
+        rows: list[dict[str, Any]] = []
+        while True:
+            want = _PAGE if limit is None else min(_PAGE, limit - len(rows))
+            page = self._call("POST", path, {**body, "limit": want, "offset": offset + len(rows)})
+            rows.extend(page)
+            if len(page) < want or (limit is not None and len(rows) >= limit):
+                return rows
+
+    def delete_flow_run(self, flow_run_id: uuid.UUID) -> bool:
+        """Delete a flow run with its states, task runs and logs; False if there was none."""
+        self.flush()
+        response = self.transport.request("DELETE", f"/flow_runs/{flow_run_id}")
+        if response.status_code == 404:
+            return False
+        if not response.is_success:
+            raise PrefectHTTPStatusError.from_response(response)
+        return True
+
+
+def _flow_run_not_found(flow_run_id: uuid.UUID) -> Any:
+    def missing(message: str) -> exceptions.FlowRunNotFound:
+        return exceptions.FlowRunNotFound(message, flow_run_id=flow_run_id)
+
+    return missing
+
+
+def _filter_body(**parts: Any) -> dict[str, Any]:
+    """A filter request body: the filters that are set, and ``sort``."""
+    body: dict[str, Any] = {}
+    for key, value in parts.items():
+        if value is None:
+            continue
+        if key == "sort":
+            body[key] = value.value if isinstance(value, enum.Enum) else value
+        else:
+            value = _filter_json(value)
+            if value:
+                body[key] = value
+    return body

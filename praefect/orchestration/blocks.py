@@ -1,0 +1,198 @@
+"""Block types and block documents: saved, named configuration (the store side of
+``praefect.blocks``).
+
+A block document is ``{"name", "data" (the block's fields as JSON), "block_type_id"}``, its name
+unique per block type. Reads return the document with its block type nested under
+``"block_type"`` (and ``block_type_name``), as Prefect's ``BlockDocument`` has them.
+
+>>> from praefect import database
+>>> engine = database.get_engine("sqlite:///:memory:")
+>>> doc = database.write(engine, lambda conn: create_document(
+...     conn, {"name": "prod", "data": {"x": 1}, "block_type": {"slug": "demo", "name": "Demo"}}))
+>>> database.read(engine, lambda conn: read_document_by_name(conn, "prod", "demo"))["data"]
+{'x': 1}
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from praefect import exceptions
+from praefect.database import tables
+from praefect.orchestration import filters as _filters
+from praefect.schemas.states import now_utc
+
+__all__ = [
+    "create_document",
+    "delete_document",
+    "ensure_type",
+    "read_document",
+    "read_document_by_name",
+    "read_documents",
+    "read_type_by_slug",
+    "update_document",
+]
+
+_type = tables.block_type
+_doc = tables.block_document
+_NAME = re.compile(r"^[a-z0-9-]+$")
+_TYPE_FIELDS = ("name", "logo_url", "documentation_url", "description", "code_example")
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise exceptions.InvalidNameError(
+            f"Block document name {name!r} is not valid: use only lowercase letters, numbers "
+            "and dashes."
+        )
+
+
+# -- block types ---------------------------------------------------------------------------------
+def ensure_type(conn: Connection, block_type: Mapping[str, Any]) -> dict[str, Any]:
+    """The block type with ``block_type["slug"]``, created if missing; its descriptive fields
+    (name, description, urls, code example) are refreshed from ``block_type`` when they
+    changed (idempotent, also against a concurrent process creating it)."""
+    slug = block_type["slug"]
+    fields = {k: block_type.get(k) for k in _TYPE_FIELDS if k in block_type}
+    fields.setdefault("name", slug)
+    existing = read_type_by_slug(conn, slug)
+    if existing is None:
+        now = now_utc()
+        values = {"id": uuid.uuid4(), "slug": slug, "created": now, "updated": now, **fields}
+        conn.execute(_filters.insert_ignoring_conflicts(conn, _type, ["slug"]), values)
+        existing = read_type_by_slug(conn, slug)
+        assert existing is not None
+    elif any(existing.get(k) != v for k, v in fields.items()):
+        conn.execute(
+            _type.update().where(_type.c.id == existing["id"]).values(updated=now_utc(), **fields)
+        )
+        existing.update(fields)
+    return existing
+
+
+def read_type_by_slug(conn: Connection, slug: str) -> dict[str, Any] | None:
+    """The block type with this slug as a dict, or None."""
+    row = conn.execute(sa.select(_type).where(_type.c.slug == slug)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+# -- block documents -----------------------------------------------------------------------------
+def create_document(
+    conn: Connection, document: Mapping[str, Any], overwrite: bool = False
+) -> dict[str, Any]:
+    """Save a block document and return it (as ``read_document`` does).
+
+    ``document`` keys: ``name``, ``data`` (JSON-safe dict), ``is_anonymous`` (default False),
+    and either ``block_type_id`` or ``block_type`` (a mapping with ``slug``, ``name``, ...;
+    created or refreshed in the same transaction). A name already used for the block type
+    raises ``ObjectAlreadyExists`` unless ``overwrite``, which replaces ``data`` in place (the
+    document keeps its id).
+    """
+    name = document["name"]
+    _check_name(name)
+    if document.get("block_type") is not None:
+        block_type_id = ensure_type(conn, document["block_type"])["id"]
+    else:
+        block_type_id = uuid.UUID(str(document["block_type_id"]))
+        if conn.execute(sa.select(_type.c.id).where(_type.c.id == block_type_id)).first() is None:
+            raise exceptions.ObjectNotFound(
+                f"Block type {block_type_id} not found.", block_type_id=block_type_id
+            )
+    now = now_utc()
+    values = {
+        "id": uuid.UUID(str(document["id"])) if document.get("id") else uuid.uuid4(),
+        "name": name,
+        "block_type_id": block_type_id,
+        "data": dict(document.get("data") or {}),
+        "is_anonymous": bool(document.get("is_anonymous", False)),
+        "created": now,
+        "updated": now,
+    }
+    insert = _filters.insert_ignoring_conflicts(conn, _doc, ["block_type_id", "name"])
+    if conn.execute(insert, values).rowcount == 0:
+        where = (_doc.c.block_type_id == block_type_id) & (_doc.c.name == name)
+        if not overwrite:
+            slug = conn.execute(sa.select(_type.c.slug).where(_type.c.id == block_type_id))
+            raise exceptions.ObjectAlreadyExists(
+                f"A block document named {name!r} already exists for block type {slug.scalar()!r}."
+            )
+        conn.execute(_doc.update().where(where).values(data=values["data"], updated=now))
+        return _read_one(conn, where)  # type: ignore[return-value]
+    return _read_one(conn, _doc.c.id == values["id"])  # type: ignore[return-value]
+
+
+def _select() -> sa.Select:
+    return sa.select(
+        _doc,
+        _type.c.slug.label("block_type_slug"),
+        _type.c.name.label("block_type_name"),
+        _type.c.created.label("block_type_created"),
+        _type.c.updated.label("block_type_updated"),
+        *[
+            _type.c[k].label(f"block_type_{k}")
+            for k in ("logo_url", "documentation_url", "description", "code_example")
+        ],
+        _type.c.is_protected.label("block_type_is_protected"),
+    ).join(_type, _type.c.id == _doc.c.block_type_id)
+
+
+def _to_document(row: Mapping[str, Any]) -> dict[str, Any]:
+    document = {c.name: row[c.name] for c in _doc.c}
+    block_type = {"id": row["block_type_id"]}
+    for key in row.keys():
+        if key.startswith("block_type_") and key != "block_type_id":
+            block_type[key.removeprefix("block_type_")] = row[key]
+    document["block_type"] = block_type
+    document["block_type_name"] = block_type["name"]
+    return document
+
+
+def _read_one(conn: Connection, where: Any) -> dict[str, Any] | None:
+    row = conn.execute(_select().where(where)).mappings().first()
+    return _to_document(row) if row is not None else None
+
+
+def read_document(conn: Connection, document_id: uuid.UUID) -> dict[str, Any] | None:
+    """The block document with this id (its block type nested), or None."""
+    return _read_one(conn, _doc.c.id == document_id)
+
+
+def read_document_by_name(
+    conn: Connection, name: str, block_type_slug: str
+) -> dict[str, Any] | None:
+    """The block document ``name`` of the block type ``block_type_slug``, or None."""
+    return _read_one(conn, (_doc.c.name == name) & (_type.c.slug == block_type_slug))
+
+
+def read_documents(
+    conn: Connection,
+    block_type_slug: str | None = None,
+    include_anonymous: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Block documents (of one block type, when given), by block type slug then name."""
+    query = _select().order_by(_type.c.slug, _doc.c.name)
+    if block_type_slug is not None:
+        query = query.where(_type.c.slug == block_type_slug)
+    if not include_anonymous:
+        query = query.where(_doc.c.is_anonymous == sa.false())
+    query = query.limit(limit).offset(offset or None)
+    return [_to_document(row) for row in conn.execute(query).mappings()]
+
+
+def update_document(conn: Connection, document_id: uuid.UUID, data: Mapping[str, Any]) -> bool:
+    """Replace the ``data`` of a block document; False when there is no such document."""
+    update = _doc.update().where(_doc.c.id == document_id)
+    return conn.execute(update.values(data=dict(data), updated=now_utc())).rowcount > 0
+
+
+def delete_document(conn: Connection, document_id: uuid.UUID) -> bool:
+    """Delete a block document; False when there is no such document."""
+    return conn.execute(_doc.delete().where(_doc.c.id == document_id)).rowcount > 0

@@ -1,0 +1,266 @@
+"""Request bodies of the REST API, with Prefect's names (``FlowCreate``, ``FlowRunCreate``, ...).
+
+They validate what a client sends before the service layer sees it: ids are UUIDs, times are
+ISO 8601 (a time without a zone counts as UTC), numbers are bounded, so bad input is answered
+with 422 naming the field, never with a server error.
+
+>>> body = FlowRunCreate.model_validate({"flow_id": str(uuid.UUID(int=1)), "tags": ["a"]})
+>>> body.state is None, body.tags
+(True, ['a'])
+>>> StateCreate(type="SCHEDULED").to_state().name
+'Scheduled'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from praefect.schemas.states import State, StateType
+
+__all__ = [
+    "FlowCreate",
+    "FlowRunCreate",
+    "FlowRunUpdate",
+    "LogCreate",
+    "RunPolicy",
+    "StateCreate",
+    "StateDetailsCreate",
+    "TaskRunBatchItem",
+    "TaskRunCreate",
+    "TaskRunInputCreate",
+    "TaskRunRow",
+    "UtcDatetime",
+]
+
+_MIN_TIME = _dt.datetime(1000, 1, 1, tzinfo=_dt.UTC)
+_MAX_TIME = _dt.datetime(9000, 1, 1, tzinfo=_dt.UTC)
+_BANNED_NAME_CHARACTERS = frozenset("/%&><")
+_MAX_INT = 2**31 - 1
+_MAX_DELAY = 10**8  # seconds (about three years): beyond it a retry delay is a typo
+
+
+def _utc(value: _dt.datetime) -> _dt.datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.UTC)
+    try:
+        value = value.astimezone(_dt.UTC)
+    except OverflowError:
+        raise ValueError("time is out of range") from None
+    if not _MIN_TIME <= value < _MAX_TIME:
+        raise ValueError("time must be between the years 1000 and 9000")
+    return value
+
+
+UtcDatetime = Annotated[_dt.datetime, AfterValidator(_utc)]
+"""An ISO 8601 time, made timezone-aware in UTC (no zone given: UTC)."""
+
+
+def _name(value: str) -> str:
+    banned = sorted(_BANNED_NAME_CHARACTERS.intersection(value))
+    if banned:
+        raise ValueError(f"name must not contain {' '.join(banned)}")
+    return value
+
+
+def _text(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+_Name = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_name)]
+_Str255 = Annotated[str, Field(max_length=255)]
+_Count = Annotated[int, Field(ge=0, le=_MAX_INT)]
+_Seconds = Annotated[float, Field(ge=0, le=_MAX_DELAY, allow_inf_nan=False)]
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class RunPolicy(BaseModel):
+    """How a run is retried (``empirical_policy``), with bounded values."""
+
+    model_config = ConfigDict(extra="allow")
+
+    retries: Annotated[int, Field(ge=0, le=_MAX_INT)] | None = None
+    retry_delay: _Seconds | list[_Seconds] | None = None
+    retry_jitter_factor: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    pause_keys: list[str] = Field(default_factory=list)
+    resuming: bool = False
+    retry_type: str | None = None
+
+
+class StateDetailsCreate(BaseModel):
+    """A state's details; the known keys are typed, others pass through as JSON."""
+
+    model_config = ConfigDict(extra="allow")
+
+    flow_run_id: uuid.UUID | None = None
+    task_run_id: uuid.UUID | None = None
+    scheduled_time: UtcDatetime | None = None
+    cache_key: str | None = None
+    cache_expiration: UtcDatetime | None = None
+    pause_timeout: UtcDatetime | None = None
+    pause_reschedule: bool | None = None
+    pause_key: str | None = None
+    run_input_keyset: dict[str, str] | None = None
+    retriable: bool | None = None
+    refresh_cache: bool | None = None
+    deferred: bool | None = None
+    untrackable_result: bool | None = None
+    transition_id: uuid.UUID | None = None
+    task_parameters_id: uuid.UUID | None = None
+    traceparent: str | None = None
+
+
+class StateCreate(_Action):
+    """A proposed state: ``type`` is required; the name defaults to the type's."""
+
+    type: StateType
+    name: Annotated[str, Field(max_length=100)] | None = None
+    message: str | None = None
+    data: Any = None
+    state_details: StateDetailsCreate = Field(default_factory=StateDetailsCreate)
+    timestamp: UtcDatetime | None = None
+    """When the state was entered (default: when the server receives it)."""
+    id: uuid.UUID | None = None
+
+    def to_state(self) -> State:
+        """The ``State`` this body describes."""
+        return State(
+            self.type,
+            name=self.name,
+            message=self.message,
+            data=self.data,
+            state_details=self.state_details.model_dump(exclude_unset=True),
+            timestamp=self.timestamp,
+            id=self.id,
+        )
+
+
+class FlowCreate(_Action):
+    """Create a flow (idempotent by name)."""
+
+    name: _Name
+    tags: list[_Str255] = Field(default_factory=list)
+    labels: dict[str, Any] = Field(default_factory=dict)
+
+
+class FlowRunCreate(_Action):
+    """Create a flow run; its state defaults to Pending."""
+
+    id: uuid.UUID | None = None
+    """The run's id (default: a new one); the SDK chooses it before creating the run."""
+    name: Annotated[str, Field(max_length=255)] | None = None
+    """Default: a random ``adjective-animal`` name."""
+    flow_id: uuid.UUID
+    flow_version: _Str255 | None = None
+    deployment_id: uuid.UUID | None = None
+    state: StateCreate | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    context: dict[str, Any] = Field(default_factory=dict)
+    parent_task_run_id: uuid.UUID | None = None
+    empirical_policy: RunPolicy = Field(default_factory=RunPolicy)
+    tags: list[_Str255] = Field(default_factory=list)
+    labels: dict[str, Any] = Field(default_factory=dict)
+    idempotency_key: _Str255 | None = None
+    """A second create with the same flow and key returns the first run."""
+    work_queue_name: _Str255 | None = None
+    job_variables: dict[str, Any] | None = None
+    entrypoint: str | None = None
+    hostname: _Str255 | None = None
+    pid: _Count | None = None
+
+
+class FlowRunUpdate(_Action):
+    """Change plain fields of a flow run (only the fields sent are changed)."""
+
+    # Fields without "| None" may be left out but not set to null (their columns are required).
+    name: _Str255 = None  # type: ignore[assignment]
+    flow_version: _Str255 | None = None
+    parameters: dict[str, Any] = None  # type: ignore[assignment]
+    empirical_policy: RunPolicy = None  # type: ignore[assignment]
+    tags: list[_Str255] = None  # type: ignore[assignment]
+    infrastructure_pid: _Str255 | None = None
+    job_variables: dict[str, Any] | None = None
+    heartbeat: UtcDatetime | None = None
+    hostname: _Str255 | None = None
+    pid: _Count | None = None
+    entrypoint: str | None = None
+    work_queue_name: _Str255 | None = None
+
+
+class TaskRunInputCreate(BaseModel):
+    """One upstream input of a task run (``{"input_type": "task_run", "id": ...}``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    input_type: Annotated[str, Field(max_length=50)] = "task_run"
+    id: uuid.UUID | None = None
+
+
+class TaskRunCreate(_Action):
+    """A task run's whole row, as the client's write-behind queue holds it."""
+
+    id: uuid.UUID | None = None
+    """The run's id (default: a new one); sending the same id again updates the run."""
+    name: _Str255
+    flow_run_id: uuid.UUID | None = None
+    task_key: _Str255
+    dynamic_key: Annotated[_Str255, BeforeValidator(_text)] = "0"
+    task_version: _Str255 | None = None
+    cache_key: Annotated[str, Field(max_length=1000)] | None = None
+    cache_expiration: UtcDatetime | None = None
+    tags: list[_Str255] = Field(default_factory=list)
+    labels: dict[str, Any] = Field(default_factory=dict)
+    task_inputs: dict[str, list[TaskRunInputCreate]] = Field(default_factory=dict)
+    empirical_policy: RunPolicy = Field(default_factory=RunPolicy)
+    run_count: _Count = 0
+    flow_run_run_count: _Count = 0
+    created: UtcDatetime | None = None
+    expected_start_time: UtcDatetime | None = None
+    start_time: UtcDatetime | None = None
+    end_time: UtcDatetime | None = None
+    total_run_time: _Seconds = 0.0
+    state: StateCreate | None = None
+    """The first state (default: Pending)."""
+
+    def to_row(self, run_id: uuid.UUID) -> dict[str, Any]:
+        """The row ``orchestration.task_runs.write_batch`` takes."""
+        row = self.model_dump(mode="python", exclude={"state", "labels", "task_inputs"})
+        row["id"] = run_id
+        row["task_inputs"] = {
+            key: [item.model_dump(mode="json") for item in items]
+            for key, items in self.task_inputs.items()
+        }
+        row["empirical_policy"] = self.empirical_policy.model_dump(mode="json")
+        return row
+
+
+class TaskRunRow(TaskRunCreate):
+    """A task run's whole row with its id (what the write-behind queue sends)."""
+
+    id: uuid.UUID
+
+
+class TaskRunBatchItem(_Action):
+    """One entry of ``POST /api/task_runs/batch``: a task run's current row and, when it changed
+    state, its new state."""
+
+    row: TaskRunRow
+    state: StateCreate | None = None
+
+
+class LogCreate(_Action):
+    """One log line of a run."""
+
+    id: uuid.UUID | None = None
+    name: _Str255
+    level: Annotated[int, Field(ge=0, le=1000)]
+    message: str
+    timestamp: UtcDatetime
+    flow_run_id: uuid.UUID | None = None
+    task_run_id: uuid.UUID | None = None

@@ -1,0 +1,173 @@
+"""``/api/flow_runs``: create, read, filter, count, update, delete, set a state through the
+orchestration rules, and the task graph."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Connection
+
+from praefect import database, exceptions, orchestration
+from praefect.schemas import filters, sorting
+from praefect.schemas.actions import FlowRunCreate, FlowRunUpdate, StateCreate
+from praefect.schemas.graph import DependencyResult
+from praefect.schemas.objects import FlowRun
+from praefect.schemas.responses import OrchestrationResult
+from praefect.server.api._deps import DEFAULT_LIMIT, EngineDep, LimitBody, OffsetBody
+from praefect.utilities.names import generate_slug
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/flow_runs", tags=["Flow Runs"])
+
+
+def _not_found(flow_run_id: uuid.UUID) -> exceptions.FlowRunNotFound:
+    return exceptions.FlowRunNotFound(f"Flow run {flow_run_id} not found.", flow_run_id=flow_run_id)
+
+
+def _existing(conn: Connection, body: FlowRunCreate) -> dict[str, Any] | None:
+    """The run a repeated create refers to: same id, or same flow and idempotency key."""
+    if body.id is not None:
+        found = orchestration.flow_runs.read(conn, body.id)
+        if found is not None:
+            return found
+    if body.idempotency_key is not None:
+        same_key = filters.FlowRunFilter(
+            idempotency_key=filters.FlowRunFilterIdempotencyKey(any_=[body.idempotency_key])
+        )
+        same_flow = filters.FlowFilter(id=filters.FlowFilterId(any_=[body.flow_id]))
+        found_many = orchestration.flow_runs.read_many(conn, same_flow, same_key, limit=1)
+        if found_many:
+            return found_many[0]
+    return None
+
+
+@router.post("/", status_code=status.HTTP_201_CREATED)
+def create_flow_run(flow_run: FlowRunCreate, response: Response, engine: EngineDep) -> FlowRun:
+    """Create a flow run (state Pending unless given). Creating it again, with the same ``id``
+    or the same flow and ``idempotency_key``, returns the existing run (200)."""
+
+    def create(conn: Connection) -> tuple[dict[str, Any], bool]:
+        if orchestration.flows.read(conn, flow_run.flow_id) is None:
+            raise exceptions.FlowNotFound(
+                f"Flow {flow_run.flow_id} not found (field flow_id).", flow_id=flow_run.flow_id
+            )
+        existing = _existing(conn, flow_run)
+        if existing is not None:
+            return existing, False
+        row = flow_run.model_dump(exclude={"state", "context", "labels", "empirical_policy"})
+        row["id"] = flow_run.id or uuid.uuid4()
+        row["name"] = flow_run.name or generate_slug()
+        row["empirical_policy"] = flow_run.empirical_policy.model_dump(exclude_none=True)
+        row["state"] = flow_run.state.to_state() if flow_run.state is not None else None
+        orchestration.flow_runs.create(conn, row)
+        return orchestration.flow_runs.read(conn, row["id"]), True  # type: ignore[return-value]
+
+    run, created = database.write(engine, create)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return FlowRun.from_row(run)
+
+
+@router.get("/{id}")
+def read_flow_run(id: uuid.UUID, engine: EngineDep) -> FlowRun:
+    """The flow run with this id, with its current state."""
+    run = database.read(engine, lambda conn: orchestration.flow_runs.read(conn, id))
+    if run is None:
+        raise _not_found(id)
+    return FlowRun.from_row(run)
+
+
+@router.post("/filter")
+def read_flow_runs(
+    engine: EngineDep,
+    flows: Annotated[filters.FlowFilter | None, Body()] = None,
+    flow_runs: Annotated[filters.FlowRunFilter | None, Body()] = None,
+    task_runs: Annotated[filters.TaskRunFilter | None, Body()] = None,
+    deployments: Annotated[filters.DeploymentFilter | None, Body()] = None,
+    sort: Annotated[sorting.FlowRunSort, Body()] = sorting.FlowRunSort.CREATED_DESC,
+    limit: LimitBody = DEFAULT_LIMIT,
+    offset: OffsetBody = 0,
+) -> list[FlowRun]:
+    """Flow runs matching the filters, newest first unless ``sort`` says otherwise."""
+    runs = database.read(
+        engine,
+        lambda conn: orchestration.flow_runs.read_many(
+            conn, flows, flow_runs, task_runs, deployments, sort=sort, limit=limit, offset=offset
+        ),
+    )
+    return [FlowRun.from_row(run) for run in runs]
+
+
+@router.post("/count")
+def count_flow_runs(
+    engine: EngineDep,
+    flows: Annotated[filters.FlowFilter | None, Body()] = None,
+    flow_runs: Annotated[filters.FlowRunFilter | None, Body()] = None,
+    task_runs: Annotated[filters.TaskRunFilter | None, Body()] = None,
+    deployments: Annotated[filters.DeploymentFilter | None, Body()] = None,
+) -> int:
+    """How many flow runs match the filters."""
+    return database.read(
+        engine,
+        lambda conn: orchestration.flow_runs.count(conn, flows, flow_runs, task_runs, deployments),
+    )
+
+
+@router.post(
+    "/{id}/set_state",
+    response_class=JSONResponse,
+    responses={200: {"description": "ACCEPT, REJECT, ABORT or WAIT, with the state now current"}},
+)
+def set_flow_run_state(
+    id: uuid.UUID,
+    engine: EngineDep,
+    state: Annotated[StateCreate, Body()],
+    force: Annotated[bool, Body()] = False,
+) -> JSONResponse:
+    """Propose a state; the orchestration rules answer ``{status, state, details}`` (Prefect's
+    OrchestrationResult). ``force`` skips the rules but the minimal ones."""
+    proposed = state.to_state()
+    result: OrchestrationResult = database.write(
+        engine, lambda conn: orchestration.flow_runs.set_state(conn, id, proposed, force)
+    )
+    return JSONResponse(jsonable_encoder(result.model_dump()))
+
+
+@router.get("/{id}/graph")
+def read_flow_run_graph(id: uuid.UUID, engine: EngineDep) -> list[DependencyResult]:
+    """The flow run's task runs, each with the task runs it depends on (from ``task_inputs``)."""
+
+    def graph(conn: Connection) -> list[dict[str, Any]]:
+        if orchestration.flow_runs.read(conn, id) is None:
+            raise _not_found(id)
+        of_run = filters.TaskRunFilter(flow_run_id=filters.TaskRunFilterFlowRunId(any_=[id]))
+        return orchestration.task_runs.read_many(
+            conn, task_run_filter=of_run, sort="EXPECTED_START_TIME_ASC"
+        )
+
+    return [DependencyResult.from_row(row) for row in database.read(engine, graph)]
+
+
+@router.patch("/{id}", status_code=status.HTTP_204_NO_CONTENT)
+def update_flow_run(id: uuid.UUID, flow_run: FlowRunUpdate, engine: EngineDep) -> None:
+    """Change the fields sent (states change only through ``set_state``)."""
+    fields = flow_run.model_dump(exclude_unset=True, exclude={"empirical_policy"})
+    if "empirical_policy" in flow_run.model_fields_set and flow_run.empirical_policy is not None:
+        fields["empirical_policy"] = flow_run.empirical_policy.model_dump(exclude_none=True)
+    if not fields:
+        if database.read(engine, lambda conn: orchestration.flow_runs.read(conn, id)) is None:
+            raise _not_found(id)
+        return
+    database.write(engine, lambda conn: orchestration.flow_runs.update(conn, id, **fields))
+
+
+@router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_flow_run(id: uuid.UUID, engine: EngineDep) -> None:
+    """Delete a flow run with its states, task runs and logs."""
+    if not database.write(engine, lambda conn: orchestration.flow_runs.delete(conn, id)):
+        raise _not_found(id)

@@ -1,0 +1,92 @@
+"""``/api/flows``: create (idempotent by name), read, filter, count, delete."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Response, status
+
+from praefect import database, exceptions, orchestration
+from praefect.schemas import filters, sorting
+from praefect.schemas.actions import FlowCreate
+from praefect.schemas.objects import Flow
+from praefect.server.api._deps import DEFAULT_LIMIT, EngineDep, LimitBody, OffsetBody
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/flows", tags=["Flows"])
+
+
+def _not_found(flow_id: uuid.UUID) -> exceptions.FlowNotFound:
+    return exceptions.FlowNotFound(f"Flow {flow_id} not found.", flow_id=flow_id)
+
+
+@router.post("/", status_code=status.HTTP_201_CREATED)
+def create_flow(flow: FlowCreate, response: Response, engine: EngineDep) -> Flow:
+    """Create a flow, or return the existing one of that name (200)."""
+
+    def create(conn):  # type: ignore[no-untyped-def]
+        existing = orchestration.flows.read_by_name(conn, flow.name)
+        if existing is not None:
+            return existing, False
+        flow_id = orchestration.flows.ensure(conn, flow.name, flow.tags)
+        return orchestration.flows.read(conn, flow_id), True
+
+    row, created = database.write(engine, create)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return Flow.model_validate(row)
+
+
+@router.get("/name/{name}")
+def read_flow_by_name(name: str, engine: EngineDep) -> Flow:
+    """The flow called ``name``."""
+    row = database.read(engine, lambda conn: orchestration.flows.read_by_name(conn, name))
+    if row is None:
+        raise exceptions.FlowNotFound(f"Flow named {name!r} not found.", name=name)
+    return Flow.model_validate(row)
+
+
+@router.get("/{id}")
+def read_flow(id: uuid.UUID, engine: EngineDep) -> Flow:
+    """The flow with this id."""
+    row = database.read(engine, lambda conn: orchestration.flows.read(conn, id))
+    if row is None:
+        raise _not_found(id)
+    return Flow.model_validate(row)
+
+
+@router.post("/filter")
+def read_flows(
+    engine: EngineDep,
+    flows: Annotated[filters.FlowFilter | None, Body()] = None,
+    flow_runs: Annotated[filters.FlowRunFilter | None, Body()] = None,
+    task_runs: Annotated[filters.TaskRunFilter | None, Body()] = None,
+    sort: Annotated[sorting.FlowSort | None, Body()] = None,
+    limit: LimitBody = DEFAULT_LIMIT,
+    offset: OffsetBody = 0,
+) -> list[Flow]:
+    """Flows matching the filters, by name."""
+    rows = database.read(
+        engine,
+        lambda conn: orchestration.flows.read_many(
+            conn, flows, flow_runs, task_runs, limit=limit, offset=offset
+        ),
+    )
+    return [Flow.model_validate(row) for row in rows]
+
+
+@router.post("/count")
+def count_flows(
+    engine: EngineDep, flows: Annotated[filters.FlowFilter | None, Body(embed=True)] = None
+) -> int:
+    """How many flows match."""
+    return database.read(engine, lambda conn: orchestration.flows.count(conn, flows))
+
+
+@router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_flow(id: uuid.UUID, engine: EngineDep) -> None:
+    """Delete a flow and all its runs."""
+    if not database.write(engine, lambda conn: orchestration.flows.delete(conn, id)):
+        raise _not_found(id)

@@ -1,0 +1,124 @@
+"""``/api/task_runs``: create, read, filter, count, set a state, and the batch route the
+client's write-behind queue uses."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Connection
+
+from praefect import database, exceptions, orchestration
+from praefect.orchestration import task_states
+from praefect.schemas import filters, sorting
+from praefect.schemas.actions import StateCreate, TaskRunBatchItem, TaskRunCreate
+from praefect.schemas.objects import TaskRun
+from praefect.schemas.states import State, StateType
+from praefect.server.api._deps import DEFAULT_LIMIT, EngineDep, LimitBody, OffsetBody
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/task_runs", tags=["Task Runs"])
+
+
+def _not_found(task_run_id: uuid.UUID) -> exceptions.TaskRunNotFound:
+    return exceptions.TaskRunNotFound(f"Task run {task_run_id} not found.", task_run_id=task_run_id)
+
+
+def _with_ids(state: State, row: dict[str, Any]) -> State:
+    details = state.state_details
+    details.setdefault("task_run_id", row["id"])
+    if row.get("flow_run_id") is not None:
+        details.setdefault("flow_run_id", row["flow_run_id"])
+    return state
+
+
+@router.post("/", status_code=status.HTTP_201_CREATED)
+def create_task_run(task_run: TaskRunCreate, engine: EngineDep) -> TaskRun:
+    """Create a task run (state Pending unless given); sending the same ``id`` again updates
+    it."""
+    row = task_run.to_row(task_run.id or uuid.uuid4())
+    first = task_run.state.to_state() if task_run.state is not None else State(StateType.PENDING)
+    state = _with_ids(first, row)
+
+    def create(conn: Connection) -> dict[str, Any] | None:
+        orchestration.task_runs.write_batch(conn, [(row, state)])
+        return orchestration.task_runs.read(conn, row["id"])
+
+    return TaskRun.from_row(database.write(engine, create))  # type: ignore[arg-type]
+
+
+@router.post("/batch", status_code=status.HTTP_201_CREATED)
+def write_task_runs(
+    items: Annotated[list[TaskRunBatchItem], Body(max_length=100_000)], engine: EngineDep
+) -> dict[str, int]:
+    """Record a batch of task-run rows and new states in one transaction (the client's
+    write-behind queue). Items are applied in order; the last row of a task run wins; a state
+    already stored is skipped, so a batch may be sent again. Answers after the commit:
+    ``{"accepted": <items>}``."""
+    batch = []
+    for item in items:
+        row = item.row.to_row(item.row.id)
+        state = _with_ids(item.state.to_state(), row) if item.state is not None else None
+        batch.append((row, state))
+    database.write(engine, lambda conn: task_states.write_batch_once(conn, batch))
+    return {"accepted": len(batch)}
+
+
+@router.get("/{id}")
+def read_task_run(id: uuid.UUID, engine: EngineDep) -> TaskRun:
+    """The task run with this id, with its current state."""
+    run = database.read(engine, lambda conn: orchestration.task_runs.read(conn, id))
+    if run is None:
+        raise _not_found(id)
+    return TaskRun.from_row(run)
+
+
+@router.post("/filter")
+def read_task_runs(
+    engine: EngineDep,
+    flows: Annotated[filters.FlowFilter | None, Body()] = None,
+    flow_runs: Annotated[filters.FlowRunFilter | None, Body()] = None,
+    task_runs: Annotated[filters.TaskRunFilter | None, Body()] = None,
+    sort: Annotated[sorting.TaskRunSort, Body()] = sorting.TaskRunSort.CREATED_DESC,
+    limit: LimitBody = DEFAULT_LIMIT,
+    offset: OffsetBody = 0,
+) -> list[TaskRun]:
+    """Task runs matching the filters, newest first unless ``sort`` says otherwise."""
+    runs = database.read(
+        engine,
+        lambda conn: orchestration.task_runs.read_many(
+            conn, flows, flow_runs, task_runs, sort=sort, limit=limit, offset=offset
+        ),
+    )
+    return [TaskRun.from_row(run) for run in runs]
+
+
+@router.post("/count")
+def count_task_runs(
+    engine: EngineDep,
+    flows: Annotated[filters.FlowFilter | None, Body()] = None,
+    flow_runs: Annotated[filters.FlowRunFilter | None, Body()] = None,
+    task_runs: Annotated[filters.TaskRunFilter | None, Body()] = None,
+) -> int:
+    """How many task runs match the filters."""
+    return database.read(
+        engine, lambda conn: orchestration.task_runs.count(conn, flows, flow_runs, task_runs)
+    )
+
+
+@router.post("/{id}/set_state", response_class=JSONResponse)
+def set_task_run_state(
+    id: uuid.UUID,
+    engine: EngineDep,
+    state: Annotated[StateCreate, Body()],
+    force: Annotated[bool, Body()] = False,
+) -> JSONResponse:
+    """Record a task run's new state. Task-run transitions are orchestrated by the client, so
+    the answer is ACCEPT with the state as recorded."""
+    proposed = state.to_state()
+    result = database.write(engine, lambda conn: task_states.set_state(conn, id, proposed, force))
+    return JSONResponse(jsonable_encoder(result.model_dump()))
