@@ -1,5 +1,11 @@
 """Typed settings, read from ``PRAEFECT_*`` environment variables (``PREFECT_*`` as a fallback for
-compatibility), then defaults. Library code reads them through ``get_current_settings()``.
+compatibility), then the active profile of ``$PRAEFECT_HOME/profiles.toml``, then defaults. Library
+code reads them through ``get_current_settings()``.
+
+The profiles file has Prefect's format: ``active = "default"`` and one ``[profiles.<name>]`` table
+of setting names (``PRAEFECT_API_URL`` or ``PREFECT_API_URL``) to values per profile. The
+``PRAEFECT_PROFILE`` (or ``PREFECT_PROFILE``) environment variable selects another profile than
+the file's ``active`` one. The file is parsed only when it exists.
 
 Prefect-style setting objects are exposed too, each with ``.value()``::
 
@@ -13,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import datetime as _dt
 import functools
 import os
 from collections.abc import Iterator, Mapping
@@ -63,7 +70,17 @@ class Settings:
     database_url: str | None = None
     """SQLAlchemy URL of the database. Default: SQLite at ``$PRAEFECT_HOME/praefect.db``."""
     database_timeout: float = 30.0
-    """Seconds a writer waits for a busy database before giving up."""
+    """Seconds a writer waits for a busy database before giving up (on PostgreSQL also the
+    connect timeout)."""
+    database_pool_size: int = 8
+    """Connections each process keeps open to the database (SQLite files and PostgreSQL)."""
+    database_max_overflow: int = 16
+    """Connections a process may open beyond ``database_pool_size`` under load."""
+    database_pool_timeout: float = 30.0
+    """Seconds to wait for a free pooled connection before failing."""
+    database_pool_recycle: int = 3600
+    """Seconds after which a pooled connection is replaced (guards against server-side idle
+    timeouts; -1: never)."""
     logging_level: str = "INFO"
     """Level of the console and stored run logs."""
     logging_to_api_enabled: bool = True
@@ -115,15 +132,7 @@ class Settings:
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from environment variables; a value that does not parse raises
         ``ConfigurationError`` naming the variable and the expected type."""
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for field in dataclasses.fields(cls):
-            for var in _env_names(field.name) + _EXTRA_ALIASES.get(field.name, ()):
-                raw = env.get(var)
-                if raw is not None:
-                    values[field.name] = _parse(var, raw, field.type)
-                    break
-        return cls(**values)
+        return cls(**resolve(environ)[0])
 
     def model_copy(self, update: Mapping[str, Any] | None = None) -> Settings:
         """A copy with some fields changed (pydantic's spelling, kept for familiarity)."""
@@ -160,8 +169,235 @@ class Settings:
 _EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
     "database_url": ("PREFECT_API_DATABASE_CONNECTION_URL",),
     "database_timeout": ("PREFECT_API_DATABASE_TIMEOUT",),
+    "database_pool_size": (
+        "PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE",
+        "PREFECT_SQLALCHEMY_POOL_SIZE",
+    ),
+    "database_max_overflow": (
+        "PREFECT_SERVER_DATABASE_SQLALCHEMY_MAX_OVERFLOW",
+        "PREFECT_SQLALCHEMY_MAX_OVERFLOW",
+    ),
+    "database_pool_timeout": ("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_TIMEOUT",),
+    "database_pool_recycle": ("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_RECYCLE",),
     "heartbeat_seconds": ("PREFECT_RUNNER_HEARTBEAT_FREQUENCY",),
 }
+
+
+def setting_names(field: str) -> tuple[str, ...]:
+    """The names a setting is known by, preferred first: ``("PRAEFECT_API_URL",
+    "PREFECT_API_URL")`` for ``api_url`` (plus Prefect-only aliases for a few)."""
+    return _env_names(field) + _EXTRA_ALIASES.get(field, ())
+
+
+def field_for(name: str) -> str | None:
+    """The ``Settings`` field a setting name (any spelling, any case) refers to, or None."""
+    upper = name.strip().upper()
+    for prefix in ("PRAEFECT_", "PREFECT_"):
+        if upper.startswith(prefix) and upper[len(prefix) :].lower() in _field_types():
+            return upper[len(prefix) :].lower()
+    for field, aliases in _EXTRA_ALIASES.items():
+        if upper in aliases:
+            return field
+    return None
+
+
+def parse_value(name: str, raw: Any) -> Any:
+    """``raw`` (a string, or a TOML value) as the type of the setting ``name``; raises
+    ``ConfigurationError`` naming the setting and the expected type."""
+    field = field_for(name)
+    if field is None:
+        raise ValueError(f"Unknown setting {name!r}.")
+    return _parse_any(name, raw, _field_types()[field])
+
+
+def _parse_any(var: str, raw: Any, hint: str) -> Any:
+    if isinstance(raw, str):
+        return _parse(var, raw, hint)
+    ok = isinstance(raw, bool) if hint.startswith("bool") else not isinstance(raw, bool)
+    if ok and isinstance(raw, int | float | bool):
+        return _parse(var, str(raw), hint)
+    from praefect.exceptions import ConfigurationError
+
+    expected = hint.split(" ")[0].split("|")[0]
+    raise ConfigurationError(
+        f"Setting {var}={raw!r} is not valid: expected a value of type {expected}."
+    )
+
+
+@functools.cache
+def _field_types() -> dict[str, str]:
+    return {f.name: str(f.type) for f in dataclasses.fields(Settings)}
+
+
+def resolve(
+    environ: Mapping[str, str] | None = None, profile: str | None = None
+) -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+    """The explicitly set settings and where each comes from.
+
+    Returns ``(values, sources)``: ``values`` maps field names to parsed values (unset fields are
+    absent: they take their defaults); ``sources`` maps the same names to ``("env", VAR)`` or
+    ``("profile", KEY)``. Environment variables win over the active profile (``profile`` if
+    given, else ``PRAEFECT_PROFILE``, else the file's ``active``).
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    sources: dict[str, tuple[str, str]] = {}
+    types = _field_types()
+    for field, hint in types.items():
+        for var in setting_names(field):
+            raw = env.get(var)
+            if raw is not None:
+                values[field] = _parse(var, raw, hint)
+                sources[field] = ("env", var)
+                break
+    path = current_profiles_path(env)
+    profiles = read_profiles(path)
+    if profiles is None:
+        if profile is None and selected_profile(env) is None:
+            return values, sources
+        profiles = {"active": None, "profiles": {}}
+    name = active_profile(profiles, env, profile)
+    table = profiles["profiles"].get(name)
+    if table is None:
+        if name != DEFAULT_PROFILE and name != profiles.get("active"):
+            from praefect.exceptions import ConfigurationError
+
+            known = ", ".join(sorted(profiles["profiles"])) or "none"
+            raise ConfigurationError(
+                f"Profile {name!r} not found in {path} (profiles: {known}). Create it with "
+                f"`praefect profile create {name}`."
+            )
+        return values, sources
+    keys = {str(key).upper(): key for key in table}
+    for field, hint in types.items():
+        if field in values:
+            continue
+        for var in setting_names(field):
+            if var in keys:
+                raw = table[keys[var]]
+                where = f"{var} (profile {name!r} in {path})"
+                values[field] = _parse_any(where, raw, hint)
+                sources[field] = ("profile", keys[var])
+                break
+    return values, sources
+
+
+# -- profiles ---------------------------------------------------------------------------------
+
+DEFAULT_PROFILE = "default"
+"""The profile in force when none is selected (it exists even when the file has no table)."""
+PROFILES_FILE = "profiles.toml"
+
+
+def profiles_path(home: Path | str | None = None) -> Path:
+    """``$PRAEFECT_HOME/profiles.toml`` (``home`` as resolved from the environment)."""
+    return Path(home or "~/.praefect").expanduser() / PROFILES_FILE
+
+
+def current_profiles_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The profiles file of the home the environment names (a profile's own ``PRAEFECT_HOME``
+    does not move the file that holds it)."""
+    env = os.environ if environ is None else environ
+    for var in setting_names("home"):
+        if env.get(var) is not None:
+            return profiles_path(env[var] or None)
+    return profiles_path()
+
+
+def selected_profile(environ: Mapping[str, str] | None = None) -> str | None:
+    """The profile named by ``PRAEFECT_PROFILE`` (or ``PREFECT_PROFILE``), if any."""
+    env = os.environ if environ is None else environ
+    for var in ("PRAEFECT_PROFILE", "PREFECT_PROFILE"):
+        value = env.get(var)
+        if value:
+            return value
+    return None
+
+
+def active_profile(
+    profiles: Mapping[str, Any] | None,
+    environ: Mapping[str, str] | None = None,
+    profile: str | None = None,
+) -> str:
+    """The profile in force: ``profile``, else ``PRAEFECT_PROFILE``, else the file's
+    ``active``, else ``default``."""
+    return profile or selected_profile(environ) or (profiles or {}).get("active") or DEFAULT_PROFILE
+
+
+def read_profiles(path: Path) -> dict[str, Any] | None:
+    """``{"active": name or None, "profiles": {name: {KEY: value}}}`` from a profiles file;
+    None when there is no file (the common case costs one failed ``open``)."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    import tomllib
+
+    from praefect.exceptions import ConfigurationError
+
+    try:
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"The profiles file {path} is not valid TOML: {exc}") from None
+    active = parsed.get("active")
+    profiles = parsed.get("profiles", {})
+    if active is not None and not isinstance(active, str):
+        raise ConfigurationError(f"{path}: `active` must be a profile name, not {active!r}.")
+    if not isinstance(profiles, dict) or not all(isinstance(t, dict) for t in profiles.values()):
+        raise ConfigurationError(
+            f"{path}: profiles must be tables such as [profiles.default] of setting = value."
+        )
+    return {"active": active, "profiles": profiles}
+
+
+def write_profiles(path: Path, profiles: Mapping[str, Any]) -> None:
+    """Write ``{"active": ..., "profiles": {...}}`` to ``path`` in Prefect's format (atomically:
+    a reader sees the old file or the new one)."""
+    lines = []
+    if profiles.get("active"):
+        lines.append(f"active = {_toml_value(profiles['active'])}")
+    for name, table in profiles.get("profiles", {}).items():
+        lines.append("")
+        lines.append(f"[profiles.{_toml_key(str(name))}]")
+        for key, value in table.items():
+            if value is not None:
+                lines.append(f"{_toml_key(str(key))} = {_toml_value(value)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text("\n".join(lines).lstrip("\n") + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _toml_key(key: str) -> str:
+    if key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key):
+        return key
+    return _toml_value(key)
+
+
+def _toml_value(value: Any) -> str:
+    import json
+    import math
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items())
+        return "{" + (f" {items} " if items else "") + "}"
+    if isinstance(value, _dt.datetime | _dt.date | _dt.time):
+        return value.isoformat()
+    # JSON's string escapes (\", \\, \n, \uXXXX) are all TOML basic-string escapes.
+    return json.dumps(str(value), ensure_ascii=False)
 
 
 def _parse(var: str, raw: str, hint: Any) -> Any:
@@ -271,6 +507,8 @@ class Setting:
 
 def __getattr__(name: str) -> Setting:
     """``PRAEFECT_<FIELD>`` and ``PREFECT_<FIELD>`` resolve to a ``Setting`` for any field."""
+    if name.startswith("__"):  # e.g. the import system asking for __path__
+        raise AttributeError(name)
     for prefix in ("PRAEFECT_", "PREFECT_"):
         if name.startswith(prefix):
             field = name[len(prefix) :].lower()

@@ -246,8 +246,7 @@ class Task(Generic[P, R]):
         return_state = kwargs.pop("return_state", False) if kwargs else False
         wait_for = kwargs.pop("wait_for", None) if kwargs else None
         parameters = self._signature.bind(args, kwargs)
-        from praefect.engine import task_engine
-
+        task_engine = _task_engine or _load_task_engine()
         return_type = "state" if return_state else "result"
         if self.is_async:
             return task_engine.run_task_async(self, parameters, wait_for, return_type)
@@ -290,6 +289,16 @@ class Task(Generic[P, R]):
 
 
 _default_runner: Any = None
+_task_engine: Any = None
+
+
+def _load_task_engine() -> Any:
+    # imported on the first call, not at decoration: `import praefect` stays light
+    global _task_engine
+    from praefect.engine import task_engine
+
+    _task_engine = task_engine
+    return task_engine
 
 
 def _task_runner() -> Any:

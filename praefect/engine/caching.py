@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from praefect import settings as _settings
 from praefect import transactions
 from praefect.schemas.states import State
 
@@ -26,9 +27,7 @@ def wants_results(task: Any, flow_ctx: Any) -> bool:
         return True
     if flow_ctx is not None and flow_ctx.persist_result is not None:
         return bool(flow_ctx.persist_result)
-    from praefect.settings import get_current_settings
-
-    return get_current_settings().results_persist_by_default
+    return _settings.get_current_settings().results_persist_by_default
 
 
 class ResultPlan:

@@ -243,7 +243,7 @@ def task_steps(
     _finish(run, state, started)
     if state.type is StateType.COMPLETED:
         if _TASK_LOGGER.isEnabledFor(_INFO):
-            _lifecycle_message(run, f"Finished in state {_state_repr(state)}")
+            _lifecycle_message(run, f"Finished in state {_state_repr(state)}", store=False)
         if task.on_completion:
             yield from _hooks(task, run, state, task.on_completion)
     else:
@@ -262,10 +262,10 @@ def task_steps(
     return state
 
 
-def _lifecycle_message(run: TaskRunRecord, message: str) -> None:
+def _lifecycle_message(run: TaskRunRecord, message: str, store: bool = True) -> None:
     ctx = run.flow_context
     client = (ctx.client if ctx is not None else None) or _client()
-    lifecycle.task_run_message(run, _INFO, message, client)
+    lifecycle.task_run_message(run, _INFO, message, client, store)
 
 
 def _finish(run: TaskRunRecord, state: State, started: _dt.datetime) -> None:

@@ -45,19 +45,25 @@ def _own_handlers_only(logger: logging.Logger) -> tuple[Any, Any] | None:
     return console, store
 
 
-def task_run_message(run: Any, level: int, message: str, client: Any) -> None:
-    """Log ``message`` for a task run (already known to be enabled for ``level``)."""
+def task_run_message(run: Any, level: int, message: str, client: Any, store: bool = True) -> None:
+    """Log ``message`` for a task run (already known to be enabled for ``level``).
+
+    ``store=False`` prints it without storing it: for the routine "Finished in state
+    Completed()" line, which the stored state history already says (one row less per task).
+    """
     own = _own_handlers_only(_task_runs)
     if own is None:
         run.logger().log(level, message)
         return
-    console, store = own
+    console, store_handler = own
+    if not store:
+        store_handler = None
     now = time.time()
     if console is not None and level >= console.level:
         stamp = time.strftime("%H:%M:%S", time.localtime(now)) + f".{int(now % 1 * 1000):03d}"
         line = f"{stamp} | {logging.getLevelName(level):<7} | Task run {run.name!r} - {message}\n"
         _console.queue.put(console.stream or sys.stderr, line)
-    if store is not None and level >= store.level:
+    if store_handler is not None and level >= store_handler.level:
         client.enqueue_logs(
             [
                 {

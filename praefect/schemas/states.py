@@ -48,6 +48,14 @@ _DEFAULT_NAMES = {
 _UTC = _dt.UTC
 
 
+def _results_module() -> Any:
+    global _results_module
+    from praefect.schemas import _results
+
+    _results_module = lambda: _results  # noqa: E731 - loaded once, then a constant
+    return _results
+
+
 def _uuid4() -> uuid.UUID:
     from praefect.utilities.ids import uuid4
 
@@ -182,9 +190,7 @@ class State:
         For a Failed, Crashed or Cancelled state the original exception is raised (or returned
         with ``raise_on_failure=False``).
         """
-        from praefect.schemas import _results
-
-        return _results.state_result(self, raise_on_failure)
+        return _results_module().state_result(self, raise_on_failure)
 
     async def aresult(self, raise_on_failure: bool = True) -> Any:
         return self.result(raise_on_failure=raise_on_failure)

@@ -40,9 +40,42 @@ def test_default_task_runner_is_a_thread_pool():
 
 
 def test_thread_pool_runs_max_workers_tasks_in_parallel():
-    # 4 naps on 4 workers: one round; on 2 workers: two rounds.
-    assert _elapsed_for(ThreadPoolTaskRunner(max_workers=4), 4) < 2 * NAP
-    assert _elapsed_for(ThreadPoolTaskRunner(max_workers=2), 4) >= 2 * NAP
+    # all 4 tasks must be running at the same moment to pass the barrier (no wall-clock
+    # assumptions, so a loaded machine cannot make this flaky)
+    barrier = threading.Barrier(4, timeout=30)
+
+    @task
+    def meet(i):
+        barrier.wait()
+        return i
+
+    @flow(task_runner=ThreadPoolTaskRunner(max_workers=4))
+    def f():
+        return [fut.result() for fut in [meet.submit(i) for i in range(4)]]
+
+    assert f() == [0, 1, 2, 3]
+
+
+def test_thread_pool_never_runs_more_than_max_workers_at_once():
+    running, peak = [], [0]
+    lock = threading.Lock()
+
+    @task
+    def tracked(i):
+        with lock:
+            running.append(i)
+            peak[0] = max(peak[0], len(running))
+        time.sleep(0.05)
+        with lock:
+            running.remove(i)
+        return i
+
+    @flow(task_runner=ThreadPoolTaskRunner(max_workers=2))
+    def f():
+        return [fut.result() for fut in [tracked.submit(i) for i in range(6)]]
+
+    assert f() == list(range(6))
+    assert peak[0] == 2
 
 
 def test_one_worker_runs_tasks_one_at_a_time():

@@ -30,7 +30,7 @@ def test_harness_starts_in_well_under_a_second():
     start = time.perf_counter()
     with prefect_test_harness():
         elapsed = time.perf_counter() - start
-    assert elapsed < 0.2
+    assert elapsed < 0.5  # "well under a second", with room for a loaded CI machine
 
 
 def test_harness_flushes_queued_records_on_exit():
