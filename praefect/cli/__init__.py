@@ -8,9 +8,13 @@ keeps ``praefect --help`` fast.
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Annotated
+
 import typer
 
-from praefect.cli import flow, flow_run, server, task_run, version
+from praefect.cli import config, flow, flow_run, profile, server, task_run, version
 
 __all__ = ["app", "main"]
 
@@ -21,7 +25,37 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root(
+    profile_name: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Use this profile for this command instead of the active one.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """praefect: workflow orchestration for Python (Prefect 3 compatible)."""
+    if profile_name is None:
+        return
+    from praefect import settings
+    from praefect.cli import _profiles
+
+    _, data = _profiles.load()
+    _profiles.require(data, profile_name)
+    # The environment variable, so that flows this command runs see the same profile.
+    os.environ["PRAEFECT_PROFILE"] = profile_name
+    settings.reload_settings()
+
+
 app.command("version")(version.version)
+app.add_typer(config.app, name="config")
+app.add_typer(profile.app, name="profile")
+app.add_typer(profile.app, name="profiles", hidden=True)
 app.add_typer(flow.app, name="flow")
 app.add_typer(flow.app, name="flows", hidden=True)
 app.add_typer(flow_run.app, name="flow-run")
@@ -33,4 +67,14 @@ app.add_typer(server.app, name="server")
 
 def main() -> None:
     """Entry point of the ``praefect`` script."""
-    app()
+    try:
+        app()
+    except Exception as exc:
+        from praefect.exceptions import ConfigurationError
+
+        if not isinstance(exc, ConfigurationError):
+            raise
+        from praefect.cli import _common
+
+        _common.err_console().print(f"Invalid configuration: {exc}", style="red", markup=False)
+        sys.exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -99,3 +100,121 @@ def print_logs(
     # Plain text: log messages are user data and must not be read as rich markup.
     sys.stdout.write("".join(lines))
     sys.stdout.flush()
+
+
+FINAL_STATE_TYPES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
+FOLLOW_WINDOW_SECONDS = 120.0
+"""How far before the newest log seen each poll looks again: logs are written in batches, so one
+with an earlier timestamp can arrive after a later one (ids already printed are skipped)."""
+
+
+def follow_flow_run_logs(
+    run_id: Any,
+    *,
+    tail: bool,
+    num_logs: int | None,
+    interval: float,
+    output: str | None,
+    read_run: Any,
+    task_run_names: Any,
+) -> None:
+    """Print a flow run's logs, then keep polling and printing new ones until the run is in a
+    final state and a poll after that finds nothing new (so the last lines written by the run's
+    process are not missed)."""
+    import datetime as dt
+    import time
+
+    from praefect.client.schemas import filters, sorting
+
+    run_filter = filters.LogFilterFlowRunId(any_=[run_id])
+    seen: set[str] = set()
+    names: dict[str, str] = {}
+    newest: dt.datetime | None = None
+
+    def emit(client: Any, found: list[Any], run_name: str) -> None:
+        nonlocal newest
+        fresh = [log for log in found if str(_common.field(log, "id")) not in seen]
+        if not fresh:
+            return
+        fresh.sort(key=lambda log: _common.as_datetime(_common.field(log, "timestamp")))
+        unknown = [
+            log
+            for log in fresh
+            if _common.field(log, "task_run_id") is not None
+            and str(_common.field(log, "task_run_id")) not in names
+        ]
+        if unknown:
+            names.update(task_run_names(client, unknown))
+        for log in fresh:
+            seen.add(str(_common.field(log, "id")))
+            stamp = _common.as_datetime(_common.field(log, "timestamp"))
+            if stamp is not None and (newest is None or stamp > newest):
+                newest = stamp
+        if output == "json":
+            lines = []
+            for log in fresh:
+                record = _common.to_jsonable(log)
+                record["level_name"] = level_name(_common.field(log, "level"))
+                task_run_id = _common.field(log, "task_run_id")
+                if task_run_id is not None:
+                    record["task_run_name"] = names.get(str(task_run_id))
+                lines.append(json.dumps(record, default=str) + "\n")
+            sys.stdout.write("".join(lines))
+            sys.stdout.flush()
+        else:
+            print_logs(fresh, names, None, flow_run_name=run_name)
+
+    def poll(client: Any) -> list[Any]:
+        after = None if newest is None else newest - dt.timedelta(seconds=FOLLOW_WINDOW_SECONDS)
+        log_filter = filters.LogFilter(
+            flow_run_id=run_filter,
+            timestamp=filters.LogFilterTimestamp(after_=after) if after is not None else None,
+        )
+        found: list[Any] = []
+        offset = 0
+        while True:
+            page = list(
+                client.read_logs(
+                    log_filter=log_filter,
+                    limit=PAGE_SIZE,
+                    offset=offset,
+                    sort=sorting.LogSort.TIMESTAMP_ASC,
+                )
+            )
+            found.extend(page)
+            offset += len(page)
+            if len(page) < PAGE_SIZE:
+                return found
+
+    state_name = None
+    try:
+        with _common.sync_client() as client:
+            run = read_run(client, run_id)
+            run_name = str(_common.field(run, "name"))
+            if tail or num_logs is not None:
+                log_filter = filters.LogFilter(flow_run_id=run_filter)
+                first = read_logs(
+                    client, log_filter, head=False, tail=True, num_logs=num_logs, reverse=False
+                )
+                emit(client, first, run_name)
+                if newest is not None:  # skip the earlier logs; newer ones are printed below
+                    shown_until = newest
+                    seen.update(
+                        str(_common.field(log, "id"))
+                        for log in poll(client)
+                        if _common.as_datetime(_common.field(log, "timestamp")) <= shown_until
+                    )
+            final = False
+            while True:
+                state_type, state_name = _common.state_of(read_run(client, run_id))
+                before = len(seen)
+                emit(client, poll(client), run_name)
+                if final and len(seen) == before:
+                    break
+                final = state_type in FINAL_STATE_TYPES
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    _common.err_console().print(
+        f"Flow run {run_name!r} is {state_name}; no more logs to follow.", markup=False
+    )

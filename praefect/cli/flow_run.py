@@ -1,4 +1,5 @@
-"""``praefect flow-run``: list, inspect, read the logs of, and retry flow runs."""
+"""``praefect flow-run``: list, inspect, read (and follow) the logs of, cancel, delete and retry
+flow runs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from praefect.cli import _common, _logs
 
 app = typer.Typer(
     name="flow-run",
-    help="View flow runs, their details and their logs.",
+    help="View, follow, cancel, delete and retry flow runs.",
     no_args_is_help=True,
 )
 
@@ -181,15 +182,43 @@ def logs(
     tail: Annotated[
         bool, typer.Option("--tail", "-t", help="Show the last 20 logs (or --num-logs).")
     ] = False,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            "-f",
+            help="Keep printing new logs as they arrive, until the run is final (Ctrl-C stops).",
+        ),
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.05, help="Seconds between polls with --follow.")
+    ] = 0.5,
     output: OutputOption = None,
 ) -> None:
     """Print a flow run's logs: timestamp, level, task run (or flow run) and message.
+
+    With --follow, new lines are printed as they arrive until the run reaches a final state
+    (with -o json: one JSON object per line).
 
     Example: praefect flow-run logs 0b7c1a2e-... --tail -n 50
     """
     output = _common.check_output_format(output)
     run_id = _common.parse_id(id, "flow run")
     from praefect.client.schemas import filters
+
+    if follow:
+        if head or reverse:
+            _common.exit_with_error("--follow cannot be combined with --head or --reverse.")
+        _logs.follow_flow_run_logs(
+            run_id,
+            tail=tail,
+            num_logs=num_logs,
+            interval=interval,
+            output=output,
+            read_run=_read_flow_run,
+            task_run_names=_task_run_names,
+        )
+        return
 
     with _common.sync_client() as client:
         run = _read_flow_run(client, run_id)
@@ -202,6 +231,111 @@ def logs(
         _common.err_console().print(f"No logs found for flow run {_common.field(run, 'name')!r}.")
         return
     _logs.print_logs(found, task_names, output, flow_run_name=str(_common.field(run, "name")))
+
+
+@app.command("cancel")
+def cancel(
+    id: Annotated[str, typer.Argument(help="The flow run's id.", metavar="ID", show_default=False)],
+    output: OutputOption = None,
+) -> None:
+    """Cancel a flow run: propose Cancelling; a run with no process to stop becomes Cancelled.
+
+    Example: praefect flow-run cancel 0b7c1a2e-...
+    """
+    output = _common.check_output_format(output)
+    run_id = _common.parse_id(id, "flow run")
+    from praefect import exceptions, states
+
+    with _common.sync_client() as client:
+        run = _read_flow_run(client, run_id)
+        state_type, state_name = _common.state_of(run)
+        name = str(_common.field(run, "name"))
+        if state_type in _FINAL_TYPES:
+            _common.exit_with_error(
+                f"Flow run {name!r} is already {state_name} (a final state); only a Scheduled, "
+                "Pending, Running or Paused run can be cancelled."
+            )
+        if state_type == "CANCELLING":
+            _common.exit_with_error(f"Flow run {name!r} is already being cancelled (Cancelling).")
+        proposed = states.Cancelling(message="Cancelled with `praefect flow-run cancel`.")
+        try:
+            result = client.set_flow_run_state(run_id, proposed)
+        except exceptions.ObjectNotFound:
+            _common.exit_with_error(f"Flow run {str(run_id)!r} not found.")
+        current = result.state
+        if current is None:  # ABORT or WAIT: nothing was written
+            current_run = client.read_flow_run(run_id)
+            current_type, current_name = _common.state_of(current_run)
+        else:
+            current_type, current_name = current.type.value, current.name
+    status = getattr(result.status, "value", result.status)
+    reason = result.details.reason
+    if output == "json":
+        _common.print_json(
+            {
+                "id": str(run_id),
+                "name": name,
+                "status": status,
+                "reason": reason,
+                "state_type": current_type,
+                "state_name": current_name,
+            }
+        )
+        if status not in ("ACCEPT", "REJECT"):
+            raise typer.Exit(1)
+        return
+    if status not in ("ACCEPT", "REJECT"):
+        _common.exit_with_error(
+            f"Flow run {name!r} was not cancelled ({status}): {reason or 'no reason given'}. "
+            f"It is {current_name}."
+        )
+    from rich.text import Text
+
+    line = Text(f"Flow run {name!r} is now ")
+    line.append(_common.styled_state(current_type, current_name))
+    if current_type == "CANCELLING":
+        line.append(
+            ". Its process must stop it: praefect does not yet stop a running flow's process "
+            "from outside."
+        )
+    else:
+        line.append(".")
+    if reason:
+        line.append(f" {reason}", style="bright_black")
+    _common.console().print(line, soft_wrap=True)
+
+
+@app.command("delete")
+def delete(
+    id: Annotated[str, typer.Argument(help="The flow run's id.", metavar="ID", show_default=False)],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    output: OutputOption = None,
+) -> None:
+    """Delete a flow run with its states, task runs and logs.
+
+    Example: praefect flow-run delete 0b7c1a2e-... --yes
+    """
+    output = _common.check_output_format(output)
+    run_id = _common.parse_id(id, "flow run")
+    from praefect import exceptions
+
+    with _common.sync_client() as client:
+        run = _read_flow_run(client, run_id)
+        name = str(_common.field(run, "name"))
+        if not yes:
+            if not typer.confirm(f"Delete flow run {name!r} ({run_id})?", default=False):
+                _common.exit_with_error("Not deleted.")
+        try:
+            client.delete_flow_run(run_id)
+        except exceptions.ObjectNotFound:
+            _common.exit_with_error(f"Flow run {str(run_id)!r} not found.")
+    if output == "json":
+        _common.print_json({"id": str(run_id), "name": name, "deleted": True})
+        return
+    _common.console().print(f"Deleted flow run {name!r} ({run_id}).", markup=False)
+
+
+_FINAL_TYPES = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 
 
 @app.command("retry")

@@ -6,7 +6,7 @@ from __future__ import annotations
 def test_help_lists_the_commands(run_cli, praefect_home):
     result = run_cli("--help", home=praefect_home)
     assert result.code == 0, result.output
-    for command in ("version", "flow", "flow-run", "task-run"):
+    for command in ("version", "config", "profile", "flow", "flow-run", "task-run", "--profile"):
         assert command in result.stdout
 
 
