@@ -43,6 +43,7 @@ class WriteBehind:
         max_batch: int = 5000,
         linger: float = 0.02,
         attempts: int = 5,
+        max_pending: int = 10_000,
     ) -> None:
         self._get_engine = get_engine
         self.max_batch = max_batch
@@ -59,17 +60,39 @@ class WriteBehind:
         self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._room = threading.Event()
+        self.max_pending = max_pending
+        """Queued items above which producers wait for the writer (bounds memory)."""
         self._last_states: dict[Any, tuple[str, str]] = {}
         self.failed_items = 0
         """Items given up after ``attempts`` failures (each was logged as an error)."""
 
     def put_task_run(self, row: Mapping[str, Any], state: State | None) -> None:
         """Queue the current ``row`` of a task run and, if given, its new ``state``."""
-        self._queue.append((row, state))
+        queue = self._queue
+        queue.append((row, state))
         if not self._wake.is_set():
             self._wake.set()
             if self._thread is None:
                 self._start()
+        if len(queue) > self.max_pending:
+            self._wait_for_room()
+
+    def _wait_for_room(self) -> None:
+        """Back-pressure: a producer faster than the database waits here, so the queue (and
+        the process's memory) stays bounded instead of holding a whole flow's records."""
+        thread = self._thread
+        if thread is None or thread is threading.current_thread():
+            return
+        self._urgent.set()
+        self._wake.set()
+        low_water = self.max_pending // 2
+        deadline = time.monotonic() + 60
+        while len(self._queue) > low_water and thread.is_alive():
+            if time.monotonic() > deadline:
+                break  # never block a run forever on a stuck database: the queue just grows
+            self._room.wait(0.005)
+            self._room.clear()
 
     def put_logs(self, rows: list[Mapping[str, Any]]) -> None:
         """Queue log rows."""
@@ -142,6 +165,7 @@ class WriteBehind:
                             markers.append(item)
                 if tasks or logs:
                     self._commit(tasks, logs)
+                self._room.set()
                 for marker in markers:
                     marker.set()
 
