@@ -370,7 +370,17 @@ class Bench:
             if k.startswith(("PRAEFECT_", "PREFECT_")):
                 del env[k]  # the embedded store in a fresh home, default settings
         env.update({"ORCH": LIB, "PRAEFECT_HOME": self.home, "PYTHONUNBUFFERED": "1"})
+        if not o.no_pyc_cache:
+            # Measure what an installed praefect costs: an installed package has .pyc files (pip
+            # compiles them), a checkout run with PYTHONDONTWRITEBYTECODE=1 recompiles every
+            # module in every process. Byte code goes to a cache outside the repository.
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = o.pycache
+
         self.env = env
+        # warm-ups run against another home, so the measured home starts empty
+        self.home_warmup = tempfile.mkdtemp(prefix="praefect-bench-home-warmup-")
+        self.env_other_home = dict(env, PRAEFECT_HOME=self.home_warmup)
         self.records: list[dict] = []  # one per measured metric
         self.errors: list[dict] = []
         self.persist: list[dict] = []
@@ -380,12 +390,14 @@ class Bench:
         print(msg, file=sys.stderr, flush=True)
 
     # ------------------------------------------------------------------ running
-    def workload(self, name: str, argv: list[str], reps: int) -> list[dict]:
+    def workload(
+        self, name: str, argv: list[str], reps: int, env: dict | None = None
+    ) -> list[dict]:
         ok = []
         for i in range(reps):
             r = run_proc(
                 [self.python, WORKLOADS] + argv,
-                self.env,
+                env or self.env,
                 self.o.timeout,
                 os.path.join(self.logdir, f"{name}.log"),
             )
@@ -530,10 +542,12 @@ class Bench:
             return 2
 
         t_start = time.perf_counter()
+        self.log("byte code warm-up (not recorded):")
+        self.workload("import-warmup", ["import"], 1, env=self.env_other_home)
+        self.workload("hello-warmup", ["hello"], 1, env=self.env_other_home)
         self.log("one-task flow, brand-new home (creates the database):")
         self.workload("hello-fresh-home", ["hello"], 1)
         self.log("cold import:")
-        self.workload("import-warmup", ["import"], 1)  # writes .pyc files if stale; not recorded
         self.workload("import", ["import"], reps["import"])
         self.log("one-task flow, whole process:")
         self.workload("hello", ["hello"], reps["hello"])
@@ -644,6 +658,7 @@ class Bench:
             except Exception as e:
                 self.log(f"--compare failed: {type(e).__name__}: {e}")
         self.report()
+        shutil.rmtree(self.home_warmup, ignore_errors=True)
         if not o.keep_home:
             shutil.rmtree(self.home, ignore_errors=True)
         return 1 if self.errors else 0
@@ -680,7 +695,8 @@ class Bench:
         title = (
             f"praefect core benchmark ({'quick' if o.quick else 'full'}; "
             f"python {sys.version.split()[0]}; {os.cpu_count()} CPUs; "
-            f"{time.strftime('%Y-%m-%d %H:%M')}; {self.elapsed:.0f} s)"
+            f"{time.strftime('%Y-%m-%d %H:%M')}; {self.elapsed:.0f} s; "
+            f"{'PYTHONDONTWRITEBYTECODE as set' if o.no_pyc_cache else '.pyc cached'})"
         )
         cols = ["metric", "median", "min–max", "n", "note"]
         if o.compare:
@@ -839,6 +855,17 @@ def main() -> int:
         "--timeout", type=float, default=900, help="seconds per process before it is killed"
     )
     ap.add_argument("--keep-home", action="store_true", help="keep the temporary PRAEFECT_HOME")
+    ap.add_argument(
+        "--pycache",
+        default=os.path.join(tempfile.gettempdir(), "praefect-bench-pycache"),
+        help="PYTHONPYCACHEPREFIX for the children (byte code written outside the repository)",
+    )
+    ap.add_argument(
+        "--no-pyc-cache",
+        action="store_true",
+        help="leave PYTHONDONTWRITEBYTECODE/PYTHONPYCACHEPREFIX as they are (every process may "
+        "then compile praefect from source)",
+    )
     ap.add_argument(
         "--compare", metavar="DIR", help="run_anchors.py results dir with the Prefect side"
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import sys
 
@@ -215,6 +216,7 @@ def markdown(rows: list[dict], a: str, b: str) -> str:
 
 
 def main() -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` is fine
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("results_dir", nargs="?", default="/tmp/bench-results")
     ap.add_argument("--a", default="praefect", help="label of the praefect side")

@@ -4,13 +4,22 @@ Every test gets its own praefect home (database, results, profiles) in a tempora
 set in-process through ``praefect.settings.temporary_settings(..., process_wide=True)`` and, for
 subprocesses (the CLI, example scripts), through ``PRAEFECT_HOME`` in the environment. A test never
 touches ``~/.praefect`` and never sees another test's runs.
+
+Tests of the service layer, the API, blocks and the database take the ``database_url`` fixture,
+which runs them twice: on a fresh SQLite file (``sqlite``) and on PostgreSQL (``postgres``). The
+PostgreSQL server is ``PRAEFECT_TEST_POSTGRES_URL`` (default: 127.0.0.1:5432, user postgres,
+database test); each test session creates its own database ``praefect_test_<random>`` there,
+empties every table before each test and drops the database at the end. Without a reachable
+server the ``postgres`` tests skip with the reason, except with ``CI=true`` where they fail.
+Select one backend with ``-k sqlite`` or ``-k postgres``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -77,3 +86,127 @@ def cli_env(praefect_home: Path) -> dict[str, str]:
     env["COLUMNS"] = "240"
     env.pop("FORCE_COLOR", None)
     return env
+
+
+# -- the database backends: SQLite and PostgreSQL ---------------------------------------------
+
+POSTGRES_SERVER_URL = os.environ.get(
+    "PRAEFECT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+"""The PostgreSQL server the ``postgres`` tests create their database on."""
+
+
+def _postgres_unavailable(reason: str) -> None:
+    message = f"PostgreSQL is not available at {POSTGRES_SERVER_URL}: {reason}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " (CI=true: the PostgreSQL tests must run)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """The URL of a PostgreSQL database made for this test session (one per xdist worker),
+    dropped at its end."""
+    import sqlalchemy as sa
+
+    server_url = sa.engine.make_url(POSTGRES_SERVER_URL)
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _postgres_unavailable("psycopg is not installed (pip install 'praefect[postgres]')")
+    name = f"praefect_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(
+        server_url,
+        isolation_level="AUTOCOMMIT",
+        poolclass=sa.pool.NullPool,
+        connect_args={"connect_timeout": 3},
+    )
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        _postgres_unavailable(str(exc.orig).strip().splitlines()[0])
+    url = server_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        from praefect import database
+
+        database.dispose_engine(url)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def new_postgres_database(postgres_database: str) -> Iterator[Callable[[], str]]:
+    """A factory of more empty PostgreSQL databases (for tests of migrations), dropped after
+    the test."""
+    import sqlalchemy as sa
+
+    from praefect import database
+
+    base = sa.engine.make_url(postgres_database)
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"praefect_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return base.set(database=name).render_as_string(hide_password=False)
+
+    try:
+        yield make
+    finally:
+        with admin.connect() as conn:
+            for name in made:
+                database.dispose_engine(base.set(database=name).render_as_string(False))
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _empty_postgres(url: str) -> None:
+    """Make the session's PostgreSQL database fresh for the next test: at the newest schema,
+    every table empty."""
+    from praefect import database
+    from praefect.database import tables
+
+    engine = database.get_engine(url)  # migrates it if a test left it at another revision
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL lock_timeout = '20s'")
+        # DELETE, not TRUNCATE: on the few rows a test leaves it is ~50x cheaper
+        for table in tables.metadata.sorted_tables:
+            conn.exec_driver_sql(f'DELETE FROM "{table.name}"')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database of this test, on each backend in turn."""
+    from praefect import database
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'praefect-test.db'}"
+    else:
+        url = request.getfixturevalue("postgres_database")
+        _empty_postgres(url)
+    try:
+        yield url
+    finally:
+        database.dispose_engine(url)
+
+
+@pytest.fixture
+def use_database(
+    database_url: str, praefect_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Point this test's embedded store at ``database_url``: in-process (process-wide
+    settings) and in subprocesses (``PRAEFECT_DATABASE_URL``)."""
+    from praefect import settings
+
+    monkeypatch.setenv("PRAEFECT_DATABASE_URL", database_url)
+    with settings.temporary_settings({"database_url": database_url}, process_wide=True):
+        yield database_url
+        _close_clients()

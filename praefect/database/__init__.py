@@ -9,6 +9,22 @@
 from __future__ import annotations
 
 from praefect.database import tables, types
-from praefect.database.engine import dispose_all, dispose_engine, get_engine, read, write
+from praefect.database.engine import (
+    dispose_all,
+    dispose_engine,
+    get_engine,
+    postgres_url,
+    read,
+    write,
+)
 
-__all__ = ["dispose_all", "dispose_engine", "get_engine", "read", "tables", "types", "write"]
+__all__ = [
+    "dispose_all",
+    "dispose_engine",
+    "get_engine",
+    "postgres_url",
+    "read",
+    "tables",
+    "types",
+    "write",
+]

@@ -4,10 +4,18 @@ SQLite is opened in WAL mode with ``synchronous=NORMAL`` and the settings' ``bus
 Write transactions start with ``BEGIN IMMEDIATE`` so that two processes never both hold a read
 lock and then deadlock upgrading it; ``write()`` also retries a transaction that still meets
 "database is locked", so that error never reaches a user.
+
+PostgreSQL is reached through psycopg 3 (``pip install 'praefect[postgres]'``): the URLs
+``postgresql://``, ``postgresql+psycopg://`` and Prefect's ``postgresql+asyncpg://`` all use it
+(praefect's engine is synchronous). ``write()`` retries a transaction that met a deadlock or a
+serialization failure. Both dialects size their connection pool from the settings
+(``database_pool_size``, ``database_max_overflow``, ``database_pool_timeout``,
+``database_pool_recycle``).
 """
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -23,12 +31,13 @@ from sqlalchemy.pool import StaticPool
 from praefect import settings as _settings
 from praefect.database import types
 
-__all__ = ["dispose_all", "dispose_engine", "get_engine", "read", "write"]
+__all__ = ["dispose_all", "dispose_engine", "get_engine", "postgres_url", "read", "write"]
 
 T = TypeVar("T")
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
+_WRITE_LOCK = "_praefect_write_lock"
 _WRITE = "praefect_write"
 
 
@@ -77,6 +86,19 @@ def dispose_all() -> None:
         engine.dispose()
 
 
+def _forget_pools_in_child() -> None:
+    """After ``fork``: the child must not use the parent's pooled connections (their sockets
+    are shared with the parent); each engine starts a new pool, leaving the parent's alone."""
+    global _lock
+    _lock = threading.Lock()
+    for engine in list(_engines.values()):
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools_in_child)
+
+
 def write(engine: Engine, fn: Callable[[Connection], T]) -> T:
     """Run ``fn(connection)`` in one write transaction and commit; on SQLite's "database is
     locked" the whole transaction is retried with backoff.
@@ -88,9 +110,15 @@ def write(engine: Engine, fn: Callable[[Connection], T]) -> T:
     timeout = _settings.get_current_settings().database_timeout
     deadline = time.monotonic() + max(4 * timeout, 60.0)
     delay = 0.01
+    turn: Any = getattr(engine, _WRITE_LOCK, None)
     while True:
         try:
-            with engine.connect() as conn:
+            if turn is None:
+                with engine.connect() as conn:
+                    conn.execution_options(**{_WRITE: True})
+                    with conn.begin():
+                        return fn(conn)
+            with turn, engine.connect() as conn:
                 conn.execution_options(**{_WRITE: True})
                 with conn.begin():
                     return fn(conn)
@@ -107,27 +135,59 @@ def read(engine: Engine, fn: Callable[[Connection], T]) -> T:
         return fn(conn)
 
 
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+
+
 def _is_lock_error(exc: OperationalError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
     text = str(exc.orig).lower()
     return "locked" in text or "busy" in text
 
 
+def _pool_kwargs(current: _settings.Settings) -> dict[str, Any]:
+    return {
+        "pool_size": current.database_pool_size,
+        "max_overflow": current.database_max_overflow,
+        "pool_timeout": current.database_pool_timeout,
+        "pool_recycle": current.database_pool_recycle,
+    }
+
+
+def postgres_url(url: str | sa.engine.URL) -> sa.engine.URL:
+    """The psycopg 3 URL for a PostgreSQL URL of any driver (others are returned parsed).
+
+    >>> postgres_url("postgresql+asyncpg://u@db:5432/x").render_as_string()
+    'postgresql+psycopg://u@db:5432/x'
+    """
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername != "postgresql+psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
 def _create_engine(url: str) -> Engine:
     parsed = sa.engine.make_url(url)
+    current = _settings.get_current_settings()
+    timeout = current.database_timeout
     kwargs: dict[str, Any] = {"json_serializer": types.dumps}
+    if parsed.get_backend_name() == "postgresql":
+        parsed = postgres_url(parsed)
+        if "connect_timeout" not in parsed.query:
+            kwargs["connect_args"] = {"connect_timeout": max(1, int(timeout))}
+        return sa.create_engine(parsed, pool_pre_ping=True, **kwargs, **_pool_kwargs(current))
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, pool_pre_ping=True, **kwargs)
+        return sa.create_engine(parsed, pool_pre_ping=True, **kwargs, **_pool_kwargs(current))
     database = parsed.database or ""
     memory = database in ("", ":memory:") or "mode=memory" in str(parsed.query)
-    timeout = _settings.get_current_settings().database_timeout
     kwargs["connect_args"] = {"check_same_thread": False, "timeout": timeout}
     if memory:
         kwargs["poolclass"] = StaticPool
     else:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        kwargs["pool_size"] = 8
-        kwargs["max_overflow"] = 16
+        kwargs.update(_pool_kwargs(current))
     engine = sa.create_engine(parsed, **kwargs)
+    setattr(engine, _WRITE_LOCK, threading.RLock())
     busy_ms = int(timeout * 1000)
 
     @sa.event.listens_for(engine, "connect")
@@ -139,7 +199,7 @@ def _create_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute("PRAGMA cache_size=-8192")  # 8 MiB a connection: RSS stays small
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from praefect.database.types import JSON, UUID, Timestamp
+from praefect.database.types import JSON, UUID, Timestamp, newest_first
 
 __all__ = [
     "block_document",
@@ -95,10 +95,10 @@ flow_run = sa.Table(
     sa.Column("auto_scheduled", sa.Boolean(), nullable=False, server_default=sa.false()),
     *_state_columns(),
     *_run_timing_columns(),
-    sa.Index("ix_flow_run__created_desc", sa.text("created DESC"), "id"),
-    sa.Index("ix_flow_run__expected_start_time_desc", sa.text("expected_start_time DESC"), "id"),
-    sa.Index(None, "state_type"),
-    sa.Index(None, "flow_id"),
+    sa.Index("ix_flow_run__created_desc", *newest_first("created")),
+    sa.Index("ix_flow_run__expected_start_time_desc", *newest_first("expected_start_time")),
+    sa.Index(None, "state_type", "created"),  # newest runs in a state
+    sa.Index(None, "flow_id", "created"),  # newest runs of a flow
     sa.Index(None, "parent_task_run_id"),
     sa.Index(None, "deployment_id", "idempotency_key"),
 )

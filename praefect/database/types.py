@@ -1,9 +1,10 @@
 """Column types that store the same Python values on SQLite and PostgreSQL.
 
-Ids are ``uuid.UUID`` in Python and 36-character strings in the database; times are aware UTC
-``datetime`` in Python. On SQLite a time is stored as fixed-width text
+Ids are ``uuid.UUID`` in Python: 36-character strings on SQLite, native ``uuid`` on PostgreSQL.
+Times are aware UTC ``datetime`` in Python. On SQLite a time is stored as fixed-width text
 (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC) so that text order is time order; on PostgreSQL it is a
-``timestamptz``. The ``*_to_db`` helpers give the raw driver value of each, for the write-behind
+``timestamptz``. JSON is text on SQLite and ``jsonb`` on PostgreSQL (the raw driver value of
+either is the JSON text: PostgreSQL casts it). The ``*_to_db`` helpers give the raw driver value of each, for the write-behind
 writer which bypasses SQLAlchemy's per-row type processing.
 """
 
@@ -17,6 +18,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
     "Timestamp",
     "dumps",
     "epoch_us",
+    "newest_first",
     "sqlite_timestamp_sql",
     "sqlite_uuid_sql",
     "timestamp_converter",
@@ -107,16 +111,29 @@ def sqlite_uuid_sql(param: str) -> str:
 
 
 class UUID(TypeDecorator[uuid.UUID]):
-    """A UUID stored as its 36-character text."""
+    """A UUID: its 36-character text on SQLite, a native ``uuid`` on PostgreSQL."""
 
     impl = sa.String(36)
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        return None if value is None else str(value)
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import UUID as _PgUUID
+
+            return dialect.type_descriptor(_PgUUID(as_uuid=True))
+        return dialect.type_descriptor(sa.String(36))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "postgresql" and value.__class__ is uuid.UUID:
+            return value
+        return str(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> uuid.UUID | None:
-        return None if value is None else uuid.UUID(value)
+        if value is None or value.__class__ is uuid.UUID:
+            return value
+        return uuid.UUID(str(value))
 
 
 class Timestamp(TypeDecorator[_dt.datetime]):
@@ -151,5 +168,48 @@ class Timestamp(TypeDecorator[_dt.datetime]):
         return value.astimezone(_UTC)
 
 
-JSON = sa.JSON
-"""Portable JSON column (text on SQLite, ``json`` on PostgreSQL)."""
+def JSON() -> sa.types.TypeEngine[Any]:
+    """Portable JSON column: text on SQLite, ``jsonb`` on PostgreSQL."""
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    return sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class _IndexKey(ColumnElement[Any]):
+    """A column of an index with a sort order that depends on the dialect."""
+
+    inherit_cache = True
+
+    def __init__(self, name: str, default: str, postgresql: str) -> None:
+        self.name = name
+        self.default = default
+        self.postgresql = postgresql
+
+
+@compiles(_IndexKey)
+def _compile_index_key(element: _IndexKey, compiler: Any, **kw: Any) -> str:
+    return f"{element.name} {element.default}".strip()
+
+
+@compiles(_IndexKey, "postgresql")
+def _compile_index_key_pg(element: _IndexKey, compiler: Any, **kw: Any) -> str:
+    return f"{element.name} {element.postgresql}".strip()
+
+
+def newest_first(column: str) -> tuple[_IndexKey, _IndexKey]:
+    """The keys of an index serving ``ORDER BY column DESC NULLS LAST, id DESC`` (the newest
+    first lists of ``filters``): ``(column DESC, id)`` on SQLite, and exactly that order on
+    PostgreSQL, whose planner only walks an index whose NULLS placement matches.
+
+    >>> from sqlalchemy.dialects import postgresql, sqlite
+    >>> table = sa.Table("t", sa.MetaData(), sa.Column("id", sa.Integer), sa.Column("at", sa.Integer))
+    >>> index = sa.Index("ix", *newest_first("at"), _table=table)
+    >>> str(sa.schema.CreateIndex(index).compile(dialect=sqlite.dialect()))
+    'CREATE INDEX ix ON t (at DESC, id)'
+    >>> str(sa.schema.CreateIndex(index).compile(dialect=postgresql.dialect()))
+    'CREATE INDEX ix ON t (at DESC NULLS LAST, id DESC)'
+    """
+    return (
+        _IndexKey(column, "DESC", "DESC NULLS LAST"),
+        _IndexKey("id", "", "DESC"),
+    )

@@ -36,6 +36,7 @@ __all__ = [
     "UPDATABLE_FIELDS",
     "count",
     "create",
+    "create_run",
     "delete",
     "read",
     "read_many",
@@ -70,29 +71,76 @@ UPDATABLE_FIELDS = frozenset(
 """Columns ``update()`` may change; states change only through ``set_state()``."""
 
 _DEFAULT_POLICY = {"retries": 0, "retry_delay": [0.0], "retry_jitter_factor": None}
+_COLUMNS = tuple(_run.c.keys())
+_NOT_NULL_DEFAULTS = {"run_count": 0, "total_run_time": 0.0, "auto_scheduled": False}
+
+# Statements built once: SQLAlchemy then finds their compiled form in its cache without
+# building a new statement (and its cache key) per call.
+_INSERT_RUN = _run.insert()
+_INSERT_STATE = _state.insert()
+_SELECT_RUN = sa.select(_run).where(_run.c.id == sa.bindparam("id"))
+_SELECT_STATE = sa.select(_state).where(_state.c.id == sa.bindparam("id"))
+_UPDATE_RUN = _run.update().where(_run.c.id == sa.bindparam("run_id_"))
+# Lists read each run with its current state in one query (the state's columns come after the
+# run's), instead of a second query for the states.
+_WITH_STATE = sa.select(_run, *_state.c).select_from(
+    _run.outerjoin(_state, _state.c.id == _run.c.state_id)
+)
+_N_RUN = len(_run.c)
+_STATE_KEYS = tuple(_state.c.keys())
+
+
+def _joined_run(row: Any) -> dict[str, Any]:
+    values = tuple(row)
+    run = dict(zip(_COLUMNS, values[:_N_RUN], strict=True))
+    state = dict(zip(_STATE_KEYS, values[_N_RUN:], strict=True))
+    run["state"] = State.from_record(state) if state["id"] is not None else None
+    return run
 
 
 def create(conn: Connection, row: Mapping[str, Any]) -> State:
     """Insert a flow run and its first state (``row["state"]``, default Pending), with no rule
     consulted; return the state as written."""
+    return create_run(conn, row)["state"]
+
+
+def create_run(conn: Connection, row: Mapping[str, Any]) -> dict[str, Any]:
+    """``create``, returning the new run as ``read`` would (with its ``state``), without
+    reading it back: one INSERT of the run with its state columns, one of the state, one of
+    the event."""
     now = now_utc()
-    values = {key: row[key] for key in row.keys() & _run.c.keys()}
-    values.setdefault("id", uuid.uuid4())
-    values.setdefault("parameters", {})
-    values.setdefault("tags", [])
-    values.setdefault("run_count", 0)
-    values.setdefault("total_run_time", 0.0)
+    values: dict[str, Any] = dict.fromkeys(_COLUMNS)
+    values.update(_NOT_NULL_DEFAULTS)
+    values.update((key, row[key]) for key in row.keys() & values.keys())
+    if values["id"] is None:
+        values["id"] = uuid.uuid4()
+    if values["parameters"] is None:
+        values["parameters"] = {}
+    if values["tags"] is None:
+        values["tags"] = []
     values["empirical_policy"] = {**_DEFAULT_POLICY, **(row.get("empirical_policy") or {})}
-    values.setdefault("created", now)
+    if values["created"] is None:
+        values["created"] = now
     values["updated"] = now
-    conn.execute(_run.insert(), values)
-    return _record_state(conn, values, None, row.get("state") or State(_S.PENDING), now)
+    state = _validated_state(values, None, row.get("state") or State(_S.PENDING))
+    record = state.to_record()
+    record["flow_run_id"] = values["id"]
+    values.update(_bookkeeping(values, None, state, now))
+    conn.execute(_INSERT_RUN, values)
+    conn.execute(_INSERT_STATE, record)
+    _write_event(conn, values, None, state, now)
+    values["state"] = State.from_record(record)  # what a read would give back
+    return values
 
 
 def read(conn: Connection, flow_run_id: uuid.UUID) -> dict[str, Any] | None:
     """The flow run as a dict (with its current ``state``), or None."""
-    row = conn.execute(sa.select(_run).where(_run.c.id == flow_run_id)).mappings().first()
-    return _with_states(conn, [row])[0] if row is not None else None
+    row = conn.execute(_SELECT_RUN, {"id": flow_run_id}).mappings().first()
+    if row is None:
+        return None
+    run = dict(row)
+    run["state"] = _current_state(conn, run["state_id"])
+    return run
 
 
 def read_many(
@@ -106,11 +154,11 @@ def read_many(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Flow runs matching the filters (Prefect's filter schemas), newest first by default."""
-    query = sa.select(_run).where(
+    query = _WITH_STATE.where(
         *_filters.flow_run_clauses(flow_filter, flow_run_filter, task_run_filter, deployment_filter)
     )
     query = query.order_by(*_filters.flow_run_order(sort)).limit(limit).offset(offset or None)
-    return _with_states(conn, list(conn.execute(query).mappings()))
+    return [_joined_run(row) for row in conn.execute(query)]
 
 
 def count(
@@ -173,7 +221,7 @@ def set_state(
     """Propose ``state`` for a flow run: the rules (``rules.FLOW_POLICY``, or the minimal policy
     when ``force``) decide, and the winning state is written with its bookkeeping and event."""
     now = now or now_utc()
-    run = conn.execute(sa.select(_run).where(_run.c.id == flow_run_id)).mappings().first()
+    run = conn.execute(_SELECT_RUN, {"id": flow_run_id}).mappings().first()
     if run is None:
         raise exceptions.FlowRunNotFound(
             f"Flow run {flow_run_id} not found.", flow_run_id=flow_run_id
@@ -190,7 +238,7 @@ def set_state(
 def _current_state(conn: Connection, state_id: uuid.UUID | None) -> State | None:
     if state_id is None:
         return None
-    row = conn.execute(sa.select(_state).where(_state.c.id == state_id)).mappings().first()
+    row = conn.execute(_SELECT_STATE, {"id": state_id}).mappings().first()
     return State.from_record(row) if row is not None else None
 
 
@@ -201,6 +249,18 @@ def _record_state(
     proposed: State,
     now: _dt.datetime,
 ) -> State:
+    state = _validated_state(run, initial, proposed)
+    record = state.to_record()
+    record["flow_run_id"] = run["id"]
+    conn.execute(_INSERT_STATE, record)
+    conn.execute(_UPDATE_RUN, {**_bookkeeping(run, initial, state, now), "run_id_": run["id"]})
+    _write_event(conn, run, initial, state, now)
+    return state
+
+
+def _validated_state(run: Mapping[str, Any], initial: State | None, proposed: State) -> State:
+    """The state to store: a copy of ``proposed`` with the run's id, a timestamp after the
+    current state's and the scheduled time it implies."""
     state = proposed.copy()
     details = state.state_details
     details["flow_run_id"] = run["id"]
@@ -216,13 +276,16 @@ def _record_state(
         and details.get("scheduled_time") is None
     ):
         details["scheduled_time"] = initial.state_details.get("scheduled_time")
-    record = state.to_record()
-    record["flow_run_id"] = run["id"]
-    conn.execute(_state.insert(), record)
-    conn.execute(
-        _run.update().where(_run.c.id == run["id"]),
-        _bookkeeping(run, initial, state, now),
-    )
+    return state
+
+
+def _write_event(
+    conn: Connection,
+    run: Mapping[str, Any],
+    initial: State | None,
+    state: State,
+    now: _dt.datetime,
+) -> None:
     related = [
         {"prefect.resource.id": f"praefect.flow.{run['flow_id']}", "prefect.resource.role": "flow"}
     ]
@@ -231,7 +294,6 @@ def _record_state(
         for tag in run.get("tags") or ()
     )
     events.write(conn, [events.state_change_event("flow-run", run, initial, state, related, now)])
-    return state
 
 
 def _bookkeeping(

@@ -19,9 +19,10 @@ from praefect.database import tables
 from praefect.orchestration import filters as _filters
 from praefect.schemas.states import now_utc
 
-__all__ = ["count", "delete", "ensure", "read", "read_by_name", "read_many"]
+__all__ = ["count", "delete", "ensure", "exists", "read", "read_by_name", "read_many"]
 
 _flow = tables.flow
+_EXISTS = sa.select(_flow.c.id).where(_flow.c.id == sa.bindparam("id"))
 
 
 def ensure(conn: Connection, name: str, tags: list[str] | None = None) -> uuid.UUID:
@@ -35,6 +36,11 @@ def ensure(conn: Connection, name: str, tags: list[str] | None = None) -> uuid.U
     insert = _filters.insert_ignoring_conflicts(conn, _flow, ["name"])
     conn.execute(insert, values)
     return conn.execute(sa.select(_flow.c.id).where(_flow.c.name == name)).scalar_one()
+
+
+def exists(conn: Connection, flow_id: uuid.UUID) -> bool:
+    """Whether the flow with this id exists."""
+    return conn.execute(_EXISTS, {"id": flow_id}).first() is not None
 
 
 def read(conn: Connection, flow_id: uuid.UUID) -> dict[str, Any] | None:

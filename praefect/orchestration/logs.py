@@ -66,6 +66,9 @@ def write_batch(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
         )
     if not values:
         return
+    if conn.dialect.name == "postgresql":
+        bulk.unnest_insert(conn, _log, _COLUMNS, values)  # one statement per batch
+        return
     compiled = _compiled.get(conn.dialect.name)
     if compiled is None:
         statement = _log.insert().compile(dialect=conn.dialect, column_keys=list(_COLUMNS))

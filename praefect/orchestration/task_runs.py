@@ -94,8 +94,25 @@ def _sql(conn: Connection, name: str) -> tuple[str, tuple[str, ...] | None]:
     return cached
 
 
+_UNNEST = {
+    "run": (
+        _run,
+        _RUN_COLUMNS,
+        "ON CONFLICT (id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in _RUN_COLUMNS if c not in ("id", "created")),
+    ),
+    "state": (_state, _STATE_COLUMNS, ""),
+    "event": (_event, _EVENT_COLUMNS, ""),
+}
+
+
 def _execute(conn: Connection, name: str, rows: list[tuple[Any, ...]]) -> None:
     if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        # one statement per batch: each column goes as an array (``database.bulk``)
+        table, columns, suffix = _UNNEST[name]
+        bulk.unnest_insert(conn, table, columns, rows, suffix)
         return
     sql, names = _sql(conn, name)
     if names is not None:
@@ -114,7 +131,8 @@ def write_batch(
     An event's id is its state's id (one event per state row), and it says which state the run
     came from. On SQLite that is the run's previous state row in the database, and the events are
     built by SQLite from the state and run rows just written; elsewhere ``last_states`` maps a task
-    run id to the ``(type, name)`` of its latest state recorded by an earlier batch.
+    run id to the ``(type, name)`` of its latest state recorded by an earlier batch (a hint from
+    the client's writer: runs it does not name are looked up in the database).
     """
     if conn.dialect.name == "sqlite":
         _write_sqlite(conn, items)
@@ -366,8 +384,8 @@ def _write_generic(
     ts = types.timestamp_converter(conn.dialect.name)
     dumps = types.dumps
     now_db = ts(now_utc())
-    if last_states is None:
-        last_states = {}
+    items = list(items)
+    last_states = _previous_states(conn, items, last_states or {})
     seen: dict[Any, tuple[str, str]] = {}
     latest: dict[Any, tuple[Mapping[str, Any], State | None]] = {}
     per_run: dict[Any, tuple[str, str, str]] = {}
@@ -478,6 +496,36 @@ def _write_generic(
     _execute(conn, "run", run_rows)
     _execute(conn, "state", state_rows)
     _execute(conn, "event", event_rows)
+
+
+def _previous_states(
+    conn: Connection,
+    items: list[tuple[Mapping[str, Any], State | None]],
+    known: Mapping[Any, tuple[str, str]],
+) -> Mapping[Any, tuple[str, str]]:
+    """``known``, completed with the stored current state of each run of ``items`` with a new
+    state that ``known`` does not name (one query; none when every run is known)."""
+    missing = {row["id"] for row, state in items if state is not None and row["id"] not in known}
+    if not missing:
+        return known
+    found = dict(known)
+    ids = list(missing)
+    for start in range(0, len(ids), 1000):
+        query = sa.select(_run.c.id, _run.c.state_type, _run.c.state_name).where(
+            _run.c.id.in_(ids[start : start + 1000]), _run.c.state_type.is_not(None)
+        )
+        for run_id, kind, name in conn.execute(query):
+            found[run_id] = (kind, name)
+    # rows may carry their ids as text: look those up by the UUID the database gave back
+    for run_id in ids:
+        if run_id not in found and not isinstance(run_id, uuid.UUID):
+            try:
+                stored = found.get(uuid.UUID(str(run_id)))
+            except ValueError:
+                continue
+            if stored is not None:
+                found[run_id] = stored
+    return found
 
 
 def _data_json(data: Any) -> str | None:

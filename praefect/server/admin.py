@@ -40,7 +40,12 @@ def downgrade(url: str | None = None, revision: str = "-1") -> str:
     database is at then."""
     url = database_url(url)
     engine = database.get_engine(url)
-    database.write(engine, lambda conn: _alembic(conn, "downgrade", revision))
+
+    def down(conn: Connection) -> None:
+        migrations.lock(conn)
+        _alembic(conn, "downgrade", revision)
+
+    database.write(engine, down)
     version = database.read(engine, migrations.current_version) or "base"
     database.dispose_engine(url)  # the next use migrates the database again
     return version
@@ -52,6 +57,7 @@ def reset(url: str | None = None) -> str:
     engine = database.get_engine(url)
 
     def drop(conn: Connection) -> None:
+        migrations.lock(conn)
         tables.metadata.drop_all(conn)
         conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 

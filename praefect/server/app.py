@@ -12,6 +12,8 @@ authentication, the body size limit.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
@@ -49,6 +51,29 @@ def _split(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
+def _document_batch_body(app: FastAPI) -> None:
+    """Put the schemas of the batch bodies (``POST /api/task_runs/batch`` and ``/api/logs/``,
+    validated by the routes themselves, not by FastAPI) into the OpenAPI document, built when
+    the document is first asked for."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            known = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, adapter in (
+                ("TaskRunBatch", task_runs.batch_adapter),
+                ("LogBatch", logs.batch_adapter),
+            ):
+                body = adapter().json_schema(ref_template="#/components/schemas/{model}")
+                for model, definition in body.pop("$defs", {}).items():
+                    known.setdefault(model, definition)
+                known[name] = body
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(
     settings: _settings.Settings | None = None, database_url: str | None = None
 ) -> FastAPI:
@@ -65,6 +90,7 @@ def create_app(
     for module in _ROUTERS:
         app.include_router(module.router, prefix=API_PREFIX)
     errors.install(app)
+    _document_batch_body(app)
     # add_middleware wraps: the last one added is the outermost.
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.server_max_body_bytes)
     api_keys = auth.parse_api_keys(settings.server_api_keys)

@@ -1,6 +1,8 @@
 import multiprocessing
 import uuid
 
+import pytest
+
 from praefect import database, orchestration
 from praefect.client.embedded import EmbeddedClient
 from praefect.schemas.states import State, now_utc
@@ -57,7 +59,15 @@ def _worker(url: str, n: int, errors: "multiprocessing.Queue[str]") -> None:
 
 
 def test_eight_processes_write_one_sqlite_database_without_lock_errors(tmp_path):
-    url = f"sqlite:///{tmp_path}/shared.db"
+    _eight_processes_write(f"sqlite:///{tmp_path}/shared.db")
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_eight_processes_write_one_postgres_database_without_errors(database_url):
+    _eight_processes_write(database_url)
+
+
+def _eight_processes_write(url: str) -> None:
     context = multiprocessing.get_context("fork")
     errors = context.Queue()
     workers = [context.Process(target=_worker, args=(url, n, errors)) for n in range(PROCESSES)]

@@ -18,8 +18,8 @@ def _schema(engine: sa.Engine) -> dict[str, tuple[set[str], set[str]]]:
     }
 
 
-def test_fresh_database_gets_every_table_and_is_stamped_at_head(tmp_path):
-    url = f"sqlite:///{tmp_path}/fresh.db"
+def test_fresh_database_gets_every_table_and_is_stamped_at_head(database_url):
+    url = database_url
     engine = database.get_engine(url)
     try:
         assert set(tables.metadata.tables) <= set(sa.inspect(engine).get_table_names())
@@ -78,16 +78,16 @@ def test_sqlite_connections_use_wal_and_the_configured_busy_timeout(tmp_path):
             database.dispose_engine(url)
 
 
-def test_engines_are_cached_per_url(tmp_path):
-    url = f"sqlite:///{tmp_path}/db.sqlite"
+def test_engines_are_cached_per_url(database_url):
+    url = database_url
     try:
         assert database.get_engine(url) is database.get_engine(url)
     finally:
         database.dispose_engine(url)
 
 
-def test_write_commits_and_read_sees_it(tmp_path):
-    url = f"sqlite:///{tmp_path}/db.sqlite"
+def test_write_commits_and_read_sees_it(database_url):
+    url = database_url
     engine = database.get_engine(url)
     try:
         from praefect import orchestration

@@ -10,10 +10,9 @@ from praefect.schemas.states import State
 
 
 @pytest.fixture
-def engine(tmp_path) -> Iterator[sa.Engine]:
-    url = f"sqlite:///{tmp_path}/orchestration.db"
-    yield database.get_engine(url)
-    database.dispose_engine(url)
+def engine(database_url) -> Iterator[sa.Engine]:
+    """The engine of this test's empty database (SQLite, then PostgreSQL: ``database_url``)."""
+    yield database.get_engine(database_url)
 
 
 @pytest.fixture

@@ -1,24 +1,17 @@
-"""A real app on a temporary SQLite database, reached through FastAPI's TestClient."""
+"""A real app on an empty database, reached through FastAPI's TestClient: every test runs on
+SQLite and on PostgreSQL (the ``database_url`` fixture of ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from praefect import database, settings
+from praefect import settings
 from praefect.server.app import create_app
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'api.db'}"
-    yield url
-    database.dispose_engine(url)
 
 
 @pytest.fixture

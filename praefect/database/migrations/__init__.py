@@ -3,7 +3,9 @@
 The up-to-date case costs one ``SELECT`` on ``alembic_version`` and never imports Alembic. An
 empty database gets ``metadata.create_all`` and is stamped at ``HEAD`` (the Alembic recipe for a
 fresh install; a test checks it matches running every revision). Any other database is upgraded
-with Alembic, inside a write transaction so concurrent processes migrate it once.
+with Alembic, inside a write transaction so concurrent processes migrate it once (on
+PostgreSQL the transaction first takes an advisory lock, ``lock()``: processes opening a fresh
+database together wait for the first one, then find it migrated).
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-__all__ = ["HEAD", "current_version", "ensure_current", "upgrade"]
+__all__ = ["HEAD", "current_version", "ensure_current", "lock", "upgrade"]
 
-HEAD = "0002_blocks"
+HEAD = "0004_run_list_indexes"
 """The newest revision; bump it with every new file in ``versions/``."""
 
 _version_table = sa.Table(
     "alembic_version",
     sa.MetaData(),
-    sa.Column("version_num", sa.String(32), primary_key=True),
+    sa.Column("version_num", sa.String(32)),
+    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),  # Alembic's own name
 )
 
 
@@ -63,9 +66,19 @@ def upgrade(conn: Connection, revision: str = "head") -> None:
     command.upgrade(config, revision)
 
 
-def _migrate(conn: Connection) -> None:
+_ADVISORY_LOCK = 4242001
+
+
+def lock(conn: Connection) -> None:
+    """On PostgreSQL, hold the schema-change advisory lock until the transaction ends, so one
+    process at a time migrates (or resets) a database. No-op elsewhere (SQLite's write
+    transaction is exclusive already)."""
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK})")
+
+
+def _migrate(conn: Connection) -> None:
+    lock(conn)
     names = sa.inspect(conn).get_table_names()
     version = None
     if "alembic_version" in names:

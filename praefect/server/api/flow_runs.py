@@ -17,7 +17,14 @@ from praefect.schemas.actions import FlowRunCreate, FlowRunUpdate, StateCreate
 from praefect.schemas.graph import DependencyResult
 from praefect.schemas.objects import FlowRun
 from praefect.schemas.responses import OrchestrationResult
-from praefect.server.api._deps import DEFAULT_LIMIT, EngineDep, LimitBody, OffsetBody
+from praefect.server.api._deps import (
+    DEFAULT_LIMIT,
+    EngineDep,
+    LimitBody,
+    OffsetBody,
+    json_list_response,
+    json_response,
+)
 from praefect.utilities.names import generate_slug
 
 __all__ = ["router"]
@@ -46,43 +53,40 @@ def _existing(conn: Connection, body: FlowRunCreate) -> dict[str, Any] | None:
     return None
 
 
-@router.post("/", status_code=status.HTTP_201_CREATED)
-def create_flow_run(flow_run: FlowRunCreate, response: Response, engine: EngineDep) -> FlowRun:
+@router.post("/", status_code=status.HTTP_201_CREATED, response_model=FlowRun)
+def create_flow_run(flow_run: FlowRunCreate, engine: EngineDep) -> Response:
     """Create a flow run (state Pending unless given). Creating it again, with the same ``id``
     or the same flow and ``idempotency_key``, returns the existing run (200)."""
+    row = flow_run.model_dump(exclude={"state", "context", "labels", "empirical_policy"})
+    row["id"] = flow_run.id or uuid.uuid4()
+    row["name"] = flow_run.name or generate_slug()
+    row["empirical_policy"] = flow_run.empirical_policy.model_dump(exclude_none=True)
+    row["state"] = flow_run.state.to_state() if flow_run.state is not None else None
 
     def create(conn: Connection) -> tuple[dict[str, Any], bool]:
-        if orchestration.flows.read(conn, flow_run.flow_id) is None:
+        if not orchestration.flows.exists(conn, flow_run.flow_id):
             raise exceptions.FlowNotFound(
                 f"Flow {flow_run.flow_id} not found (field flow_id).", flow_id=flow_run.flow_id
             )
         existing = _existing(conn, flow_run)
         if existing is not None:
             return existing, False
-        row = flow_run.model_dump(exclude={"state", "context", "labels", "empirical_policy"})
-        row["id"] = flow_run.id or uuid.uuid4()
-        row["name"] = flow_run.name or generate_slug()
-        row["empirical_policy"] = flow_run.empirical_policy.model_dump(exclude_none=True)
-        row["state"] = flow_run.state.to_state() if flow_run.state is not None else None
-        orchestration.flow_runs.create(conn, row)
-        return orchestration.flow_runs.read(conn, row["id"]), True  # type: ignore[return-value]
+        return orchestration.flow_runs.create_run(conn, row), True
 
     run, created = database.write(engine, create)
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return FlowRun.from_row(run)
+    return json_response(FlowRun.from_row(run), 201 if created else 200)
 
 
-@router.get("/{id}")
-def read_flow_run(id: uuid.UUID, engine: EngineDep) -> FlowRun:
+@router.get("/{id}", response_model=FlowRun)
+def read_flow_run(id: uuid.UUID, engine: EngineDep) -> Response:
     """The flow run with this id, with its current state."""
     run = database.read(engine, lambda conn: orchestration.flow_runs.read(conn, id))
     if run is None:
         raise _not_found(id)
-    return FlowRun.from_row(run)
+    return json_response(FlowRun.from_row(run))
 
 
-@router.post("/filter")
+@router.post("/filter", response_model=list[FlowRun])
 def read_flow_runs(
     engine: EngineDep,
     flows: Annotated[filters.FlowFilter | None, Body()] = None,
@@ -92,7 +96,7 @@ def read_flow_runs(
     sort: Annotated[sorting.FlowRunSort, Body()] = sorting.FlowRunSort.CREATED_DESC,
     limit: LimitBody = DEFAULT_LIMIT,
     offset: OffsetBody = 0,
-) -> list[FlowRun]:
+) -> Response:
     """Flow runs matching the filters, newest first unless ``sort`` says otherwise."""
     runs = database.read(
         engine,
@@ -100,7 +104,7 @@ def read_flow_runs(
             conn, flows, flow_runs, task_runs, deployments, sort=sort, limit=limit, offset=offset
         ),
     )
-    return [FlowRun.from_row(run) for run in runs]
+    return json_list_response(FlowRun, runs)
 
 
 @router.post("/count")

@@ -2,28 +2,59 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import Field, TypeAdapter
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
 from praefect import database, orchestration
 from praefect.schemas import filters, sorting
 from praefect.schemas.actions import LogCreate
 from praefect.schemas.objects import Log
-from praefect.server.api._deps import DEFAULT_LIMIT, EngineDep, LimitBody, OffsetBody
+from praefect.server.api._deps import (
+    DEFAULT_LIMIT,
+    EngineDep,
+    LimitBody,
+    OffsetBody,
+    validate_json,
+)
 
-__all__ = ["router"]
+__all__ = ["batch_adapter", "router"]
 
 router = APIRouter(prefix="/logs", tags=["Logs"])
 
 
-@router.post("/", status_code=status.HTTP_201_CREATED)
-def create_logs(
-    logs: Annotated[list[LogCreate], Body(max_length=100_000)], engine: EngineDep
-) -> None:
-    """Store a batch of log lines in one transaction."""
+@functools.cache
+def batch_adapter() -> TypeAdapter[list[LogCreate]]:
+    """The validator of a ``POST /logs/`` body (also its OpenAPI schema, see ``app``)."""
+    return TypeAdapter(Annotated[list[LogCreate], Field(max_length=100_000)])
+
+
+def _write(body: bytes, engine: Engine) -> None:
+    logs = validate_json(batch_adapter(), body)
     rows = [log.model_dump(exclude_none=True) for log in logs]
     database.write(engine, lambda conn: orchestration.logs.write_batch(conn, rows))
+
+
+@router.post(
+    "/",
+    status_code=status.HTTP_201_CREATED,
+    response_model=None,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LogBatch"}}},
+        }
+    },
+)
+async def create_logs(request: Request, engine: EngineDep) -> JSONResponse:
+    """Store a batch of log lines in one transaction."""
+    await run_in_threadpool(_write, await request.body(), engine)
+    return JSONResponse(None, status_code=status.HTTP_201_CREATED)
 
 
 @router.post("/filter")

@@ -3,13 +3,16 @@ client's write-behind queue uses."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from sqlalchemy.engine import Connection
+from pydantic import Field, TypeAdapter
+from sqlalchemy.engine import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 
 from praefect import database, exceptions, orchestration
 from praefect.orchestration import task_states
@@ -17,9 +20,15 @@ from praefect.schemas import filters, sorting
 from praefect.schemas.actions import StateCreate, TaskRunBatchItem, TaskRunCreate
 from praefect.schemas.objects import TaskRun
 from praefect.schemas.states import State, StateType
-from praefect.server.api._deps import DEFAULT_LIMIT, EngineDep, LimitBody, OffsetBody
+from praefect.server.api._deps import (
+    DEFAULT_LIMIT,
+    EngineDep,
+    LimitBody,
+    OffsetBody,
+    validate_json,
+)
 
-__all__ = ["router"]
+__all__ = ["MAX_BATCH", "batch_adapter", "router"]
 
 router = APIRouter(prefix="/task_runs", tags=["Task Runs"])
 
@@ -51,21 +60,47 @@ def create_task_run(task_run: TaskRunCreate, engine: EngineDep) -> TaskRun:
     return TaskRun.from_row(database.write(engine, create))  # type: ignore[arg-type]
 
 
-@router.post("/batch", status_code=status.HTTP_201_CREATED)
-def write_task_runs(
-    items: Annotated[list[TaskRunBatchItem], Body(max_length=100_000)], engine: EngineDep
-) -> dict[str, int]:
-    """Record a batch of task-run rows and new states in one transaction (the client's
-    write-behind queue). Items are applied in order; the last row of a task run wins; a state
-    already stored is skipped, so a batch may be sent again. Answers after the commit:
-    ``{"accepted": <items>}``."""
+MAX_BATCH = 100_000
+"""The most items ``POST /task_runs/batch`` takes in one request."""
+
+
+@functools.cache
+def batch_adapter() -> TypeAdapter[list[TaskRunBatchItem]]:
+    """The validator of a batch body (also its OpenAPI schema, see ``app``)."""
+    return TypeAdapter(Annotated[list[TaskRunBatchItem], Field(max_length=MAX_BATCH)])
+
+
+def _write_batch(body: bytes, engine: Engine) -> int:
     batch = []
-    for item in items:
+    for item in validate_json(batch_adapter(), body):
         row = item.row.to_row(item.row.id)
         state = _with_ids(item.state.to_state(), row) if item.state is not None else None
         batch.append((row, state))
     database.write(engine, lambda conn: task_states.write_batch_once(conn, batch))
-    return {"accepted": len(batch)}
+    return len(batch)
+
+
+@router.post(
+    "/batch",
+    status_code=status.HTTP_201_CREATED,
+    response_model=dict[str, int],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/TaskRunBatch"}}
+            },
+        }
+    },
+)
+async def write_task_runs(request: Request, engine: EngineDep) -> JSONResponse:
+    """Record a batch of task-run rows and new states in one transaction (the client's
+    write-behind queue). Items are applied in order; the last row of a task run wins; a state
+    already stored is skipped, so a batch may be sent again. Answers after the commit:
+    ``{"accepted": <items>}``."""
+    body = await request.body()
+    accepted = await run_in_threadpool(_write_batch, body, engine)
+    return JSONResponse({"accepted": accepted}, status_code=status.HTTP_201_CREATED)
 
 
 @router.get("/{id}")

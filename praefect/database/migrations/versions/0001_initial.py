@@ -69,7 +69,7 @@ def upgrade() -> None:
         sa.Column("hostname", sa.String(length=255), nullable=True),
         sa.Column("pid", sa.Integer(), nullable=True),
         sa.Column("heartbeat", praefect.database.types.Timestamp(timezone=True), nullable=True),
-        sa.Column("auto_scheduled", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("auto_scheduled", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("state_id", praefect.database.types.UUID(length=36), nullable=True),
         sa.Column("state_type", sa.String(length=20), nullable=True),
         sa.Column("state_name", sa.String(length=100), nullable=True),

@@ -1,0 +1,343 @@
+"""Measure the API server: start time, flow-run creates, filters on 100,000 runs, task-run batches.
+
+Run from the repository root (each part starts its own server on a fresh home directory)::
+
+    .venv/bin/python benchmarks/bench_server.py [start|create|filter|batch|all]
+        [--n 1000] [--concurrency 16] [--runs 100000] [--tasks 20000] [--port 4390]
+        [--server-cmd ".venv/bin/praefect server start --port {port}"]
+
+- ``start``: seconds from spawning ``praefect server start`` to ``GET /api/health`` answering
+  200 on a fresh database, then on the same (migrated) database again.
+- ``create``: ``POST /api/flow_runs/`` ``--n`` times from one client, then from
+  ``--concurrency`` asyncio clients; runs per second, refused requests (429/503) and the server's
+  CPU time per request (from ``/proc``, so load from other processes hardly counts).
+- ``filter``: seeds ``--runs`` flow runs straight into the database (one multi-row INSERT per
+  chunk, not through the API), then times ``POST /api/flow_runs/filter`` newest first (limit 10
+  and 200), filtered by state, by flow sorted by expected start time, and ``count``.
+- ``batch``: a flow of ``--tasks`` trivial tasks run by a client pointed at the server
+  (``PRAEFECT_API_URL``), so task runs travel in the client's ``POST /api/task_runs/batch``
+  batches; tasks per second, the server's CPU per task run, and whether every task run was
+  recorded (none lost).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import httpx
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid``."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+class Server:
+    def __init__(self, cmd: str, port: int, home: str) -> None:
+        self.cmd = cmd.format(port=port).split()
+        self.base = f"http://127.0.0.1:{port}/api"
+        self.home = home
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> float:
+        env = dict(os.environ)
+        env.pop("PRAEFECT_API_URL", None)
+        env["PRAEFECT_HOME"] = self.home
+        started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            self.cmd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.home, "server.log"), "ab"),
+            start_new_session=True,
+        )
+        with httpx.Client(timeout=2.0) as client:
+            while time.perf_counter() - started < 60:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"server exited; see {self.home}/server.log")
+                try:
+                    if client.get(self.base + "/health").status_code == 200:
+                        return time.perf_counter() - started
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.01)
+        raise RuntimeError("server did not become healthy")
+
+    def cpu(self) -> float:
+        assert self.proc is not None
+        return cpu_seconds(self.proc.pid)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(20)
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def fresh_home(name: str) -> str:
+    home = os.path.join(tempfile.gettempdir(), f"praefect-bench-server-{os.getpid()}-{name}")
+    shutil.rmtree(home, ignore_errors=True)
+    os.makedirs(home)
+    return home
+
+
+def run_body(flow_id: str, i: int) -> dict:
+    return {
+        "flow_id": flow_id,
+        "name": f"bench-run-{i}",
+        "parameters": {"i": i},
+        "tags": ["bench"],
+        "state": {"type": "PENDING", "name": "Pending"},
+    }
+
+
+def bench_start(a: argparse.Namespace) -> dict:
+    out: dict = {"cold_s": [], "warm_s": []}
+    for _ in range(a.reps):
+        home = fresh_home("start")
+        for key in ("cold_s", "warm_s"):
+            server = Server(a.server_cmd, a.port, home)
+            out[key].append(round(server.start(), 3))
+            server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+    return out
+
+
+async def _concurrent(base: str, flow_id: str, n: int, conc: int) -> tuple[int, int]:
+    refused = 0
+    ok = 0
+    todo = iter(range(n))
+    limits = httpx.Limits(max_connections=conc, max_keepalive_connections=conc)
+    async with httpx.AsyncClient(timeout=60.0, limits=limits) as client:
+
+        async def worker() -> None:
+            nonlocal refused, ok
+            for i in todo:
+                while True:
+                    r = await client.post(base + "/flow_runs/", json=run_body(flow_id, 10**6 + i))
+                    if r.status_code in (429, 503):
+                        refused += 1
+                        await asyncio.sleep(0.05)
+                        continue
+                    r.raise_for_status()
+                    ok += 1
+                    break
+
+        await asyncio.gather(*(worker() for _ in range(conc)))
+    return ok, refused
+
+
+def bench_create(a: argparse.Namespace) -> dict:
+    home = fresh_home("create")
+    out: dict = {}
+    with Server(a.server_cmd, a.port, home) as server, httpx.Client(timeout=30) as client:
+        flow_id = client.post(server.base + "/flows/", json={"name": "bench"}).json()["id"]
+        for i in range(50):  # warm up
+            client.post(server.base + "/flow_runs/", json=run_body(flow_id, -i))
+        cpu, t = server.cpu(), time.perf_counter()
+        lat = []
+        for i in range(a.n):
+            s = time.perf_counter()
+            client.post(server.base + "/flow_runs/", json=run_body(flow_id, i)).raise_for_status()
+            lat.append(time.perf_counter() - s)
+        wall, cpu = time.perf_counter() - t, server.cpu() - cpu
+        out["sequential"] = {
+            "runs_per_s": round(a.n / wall),
+            "p50_ms": round(statistics.median(lat) * 1e3, 2),
+            "server_cpu_us_per_run": round(cpu / a.n * 1e6),
+        }
+        cpu, t = server.cpu(), time.perf_counter()
+        ok, refused = asyncio.run(_concurrent(server.base, flow_id, a.n, a.concurrency))
+        wall, cpu = time.perf_counter() - t, server.cpu() - cpu
+        out["concurrent"] = {
+            "clients": a.concurrency,
+            "runs_per_s": round(ok / wall),
+            "refused": refused,
+            "server_cpu_us_per_run": round(cpu / a.n * 1e6),
+        }
+    shutil.rmtree(home, ignore_errors=True)
+    return out
+
+
+def seed(db_path: str, flow_id: str, runs: int) -> None:
+    """Insert ``runs`` flow runs (and their current states) straight into the database."""
+    import datetime as dt
+    import sqlite3
+
+    states = ["COMPLETED"] * 8 + ["FAILED", "RUNNING", "SCHEDULED", "PENDING"]
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    policy = json.dumps({"retries": 0, "retry_delay": [0.0], "retry_jitter_factor": None})
+    run_rows, state_rows = [], []
+    for i in range(runs):
+        at = (start + dt.timedelta(seconds=i)).isoformat(" ", "microseconds")[:26]
+        run_id, state_id = str(uuid.uuid4()), str(uuid.uuid4())
+        kind = states[i % len(states)]
+        name = kind.title()
+        tags = '["bench"]' if i % 2 else '["other"]'
+        run_rows.append(
+            (run_id, at, at, f"seed-{i}", flow_id, "{}", state_id, kind, name, at, at, policy, tags)
+        )
+        state_rows.append((state_id, run_id, kind, name, at, "{}"))
+    conn.executemany(
+        "INSERT INTO flow_run (id, created, updated, name, flow_id, parameters, state_id,"
+        " state_type, state_name, state_timestamp, expected_start_time, empirical_policy, tags,"
+        " run_count, total_run_time, auto_scheduled) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,0,0)",
+        run_rows,
+    )
+    conn.executemany(
+        "INSERT INTO flow_run_state (id, flow_run_id, type, name, timestamp, state_details)"
+        " VALUES (?,?,?,?,?,?)",
+        state_rows,
+    )
+    conn.commit()
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+def bench_filter(a: argparse.Namespace) -> dict:
+    home = fresh_home("filter")
+    out: dict = {}
+    with Server(a.server_cmd, a.port, home) as server, httpx.Client(timeout=60) as client:
+        flow_id = client.post(server.base + "/flows/", json={"name": "bench"}).json()["id"]
+        other = client.post(server.base + "/flows/", json={"name": "other"}).json()["id"]
+        t = time.perf_counter()
+        seed(os.path.join(home, "praefect.db"), flow_id, a.runs)
+        out["seed_s"] = round(time.perf_counter() - t, 1)
+        client.post(server.base + "/flow_runs/", json=run_body(other, 0)).raise_for_status()
+        queries = {
+            "newest_limit10": ("/flow_runs/filter", {"limit": 10}),
+            "newest_limit200": ("/flow_runs/filter", {"limit": 200}),
+            "state_failed_limit200": (
+                "/flow_runs/filter",
+                {"limit": 200, "flow_runs": {"state": {"type": {"any_": ["FAILED"]}}}},
+            ),
+            "state_running_or_pending_limit50": (
+                "/flow_runs/filter",
+                {"limit": 50, "flow_runs": {"state": {"type": {"any_": ["RUNNING", "PENDING"]}}}},
+            ),
+            "flow_sorted_tag_limit50": (
+                "/flow_runs/filter",
+                {
+                    "limit": 50,
+                    "sort": "EXPECTED_START_TIME_DESC",
+                    "flows": {"id": {"any_": [flow_id]}},
+                    "flow_runs": {"tags": {"all_": ["bench"]}},
+                },
+            ),
+            "other_flow": ("/flow_runs/filter", {"flows": {"id": {"any_": [other]}}}),
+            "count_all": ("/flow_runs/count", {}),
+            "count_failed": (
+                "/flow_runs/count",
+                {"flow_runs": {"state": {"type": {"any_": ["FAILED"]}}}},
+            ),
+        }
+        for name, (path, body) in queries.items():
+            client.post(server.base + path, json=body).raise_for_status()
+            lat = []
+            for _ in range(a.filter_reps):
+                s = time.perf_counter()
+                r = client.post(server.base + path, json=body)
+                lat.append(time.perf_counter() - s)
+                r.raise_for_status()
+            rows = r.json()
+            out[name] = {
+                "rows": len(rows) if isinstance(rows, list) else rows,
+                "median_ms": round(statistics.median(lat) * 1e3, 1),
+            }
+    shutil.rmtree(home, ignore_errors=True)
+    return out
+
+
+_FLOW = """
+import sys, time
+from praefect import flow, task
+
+@task
+def inc(x):
+    return x + 1
+
+@flow
+def many(n):
+    for i in range(n):
+        inc(i)
+
+t = time.perf_counter()
+many(int(sys.argv[1]))
+print(time.perf_counter() - t)
+"""
+
+
+def bench_batch(a: argparse.Namespace) -> dict:
+    home = fresh_home("batch")
+    client_home = fresh_home("batch-client")
+    with Server(a.server_cmd, a.port, home) as server:
+        env = dict(os.environ)
+        env.update(PRAEFECT_API_URL=server.base, PRAEFECT_HOME=client_home)
+        cpu, t = server.cpu(), time.perf_counter()
+        flow_s = float(
+            subprocess.run(
+                [PYTHON, "-c", _FLOW, str(a.tasks)], env=env, check=True, capture_output=True
+            ).stdout.split()[-1]
+        )
+        wall, cpu = time.perf_counter() - t, server.cpu() - cpu
+        stored = httpx.post(server.base + "/task_runs/count", json={}, timeout=60).json()
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.rmtree(client_home, ignore_errors=True)
+    return {
+        "tasks": a.tasks,
+        "flow_s": round(flow_s, 2),
+        "tasks_per_s": round(a.tasks / flow_s),
+        "client_process_s": round(wall, 2),
+        "stored": stored,
+        "lost": a.tasks - stored,
+        "server_cpu_us_per_task": round(cpu / a.tasks * 1e6),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("part", nargs="?", default="all")
+    parser.add_argument("--server-cmd", default=".venv/bin/praefect server start --port {port}")
+    parser.add_argument("--port", type=int, default=4390)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--runs", type=int, default=100_000)
+    parser.add_argument("--filter-reps", type=int, default=20)
+    parser.add_argument("--tasks", type=int, default=20_000)
+    a = parser.parse_args()
+    os.chdir(ROOT)
+    parts = {"start": bench_start, "create": bench_create, "filter": bench_filter}
+    parts["batch"] = bench_batch
+    for name, fn in parts.items():
+        if a.part in (name, "all"):
+            print(json.dumps({name: fn(a)}), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
