@@ -118,7 +118,8 @@ class EmbeddedClient:
     def enqueue_task_run(self, row: Mapping[str, Any], state: State | None) -> None:
         """Queue a task run's current row and new state (replaced per instance in __init__).
 
-        The row is read later, on the writer thread: pass a row you will not mutate.
+        The row is read later, on the writer thread: it may be updated in place afterwards
+        (existing keys only; see the store contract), never resized.
         """
         self.writer.put_task_run(row, state)
 

@@ -43,7 +43,7 @@ class WriteBehind:
         max_batch: int = 5000,
         linger: float = 0.02,
         attempts: int = 5,
-        max_pending: int = 10_000,
+        max_pending: int = 30_000,
     ) -> None:
         self._get_engine = get_engine
         self.max_batch = max_batch

@@ -43,6 +43,7 @@ class TaskRunRecord:
         "flow_context",
         "_logger",
         "_task",
+        "_row",
     )
 
     def __init__(
@@ -81,6 +82,7 @@ class TaskRunRecord:
         self.cache_key: str | None = None
         self.cache_expiration: _dt.datetime | None = None
         self._logger: Any = None
+        self._row: dict[str, Any] | None = None
 
     @property
     def state_type(self) -> Any:
@@ -99,7 +101,21 @@ class TaskRunRecord:
         return self._logger
 
     def to_row(self) -> dict[str, Any]:
-        return {
+        """The run's row for the store. One dict per run, updated in place on every state
+        change (only existing keys: the write-behind writer may be reading it, and wants the
+        newest values anyway) so a queued flow of small tasks holds one row per run, not one per
+        state."""
+        row = self._row
+        if row is not None:
+            row["name"] = self.name
+            row["run_count"] = self.run_count
+            row["cache_key"] = self.cache_key
+            row["cache_expiration"] = self.cache_expiration
+            row["start_time"] = self.start_time
+            row["end_time"] = self.end_time
+            row["total_run_time"] = self.total_run_time
+            return row
+        row = self._row = {
             "id": self.id,
             "name": self.name,
             "flow_run_id": self.flow_run_id,
@@ -119,6 +135,7 @@ class TaskRunRecord:
             "expected_start_time": self.expected_start_time,
             "created": self.created,
         }
+        return row
 
     def __repr__(self) -> str:
         return f"TaskRun(id={self.id}, name={self.name!r}, state={self.state!r})"
