@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -48,12 +49,28 @@ def test_wait_splits_done_and_not_done():
 
 
 def test_as_completed_yields_in_order_of_finishing():
+    # each task finishes only when released, in the order 1, 2, 0: no timing assumptions
+    gates = [threading.Event() for _ in range(3)]
+
+    @task
+    def gated(i):
+        assert gates[i].wait(30)
+        return i
+
     @flow(task_runner=ThreadPoolTaskRunner(max_workers=3))
     def f():
-        futures = [nap.submit(s) for s in (0.3, 0.05, 0.15)]
-        return [fut.result() for fut in as_completed(futures)]
+        futures = [gated.submit(i) for i in range(3)]
+        release = iter([1, 2, 0])
+        gates[next(release)].set()
+        order = []
+        for fut in as_completed(futures):
+            order.append(fut.result())
+            following = next(release, None)
+            if following is not None:
+                gates[following].set()
+        return order
 
-    assert f() == [0.05, 0.15, 0.3]
+    assert f() == [1, 2, 0]
 
 
 def test_as_completed_times_out():

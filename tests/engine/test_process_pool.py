@@ -59,7 +59,6 @@ def test_two_workers_run_two_tasks_at_the_same_time():
 
     (start_a, end_a), (start_b, end_b) = f()
     assert max(start_a, start_b) < min(end_a, end_b)  # the two naps overlapped
-    assert max(end_a, end_b) - min(start_a, start_b) < 0.9
 
 
 def test_states_and_logs_of_process_runs_are_in_the_store(client):
