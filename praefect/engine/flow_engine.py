@@ -27,7 +27,7 @@ from praefect.states import (
     format_exception,
     return_value_to_state,
 )
-from praefect.utilities.names import generate_slug
+from praefect.utilities.names import format_run_name, generate_slug
 
 _UTC = _dt.UTC
 
@@ -68,21 +68,9 @@ def _jsonable_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 def _flow_run_name(flow: Any, parameters: dict[str, Any]) -> str:
-    template = flow.flow_run_name
-    if template is None:
+    if flow.flow_run_name is None:
         return generate_slug()
-    if callable(template):
-        try:
-            return str(template())
-        except TypeError:
-            return str(template(parameters))
-    try:
-        return template.format(**parameters)
-    except (KeyError, IndexError) as exc:
-        raise ValueError(
-            f"Flow {flow.name!r}: flow_run_name {template!r} refers to {exc}, which is not a "
-            f"parameter; parameters are: {', '.join(parameters) or 'none'}."
-        ) from None
+    return format_run_name(flow.flow_run_name, parameters, f"Flow {flow.name!r}", "flow_run_name")
 
 
 def _record_wrapper(wrapper: TaskRunRecord | None, state: State) -> None:

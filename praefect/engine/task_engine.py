@@ -27,6 +27,7 @@ from praefect.states import (
     format_exception,
     return_value_to_state,
 )
+from praefect.utilities import names
 
 _UTC = _dt.UTC
 _INFO = logging.INFO
@@ -49,21 +50,11 @@ _TASK_LOGGER = logging.getLogger("praefect.task_runs")
 
 
 def _task_run_name(task: Any, parameters: dict[str, Any], run: TaskRunRecord | None) -> str:
-    template = task.task_run_name
-    if template is None:
+    if task.task_run_name is None:
         return f"{task.name}-{random.getrandbits(12):03x}"
-    if callable(template):
-        try:
-            return str(template())
-        except TypeError:
-            return str(template(parameters))
-    try:
-        return template.format(**parameters)
-    except (KeyError, IndexError) as exc:
-        raise ValueError(
-            f"Task {task.name!r}: task_run_name {template!r} refers to {exc}, which is not a "
-            f"parameter; parameters are: {', '.join(parameters) or 'none'}."
-        ) from None
+    return names.format_run_name(
+        task.task_run_name, parameters, f"Task {task.name!r}", "task_run_name"
+    )
 
 
 def create_task_run(

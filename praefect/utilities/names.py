@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
-__all__ = ["generate_slug"]
+__all__ = ["format_run_name", "generate_slug"]
 
 _rng = random.SystemRandom()
 
@@ -658,3 +659,24 @@ def generate_slug() -> str:
     2
     """
     return f"{_rng.choice(ADJECTIVES)}-{_rng.choice(ANIMALS)}"
+
+
+def format_run_name(template: Any, parameters: dict[str, Any], owner: str, option: str) -> str:
+    """A run name from a ``flow_run_name`` / ``task_run_name`` option: a format string over the
+    parameters (``"run-{x}"``) or a callable (called with no arguments, or with the parameters).
+
+    >>> format_run_name("add-{a}-{b}", {"a": 1, "b": 2}, "Task 'add'", "task_run_name")
+    'add-1-2'
+    """
+    if callable(template):
+        try:
+            return str(template())
+        except TypeError:
+            return str(template(parameters))
+    try:
+        return template.format(**parameters)
+    except (KeyError, IndexError) as exc:
+        raise ValueError(
+            f"{owner}: {option} {template!r} refers to {exc}, which is not a parameter; "
+            f"parameters are: {', '.join(parameters) or 'none'}."
+        ) from None

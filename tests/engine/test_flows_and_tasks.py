@@ -257,3 +257,18 @@ def test_generated_flow_run_names_are_adjective_animal(client):
     name = f()
     parts = name.split("-")
     assert len(parts) >= 2 and all(p.isalpha() for p in parts), name
+
+
+def test_a_run_name_template_naming_no_parameter_is_a_clear_error():
+    @task(task_run_name="add-{missing}")
+    def add(a: int) -> int:
+        return a
+
+    @flow(flow_run_name="report-{region}")
+    def report(day: str) -> None:
+        pass
+
+    with pytest.raises(ValueError, match=r"task_run_name 'add-\{missing\}' refers to 'missing'"):
+        add(1)
+    with pytest.raises(ValueError, match="parameters are: day"):
+        report("monday")
