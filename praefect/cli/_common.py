@@ -329,3 +329,48 @@ def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON on stdout (plain text: no colors, no wrapping)."""
     sys.stdout.write(json.dumps(to_jsonable(data), indent=2, default=str) + "\n")
     sys.stdout.flush()
+
+
+def print_runs(
+    runs: list[Any],
+    output: str | None,
+    parent_names: dict[str, str],
+    parent_field: str,
+    parent_key: str,
+    parent_column: str,
+    empty_message: str,
+) -> None:
+    """Print a listing of flow runs or task runs: JSON records (with the parent's name under
+    ``parent_key``) or a table (ID, name, parent, state, start time, duration)."""
+    if output == "json":
+        records = []
+        for run in runs:
+            record = to_jsonable(run)
+            record[parent_key] = parent_names.get(str(field(run, parent_field)))
+            records.append(record)
+        print_json(records)
+        return
+    if not runs:
+        console().print(empty_message)
+        return
+
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("ID", no_wrap=True, min_width=36, style="cyan")
+    table.add_column("Name", no_wrap=True)
+    table.add_column(parent_column, no_wrap=True)
+    table.add_column("State", no_wrap=True)
+    table.add_column("Start time", no_wrap=True)
+    table.add_column("Duration", justify="right", no_wrap=True)
+    for run in runs:
+        state_type, state_name = state_of(run)
+        table.add_row(
+            str(field(run, "id")),
+            str(field(run, "name")),
+            parent_names.get(str(field(run, parent_field)), "-"),
+            styled_state(state_type, state_name),
+            format_time(field(run, "start_time")),
+            format_duration(run_duration(run)),
+        )
+    console().print(table)

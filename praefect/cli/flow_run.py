@@ -55,39 +55,9 @@ def ls(
     with _common.sync_client() as client:
         runs = _read_flow_runs(client, flow_name or [], types, names, limit)
         flow_names = _flow_names(client, runs)
-
-    if output == "json":
-        records = []
-        for run in runs:
-            record = _common.to_jsonable(run)
-            record["flow_name"] = flow_names.get(str(_common.field(run, "flow_id")))
-            records.append(record)
-        _common.print_json(records)
-        return
-    if not runs:
-        _common.console().print("No flow runs found.")
-        return
-
-    from rich.table import Table
-
-    table = Table()
-    table.add_column("ID", no_wrap=True, min_width=36, style="cyan")
-    table.add_column("Name", no_wrap=True)
-    table.add_column("Flow", no_wrap=True)
-    table.add_column("State", no_wrap=True)
-    table.add_column("Start time", no_wrap=True)
-    table.add_column("Duration", justify="right", no_wrap=True)
-    for run in runs:
-        state_type, state_name = _common.state_of(run)
-        table.add_row(
-            str(_common.field(run, "id")),
-            str(_common.field(run, "name")),
-            flow_names.get(str(_common.field(run, "flow_id")), "-"),
-            _common.styled_state(state_type, state_name),
-            _common.format_time(_common.field(run, "start_time")),
-            _common.format_duration(_common.run_duration(run)),
-        )
-    _common.console().print(table)
+    _common.print_runs(
+        runs, output, flow_names, "flow_id", "flow_name", "Flow", "No flow runs found."
+    )
 
 
 @app.command("inspect")

@@ -47,39 +47,15 @@ def ls(
     with _common.sync_client() as client:
         task_runs = _read_task_runs(client, run_id, types, names, limit)
         run_names = _flow_run_names(client, task_runs)
-
-    if output == "json":
-        records = []
-        for task_run in task_runs:
-            record = _common.to_jsonable(task_run)
-            record["flow_run_name"] = run_names.get(str(_common.field(task_run, "flow_run_id")))
-            records.append(record)
-        _common.print_json(records)
-        return
-    if not task_runs:
-        _common.console().print("No task runs found.")
-        return
-
-    from rich.table import Table
-
-    table = Table()
-    table.add_column("ID", no_wrap=True, min_width=36, style="cyan")
-    table.add_column("Name", no_wrap=True)
-    table.add_column("Flow run", no_wrap=True)
-    table.add_column("State", no_wrap=True)
-    table.add_column("Start time", no_wrap=True)
-    table.add_column("Duration", justify="right", no_wrap=True)
-    for task_run in task_runs:
-        state_type, state_name = _common.state_of(task_run)
-        table.add_row(
-            str(_common.field(task_run, "id")),
-            str(_common.field(task_run, "name")),
-            run_names.get(str(_common.field(task_run, "flow_run_id")), "-"),
-            _common.styled_state(state_type, state_name),
-            _common.format_time(_common.field(task_run, "start_time")),
-            _common.format_duration(_common.run_duration(task_run)),
-        )
-    _common.console().print(table)
+    _common.print_runs(
+        task_runs,
+        output,
+        run_names,
+        "flow_run_id",
+        "flow_run_name",
+        "Flow run",
+        "No task runs found.",
+    )
 
 
 @app.command("inspect")
