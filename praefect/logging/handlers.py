@@ -6,6 +6,7 @@ import datetime as _dt
 import logging
 import os
 import sys
+import time
 import traceback
 from typing import Any
 
@@ -43,6 +44,42 @@ def user_traceback(exc: BaseException) -> str:
     return text
 
 
+def console_line(
+    created: float,
+    levelname: str,
+    message: str,
+    task_run_name: str | None = None,
+    flow_run_name: str | None = None,
+) -> str:
+    """``12:00:01.123 | INFO    | Task run 'add-3f2' - message`` (local time)."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(created)) + f".{int(created % 1 * 1000):03d}"
+    if task_run_name:
+        message = f"Task run {task_run_name!r} - {message}"
+    elif flow_run_name:
+        message = f"Flow run {flow_run_name!r} - {message}"
+    return f"{stamp} | {levelname:<7} | {message}"
+
+
+def log_row(
+    name: str,
+    level: int,
+    message: str,
+    created: float,
+    flow_run_id: Any,
+    task_run_id: Any,
+) -> dict[str, Any]:
+    """The stored row of one run log line."""
+    return {
+        "id": uuid7(),
+        "name": name,
+        "level": level,
+        "message": message,
+        "timestamp": _dt.datetime.fromtimestamp(created, _UTC),
+        "flow_run_id": flow_run_id,
+        "task_run_id": task_run_id,
+    }
+
+
 class RunFormatter(logging.Formatter):
     """``12:00:01.123 | INFO    | Task run 'add-3f2' - message``"""
 
@@ -50,15 +87,13 @@ class RunFormatter(logging.Formatter):
         super().__init__()
 
     def format(self, record: logging.LogRecord) -> str:
-        stamp = _dt.datetime.fromtimestamp(record.created).strftime("%H:%M:%S.%f")[:-3]
-        message = record.getMessage()
-        task_run_name = getattr(record, "task_run_name", None)
-        flow_run_name = getattr(record, "flow_run_name", None)
-        if task_run_name:
-            message = f"Task run {task_run_name!r} - {message}"
-        elif flow_run_name:
-            message = f"Flow run {flow_run_name!r} - {message}"
-        line = f"{stamp} | {record.levelname:<7} | {message}"
+        line = console_line(
+            record.created,
+            record.levelname,
+            record.getMessage(),
+            getattr(record, "task_run_name", None),
+            getattr(record, "flow_run_name", None),
+        )
         if record.exc_info and record.exc_info[1] is not None:
             line += "\n" + user_traceback(record.exc_info[1]).rstrip()
         return line
@@ -95,12 +130,15 @@ class ConsoleHandler(PraefectHandler, logging.StreamHandler):  # type: ignore[ty
 
 class RunLogStoreHandler(PraefectHandler):
     """Stores records that belong to a run (they carry ``flow_run_id``) through the client's
-    write-behind queue; other records are ignored."""
+    write-behind queue; other records, and records marked ``praefect_store=False``, are
+    ignored."""
 
     def emit(self, record: logging.LogRecord) -> None:
         flow_run_id = getattr(record, "flow_run_id", None)
         task_run_id = getattr(record, "task_run_id", None)
         if flow_run_id is None and task_run_id is None:
+            return
+        if getattr(record, "praefect_store", True) is False:
             return
         try:
             from praefect import client
@@ -110,15 +148,14 @@ class RunLogStoreHandler(PraefectHandler):
                 message += "\n" + user_traceback(record.exc_info[1]).rstrip()
             client.get_orchestration_client().enqueue_logs(
                 [
-                    {
-                        "id": uuid7(),
-                        "name": record.name,
-                        "level": record.levelno,
-                        "message": message,
-                        "timestamp": _dt.datetime.fromtimestamp(record.created, _UTC),
-                        "flow_run_id": flow_run_id,
-                        "task_run_id": task_run_id,
-                    }
+                    log_row(
+                        record.name,
+                        record.levelno,
+                        message,
+                        record.created,
+                        flow_run_id,
+                        task_run_id,
+                    )
                 ]
             )
         except Exception:

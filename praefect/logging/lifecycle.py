@@ -18,7 +18,6 @@ from typing import Any
 
 from praefect.logging import console as _console
 from praefect.logging import handlers
-from praefect.utilities.ids import uuid7
 
 _UTC = _dt.UTC
 _root = logging.getLogger()
@@ -53,27 +52,15 @@ def task_run_message(run: Any, level: int, message: str, client: Any, store: boo
     """
     own = _own_handlers_only(_task_runs)
     if own is None:
-        run.logger().log(level, message)
+        run.logger().log(level, message, extra={"praefect_store": store})
         return
     console, store_handler = own
-    if not store:
-        store_handler = None
     now = time.time()
+    levelname = logging.getLevelName(level)
     if console is not None and level >= console.level:
-        stamp = time.strftime("%H:%M:%S", time.localtime(now)) + f".{int(now % 1 * 1000):03d}"
-        line = f"{stamp} | {logging.getLevelName(level):<7} | Task run {run.name!r} - {message}\n"
+        line = handlers.console_line(now, levelname, message, run.name) + "\n"
         _console.queue.put(console.stream or sys.stderr, line)
-    if store_handler is not None and level >= store_handler.level:
+    if store and store_handler is not None and level >= store_handler.level:
         client.enqueue_logs(
-            [
-                {
-                    "id": uuid7(),
-                    "name": "praefect.task_runs",
-                    "level": level,
-                    "message": message,
-                    "timestamp": _dt.datetime.fromtimestamp(now, _UTC),
-                    "flow_run_id": run.flow_run_id,
-                    "task_run_id": run.id,
-                }
-            ]
+            [handlers.log_row("praefect.task_runs", level, message, now, run.flow_run_id, run.id)]
         )
