@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from praefect.schemas.states import State
-from praefect.utilities.ids import uuid4
+from praefect.utilities.ids import uuid7
 
 _UTC = _dt.UTC
 
@@ -55,7 +55,7 @@ class TaskRunRecord:
         task_inputs: dict[str, list[dict[str, Any]]],
     ) -> None:
         now = _dt.datetime.now(_UTC)
-        self.id = uuid4()
+        self.id = uuid7()
         self.name = name
         self._task = task
         self.task_key = task.task_key
@@ -67,7 +67,7 @@ class TaskRunRecord:
         else:
             self.flow_run_id = None
             self.flow_run_run_count = 0
-            self.dynamic_key = uuid.uuid4().hex[:8]
+            self.dynamic_key = uuid7().hex[-8:]
         self.tags = tags
         self.task_inputs = task_inputs
         self.run_count = 0
@@ -168,7 +168,7 @@ class FlowRunRecord:
 
     def __init__(self, flow: Any, parameters: dict[str, Any], tags: list[str]) -> None:
         now = _dt.datetime.now(_UTC)
-        self.id = uuid4()
+        self.id = uuid7()
         self.name = ""
         self._flow = flow
         self.flow_id: uuid.UUID | None = None

@@ -12,6 +12,8 @@ import enum
 import uuid
 from typing import Any
 
+from praefect.utilities.ids import uuid7
+
 __all__ = ["TERMINAL_STATES", "State", "StateDetails", "StateType", "now_utc"]
 
 
@@ -54,14 +56,6 @@ def _results_module() -> Any:
 
     _results_module = lambda: _results  # noqa: E731 - loaded once, then a constant
     return _results
-
-
-def _uuid4() -> uuid.UUID:
-    from praefect.utilities.ids import uuid4
-
-    global _uuid4
-    _uuid4 = uuid4  # type: ignore[assignment]
-    return uuid4()
 
 
 def now_utc() -> _dt.datetime:
@@ -144,7 +138,7 @@ class State:
     ) -> None:
         if type.__class__ is not StateType:
             type = StateType(type)
-        self.id = id or _uuid4()
+        self.id = id or uuid7()
         self.type = type
         self.name = name or _DEFAULT_NAMES[type]
         self.timestamp = timestamp or _dt.datetime.now(_UTC)
@@ -209,7 +203,7 @@ class State:
 
     def fresh_copy(self, **changes: Any) -> State:
         """A copy with a new id and timestamp (to propose the same state again)."""
-        changes.setdefault("id", _uuid4())
+        changes.setdefault("id", uuid7())
         changes.setdefault("timestamp", _dt.datetime.now(_UTC))
         return self.copy(**changes)
 

@@ -50,6 +50,3 @@ def uuid7() -> uuid.UUID:
     _SET(u, "int", value)
     _SET(u, "is_safe", _SAFE)
     return u
-
-
-uuid4 = uuid7  # the engine's historical name for "a fresh id"
