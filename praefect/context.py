@@ -81,6 +81,17 @@ class FlowRunContext(RunContext):
     def get(cls) -> FlowRunContext | None:
         return cls._var.get()
 
+    @classmethod
+    def enclosing(cls) -> FlowRunContext | None:
+        """The flow run around this code: the current flow context, else that of the task run
+        executing here (a task running in a worker thread or process)."""
+        ctx = cls._var.get()
+        if ctx is None:
+            task_ctx = TaskRunContext._var.get()
+            if task_ctx is not None:
+                ctx = task_ctx.task_run.flow_context
+        return ctx
+
     def next_dynamic_key(self, task_key: str) -> str:
         # dict.get + set is atomic enough under the GIL for unique keys per call site
         n = self.task_run_dynamic_keys.get(task_key, -1) + 1

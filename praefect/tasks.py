@@ -303,13 +303,9 @@ def _load_task_engine() -> Any:
 
 def _task_runner() -> Any:
     """The current flow run's task runner; outside a flow, a process-wide thread pool."""
-    from praefect.context import FlowRunContext, TaskRunContext
+    from praefect.context import FlowRunContext
 
-    ctx = FlowRunContext.get()
-    if ctx is None:
-        task_ctx = TaskRunContext.get()
-        if task_ctx is not None and task_ctx.task_run.flow_context is not None:
-            ctx = task_ctx.task_run.flow_context
+    ctx = FlowRunContext.enclosing()
     if ctx is not None:
         return ctx.task_runner
     global _default_runner

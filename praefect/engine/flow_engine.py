@@ -12,7 +12,7 @@ import socket
 from typing import Any
 
 from praefect import exceptions
-from praefect.context import FlowRunContext, TagsContext, TaskRunContext
+from praefect.context import FlowRunContext, TagsContext
 from praefect.engine import caching, dependencies, heartbeat, task_engine
 from praefect.engine.drivers import BLOCK, CALL, HOOK, SLEEP, drive_async, drive_sync
 from praefect.engine.records import FlowRunRecord, TaskRunRecord
@@ -96,10 +96,7 @@ def flow_steps(
     of that run instead of creating one: the resume path of ``praefect flow-run retry``.
     """
     client = _client()
-    parent_flow = FlowRunContext._var.get()
-    parent_task = TaskRunContext._var.get()
-    if parent_flow is None and parent_task is not None:
-        parent_flow = parent_task.task_run.flow_context
+    parent_flow = FlowRunContext.enclosing()
     extra_tags = TagsContext._var.get()
     run = FlowRunRecord(flow, parameters, sorted(flow.tags | extra_tags))
     runner = flow.task_runner.duplicate()

@@ -304,11 +304,7 @@ def run_task_sync(
     return_type: str = "result",
 ) -> Any:
     """Call a sync task now, in this thread."""
-    flow_ctx = FlowRunContext._var.get()
-    if flow_ctx is None:
-        parent = TaskRunContext._var.get()
-        if parent is not None:
-            flow_ctx = parent.task_run.flow_context
+    flow_ctx = FlowRunContext.enclosing()
     run, upstreams, needs_resolving = create_task_run(task, parameters, wait_for, flow_ctx)
     state = drive_sync(task_steps(task, run, parameters, upstreams, needs_resolving))
     if flow_ctx is None:
@@ -324,11 +320,7 @@ async def run_task_async(
     return_type: str = "result",
 ) -> Any:
     """Await an async task now, in this event loop."""
-    flow_ctx = FlowRunContext._var.get()
-    if flow_ctx is None:
-        parent = TaskRunContext._var.get()
-        if parent is not None:
-            flow_ctx = parent.task_run.flow_context
+    flow_ctx = FlowRunContext.enclosing()
     run, upstreams, needs_resolving = create_task_run(task, parameters, wait_for, flow_ctx)
     state = await drive_async(task_steps(task, run, parameters, upstreams, needs_resolving))
     if flow_ctx is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from praefect.context import FlowRunContext, TaskRunContext
+from praefect.context import FlowRunContext
 from praefect.runtime._env import _MISSING, env_override
 
 __all__ = [
@@ -28,18 +28,8 @@ __all__ = [
 ]
 
 
-def _run() -> Any:
-    ctx = FlowRunContext.get()
-    if ctx is not None:
-        return ctx
-    task_ctx = TaskRunContext.get()
-    if task_ctx is not None:
-        return getattr(task_ctx.task_run, "flow_context", None)
-    return None
-
-
 def _get(name: str) -> Any:
-    ctx = _run()
+    ctx = FlowRunContext.enclosing()
     run = ctx.flow_run if ctx is not None else None
     if name == "id":
         value = run.id if run else None
