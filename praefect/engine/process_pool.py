@@ -32,6 +32,7 @@ import os
 import pickle
 import threading
 from concurrent.futures.process import BrokenProcessPool
+from types import CodeType
 from typing import Any
 
 import cloudpickle
@@ -253,7 +254,7 @@ class ProcessPool:
         cached = self._task_blobs.get(id(task))
         if cached is None or cached[0] is not task:
             try:
-                blob = cloudpickle.dumps(task)
+                blob = cloudpickle.dumps((task, _source_file(task)))
             except Exception as exc:
                 raise _CannotShip(
                     f"Task {task.name!r} could not be sent to a worker process: the task "
@@ -476,12 +477,32 @@ _tasks: dict[bytes, Any] = {}
 _flow_parameters: tuple[bytes, Any] | None = None
 
 
+def _source_file(task: Any) -> str | None:
+    code = getattr(getattr(task, "fn", None), "__code__", None)
+    return code.co_filename if code is not None else None
+
+
+def _with_filename(code: CodeType, filename: str) -> CodeType:
+    consts = tuple(
+        _with_filename(const, filename) if isinstance(const, CodeType) else const
+        for const in code.co_consts
+    )
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
 def _load_task(blob: bytes) -> Any:
     task = _tasks.get(blob)
     if task is None:
         if len(_tasks) >= 64:
             _tasks.clear()
-        task = _tasks[blob] = cloudpickle.loads(blob)
+        task, filename = cloudpickle.loads(blob)
+        fn = getattr(task, "fn", None)
+        code = getattr(fn, "__code__", None)
+        # cloudpickle 3.1.3+ names code sent by value "<dynamic-code>"; give it back its file
+        # so a worker's traceback shows the user's source lines.
+        if filename and code is not None and code.co_filename != filename:
+            fn.__code__ = _with_filename(code, filename)
+        _tasks[blob] = task
     return task
 
 
