@@ -15,6 +15,8 @@ from praefect.database.types import JSON, UUID, Timestamp, newest_first
 __all__ = [
     "block_document",
     "block_type",
+    "deployment",
+    "deployment_schedule",
     "event",
     "flow",
     "flow_run",
@@ -23,6 +25,9 @@ __all__ = [
     "metadata",
     "task_run",
     "task_run_state",
+    "work_pool",
+    "work_queue",
+    "worker",
 ]
 
 metadata = sa.MetaData(
@@ -200,3 +205,112 @@ block_document = sa.Table(
 )
 """Saved blocks: a name unique per block type and the block's fields as JSON. Secret values
 are stored as is for now; encryption at rest comes with a later issue."""
+
+
+# -- deployments, schedules, work pools, workers (the deployments issue) ------------------------
+deployment = sa.Table(
+    "deployment",
+    metadata,
+    *_base_columns(),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("flow_id", UUID(), nullable=False),
+    sa.Column("version", sa.String(255)),
+    sa.Column("description", sa.Text()),
+    sa.Column("paused", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("tags", JSON(), nullable=False),
+    sa.Column("parameters", JSON(), nullable=False),
+    sa.Column("parameter_openapi_schema", JSON()),
+    sa.Column("enforce_parameter_schema", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("job_variables", JSON(), nullable=False),
+    sa.Column("entrypoint", sa.Text()),
+    sa.Column("path", sa.Text()),
+    sa.Column("pull_steps", JSON()),
+    sa.Column("work_pool_name", sa.String(255)),
+    sa.Column("work_queue_name", sa.String(255)),
+    sa.Column("work_queue_id", UUID()),
+    sa.Column("concurrency_limit", sa.Integer()),
+    sa.Column("status", sa.String(20), nullable=False, server_default="NOT_READY"),
+    sa.Column("last_polled", Timestamp()),
+    sa.UniqueConstraint("flow_id", "name"),
+    sa.Index(None, "work_queue_id"),
+)
+"""A flow's deployment: where its code is (``entrypoint``, ``path``, ``pull_steps``), what it
+runs with (parameters, job variables) and where (``work_pool_name`` / ``work_queue_*``; none for
+a deployment served by ``flow.serve()``). Unique by flow and name."""
+
+deployment_schedule = sa.Table(
+    "deployment_schedule",
+    metadata,
+    *_base_columns(),
+    sa.Column("deployment_id", UUID(), nullable=False),
+    sa.Column("schedule", JSON(), nullable=False),
+    sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("max_scheduled_runs", sa.Integer()),
+    sa.Column("parameters", JSON(), nullable=False),
+    sa.Column("slug", sa.String(255)),
+    sa.Index(None, "deployment_id"),
+    sa.UniqueConstraint("deployment_id", "slug"),
+)
+"""One schedule of a deployment: ``schedule`` is the JSON of a cron, interval or rrule schedule
+(``praefect.schemas.schedules``), ``parameters`` override the deployment's for its runs."""
+
+work_pool = sa.Table(
+    "work_pool",
+    metadata,
+    *_base_columns(),
+    sa.Column("name", sa.String(255), nullable=False, unique=True),
+    sa.Column("description", sa.Text()),
+    sa.Column("type", sa.String(255), nullable=False),
+    sa.Column("base_job_template", JSON(), nullable=False),
+    sa.Column("is_paused", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("concurrency_limit", sa.Integer()),
+    sa.Column("status", sa.String(20), nullable=False, server_default="NOT_READY"),
+    sa.Column("default_queue_id", UUID()),
+)
+"""Where deployments' runs wait for workers: a type (``process``), a base job template whose
+variables deployments and runs override, and queues (one ``default`` queue at least)."""
+
+work_queue = sa.Table(
+    "work_queue",
+    metadata,
+    *_base_columns(),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("work_pool_id", UUID(), nullable=False),
+    sa.Column("description", sa.Text()),
+    sa.Column("is_paused", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("concurrency_limit", sa.Integer()),
+    sa.Column("priority", sa.Integer(), nullable=False, server_default="1"),
+    sa.Column("status", sa.String(20), nullable=False, server_default="NOT_READY"),
+    sa.Column("last_polled", Timestamp()),
+    sa.UniqueConstraint("work_pool_id", "name"),
+)
+"""A queue of a work pool: workers take runs from the queues of lower ``priority`` first."""
+
+worker = sa.Table(
+    "worker",
+    metadata,
+    *_base_columns(),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("work_pool_id", UUID(), nullable=False),
+    sa.Column("last_heartbeat_time", Timestamp(), nullable=False),
+    sa.Column("heartbeat_interval_seconds", sa.Integer()),
+    sa.Column("status", sa.String(20), nullable=False, server_default="ONLINE"),
+    sa.UniqueConstraint("work_pool_id", "name"),
+)
+"""A worker polling a pool, known by its heartbeats."""
+
+# The scheduler inserts runs with an idempotency key per (schedule, time): this unique index is
+# what makes two scheduler replicas, or a restart, unable to insert the same run twice.
+sa.Index(
+    "uq_flow_run__flow_id_idempotency_key",
+    flow_run.c.flow_id,
+    flow_run.c.idempotency_key,
+    unique=True,
+)
+# Workers and runners look for Scheduled runs of a queue / of deployments, soonest first.
+sa.Index(
+    None, flow_run.c.work_queue_id, flow_run.c.state_type, flow_run.c.next_scheduled_start_time
+)
+sa.Index(
+    None, flow_run.c.deployment_id, flow_run.c.state_type, flow_run.c.next_scheduled_start_time
+)

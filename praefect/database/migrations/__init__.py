@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 __all__ = ["HEAD", "current_version", "ensure_current", "lock", "upgrade"]
 
-HEAD = "0004_run_list_indexes"
+HEAD = "0005_deployments"
 """The newest revision; bump it with every new file in ``versions/``."""
 
 _version_table = sa.Table(
