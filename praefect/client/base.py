@@ -66,3 +66,66 @@ class OrchestrationClient(Protocol):
     def close(self) -> None:
         """Flush and release connections."""
         ...
+
+    # -- work pools, queues, workers (rows as dicts; see orchestration.work_pools) ---------
+    def create_work_pool(self, work_pool: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a work pool with its ``default`` queue (``ObjectAlreadyExists`` if taken)."""
+        ...
+
+    def read_work_pool(self, name: str) -> dict[str, Any] | None: ...
+
+    def read_work_pools(
+        self, work_pool_filter: Any = None, limit: int | None = None, offset: int = 0
+    ) -> list[dict[str, Any]]: ...
+
+    def update_work_pool(self, name: str, fields: Mapping[str, Any]) -> bool: ...
+
+    def delete_work_pool(self, name: str) -> bool: ...
+
+    def create_work_queue(
+        self, work_pool_name: str, work_queue: Mapping[str, Any]
+    ) -> dict[str, Any]: ...
+
+    def read_work_queue(self, work_queue_id: uuid.UUID) -> dict[str, Any] | None: ...
+
+    def read_work_queue_by_name(self, work_pool_name: str, name: str) -> dict[str, Any] | None: ...
+
+    def read_work_queues(
+        self,
+        work_pool_name: str | None = None,
+        work_queue_filter: Any = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]: ...
+
+    def update_work_queue(self, work_queue_id: uuid.UUID, fields: Mapping[str, Any]) -> bool: ...
+
+    def delete_work_queue(self, work_queue_id: uuid.UUID) -> bool: ...
+
+    def send_worker_heartbeat(
+        self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: int | None = None
+    ) -> None: ...
+
+    def read_workers(
+        self,
+        work_pool_name: str,
+        worker_filter: Any = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]: ...
+
+    def delete_worker(self, work_pool_name: str, worker_name: str) -> bool: ...
+
+    def get_scheduled_flow_runs_for_work_pool(
+        self,
+        work_pool_name: str,
+        work_queue_names: Any = None,
+        scheduled_before: Any = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """``{"work_pool_id", "work_queue_id", "flow_run"}`` of each due Scheduled run."""
+        ...
+
+    def get_scheduled_flow_runs_for_deployments(
+        self, deployment_ids: Any, scheduled_before: Any = None, limit: int | None = None
+    ) -> list[dict[str, Any]]: ...

@@ -38,6 +38,7 @@ import httpx
 
 from praefect import exceptions
 from praefect.client.http_blocks import HttpBlockMethods
+from praefect.client.http_work_pools import HttpWorkPoolMethods
 from praefect.client.spool import Spool, SpoolDeliverer
 from praefect.client.writer import WriteBehind
 from praefect.schemas.responses import OrchestrationResult, SetStateStatus
@@ -406,7 +407,7 @@ class HttpWriteBehind(WriteBehind):
 # -- the client ---------------------------------------------------------------------------------
 
 
-class HttpClient(HttpBlockMethods):
+class HttpClient(HttpBlockMethods, HttpWorkPoolMethods):
     """An ``OrchestrationClient`` onto the praefect server at ``api_url``.
 
     >>> client = HttpClient("http://127.0.0.1:4200/api", api_key="k")  # doctest: +SKIP

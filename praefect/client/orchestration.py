@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from praefect import exceptions
+from praefect.client.orchestration_work_pools import WorkPoolClientMethods
 from praefect.schemas import objects
 from praefect.schemas.responses import OrchestrationResult
 from praefect.schemas.states import State, StateType
@@ -31,7 +32,7 @@ def _orchestration_client() -> Any:
     return client.get_orchestration_client()
 
 
-class SyncPrefectClient:
+class SyncPrefectClient(WorkPoolClientMethods):
     """The synchronous client (``get_client(sync_client=True)``)."""
 
     def __init__(self, orchestration_client: Any = None) -> None:
@@ -361,9 +362,11 @@ class PrefectClient:
         return None
 
 
-for _name, _method in list(vars(SyncPrefectClient).items()):
-    if not _name.startswith("_") and callable(_method):
-        setattr(PrefectClient, _name, _async_twin(_name, _method))
+# Every public method, those of the mixins included (each resource's methods live in a mixin).
+for _class in reversed(SyncPrefectClient.__mro__[:-1]):
+    for _name, _method in list(vars(_class).items()):
+        if not _name.startswith("_") and callable(_method):
+            setattr(PrefectClient, _name, _async_twin(_name, _method))
 
 
 def get_client(

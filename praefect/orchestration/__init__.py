@@ -19,7 +19,9 @@ from praefect.orchestration import (
     flows,
     logs,
     rules,
+    scheduled_runs,
     task_runs,
+    work_pools,
     zombies,
 )
 
@@ -31,6 +33,8 @@ __all__ = [
     "flows",
     "logs",
     "rules",
+    "scheduled_runs",
     "task_runs",
+    "work_pools",
     "zombies",
 ]

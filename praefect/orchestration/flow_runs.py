@@ -79,6 +79,9 @@ _NOT_NULL_DEFAULTS = {"run_count": 0, "total_run_time": 0.0, "auto_scheduled": F
 _INSERT_RUN = _run.insert()
 _INSERT_STATE = _state.insert()
 _SELECT_RUN = sa.select(_run).where(_run.c.id == sa.bindparam("id"))
+# Proposals lock the run's row (PostgreSQL; SQLite writers are serialized anyway): two workers
+# proposing Pending for one Scheduled run must see each other's answer, not both the old state.
+_SELECT_RUN_FOR_UPDATE = _SELECT_RUN.with_for_update()
 _SELECT_STATE = sa.select(_state).where(_state.c.id == sa.bindparam("id"))
 _UPDATE_RUN = _run.update().where(_run.c.id == sa.bindparam("run_id_"))
 # Lists read each run with its current state in one query (the state's columns come after the
@@ -221,7 +224,7 @@ def set_state(
     """Propose ``state`` for a flow run: the rules (``rules.FLOW_POLICY``, or the minimal policy
     when ``force``) decide, and the winning state is written with its bookkeeping and event."""
     now = now or now_utc()
-    run = conn.execute(_SELECT_RUN, {"id": flow_run_id}).mappings().first()
+    run = conn.execute(_SELECT_RUN_FOR_UPDATE, {"id": flow_run_id}).mappings().first()
     if run is None:
         raise exceptions.FlowRunNotFound(
             f"Flow run {flow_run_id} not found.", flow_run_id=flow_run_id

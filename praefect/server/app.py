@@ -29,6 +29,7 @@ from praefect.server.api import (
     logs,
     task_run_states,
     task_runs,
+    work_pools,
 )
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -44,6 +45,8 @@ _ROUTERS = (
     logs,
     events,
     blocks,
+    # -- work pools, queues, workers; scheduled runs for workers and runners
+    work_pools,
 )
 
 

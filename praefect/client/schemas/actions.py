@@ -5,4 +5,12 @@ Filled in as the resources they create arrive (work pools, concurrency limits, .
 
 from __future__ import annotations
 
-__all__: list[str] = []
+# -- work pools, queues
+from praefect.schemas.work_pools import (
+    WorkPoolCreate,
+    WorkPoolUpdate,
+    WorkQueueCreate,
+    WorkQueueUpdate,
+)
+
+__all__ = ["WorkPoolCreate", "WorkPoolUpdate", "WorkQueueCreate", "WorkQueueUpdate"]

@@ -2,5 +2,13 @@
 
 from __future__ import annotations
 
+from praefect.schemas import work_pools as _work_pools
 from praefect.schemas.objects import *  # noqa: F403
-from praefect.schemas.objects import __all__ as __all__
+from praefect.schemas.objects import __all__ as _base
+
+# -- work pools, queues, workers
+WorkPool = _work_pools.WorkPool
+WorkQueue = _work_pools.WorkQueue
+Worker = _work_pools.Worker
+
+__all__ = sorted([*_base, "WorkPool", "WorkQueue", "Worker"])
