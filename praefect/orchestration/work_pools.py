@@ -28,8 +28,8 @@ from sqlalchemy.engine import Connection
 from praefect import exceptions
 from praefect.database import tables
 from praefect.orchestration import filters as _filters
+from praefect.schemas.job_templates import default_base_job_template
 from praefect.schemas.states import now_utc
-from praefect.schemas.work_pools import default_base_job_template
 
 __all__ = [
     "DEFAULT_QUEUE",

@@ -13,7 +13,6 @@ of the ``process`` pool type.
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 import uuid
 from typing import Annotated, Any
@@ -21,6 +20,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from praefect.schemas.filters import _Combined, _Filter, _Ids, _Names
+from praefect.schemas.job_templates import PROCESS_BASE_JOB_TEMPLATE, default_base_job_template
 from praefect.schemas.objects import FlowRun
 
 __all__ = [
@@ -59,67 +59,6 @@ def _name(value: str) -> str:
 _Name = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_name)]
 _Limit = Annotated[int, Field(ge=0, le=2**31 - 1)]
 _Priority = Annotated[int, Field(ge=1, le=2**31 - 1)]
-
-PROCESS_BASE_JOB_TEMPLATE: dict[str, Any] = {
-    "job_configuration": {
-        "command": "{{ command }}",
-        "env": "{{ env }}",
-        "labels": "{{ labels }}",
-        "name": "{{ name }}",
-        "stream_output": "{{ stream_output }}",
-        "working_dir": "{{ working_dir }}",
-    },
-    "variables": {
-        "type": "object",
-        "properties": {
-            "name": {
-                "title": "Name",
-                "description": "Name given to infrastructure created by a worker.",
-                "type": "string",
-            },
-            "env": {
-                "title": "Environment Variables",
-                "description": "Environment variables to set when starting a flow run.",
-                "type": "object",
-                "additionalProperties": {"type": "string"},
-            },
-            "labels": {
-                "title": "Labels",
-                "description": "Labels applied to infrastructure created by a worker.",
-                "type": "object",
-                "additionalProperties": {"type": "string"},
-            },
-            "command": {
-                "title": "Command",
-                "description": (
-                    "The command to start a flow run (default: the current Python running "
-                    "`praefect flow-run execute`)."
-                ),
-                "type": "string",
-            },
-            "stream_output": {
-                "title": "Stream Output",
-                "description": "Whether the flow run process's output goes to the worker's.",
-                "type": "boolean",
-                "default": True,
-            },
-            "working_dir": {
-                "title": "Working Directory",
-                "description": "The directory the flow run process starts in.",
-                "type": "string",
-                "format": "path",
-            },
-        },
-    },
-}
-"""The base job template of a ``process`` work pool (Prefect's ``ProcessWorker`` template)."""
-
-_DEFAULT_TEMPLATES = {"process": PROCESS_BASE_JOB_TEMPLATE}
-
-
-def default_base_job_template(pool_type: str) -> dict[str, Any]:
-    """A copy of the default base job template of a pool type (empty for an unknown type)."""
-    return copy.deepcopy(_DEFAULT_TEMPLATES.get(pool_type, {}))
 
 
 class _Model(BaseModel):
