@@ -11,10 +11,10 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; 
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; \
 	  then command -v $$p; break; fi; done)
 
-.PHONY: help run test lint fmt bench venv clean pyc
+.PHONY: help run test lint fmt bench venv clean pyc chromium screenshots
 
 help:
-	@echo "make run    create .venv if needed, run examples/hello_flow.py, list the recorded runs"
+	@echo "make run    create .venv if needed, run the examples, then serve the UI at http://127.0.0.1:4200/"
 	@echo "make test   lint, format check and the test suite"
 	@echo "make lint   ruff check"
 	@echo "make fmt    ruff format + ruff check --fix"
@@ -38,9 +38,26 @@ venv: $(STAMP)
 
 run: pyc
 	$(PY) examples/hello_flow.py
+	$(PY) examples/pipeline_dag.py
 	$(VENV)/bin/praefect flow-run ls
+	@echo "Starting the server; open http://127.0.0.1:4200/ to see the runs (Ctrl-C stops it)."
+	$(VENV)/bin/praefect server start
 
-test: pyc
+# The browser tests (tests/ui) drive Debian's Chromium; Playwright's own browsers are never
+# downloaded. CI runs as root on Debian: install it there when missing.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "Installing chromium for the browser tests (apt-get install -y chromium)"; \
+	  apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null; } \
+	  || echo "warning: could not install chromium; the browser tests skip (and fail with CI=true)" >&2; \
+	fi
+
+# Screenshots of every page for the README and docs/ui.md (docs/img/*.png).
+screenshots: pyc chromium
+	$(PY) docs/screenshots.py
+
+test: pyc chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q

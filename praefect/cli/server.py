@@ -24,7 +24,7 @@ def start(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
-    """Start the server: migrate the database, then serve the REST API (and /docs).
+    """Start the server: migrate the database, then serve the web UI, the REST API and /docs.
 
     Example: praefect server start --port 4200
     """
@@ -44,12 +44,21 @@ def start(
     app_ = create_app(current)
     url = f"http://{host}:{port}"
     typer.echo(
-        f"praefect server at {url} (API {url}/api, docs {url}/docs); database "
+        f"praefect server at {url} (web UI {url}/, API {url}/api, docs {url}/docs); database "
         f"{_common_url(current.resolved_database_url)} at {revision}; ready in "
         f"{time.perf_counter() - started:.2f}s.\n"
-        f"Point clients at it with: export PRAEFECT_API_URL={url}/api"
+        f"Point clients at it with: export PRAEFECT_API_URL={url}/api\n"
+        f"Open the UI: {url}/"
     )
-    uvicorn.run(app_, host=host, port=port, log_level=log_level, access_log=access_log)
+    # the UI's live streams stay open: on Ctrl-C, close them after a few seconds, not never
+    uvicorn.run(
+        app_,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=access_log,
+        timeout_graceful_shutdown=3,
+    )
 
 
 def _common_url(url: str) -> str:

@@ -1,8 +1,8 @@
 """``create_app()``: the FastAPI app of the praefect server.
 
 The REST API lives under ``/api`` (Prefect 3's paths and field names), its OpenAPI spec at
-``/openapi.json`` and interactive docs at ``/docs``. Around the routes, from the outside in: CORS,
-authentication, the body size limit.
+``/openapi.json`` and interactive docs at ``/docs``, and the web UI (``praefect.ui``) at ``/``.
+Around the routes, from the outside in: CORS, authentication, the body size limit.
 
 >>> from fastapi.testclient import TestClient
 >>> client = TestClient(create_app(database_url="sqlite:///:memory:"))
@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from praefect import settings as _settings
+from praefect import ui
 from praefect.server import auth, errors, limits
 from praefect.server.api import (
     admin,
@@ -94,6 +95,7 @@ def create_app(
         app.include_router(module.router, prefix=API_PREFIX)
     errors.install(app)
     _document_batch_body(app)
+    ui.install(app)
     # add_middleware wraps: the last one added is the outermost.
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.server_max_body_bytes)
     api_keys = auth.parse_api_keys(settings.server_api_keys)

@@ -1,0 +1,39 @@
+"""The web UI: server-rendered pages (Jinja2 + htmx) with live updates over server-sent events.
+
+``install(app)`` adds the pages to the server's app (``create_app`` does it): ``/`` opens the
+dashboard, and the paths follow Prefect's UI (``/runs``, ``/runs/flow-run/<id>``, ``/flows``,
+...). The pages read through the same service layer (``praefect.orchestration``) as the REST
+API, behind the same authentication. Scripts and styles are static files under ``/static``
+(small libraries vendored in ``static/vendor``): nothing is built, nothing comes from a CDN.
+
+>>> from fastapi import FastAPI
+>>> from fastapi.testclient import TestClient
+>>> app = FastAPI()
+>>> app.state.database_url = "sqlite:///:memory:"
+>>> install(app)
+>>> TestClient(app).get("/runs").status_code
+200
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from praefect.ui import guard, live, pages, runs
+
+__all__ = ["STATIC_DIR", "install"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+"""The UI's scripts, styles and vendored libraries, served under ``/static``."""
+
+
+def install(app: FastAPI) -> None:
+    """Add the UI's pages, live streams, actions and static files to ``app`` (whose
+    ``app.state.database_url`` names the database)."""
+    for module in (pages, runs, live):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(guard.SameOriginPosts)

@@ -1,0 +1,246 @@
+"""The run pages of the web UI: a flow run (state, history, parameters, task graph, timeline,
+logs, subflows, and the cancel / retry / resume buttons) and a task run.
+
+The buttons post forms to ``/ui/flow-runs/<id>/<action>``; the action proposes a state through
+the service layer's rules, exactly as ``POST /api/flow_runs/<id>/set_state`` does, and the page
+comes back with what the rules answered.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.engine import Connection
+
+from praefect import database, exceptions, orchestration
+from praefect.schemas import filters
+from praefect.schemas.states import State, StateType
+from praefect.ui import pages, templating
+
+__all__ = ["LOG_LINES", "graph_nodes", "log_line", "router", "task_node"]
+
+router = APIRouter(include_in_schema=False)
+
+LOG_LINES = 1000
+"""The newest log lines a run page shows at first (live lines are added after them)."""
+
+_FINAL = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
+_CANCELLABLE = frozenset({"SCHEDULED", "PENDING", "RUNNING", "PAUSED"})
+_RETRYABLE = frozenset({"FAILED", "CRASHED", "CANCELLED"})
+
+
+def _upstream(task_inputs: dict[str, Any] | None) -> list[str]:
+    seen: dict[str, None] = {}
+    for inputs in (task_inputs or {}).values():
+        for item in inputs or ():
+            if isinstance(item, dict) and item.get("input_type", "task_run") == "task_run":
+                if item.get("id"):
+                    seen.setdefault(str(item["id"]), None)
+    return list(seen)
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def task_node(row: dict[str, Any]) -> dict[str, Any]:
+    """A task run as the graph and timeline draw it.
+
+    >>> node = task_node({"id": uuid.UUID(int=1), "name": "load-0", "state_type": "COMPLETED",
+    ...                   "state_name": "Completed", "task_inputs": {}})
+    >>> node["id"], node["state"], node["up"]
+    ('00000000-0000-0000-0000-000000000001', 'COMPLETED', [])
+    """
+    return {
+        "id": str(row["id"]),
+        "name": row["name"],
+        "state": row.get("state_type"),
+        "state_name": row.get("state_name"),
+        "start": _iso(row.get("start_time")),
+        "end": _iso(row.get("end_time")),
+        "up": _upstream(row.get("task_inputs")),
+    }
+
+
+def log_line(row: dict[str, Any], task_names: dict[str, str]) -> dict[str, Any]:
+    """A log row as the page's script shows it."""
+    task_run_id = row.get("task_run_id")
+    return {
+        "id": str(row["id"]),
+        "level": row["level"],
+        "level_name": templating.level_name(row["level"]),
+        "ts": row["timestamp"].isoformat(),
+        "name": row["name"],
+        "message": row["message"],
+        "task_run_id": None if task_run_id is None else str(task_run_id),
+        "task": None if task_run_id is None else task_names.get(str(task_run_id)),
+    }
+
+
+def graph_nodes(conn: Connection, flow_run_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every task run of a flow run as a graph node, in the order they were expected to start."""
+    of_run = filters.TaskRunFilter(flow_run_id=filters.TaskRunFilterFlowRunId(any_=[flow_run_id]))
+    rows = orchestration.task_runs.read_many(
+        conn, task_run_filter=of_run, sort="EXPECTED_START_TIME_ASC"
+    )
+    return [task_node(row) for row in rows]
+
+
+def _logs(conn: Connection, log_filter: filters.LogFilter) -> list[dict[str, Any]]:
+    newest = orchestration.logs.read_many(conn, log_filter, limit=LOG_LINES, sort="TIMESTAMP_DESC")
+    newest.reverse()
+    return newest
+
+
+def _run_summary(run: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a run the live stream sends when its state changes."""
+    state = run.get("state")
+    return {
+        "state": run.get("state_type"),
+        "state_name": run.get("state_name"),
+        "message": getattr(state, "message", None),
+        "duration": templating.duration(templating._run_duration(run)),
+        "start": _iso(run.get("start_time")),
+        "end": _iso(run.get("end_time")),
+    }
+
+
+@router.get("/runs/flow-run/{flow_run_id}")
+def flow_run_page(request: Request, flow_run_id: str) -> Response:
+    """A flow run with everything about it."""
+    run_id = pages._parse_uuid(flow_run_id)
+
+    def read(conn: Connection) -> dict[str, Any] | None:
+        run = orchestration.flow_runs.read(conn, run_id) if run_id else None
+        if run is None:
+            return None
+        nodes = graph_nodes(conn, run_id)
+        names = {node["id"]: node["name"] for node in nodes}
+        logs = _logs(conn, filters.LogFilter(flow_run_id=filters.LogFilterFlowRunId(any_=[run_id])))
+        subflows = orchestration.overview.page(
+            conn,
+            flow_run_filter=filters.FlowRunFilter(
+                parent_flow_run_id=filters.FlowRunFilterParentFlowRunId(any_=[run_id])
+            ),
+            limit=200,
+        ).runs
+        parent = None
+        if run["parent_task_run_id"] is not None:
+            parent_task = orchestration.task_runs.read(conn, run["parent_task_run_id"])
+            if parent_task is not None and parent_task["flow_run_id"] is not None:
+                parent = orchestration.flow_runs.read(conn, parent_task["flow_run_id"])
+        return {
+            "run": run,
+            "flow": orchestration.flows.read(conn, run["flow_id"]),
+            "states": orchestration.flow_runs.read_states(conn, run_id),
+            "nodes": nodes,
+            "logs": [log_line(row, names) for row in logs],
+            "subflows": subflows,
+            "parent": parent,
+        }
+
+    context = database.read(pages._engine(request), read)
+    if context is None:
+        return pages.not_found(request, f"No flow run with id {flow_run_id!r}.")
+    run = context["run"]
+    context.update(
+        summary=_run_summary(run),
+        can_cancel=run["state_type"] in _CANCELLABLE,
+        can_retry=run["state_type"] in _RETRYABLE,
+        retry_needs_deployment=run["deployment_id"] is None,
+        can_resume=run["state_type"] == "PAUSED",
+        notice=request.query_params.get("notice"),
+        final=run["state_type"] in _FINAL,
+    )
+    return templating.render(request, "flow_run.html", context)
+
+
+@router.get("/ui/flow-runs/{flow_run_id}/graph.json")
+def flow_run_graph(request: Request, flow_run_id: uuid.UUID) -> JSONResponse:
+    """The task runs of a flow run as graph nodes (``id, name, state, start, end, up``)."""
+    nodes = database.read(pages._engine(request), lambda conn: graph_nodes(conn, flow_run_id))
+    return JSONResponse(nodes)
+
+
+@router.get("/runs/task-run/{task_run_id}")
+def task_run_page(request: Request, task_run_id: str) -> Response:
+    """A task run: its state and history, inputs, flow run and logs."""
+    parsed = pages._parse_uuid(task_run_id)
+
+    def read(conn: Connection) -> dict[str, Any] | None:
+        task = orchestration.task_runs.read(conn, parsed) if parsed else None
+        if task is None:
+            return None
+        upstream_ids = _upstream(task.get("task_inputs"))
+        upstream = []
+        for up_id in upstream_ids:
+            found = orchestration.task_runs.read(conn, uuid.UUID(up_id))
+            if found is not None:
+                upstream.append(found)
+        flow_run = None
+        if task["flow_run_id"] is not None:
+            flow_run = orchestration.flow_runs.read(conn, task["flow_run_id"])
+        logs = _logs(conn, filters.LogFilter(task_run_id=filters.LogFilterTaskRunId(any_=[parsed])))
+        return {
+            "task": task,
+            "states": orchestration.task_runs.read_states(conn, parsed),
+            "upstream": upstream,
+            "flow_run": flow_run,
+            "logs": [log_line(row, {str(parsed): task["name"]}) for row in logs],
+        }
+
+    context = database.read(pages._engine(request), read)
+    if context is None:
+        return pages.not_found(request, f"No task run with id {task_run_id!r}.")
+    task = context["task"]
+    context.update(summary=_run_summary(task), final=task["state_type"] in _FINAL)
+    return templating.render(request, "task_run.html", context)
+
+
+def _redirect(flow_run_id: uuid.UUID, notice: str) -> RedirectResponse:
+    return RedirectResponse(f"/runs/flow-run/{flow_run_id}?notice={quote(notice)}", status_code=303)
+
+
+def _propose(request: Request, flow_run_id: uuid.UUID, state: State, verb: str) -> Response:
+    try:
+        result = database.write(
+            pages._engine(request),
+            lambda conn: orchestration.flow_runs.set_state(conn, flow_run_id, state),
+        )
+    except exceptions.FlowRunNotFound:
+        return pages.not_found(request, f"No flow run with id {str(flow_run_id)!r}.")
+    status = result.status.value
+    current = result.state
+    reason = result.details.reason if result.details is not None else None
+    if status in ("ACCEPT", "REJECT") and current is not None:
+        notice = f"{verb}: the run is now {current.name}."
+        if reason and status == "REJECT":
+            notice += f" {reason}"
+    else:
+        notice = f"Not {verb.lower()} ({status}): {reason or 'no reason given'}."
+    return _redirect(flow_run_id, notice)
+
+
+@router.post("/ui/flow-runs/{flow_run_id}/cancel")
+def cancel(request: Request, flow_run_id: uuid.UUID) -> Response:
+    """Propose Cancelling (a run with no process to stop becomes Cancelled at once)."""
+    state = State(StateType.CANCELLING, message="Cancelled from the web UI.")
+    return _propose(request, flow_run_id, state, "Cancelled")
+
+
+@router.post("/ui/flow-runs/{flow_run_id}/retry")
+def retry(request: Request, flow_run_id: uuid.UUID) -> Response:
+    """Schedule a finished run of a deployment again (AwaitingRetry), for a worker to pick up."""
+    state = State(StateType.SCHEDULED, name="AwaitingRetry", message="Retried from the web UI.")
+    return _propose(request, flow_run_id, state, "Retried")
+
+
+@router.post("/ui/flow-runs/{flow_run_id}/resume")
+def resume(request: Request, flow_run_id: uuid.UUID) -> Response:
+    """Resume a paused run (propose Running)."""
+    state = State(StateType.RUNNING, message="Resumed from the web UI.")
+    return _propose(request, flow_run_id, state, "Resumed")

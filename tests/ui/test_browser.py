@@ -1,0 +1,239 @@
+"""The web UI in a real browser: Debian's Chromium driven by Playwright, against a real server
+on a free port, showing flows run by this process (embedded mode, same SQLite database).
+
+One server and one browser serve the whole module; each test runs its own flows (their names
+are unique) in a fresh browser context. Without Chromium (``apt-get install -y chromium``;
+``make test`` installs it) these tests skip, except with ``CI=true`` where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from praefect import flow, get_run_logger, settings, task
+from praefect.server.background import BackgroundServer
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+expect = playwright_api.expect
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI=true: the browser tests must run)", pytrace=False)
+        pytest.skip(message)
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackgroundServer]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('ui') / 'praefect.db'}"
+    with BackgroundServer(database_url=url) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def same_database(server: BackgroundServer, praefect_home: Path) -> Iterator[None]:
+    """Flows of this test write to the server's database (embedded mode, no API URL)."""
+    with settings.temporary_settings(
+        {"database_url": server.app.state.database_url}, process_wide=True
+    ):
+        yield
+
+
+@pytest.fixture
+def page(browser: Any, server: BackgroundServer) -> Iterator[Any]:
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:6]}"
+
+
+@task
+def double(x: int) -> int:
+    return 2 * x
+
+
+@task
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+def test_dashboard_runs_and_flows_pages_show_real_runs(page, server):
+    name = _unique("pages")
+
+    @flow(name=name, flow_run_name=f"{name}-ok")
+    def works() -> int:
+        return add(double(1), double(2))
+
+    @flow(name=name, flow_run_name=f"{name}-broken")
+    def breaks() -> None:
+        raise ValueError("boom")
+
+    works()
+    with pytest.raises(ValueError):
+        breaks()
+    page.goto("/")
+    expect(page).to_have_url(f"{server.url}/dashboard")
+    expect(page.locator("#dashboard-panels")).to_contain_text(f"{name}-ok")
+    expect(page.locator("#dashboard-panels")).to_contain_text(f"{name}-broken")
+    expect(page.locator("#runs-chart canvas")).to_have_count(1)  # uPlot drew the chart
+
+    page.get_by_role("link", name="Runs", exact=True).click()
+    expect(page).to_have_url(f"{server.url}/runs")
+    table = page.locator("#runs-table")
+    expect(table).to_contain_text(f"{name}-ok")
+    page.locator("label.chip", has_text="Failed").click()  # htmx reloads the table
+    expect(page).to_have_url(f"{server.url}/runs?state=FAILED")
+    expect(table).to_contain_text(f"{name}-broken")
+    expect(table).not_to_contain_text(f"{name}-ok")
+
+    page.get_by_role("link", name="Flows", exact=True).click()
+    page.get_by_role("link", name=name, exact=True).click()
+    expect(page.locator("h1")).to_have_text(name)
+    expect(page.locator("#flow-runs")).to_contain_text(f"{name}-ok")
+
+
+def test_flow_run_graph_draws_one_node_per_task_with_its_edges(page):
+    name = _unique("graph")
+
+    @flow(name=name)
+    def diamond() -> int:
+        a = double.submit(1)
+        b = double.submit(a)
+        c = double.submit(a)
+        return add.submit(b, c).result()
+
+    state = diamond(return_state=True)
+    run_id = state.state_details["flow_run_id"]
+    page.goto(f"/runs/flow-run/{run_id}")
+    graph = page.locator("#task-graph")
+    expect(graph).to_have_attribute("data-nodes", "4")
+    expect(graph.locator("g.node")).to_have_count(4)
+    expect(graph.locator("g.node.state-completed")).to_have_count(4)
+    # a -> b, a -> c, b -> add, c -> add: four edges in one path
+    assert graph.locator("path.edge").get_attribute("d").count("M") == 4
+    page.get_by_role("button", name="Timeline").click()
+    expect(graph.locator("rect.tbar")).to_have_count(4)
+    page.get_by_role("button", name="Graph").click()
+    graph.locator("g.node", has_text="add").click()
+    expect(page).to_have_url(__import__("re").compile(r"/runs/task-run/"))
+    expect(page.locator("#run-state")).to_contain_text("Completed")
+    expect(page.locator(".run-list")).to_contain_text("double")  # its upstream task runs
+
+
+def test_a_log_line_written_by_a_running_flow_appears_live(page):
+    name = _unique("live")
+    opened, release, finish = threading.Event(), threading.Event(), threading.Event()
+    run_ids: list[Any] = []
+
+    @flow(name=name)
+    def watched() -> None:
+        from praefect import runtime
+
+        run_ids.append(runtime.flow_run.id)
+        logger = get_run_logger()
+        logger.info("written before the page opened")
+        opened.set()
+        release.wait(20)
+        logger.warning("written while you watch")
+        finish.wait(20)
+
+    thread = threading.Thread(target=watched, daemon=True)
+    thread.start()
+    try:
+        assert opened.wait(20)
+        page.goto(f"/runs/flow-run/{run_ids[0]}")
+        logs = page.locator("#logs")
+        expect(page.locator("#run-state")).to_contain_text("Running")
+        expect(logs).to_contain_text("written before the page opened")
+        expect(page.locator("body.stream-open")).to_have_count(1)
+        release.set()
+        expect(logs.locator(".log-line.level-warning")).to_contain_text("written while you watch")
+        finish.set()
+        expect(page.locator("#run-state")).to_contain_text("Completed")
+        expect(page.locator("#cancel-form")).to_be_hidden()
+        # the level filter hides lines below the chosen level, live ones too
+        page.select_option("#log-level", "30")
+        expect(logs.get_by_text("written before the page opened")).to_be_hidden()
+        expect(logs.get_by_text("written while you watch")).to_be_visible()
+    finally:
+        release.set()
+        finish.set()
+        thread.join(20)
+
+
+def test_cancel_button_cancels_a_scheduled_run(page, server):
+    name = _unique("cancel")
+    with httpx.Client(base_url=server.api_url, timeout=10) as api:
+        flow_id = api.post("/flows/", json={"name": name}).json()["id"]
+        body = {"flow_id": flow_id, "name": f"{name}-run", "state": {"type": "SCHEDULED"}}
+        run = api.post("/flow_runs/", json=body).json()
+        page.goto(f"/runs/flow-run/{run['id']}")
+        expect(page.locator("#run-state")).to_contain_text("Scheduled")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Cancel run").click()
+        expect(page.locator("#run-state")).to_contain_text("Cancelled")
+        expect(page.locator(".notice")).to_contain_text("the run is now Cancelled")
+        assert api.get(f"/flow_runs/{run['id']}").json()["state_type"] == "CANCELLED"
+
+
+def test_new_runs_appear_in_the_runs_list_without_reload(page):
+    name = _unique("appear")
+
+    @flow(name=name, flow_run_name=f"{name}-later")
+    def later() -> None:
+        pass
+
+    page.goto("/runs")
+    expect(page.locator("body.stream-open")).to_have_count(1)
+    later()
+    expect(page.locator("#runs-table")).to_contain_text(f"{name}-later")
+
+
+def test_theme_toggle_switches_and_remembers_the_theme(page):
+    page.goto("/dashboard")
+    root = page.locator("html")
+    before = root.get_attribute("data-theme")
+    page.locator("#theme-toggle").click()
+    after = "light" if before == "dark" else "dark"
+    expect(root).to_have_attribute("data-theme", after)
+    page.reload()
+    expect(root).to_have_attribute("data-theme", after)
