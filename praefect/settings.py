@@ -127,6 +127,22 @@ class Settings:
     """Comma-separated headers allowed in cross-origin requests."""
     server_max_body_bytes: int = 32 * 1024 * 1024
     """Largest request body the server accepts; larger ones get 413."""
+    # -- workers and runners (``praefect worker start``, ``flow.serve()``)
+    worker_query_seconds: float = 0.5
+    """How often a worker asks its work pool for Scheduled runs (Prefect's default is 10 s;
+    a short interval is what keeps submit-to-running latency under a second)."""
+    worker_prefetch_seconds: float = 10.0
+    """A worker takes runs scheduled up to this many seconds ahead (they wait in their process
+    for their time)."""
+    worker_heartbeat_seconds: float = 30.0
+    """How often a worker tells the server it is alive (it is OFFLINE after three missed)."""
+    worker_kill_grace_seconds: float = 10.0
+    """When a run is cancelled, seconds between SIGTERM and SIGKILL to its process."""
+    runner_poll_seconds: float = 0.5
+    """How often ``flow.serve()`` / ``praefect.serve()`` asks for the Scheduled runs of its
+    deployments."""
+    runner_process_limit: int = 5
+    """Most flow runs ``flow.serve()`` / ``praefect.serve()`` runs at once."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -180,6 +196,7 @@ _EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
     "database_pool_timeout": ("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_TIMEOUT",),
     "database_pool_recycle": ("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_RECYCLE",),
     "heartbeat_seconds": ("PREFECT_RUNNER_HEARTBEAT_FREQUENCY",),
+    "runner_poll_seconds": ("PREFECT_RUNNER_POLL_FREQUENCY",),
 }
 
 

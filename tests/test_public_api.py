@@ -42,6 +42,7 @@ PUBLIC_MODULES = [
     "praefect.tasks",
     "praefect.testing.utilities",
     "praefect.transactions",
+    "praefect.workers",
 ]
 
 # Names Prefect 3 users import from each module (a subset of Prefect's __all__).
@@ -251,6 +252,13 @@ PINNED: dict[str, list[str]] = {
         "is_schedule_type",
     ],
     "praefect.client.schemas.sorting": ["FlowRunSort", "FlowSort", "LogSort", "TaskRunSort"],
+    "praefect.workers": [
+        "BaseJobConfiguration",
+        "BaseWorker",
+        "BaseWorkerResult",
+        "ProcessJobConfiguration",
+        "ProcessWorker",
+    ],
     "praefect.context": [
         "EngineContext",
         "FlowRunContext",

@@ -16,6 +16,9 @@ import typer
 
 from praefect.cli import config, flow, flow_run, profile, server, task_run, version
 
+# -- work pools, queues, workers
+from praefect.cli import work_pool, work_queue, worker  # noqa: E402  isort: skip
+
 __all__ = ["app", "main"]
 
 app = typer.Typer(
@@ -63,6 +66,12 @@ app.add_typer(flow_run.app, name="flow-runs", hidden=True)
 app.add_typer(task_run.app, name="task-run")
 app.add_typer(task_run.app, name="task-runs", hidden=True)
 app.add_typer(server.app, name="server")
+# -- work pools, queues, workers
+app.add_typer(work_pool.app, name="work-pool")
+app.add_typer(work_pool.app, name="work-pools", hidden=True)
+app.add_typer(work_queue.app, name="work-queue")
+app.add_typer(work_queue.app, name="work-queues", hidden=True)
+app.add_typer(worker.app, name="worker")
 
 
 def main() -> None:

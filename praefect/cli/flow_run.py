@@ -265,8 +265,8 @@ def cancel(
     line.append(_common.styled_state(current_type, current_name))
     if current_type == "CANCELLING":
         line.append(
-            ". Its process must stop it: praefect does not yet stop a running flow's process "
-            "from outside."
+            ". The worker (or serve process) that runs it stops its process and marks it "
+            "Cancelled; a run started by hand stays Cancelling until its process ends."
         )
     else:
         line.append(".")
@@ -330,6 +330,31 @@ def retry(
     _common.console().print("Flow run", repr(str(run_id)), "finished in state", text)
     if not state.is_completed():
         raise typer.Exit(1)
+
+
+@app.command("execute")
+def execute(
+    id: Annotated[
+        str | None,
+        typer.Argument(
+            help="The flow run's id (default: $PRAEFECT__FLOW_RUN_ID).",
+            metavar="ID",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Execute an existing flow run here, in place: load its flow from its deployment (pull
+    steps, entrypoint) and run it. What a worker's process does.
+
+    Example: praefect flow-run execute 0b7c1a2e-...
+    """
+    if id is not None:
+        _common.parse_id(id, "flow run")
+    from praefect.engine import execute as _execute
+
+    code = _execute.main(id)
+    if code:
+        raise typer.Exit(code)
 
 
 # -- reads -------------------------------------------------------------------------------------

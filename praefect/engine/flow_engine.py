@@ -301,8 +301,13 @@ def _create(
     )
 
 
+_WAITING_TO_START = frozenset({StateType.SCHEDULED, StateType.PENDING})
+
+
 def _resume(client: Any, run: FlowRunRecord, ctx: Any, existing: Any) -> Any:
-    """Take over a stored Failed or Crashed run for a new attempt (same id, name, history)."""
+    """Take over a stored run: one waiting to start (Scheduled or Pending, as a worker or
+    runner hands it over) starts as is; a Failed or Crashed one gets a new attempt. Same id,
+    name and history either way."""
     run.id = existing["id"]
     ctx.root_flow_run_id = run.id
     run.name = existing["name"]
@@ -310,8 +315,17 @@ def _resume(client: Any, run: FlowRunRecord, ctx: Any, existing: Any) -> Any:
     run.run_count = existing.get("run_count") or 0
     run.tags = list(existing.get("tags") or run.tags)
     run.parent_task_run_id = existing.get("parent_task_run_id")
-    where = {"hostname": socket.gethostname(), "pid": os.getpid()}
+    # the flow's retry policy: the server's rules retry (and reschedule a crash) by it
+    where = {
+        "hostname": socket.gethostname(),
+        "pid": os.getpid(),
+        "empirical_policy": {**(existing.get("empirical_policy") or {}), **run.empirical_policy},
+    }
     yield (BLOCK, lambda: client.update_flow_run(run.id, **where), ())
+    current = existing.get("state")
+    if current is not None and current.type in _WAITING_TO_START:
+        run.state = current
+        return
     retry = AwaitingRetry(message="Retried by request: a new attempt of this flow run.")
     result = yield (BLOCK, client.set_flow_run_state, (run.id, retry, True))
     run.state = result.state or retry

@@ -27,11 +27,13 @@ __all__ = [
     "EnsureOnlyScheduledFlowsMarkedLate",
     "HandleFlowTerminalStateTransitions",
     "PreventPendingTransitions",
+    "RetryCrashedDeploymentRuns",
     "RetryFailedFlows",
     "Rule",
     "TransitionContext",
     "WaitForScheduledTime",
     "apply_policy",
+    "crash_retry_state",
     "retry_delay_seconds",
     "scheduled_time_of",
 ]
@@ -202,6 +204,46 @@ class RetryFailedFlows(Rule):
         ctx.reject(f"Retrying: attempt {run_count} of {retries + 1} failed.", retry)
 
 
+def crash_retry_state(run: Mapping[str, Any], crashed: State, now: _dt.datetime) -> State | None:
+    """The AwaitingRetry state a crashed run of a deployment is rescheduled in when its
+    retries are not used up (a worker then picks it up again), else None. A run without a
+    deployment has no one to pick it up: it stays Crashed (``praefect flow-run retry``)."""
+    if run.get("deployment_id") is None:
+        return None
+    policy = run.get("empirical_policy") or {}
+    retries = policy.get("retries") or 0
+    run_count = run.get("run_count") or 0
+    if run_count > retries:
+        return None
+    delay = retry_delay_seconds(
+        policy.get("retry_delay"), max(run_count, 1), policy.get("retry_jitter_factor")
+    )
+    details = dict(crashed.state_details)
+    details["scheduled_time"] = now + _dt.timedelta(seconds=delay)
+    return State(
+        S.SCHEDULED,
+        name="AwaitingRetry",
+        message=crashed.message,
+        state_details=details,
+        timestamp=crashed.timestamp,
+    )
+
+
+class RetryCrashedDeploymentRuns(Rule):
+    """A crashed run of a deployment (its process died, was killed, lost its heartbeat) with
+    retries left is rescheduled as AwaitingRetry, for a worker to run again."""
+
+    FROM_STATES = frozenset({S.PENDING, S.RUNNING})
+    TO_STATES = frozenset({S.CRASHED})
+
+    @staticmethod
+    def apply(ctx: TransitionContext) -> None:
+        retry = crash_retry_state(ctx.run, ctx.proposed, ctx.now)
+        if retry is not None:
+            run_count = ctx.run.get("run_count") or 0
+            ctx.reject(f"Retrying after a crash: attempt {run_count} crashed.", retry)
+
+
 FLOW_POLICY: tuple[type[Rule], ...] = (
     HandleFlowTerminalStateTransitions,
     BypassCancellingFlowRunsWithNoInfra,
@@ -209,6 +251,7 @@ FLOW_POLICY: tuple[type[Rule], ...] = (
     EnsureOnlyScheduledFlowsMarkedLate,
     WaitForScheduledTime,
     RetryFailedFlows,
+    RetryCrashedDeploymentRuns,
 )
 """The rules of an ordinary proposal, in the order they are asked."""
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from praefect.database import tables
-from praefect.orchestration import flow_runs, task_runs
+from praefect.orchestration import flow_runs, rules, task_runs
 from praefect.schemas.states import State, StateType, now_utc
 
 __all__ = ["find_dead_runs", "mark_crashed", "pid_alive"]
@@ -115,7 +115,11 @@ def mark_crashed(conn: Connection, run_id: Any, seen_state_id: Any, reason: str)
     if current is None or str(current) != str(seen_state_id):
         return False
     state = State(StateType.CRASHED, message=f"Flow run crashed: {reason}")
-    flow_runs.set_state(conn, run_id, state, force=True)
+    run = conn.execute(sa.select(_run).where(_run.c.id == run_id)).mappings().one()
+    # a deployment's run with retries left is rescheduled instead, for a worker to run again
+    # (as the rules answer a proposed Crashed: RetryCrashedDeploymentRuns)
+    retry = rules.crash_retry_state(run, state, now_utc())
+    flow_runs.set_state(conn, run_id, retry or state, force=True)
     _crash_task_runs(conn, run_id, state.timestamp)
     return True
 

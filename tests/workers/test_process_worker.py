@@ -1,0 +1,148 @@
+"""The process worker, with real flow-run subprocesses: it runs a pool's due runs in place,
+with their job variables; it stops a cancelled run even when its code is hung; a killed flow
+process is marked Crashed at once and retried when it has retries left."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from praefect import database, orchestration, states
+from praefect.workers import ProcessWorker
+from praefect.workers.base import BaseJobConfiguration, job_variables
+
+
+@pytest.fixture
+def running_worker() -> Iterator[list[ProcessWorker]]:
+    """Start workers in background threads (``workers[0].run_forever()``); stopped at the end."""
+    started: list[tuple[ProcessWorker, threading.Thread]] = []
+    workers: list[ProcessWorker] = []
+
+    def start(worker: ProcessWorker) -> ProcessWorker:
+        thread = threading.Thread(target=worker.run_forever, daemon=True)
+        thread.start()
+        started.append((worker, thread))
+        return worker
+
+    workers.append(start)  # type: ignore[arg-type]
+    yield workers
+    for worker, thread in started:
+        worker.stop()
+        thread.join(30)
+
+
+def _worker(**kwargs) -> ProcessWorker:  # type: ignore[no-untyped-def]
+    kwargs.setdefault("work_pool_name", "local")
+    return ProcessWorker(query_seconds=0.05, kill_grace_seconds=0.5, prefetch_seconds=0, **kwargs)
+
+
+def test_job_variables_override_the_template_defaults_deployment_then_run():
+    template = {
+        "job_configuration": {"command": "{{ command }}", "env": "{{ env }}", "name": "x-{{ n }}"},
+        "variables": {"properties": {"env": {"default": {"A": "1"}}, "n": {"default": 1}}},
+    }
+    values = job_variables(template, {"env": {"B": "2"}, "n": 2}, {"n": 3})
+    config = BaseJobConfiguration.from_template_and_values(template, values)
+    assert (config.env, config.name, config.command) == ({"B": "2"}, "x-3", None)
+    with pytest.raises(ValueError, match="'env'.*'nope'"):
+        BaseJobConfiguration.from_template_and_values(template, {"env": "nope"})
+
+
+def test_a_worker_runs_a_pools_due_runs_in_place_with_their_job_variables(
+    new_pool, new_deployment_run, read_run, tmp_path
+):
+    pool = new_pool()
+    workdir = tmp_path / "workdir"
+    workdir.mkdir()
+    out = tmp_path / "out.txt"
+    run_id = new_deployment_run(
+        pool,
+        "report",
+        {"out": str(out), "greeting": "hello"},
+        job_variables={"env": {"GREETING": "from-job"}, "working_dir": str(workdir)},
+    )
+    worker = _worker()
+    worker.run_forever(run_once=True)
+
+    run = read_run(run_id)
+    assert run["state_name"] == "Completed", run
+    assert run["run_count"] == 1
+    assert run["infrastructure_pid"].rsplit(":", 1)[1].isdigit()
+    greeting, env, cwd, seen_id = out.read_text().split("|")
+    assert (greeting, env, Path(cwd), seen_id) == ("hello", "from-job", workdir, str(run_id))
+    pool = read_pool("local")
+    assert pool["status"] == "READY"  # the worker heartbeats
+
+
+def read_pool(name: str) -> dict:
+    from praefect.settings import get_current_settings
+
+    engine = database.get_engine(get_current_settings().resolved_database_url)
+    return database.read(engine, lambda conn: orchestration.work_pools.read_pool(conn, name))
+
+
+def test_a_worker_creates_its_pool_and_leaves_paused_pools_alone(new_deployment_run, read_run):
+    worker = _worker(work_pool_name="made-by-worker")
+    worker.run_forever(run_once=True)
+    pool = read_pool("made-by-worker")
+    assert pool["type"] == "process" and pool["status"] == "READY"
+    client = worker.client
+    client.update_work_pool("made-by-worker", {"is_paused": True})
+    run_id = new_deployment_run(pool, "quick")
+    _worker(work_pool_name="made-by-worker").run_forever(run_once=True)
+    assert read_run(run_id)["state_name"] == "Scheduled"
+
+
+def test_cancelling_a_hung_run_kills_its_process_and_marks_it_cancelled(
+    new_pool, new_deployment_run, wait_for, running_worker, tmp_path
+):
+    pool = new_pool()
+    pid_file = tmp_path / "pid"
+    run_id = new_deployment_run(pool, "hang", {"pid_file": str(pid_file)})
+    worker = running_worker[0](_worker())  # type: ignore[operator]
+    wait_for(run_id, lambda run: run["state_type"] == "RUNNING" and pid_file.exists())
+    pid = int(pid_file.read_text())
+
+    started = time.monotonic()
+    result = worker.client.set_flow_run_state(run_id, states.Cancelling())
+    assert result.status.value == "ACCEPT"
+    run = wait_for(run_id, lambda run: run["state_type"] == "CANCELLED", timeout=15)
+    assert time.monotonic() - started < 10
+    assert run["state"].message == "The flow run's process was stopped."
+    with pytest.raises(ProcessLookupError):  # SIGTERM was ignored: SIGKILL ended it
+        os.kill(pid, 0)
+
+
+def test_a_killed_flow_process_is_marked_crashed_at_once_and_retried(
+    new_pool, new_deployment_run, wait_for, read_run, running_worker, tmp_path
+):
+    pool = new_pool()
+    pid_file = tmp_path / "pid"
+    run_id = new_deployment_run(pool, "dies_once", {"pid_file": str(pid_file)})
+    running_worker[0](_worker())  # type: ignore[operator]
+    wait_for(run_id, lambda run: run["state_type"] == "RUNNING" and pid_file.exists())
+    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+    killed = time.monotonic()
+    run = wait_for(run_id, lambda run: run["state_type"] == "COMPLETED", timeout=30)
+    history = database.read(
+        database.get_engine(_url()), lambda conn: orchestration.flow_runs.read_states(conn, run_id)
+    )
+    names = [state.name for state in history]
+    assert names == ["Scheduled", "Pending", "Running", "AwaitingRetry", "Pending", "Retrying",
+                     "Completed"]  # fmt: skip
+    assert "killed by signal 9" in history[3].message
+    assert run["run_count"] == 2
+    assert time.monotonic() - killed < 20
+
+
+def _url() -> str:
+    from praefect.settings import get_current_settings
+
+    return get_current_settings().resolved_database_url
