@@ -152,4 +152,5 @@ def test_policy_order_is_pinned():
         "EnsureOnlyScheduledFlowsMarkedLate",
         "WaitForScheduledTime",
         "RetryFailedFlows",
+        "RetryCrashedDeploymentRuns",
     ]
