@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from praefect.database import tables, types
+from praefect.database import rows, tables, types
 from praefect.database.engine import (
     dispose_all,
     dispose_engine,
@@ -24,6 +24,7 @@ __all__ = [
     "get_engine",
     "postgres_url",
     "read",
+    "rows",
     "tables",
     "types",
     "write",

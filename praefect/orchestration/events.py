@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
+from praefect.database import rows as _rows
 from praefect.database import tables
 from praefect.schemas.states import State, now_utc
 
@@ -80,6 +81,8 @@ def write(conn: Connection, rows: list[dict[str, Any]], ignore_existing: bool = 
         from praefect.orchestration import filters
 
         conn.execute(filters.insert_ignoring_conflicts(conn, _event, ["id"]), rows)
+    elif len(rows) == 1:  # a state change's event: the hot path
+        _rows.insert(conn, _event, rows[0])
     else:
         conn.execute(_event.insert(), rows)
 

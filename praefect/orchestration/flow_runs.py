@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from praefect import exceptions
+from praefect.database import rows as _rows
 from praefect.database import tables
 from praefect.orchestration import events, rules
 from praefect.orchestration import filters as _filters
@@ -76,8 +77,6 @@ _NOT_NULL_DEFAULTS = {"run_count": 0, "total_run_time": 0.0, "auto_scheduled": F
 
 # Statements built once: SQLAlchemy then finds their compiled form in its cache without
 # building a new statement (and its cache key) per call.
-_INSERT_RUN = _run.insert()
-_INSERT_STATE = _state.insert()
 _SELECT_RUN = sa.select(_run).where(_run.c.id == sa.bindparam("id"))
 # Proposals lock the run's row (PostgreSQL; SQLite writers are serialized anyway): two workers
 # proposing Pending for one Scheduled run must see each other's answer, not both the old state.
@@ -129,8 +128,8 @@ def create_run(conn: Connection, row: Mapping[str, Any]) -> dict[str, Any]:
     record = state.to_record()
     record["flow_run_id"] = values["id"]
     values.update(_bookkeeping(values, None, state, now))
-    conn.execute(_INSERT_RUN, values)
-    conn.execute(_INSERT_STATE, record)
+    _rows.insert(conn, _run, values)
+    _rows.insert(conn, _state, record)
     _write_event(conn, values, None, state, now)
     values["state"] = State.from_record(record)  # what a read would give back
     return values
@@ -255,7 +254,7 @@ def _record_state(
     state = _validated_state(run, initial, proposed)
     record = state.to_record()
     record["flow_run_id"] = run["id"]
-    conn.execute(_INSERT_STATE, record)
+    _rows.insert(conn, _state, record)
     conn.execute(_UPDATE_RUN, {**_bookkeeping(run, initial, state, now), "run_id_": run["id"]})
     _write_event(conn, run, initial, state, now)
     return state

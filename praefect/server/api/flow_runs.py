@@ -24,6 +24,7 @@ from praefect.server.api._deps import (
     OffsetBody,
     json_list_response,
     json_response,
+    write,
 )
 from praefect.utilities.names import generate_slug
 
@@ -54,7 +55,7 @@ def _existing(conn: Connection, body: FlowRunCreate) -> dict[str, Any] | None:
 
 
 @router.post("/", status_code=status.HTTP_201_CREATED, response_model=FlowRun)
-def create_flow_run(flow_run: FlowRunCreate, engine: EngineDep) -> Response:
+async def create_flow_run(flow_run: FlowRunCreate, engine: EngineDep) -> Response:
     """Create a flow run (state Pending unless given). Creating it again, with the same ``id``
     or the same flow and ``idempotency_key``, returns the existing run (200)."""
     row = flow_run.model_dump(exclude={"state", "context", "labels", "empirical_policy"})
@@ -73,7 +74,7 @@ def create_flow_run(flow_run: FlowRunCreate, engine: EngineDep) -> Response:
             return existing, False
         return orchestration.flow_runs.create_run(conn, row), True
 
-    run, created = database.write(engine, create)
+    run, created = await write(engine, create)
     return json_response(FlowRun.from_row(run), 201 if created else 200)
 
 
@@ -127,7 +128,7 @@ def count_flow_runs(
     response_class=JSONResponse,
     responses={200: {"description": "ACCEPT, REJECT, ABORT or WAIT, with the state now current"}},
 )
-def set_flow_run_state(
+async def set_flow_run_state(
     id: uuid.UUID,
     engine: EngineDep,
     state: Annotated[StateCreate, Body()],
@@ -136,7 +137,7 @@ def set_flow_run_state(
     """Propose a state; the orchestration rules answer ``{status, state, details}`` (Prefect's
     OrchestrationResult). ``force`` skips the rules but the minimal ones."""
     proposed = state.to_state()
-    result: OrchestrationResult = database.write(
+    result: OrchestrationResult = await write(
         engine, lambda conn: orchestration.flow_runs.set_state(conn, id, proposed, force)
     )
     return JSONResponse(jsonable_encoder(result.model_dump()))
