@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cache
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Body, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from sqlalchemy.engine import Connection, Engine
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.engine import Engine
 
 from praefect import database
 
@@ -24,10 +23,7 @@ __all__ = [
     "json_list_response",
     "json_response",
     "validate_json",
-    "write",
 ]
-
-T = TypeVar("T")
 
 DEFAULT_LIMIT = 200
 """Rows a filter returns when no ``limit`` is given (Prefect's default)."""
@@ -43,21 +39,6 @@ async def engine(request: Request) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(engine)]
-
-
-async def write(engine: Engine, fn: Callable[[Connection], T]) -> T:
-    """``database.write(engine, fn)`` for an async route doing one short write (a few rows).
-
-    SQLite takes one writer at a time, so the write runs right on the event loop: in a worker
-    thread it would win no parallelism and cost about a quarter of a flow-run create in thread
-    switching. The loop waits while another writer holds the database (rarely more than a
-    few milliseconds). PostgreSQL writes run in the thread pool, side by side. Large writes
-    (batches) belong in the thread pool on every database."""
-    if engine.dialect.name == "sqlite":
-        return database.write(engine, fn)
-    return await run_in_threadpool(database.write, engine, fn)
-
-
 LimitBody = Annotated[int, Body(ge=0, le=MAX_LIMIT, description="At most this many rows.")]
 OffsetBody = Annotated[int, Body(ge=0, le=2**31 - 1, description="Skip this many rows first.")]
 

@@ -24,8 +24,8 @@ from praefect.server.api._deps import (
     OffsetBody,
     json_list_response,
     json_response,
-    write,
 )
+from praefect.server.api._writes import write
 from praefect.utilities.names import generate_slug
 
 __all__ = ["router"]
