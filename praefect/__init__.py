@@ -27,6 +27,7 @@ __all__ = [
     "flow",
     "get_client",
     "get_run_logger",
+    "serve",
     "tags",
     "task",
     "unmapped",
@@ -43,12 +44,14 @@ _LAZY = {
     "tags": ("praefect.context", "tags"),
     "unmapped": ("praefect.utilities.annotations", "unmapped"),
     "allow_failure": ("praefect.utilities.annotations", "allow_failure"),
+    # -- serving (the workers issue)
+    "serve": ("praefect.flows", "serve"),
 }
 
 if TYPE_CHECKING:
     from praefect.client import get_client
     from praefect.context import tags
-    from praefect.flows import Flow, flow
+    from praefect.flows import Flow, flow, serve
     from praefect.logging.loggers import get_run_logger
     from praefect.schemas.states import State
     from praefect.tasks import Task, task

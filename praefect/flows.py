@@ -21,7 +21,7 @@ from praefect.engine.retries import RetryPolicy
 from praefect.tasks import Hooks, _as_hooks
 from praefect.utilities.callables import ParameterValidator, Signature
 
-__all__ = ["Flow", "flow"]
+__all__ = ["Flow", "aserve", "flow", "serve"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -212,6 +212,60 @@ class Flow(Generic[P, R]):
             return flow_engine.run_flow_async(self, parameters, wait_for, return_type)
         return flow_engine.run_flow_sync(self, parameters, wait_for, return_type)
 
+    # -- serving (the workers issue) ---------------------------------------------------------
+    def serve(
+        self,
+        name: str | None = None,
+        interval: Any = None,
+        cron: Any = None,
+        rrule: Any = None,
+        paused: bool | None = None,
+        schedule: Any = None,
+        schedules: Any = None,
+        parameters: dict[str, Any] | None = None,
+        description: str | None = None,
+        tags: list[str] | None = None,
+        version: str | None = None,
+        enforce_parameter_schema: bool | None = None,
+        pause_on_shutdown: bool = True,
+        print_starting_message: bool = True,
+        limit: int | None = None,
+        webserver: bool = False,
+        **_: Any,
+    ) -> None:
+        """Create (or update) a deployment of this flow called ``name`` (default: the flow's
+        name), with no work pool, and run its runs in this process, each in a subprocess, until
+        SIGINT or SIGTERM. Schedules and options as ``to_deployment``.
+
+        >>> my_flow.serve("nightly", cron="0 3 * * *")  # doctest: +SKIP
+        """
+        from praefect.runner import Runner
+
+        runner = Runner(pause_on_shutdown=pause_on_shutdown, limit=limit)
+        runner.add_flow(
+            self,
+            name=name or self.name,
+            interval=interval,
+            cron=cron,
+            rrule=rrule,
+            paused=paused,
+            schedule=schedule,
+            schedules=schedules,
+            parameters=parameters,
+            description=description,
+            tags=tags,
+            version=version,
+            enforce_parameter_schema=enforce_parameter_schema,
+        )
+        if print_starting_message:
+            print(
+                f"Serving flow {self.name!r} as deployment '{self.name}/{name or self.name}'."
+                f" Start a run with `praefect deployment run '{self.name}/{name or self.name}'`;"
+                " stop with Ctrl-C.",
+                flush=True,
+            )
+        runner.serve_until_signalled()
+
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r})"
 
@@ -247,3 +301,22 @@ def flow(__fn: Any = None, **options: Any) -> Any:
     if __fn is not None:
         return Flow(__fn, **options)
     return lambda fn: Flow(fn, **options)
+
+
+# -- serving (the workers issue) -------------------------------------------------------------
+def serve(*deployments: Any, **options: Any) -> None:
+    """Serve several deployments from this process until SIGINT or SIGTERM (see
+    ``praefect.runner.serve``).
+
+    >>> serve(etl.to_deployment("hourly", interval=3600))  # doctest: +SKIP
+    """
+    from praefect.runner import serve as _serve
+
+    _serve(*deployments, **options)
+
+
+async def aserve(*deployments: Any, **options: Any) -> None:
+    """``serve`` for async code."""
+    from praefect.runner import aserve as _aserve
+
+    await _aserve(*deployments, **options)

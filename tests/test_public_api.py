@@ -34,6 +34,7 @@ PUBLIC_MODULES = [
     "praefect.futures",
     "praefect.logging",
     "praefect.results",
+    "praefect.runner",
     "praefect.runtime",
     "praefect.schedules",
     "praefect.settings",
@@ -119,6 +120,7 @@ PINNED: dict[str, list[str]] = {
         "flow",
         "get_client",
         "get_run_logger",
+        "serve",
         "tags",
         "task",
         "unmapped",
@@ -252,6 +254,7 @@ PINNED: dict[str, list[str]] = {
         "is_schedule_type",
     ],
     "praefect.client.schemas.sorting": ["FlowRunSort", "FlowSort", "LogSort", "TaskRunSort"],
+    "praefect.runner": ["Runner", "aserve", "serve"],
     "praefect.workers": [
         "BaseJobConfiguration",
         "BaseWorker",
@@ -317,7 +320,7 @@ PINNED: dict[str, list[str]] = {
         "RemoteFileSystem",
         "WritableFileSystem",
     ],
-    "praefect.flows": ["Flow", "flow"],
+    "praefect.flows": ["Flow", "aserve", "flow", "serve"],
     "praefect.futures": [
         "DoneAndNotDoneFutures",
         "PrefectConcurrentFuture",

@@ -405,10 +405,13 @@ class BaseWorker:
             ).start()
 
     # -- the loop ---------------------------------------------------------------------------------
+    def _may_submit(self) -> bool:
+        return self.work_pool is not None and not _field(self.work_pool, "is_paused")
+
     def _tick(self) -> None:
         if time.monotonic() - self._last_heartbeat >= self.heartbeat_interval_seconds:
             self.sync_with_backend()
-        if self.work_pool is not None and not _field(self.work_pool, "is_paused"):
+        if self._may_submit():
             self.get_and_submit_flow_runs()
         self.check_cancellations()
 
