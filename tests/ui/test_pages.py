@@ -162,3 +162,24 @@ def test_chart_data_counts_runs_by_state_and_refuses_unknown_ranges(client, new_
     response = client.get("/ui/charts/runs.json?range=1y")
     assert response.status_code == 422
     assert "Unknown range '1y'" in response.json()["detail"]
+
+
+def test_work_pool_pages_show_health_workers_and_queues(client):
+    pool = {"name": "local pool", "type": "process", "description": "On this machine"}
+    assert client.post("/api/work_pools/", json=pool).status_code == 201
+    beat = {"name": "worker-1", "heartbeat_interval_seconds": 30}
+    assert client.post("/api/work_pools/local pool/workers/heartbeat", json=beat).is_success
+    listing = client.get("/work-pools").text
+    assert "/work-pools/work-pool/local%20pool" in listing
+    assert 'data-status="READY"' in listing and "1 of 1" in listing
+    page = client.get("/work-pools/work-pool/local pool").text
+    workers = page.split('id="workers"')[1].split("</table>")[0]
+    assert "worker-1" in workers and 'data-status="ONLINE"' in workers
+    assert "default" in page.split('id="queues"')[1]
+    assert "local pool" in client.get("/dashboard").text.split('id="pools-panel"')[1]
+
+
+def test_an_unknown_work_pool_gets_a_404_page(client):
+    response = client.get("/work-pools/work-pool/nowhere")
+    assert response.status_code == 404
+    assert "No work pool named &#39;nowhere&#39;" in response.text

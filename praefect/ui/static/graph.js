@@ -48,20 +48,26 @@
   }
 
   // Longest-path ranks (nodes come in start order, so upstream nodes come first), then one
-  // column per rank: O(nodes + edges) for graphs too big for dagre.
+  // column per rank, a wide rank wrapped into several columns so the graph stays roughly as
+  // wide as tall: O(nodes + edges) for graphs too big for dagre.
   function layeredLayout(nodes) {
-    var rank = {}, columns = [], pos = {}, byId = {};
-    nodes.forEach(function (n) { byId[n.id] = n; });
+    var rank = {}, ranks = [], pos = {};
     nodes.forEach(function (n) {
       var r = 0;
       n.up.forEach(function (u) { if (rank[u] != null) r = Math.max(r, rank[u] + 1); });
       rank[n.id] = r;
-      (columns[r] = columns[r] || []).push(n.id);
+      (ranks[r] = ranks[r] || []).push(n.id);
     });
-    var gapX = 60, gapY = 10, height = 0;
-    columns.forEach(function (ids, r) {
-      ids.forEach(function (id, i) { pos[id] = { x: 20 + r * (NODE_W + gapX), y: 20 + i * (NODE_H + gapY) }; });
-      height = Math.max(height, ids.length * (NODE_H + gapY));
+    var gapX = 60, gapY = 10, colGap = 14, maxRows = Math.max(30, Math.ceil(Math.sqrt(nodes.length) * 1.6));
+    var x = 20, height = 0;
+    ranks.forEach(function (ids) {
+      var cols = Math.ceil(ids.length / maxRows), rows = Math.ceil(ids.length / cols);
+      ids.forEach(function (id, i) {
+        var c = Math.floor(i / rows), r = i % rows;
+        pos[id] = { x: x + c * (NODE_W + colGap), y: 20 + r * (NODE_H + gapY) };
+      });
+      x += cols * (NODE_W + colGap) - colGap + gapX;
+      height = Math.max(height, rows * (NODE_H + gapY));
     });
     var paths = [];
     nodes.forEach(function (n) {
@@ -72,7 +78,7 @@
         paths.push("M" + x1 + "," + y1 + "C" + mx + "," + y1 + " " + mx + "," + y2 + " " + x2 + "," + y2);
       });
     });
-    return { pos: pos, paths: paths, width: 40 + columns.length * (NODE_W + gapX), height: height + 40 };
+    return { pos: pos, paths: paths, width: x - gapX + 20, height: height + 40 };
   }
 
   // -- the view ------------------------------------------------------------------------------
