@@ -129,3 +129,34 @@ class OrchestrationClient(Protocol):
     def get_scheduled_flow_runs_for_deployments(
         self, deployment_ids: Any, scheduled_before: Any = None, limit: int | None = None
     ) -> list[dict[str, Any]]: ...
+
+    # -- deployments (the deployments issue): rows as dicts, like the reads above ----------
+    def create_deployment(self, deployment: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a deployment, or update the one with the same flow and name."""
+        ...
+
+    def read_deployment(self, deployment_id: uuid.UUID) -> dict[str, Any] | None:
+        """The deployment with its ``schedules``, or None."""
+        ...
+
+    def read_deployment_by_name(self, flow_name: str, name: str) -> dict[str, Any] | None:
+        """The deployment ``name`` of the flow ``flow_name``, or None."""
+        ...
+
+    def read_deployments(self, **filters: Any) -> list[dict[str, Any]]:
+        """Deployments matching Prefect's filter schemas (``deployment_filter=``, ...)."""
+        ...
+
+    def update_deployment(self, deployment_id: uuid.UUID, changes: Mapping[str, Any]) -> bool:
+        """Change fields of a deployment; False when there is none."""
+        ...
+
+    def delete_deployment(self, deployment_id: uuid.UUID) -> bool:
+        """Delete a deployment and its schedules; False when there was none."""
+        ...
+
+    def create_flow_run_from_deployment(
+        self, deployment_id: uuid.UUID, run: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Create a run of a deployment (parameters checked against its schema)."""
+        ...

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Connection, Engine
 
 from praefect import database, orchestration
+from praefect.client.embedded_deployments import EmbeddedDeploymentMethods
 from praefect.client.embedded_work_pools import EmbeddedWorkPoolMethods
 from praefect.client.writer import WriteBehind
 from praefect.schemas.responses import OrchestrationResult
@@ -33,7 +34,7 @@ T = TypeVar("T")
 _logger = logging.getLogger("praefect.client")
 
 
-class EmbeddedClient(EmbeddedWorkPoolMethods):
+class EmbeddedClient(EmbeddedWorkPoolMethods, EmbeddedDeploymentMethods):
     """An ``OrchestrationClient`` onto the database at ``url``."""
 
     def __init__(self, url: str) -> None:

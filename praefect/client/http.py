@@ -38,6 +38,7 @@ import httpx
 
 from praefect import exceptions
 from praefect.client.http_blocks import HttpBlockMethods
+from praefect.client.http_deployments import HttpDeploymentMethods
 from praefect.client.http_work_pools import HttpWorkPoolMethods
 from praefect.client.spool import Spool, SpoolDeliverer
 from praefect.client.writer import WriteBehind
@@ -407,7 +408,7 @@ class HttpWriteBehind(WriteBehind):
 # -- the client ---------------------------------------------------------------------------------
 
 
-class HttpClient(HttpBlockMethods, HttpWorkPoolMethods):
+class HttpClient(HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods):
     """An ``OrchestrationClient`` onto the praefect server at ``api_url``.
 
     >>> client = HttpClient("http://127.0.0.1:4200/api", api_key="k")  # doctest: +SKIP

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from praefect import exceptions
+from praefect.client.orchestration_deployments import DeploymentClientMethods
 from praefect.client.orchestration_work_pools import WorkPoolClientMethods
 from praefect.schemas import objects
 from praefect.schemas.responses import OrchestrationResult
@@ -32,7 +33,7 @@ def _orchestration_client() -> Any:
     return client.get_orchestration_client()
 
 
-class SyncPrefectClient(WorkPoolClientMethods):
+class SyncPrefectClient(WorkPoolClientMethods, DeploymentClientMethods):
     """The synchronous client (``get_client(sync_client=True)``)."""
 
     def __init__(self, orchestration_client: Any = None) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from praefect.orchestration import (
     blocks,
+    deployments,
     events,
     filters,
     flow_runs,
@@ -28,6 +29,7 @@ from praefect.orchestration import (
 
 __all__ = [
     "blocks",
+    "deployments",
     "events",
     "filters",
     "flow_runs",

@@ -19,9 +19,13 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from praefect.schemas.schedules import DeploymentScheduleCreate
 from praefect.schemas.states import State, StateType
 
 __all__ = [
+    "DeploymentCreate",
+    "DeploymentFlowRunCreate",
+    "DeploymentUpdate",
     "FlowCreate",
     "FlowRunCreate",
     "FlowRunUpdate",
@@ -264,3 +268,94 @@ class LogCreate(_Action):
     timestamp: UtcDatetime
     flow_run_id: uuid.UUID | None = None
     task_run_id: uuid.UUID | None = None
+
+
+# -- deployments (the deployments issue) --------------------------------------------------------
+class DeploymentCreate(_Action):
+    """Create a deployment, or update the one of the same flow and name (Prefect's upsert).
+
+    >>> body = DeploymentCreate.model_validate(
+    ...     {"name": "nightly", "flow_id": str(uuid.UUID(int=1)), "schedules": [{"schedule": {"cron": "0 9 * * *"}}]})
+    >>> body.schedules[0].schedule.cron
+    '0 9 * * *'
+    """
+
+    id: uuid.UUID | None = None
+    name: _Name
+    flow_id: uuid.UUID
+    version: _Str255 | None = None
+    description: str | None = None
+    paused: bool = False
+    schedules: list[DeploymentScheduleCreate] = Field(default_factory=list)
+    concurrency_limit: Annotated[int, Field(gt=0, le=_MAX_INT)] | None = None
+    enforce_parameter_schema: bool = True
+    parameter_openapi_schema: dict[str, Any] | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    tags: list[_Str255] = Field(default_factory=list)
+    labels: dict[str, Any] = Field(default_factory=dict)
+    pull_steps: list[dict[str, Any]] | None = None
+    work_queue_name: _Str255 | None = None
+    work_pool_name: _Str255 | None = None
+    path: str | None = None
+    entrypoint: str | None = None
+    job_variables: dict[str, Any] = Field(default_factory=dict)
+
+    def to_row(self) -> dict[str, Any]:
+        """What ``orchestration.deployments.create`` takes."""
+        row = self.model_dump(mode="python", exclude={"labels", "schedules"})
+        row["schedules"] = [s.model_dump(mode="json") for s in self.schedules]
+        return row
+
+
+class DeploymentUpdate(_Action):
+    """Change fields of a deployment (only the fields sent are changed; ``schedules`` sent
+    replace its schedules)."""
+
+    version: _Str255 | None = None
+    description: str | None = None
+    paused: bool | None = None
+    schedules: list[DeploymentScheduleCreate] | None = None
+    concurrency_limit: Annotated[int, Field(gt=0, le=_MAX_INT)] | None = None
+    enforce_parameter_schema: bool | None = None
+    parameter_openapi_schema: dict[str, Any] | None = None
+    parameters: dict[str, Any] | None = None
+    tags: list[_Str255] | None = None
+    pull_steps: list[dict[str, Any]] | None = None
+    work_queue_name: _Str255 | None = None
+    work_pool_name: _Str255 | None = None
+    path: str | None = None
+    entrypoint: str | None = None
+    job_variables: dict[str, Any] | None = None
+
+    def to_changes(self) -> dict[str, Any]:
+        """The fields sent, as ``orchestration.deployments.update`` takes them."""
+        changes = self.model_dump(mode="python", exclude_unset=True, exclude={"schedules"})
+        if self.schedules is not None:
+            changes["schedules"] = [s.model_dump(mode="json") for s in self.schedules]
+        return changes
+
+
+class DeploymentFlowRunCreate(_Action):
+    """Create a run of a deployment (``POST /api/deployments/{id}/create_flow_run``)."""
+
+    name: _Str255 | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    """Over the deployment's; checked against its parameter schema when it enforces it."""
+    state: StateCreate | None = None
+    """The first state (default: Scheduled now)."""
+    context: dict[str, Any] = Field(default_factory=dict)
+    tags: list[_Str255] = Field(default_factory=list)
+    """Added to the deployment's."""
+    labels: dict[str, Any] = Field(default_factory=dict)
+    idempotency_key: _Str255 | None = None
+    """A key already used gives back the run created with it."""
+    parent_task_run_id: uuid.UUID | None = None
+    work_queue_name: _Str255 | None = None
+    job_variables: dict[str, Any] | None = None
+    enforce_parameter_schema: bool | None = None
+
+    def to_row(self) -> dict[str, Any]:
+        """What ``orchestration.deployments.create_flow_run`` takes."""
+        row = self.model_dump(mode="python", exclude={"state", "context", "labels"})
+        row["state"] = self.state.to_state() if self.state is not None else None
+        return row

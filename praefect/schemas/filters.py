@@ -20,6 +20,9 @@ __all__ = [
     "DeploymentFilter",
     "DeploymentFilterId",
     "DeploymentFilterName",
+    "DeploymentFilterPaused",
+    "DeploymentFilterTags",
+    "DeploymentFilterWorkQueueName",
     "FlowFilter",
     "FlowFilterId",
     "FlowFilterName",
@@ -316,8 +319,27 @@ class DeploymentFilterName(_Names):
     """Filter deployments by name."""
 
 
+class DeploymentFilterTags(_Tags):
+    """Filter deployments by tags."""
+
+
+class DeploymentFilterWorkQueueName(_Filter):
+    """Filter deployments by the name of their work queue."""
+
+    any_: list[str] | None = None
+
+
+class DeploymentFilterPaused(_Filter):
+    """Filter deployments by whether they are paused."""
+
+    eq_: bool | None = None
+
+
 class DeploymentFilter(_Combined):
-    """Filter deployments (for now only ``id`` narrows flow runs)."""
+    """Filter deployments (flow runs are narrowed by ``id`` only)."""
 
     id: DeploymentFilterId | None = None
     name: DeploymentFilterName | None = None
+    tags: DeploymentFilterTags | None = None
+    work_queue_name: DeploymentFilterWorkQueueName | None = None
+    paused: DeploymentFilterPaused | None = None

@@ -16,11 +16,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
+from praefect.schemas.schedules import DeploymentSchedule
 from praefect.schemas.states import State, StateDetails, StateType, now_utc
 
 __all__ = [
     "BlockDocument",
     "BlockType",
+    "Deployment",
+    "DeploymentSchedule",
     "Flow",
     "FlowRun",
     "FlowRunPolicy",
@@ -207,3 +210,38 @@ class BlockDocument(_Object):
     block_type: BlockType | None = None
     block_document_references: dict[str, Any] = Field(default_factory=dict)
     is_anonymous: bool = False
+
+
+# -- deployments (the deployments issue) --------------------------------------------------------
+class Deployment(_Object):
+    """A flow's deployment: where its code is, what its runs get by default, where they run.
+
+    >>> Deployment(name="nightly", flow_id=uuid.uuid4()).paused
+    False
+    """
+
+    name: str
+    flow_id: uuid.UUID
+    version: str | None = None
+    description: str | None = None
+    paused: bool = False
+    schedules: list[DeploymentSchedule] = Field(default_factory=list)
+    concurrency_limit: int | None = None
+    job_variables: dict[str, Any] = Field(default_factory=dict)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    pull_steps: list[dict[str, Any]] | None = None
+    tags: list[str] = Field(default_factory=list)
+    labels: dict[str, Any] = Field(default_factory=dict)
+    work_queue_name: str | None = None
+    work_queue_id: uuid.UUID | None = None
+    work_pool_name: str | None = None
+    last_polled: _dt.datetime | None = None
+    parameter_openapi_schema: dict[str, Any] | None = None
+    enforce_parameter_schema: bool = True
+    path: str | None = None
+    entrypoint: str | None = None
+    storage_document_id: uuid.UUID | None = None
+    infrastructure_document_id: uuid.UUID | None = None
+    created_by: dict[str, Any] | None = None
+    updated_by: dict[str, Any] | None = None
+    status: str | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["FlowRunSort", "FlowSort", "LogSort", "TaskRunSort"]
+__all__ = ["DeploymentSort", "FlowRunSort", "FlowSort", "LogSort", "TaskRunSort"]
 
 
 class FlowSort(enum.StrEnum):
@@ -53,3 +53,12 @@ class LogSort(enum.StrEnum):
 
     TIMESTAMP_ASC = "TIMESTAMP_ASC"
     TIMESTAMP_DESC = "TIMESTAMP_DESC"
+
+
+class DeploymentSort(enum.StrEnum):
+    """Orders of deployments."""
+
+    CREATED_DESC = "CREATED_DESC"
+    UPDATED_DESC = "UPDATED_DESC"
+    NAME_ASC = "NAME_ASC"
+    NAME_DESC = "NAME_DESC"

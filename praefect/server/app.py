@@ -23,6 +23,7 @@ from praefect.server import auth, errors, limits
 from praefect.server.api import (
     admin,
     blocks,
+    deployments,
     events,
     flow_run_states,
     flow_runs,
@@ -48,6 +49,8 @@ _ROUTERS = (
     blocks,
     # -- work pools, queues, workers; scheduled runs for workers and runners
     work_pools,
+    # deployments (the deployments issue)
+    deployments,
 )
 
 

@@ -1,0 +1,141 @@
+"""The deployment methods of ``HttpClient`` (the same calls as ``EmbeddedClient``'s, over
+Prefect's ``/deployments`` routes), kept in a mixin of their own."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from praefect import exceptions
+
+__all__ = ["HttpDeploymentMethods"]
+
+
+def _quiet(call: Any) -> bool:
+    """Whether ``call()`` succeeded; False on a 404."""
+    try:
+        call()
+    except exceptions.ObjectNotFound:
+        return False
+    return True
+
+
+def _json_safe(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    return dump(mode="json") if dump is not None else value
+
+
+class HttpDeploymentMethods:
+    """Mixed into ``HttpClient`` (which provides ``_call``, ``_filter_all`` and ``_row``)."""
+
+    _call: Any
+    _filter_all: Any
+
+    def _deployment(self, data: dict[str, Any] | None) -> dict[str, Any] | None:
+        from praefect.client.http import _row
+
+        return _row(data) if data is not None else None
+
+    def create_deployment(self, deployment: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a deployment, or update the one with the same flow and name; return it."""
+        body = dict(deployment)
+        if body.get("schedules") is not None:
+            body["schedules"] = [_json_safe(s) for s in body["schedules"]]
+        return self._deployment(self._call("POST", "/deployments/", body))  # type: ignore[return-value]
+
+    def read_deployment(self, deployment_id: uuid.UUID) -> dict[str, Any] | None:
+        return self._deployment(self._call("GET", f"/deployments/{deployment_id}", missing=None))
+
+    def read_deployment_by_name(self, flow_name: str, name: str) -> dict[str, Any] | None:
+        path = f"/deployments/name/{flow_name}/{name}"
+        return self._deployment(self._call("GET", path, missing=None))
+
+    def read_deployments(
+        self,
+        flow_filter: Any = None,
+        flow_run_filter: Any = None,
+        task_run_filter: Any = None,
+        deployment_filter: Any = None,
+        work_pool_filter: Any = None,
+        sort: Any = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        from praefect.client.http import _filter_body
+
+        body = _filter_body(
+            flows=flow_filter,
+            flow_runs=flow_run_filter,
+            task_runs=task_run_filter,
+            deployments=deployment_filter,
+            work_pools=work_pool_filter,
+            sort=sort,
+        )
+        rows = self._filter_all("/deployments/filter", body, limit, offset)
+        return [self._deployment(row) for row in rows]  # type: ignore[misc]
+
+    def count_deployments(
+        self,
+        flow_filter: Any = None,
+        flow_run_filter: Any = None,
+        task_run_filter: Any = None,
+        deployment_filter: Any = None,
+        work_pool_filter: Any = None,
+    ) -> int:
+        from praefect.client.http import _filter_body
+
+        body = _filter_body(
+            flows=flow_filter,
+            flow_runs=flow_run_filter,
+            task_runs=task_run_filter,
+            deployments=deployment_filter,
+            work_pools=work_pool_filter,
+        )
+        return int(self._call("POST", "/deployments/count", body))
+
+    def update_deployment(self, deployment_id: uuid.UUID, changes: Mapping[str, Any]) -> bool:
+        body = dict(changes)
+        if body.get("schedules") is not None:
+            body["schedules"] = [_json_safe(s) for s in body["schedules"]]
+        return _quiet(lambda: self._call("PATCH", f"/deployments/{deployment_id}", body))
+
+    def delete_deployment(self, deployment_id: uuid.UUID) -> bool:
+        return _quiet(lambda: self._call("DELETE", f"/deployments/{deployment_id}"))
+
+    def pause_deployment(self, deployment_id: uuid.UUID) -> bool:
+        return _quiet(lambda: self._call("POST", f"/deployments/{deployment_id}/pause_deployment"))
+
+    def resume_deployment(self, deployment_id: uuid.UUID) -> bool:
+        return _quiet(lambda: self._call("POST", f"/deployments/{deployment_id}/resume_deployment"))
+
+    def create_flow_run_from_deployment(
+        self, deployment_id: uuid.UUID, run: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Create a run of the deployment; ``ObjectNotFound`` without it, ``ValueError`` naming
+        the parameter the deployment's schema refuses."""
+        body = {key: value for key, value in run.items() if value is not None}
+        data = self._call("POST", f"/deployments/{deployment_id}/create_flow_run", body)
+        return self._deployment(data)  # type: ignore[return-value]
+
+    def read_deployment_schedules(self, deployment_id: uuid.UUID) -> list[dict[str, Any]]:
+        rows = self._call("GET", f"/deployments/{deployment_id}/schedules")
+        return [self._deployment(row) for row in rows]  # type: ignore[misc]
+
+    def create_deployment_schedules(
+        self, deployment_id: uuid.UUID, schedules: list[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        body = [_json_safe(s) for s in schedules]
+        rows = self._call("POST", f"/deployments/{deployment_id}/schedules", body)
+        return [self._deployment(row) for row in rows]  # type: ignore[misc]
+
+    def update_deployment_schedule(
+        self, deployment_id: uuid.UUID, schedule_id: uuid.UUID, changes: Mapping[str, Any]
+    ) -> bool:
+        path = f"/deployments/{deployment_id}/schedules/{schedule_id}"
+        body = {key: _json_safe(value) for key, value in changes.items()}
+        return _quiet(lambda: self._call("PATCH", path, body))
+
+    def delete_deployment_schedule(self, deployment_id: uuid.UUID, schedule_id: uuid.UUID) -> bool:
+        path = f"/deployments/{deployment_id}/schedules/{schedule_id}"
+        return _quiet(lambda: self._call("DELETE", path))

@@ -1,0 +1,540 @@
+"""Deployments: a flow's code location and defaults, its schedules, and runs created from it.
+
+A deployment is unique by (flow, name): ``create`` of an existing one updates it in place (its
+id stays), as Prefect's API does. Reads return the deployment as a dict with its ``schedules``
+(rows of ``deployment_schedule``, oldest first) under ``"schedules"``.
+
+>>> from praefect import database
+>>> from praefect.orchestration import flows
+>>> engine = database.get_engine("sqlite:///:memory:")
+>>> def demo(conn):
+...     flow_id = flows.ensure(conn, "etl")
+...     deployment = create(conn, {"name": "nightly", "flow_id": flow_id, "parameters": {"n": 1}})
+...     run = create_flow_run(conn, deployment["id"], {"parameters": {"m": 2}})
+...     return run["parameters"], run["state"].type.value
+>>> database.write(engine, demo)
+({'n': 1, 'm': 2}, 'SCHEDULED')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from praefect import exceptions
+from praefect.database import tables
+from praefect.orchestration import filters as _filters
+from praefect.orchestration import flow_runs
+from praefect.schemas import schedules as _schedules
+from praefect.schemas.states import State, StateType, now_utc
+from praefect.utilities import names, parameter_schema
+
+__all__ = [
+    "UPDATABLE_FIELDS",
+    "count",
+    "create",
+    "create_flow_run",
+    "create_schedules",
+    "delete",
+    "delete_schedule",
+    "id_of",
+    "pause",
+    "read",
+    "read_by_name",
+    "read_many",
+    "read_schedules",
+    "resume",
+    "update",
+    "update_schedule",
+]
+
+_dep = tables.deployment
+_sched = tables.deployment_schedule
+_run = tables.flow_run
+_flow = tables.flow
+
+UPDATABLE_FIELDS = frozenset(
+    {
+        "version",
+        "description",
+        "paused",
+        "tags",
+        "parameters",
+        "parameter_openapi_schema",
+        "enforce_parameter_schema",
+        "job_variables",
+        "entrypoint",
+        "path",
+        "pull_steps",
+        "work_pool_name",
+        "work_queue_name",
+        "concurrency_limit",
+    }
+)
+"""Columns ``update()`` (and ``create()`` of an existing deployment) may change; ``schedules``
+may be given too, and replaces the deployment's schedules."""
+
+_SCHEDULE_FIELDS = ("schedule", "active", "max_scheduled_runs", "parameters", "slug")
+_DEFAULTS: dict[str, Any] = {
+    "tags": [],
+    "parameters": {},
+    "job_variables": {},
+    "paused": False,
+    "enforce_parameter_schema": True,
+}
+
+
+# -- deployments ---------------------------------------------------------------------------------
+def create(conn: Connection, deployment: Mapping[str, Any]) -> dict[str, Any]:
+    """Create a deployment, or update the one with the same flow and name (its id stays);
+    return it as ``read`` does.
+
+    ``deployment`` keys: ``name``, ``flow_id`` and any of ``UPDATABLE_FIELDS``, ``schedules`` (a
+    list of mappings with ``schedule``, ``active``, ``parameters``, ``slug``,
+    ``max_scheduled_runs``; given, they replace the existing ones), ``id``.
+    A ``work_pool_name`` must name an existing work pool (``ObjectNotFound`` otherwise); the
+    deployment's runs then go to its ``work_queue_name`` queue (created if missing), else to
+    the pool's default queue.
+    """
+    name, flow_id = deployment["name"], deployment["flow_id"]
+    if conn.execute(sa.select(_flow.c.id).where(_flow.c.id == flow_id)).first() is None:
+        raise exceptions.FlowNotFound(f"Flow {flow_id} not found.", flow_id=flow_id)
+    fields = {key: deployment[key] for key in UPDATABLE_FIELDS if key in deployment}
+    existing = id_of(conn, flow_id, name)
+    if existing is not None:
+        update(conn, existing, {**fields, "schedules": deployment.get("schedules")})
+        return read(conn, existing)  # type: ignore[return-value]
+    now = now_utc()
+    values = {**_DEFAULTS, **{k: v for k, v in fields.items() if v is not None}}
+    values.update(
+        id=_uuid(deployment.get("id")) or uuid.uuid4(),
+        name=name,
+        flow_id=flow_id,
+        created=now,
+        updated=now,
+        work_queue_id=_work_queue_id(
+            conn, values.get("work_pool_name"), values.get("work_queue_name")
+        ),
+    )
+    if values.get("work_pool_name") and not values.get("work_queue_name"):
+        values["work_queue_name"] = "default"
+    conn.execute(_dep.insert().values(**values))
+    create_schedules(conn, values["id"], deployment.get("schedules") or [])
+    return read(conn, values["id"])  # type: ignore[return-value]
+
+
+def id_of(conn: Connection, flow_id: uuid.UUID, name: str) -> uuid.UUID | None:
+    """The id of the deployment ``name`` of the flow ``flow_id``, or None."""
+    query = sa.select(_dep.c.id).where((_dep.c.flow_id == flow_id) & (_dep.c.name == name))
+    return conn.execute(query).scalar()
+
+
+def read(conn: Connection, deployment_id: uuid.UUID) -> dict[str, Any] | None:
+    """The deployment with this id (with its ``schedules``), or None."""
+    return _read_one(conn, _dep.c.id == deployment_id)
+
+
+def read_by_name(conn: Connection, flow_name: str, name: str) -> dict[str, Any] | None:
+    """The deployment ``name`` of the flow called ``flow_name``, or None."""
+    flow_ids = sa.select(_flow.c.id).where(_flow.c.name == flow_name).scalar_subquery()
+    return _read_one(conn, (_dep.c.flow_id == flow_ids) & (_dep.c.name == name))
+
+
+def read_many(
+    conn: Connection,
+    flow_filter: Any = None,
+    flow_run_filter: Any = None,
+    task_run_filter: Any = None,
+    deployment_filter: Any = None,
+    work_pool_filter: Any = None,
+    sort: Any = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Deployments matching the filters (Prefect's filter schemas), by name by default."""
+    clauses = _clauses(flow_filter, flow_run_filter, task_run_filter, deployment_filter)
+    clauses += _work_pool_clauses(work_pool_filter)
+    query = sa.select(_dep).where(*clauses).order_by(*_order(sort))
+    rows = [dict(row) for row in conn.execute(query.limit(limit).offset(offset or None)).mappings()]
+    return _with_schedules(conn, rows)
+
+
+def count(
+    conn: Connection,
+    flow_filter: Any = None,
+    flow_run_filter: Any = None,
+    task_run_filter: Any = None,
+    deployment_filter: Any = None,
+    work_pool_filter: Any = None,
+) -> int:
+    """How many deployments match the filters."""
+    clauses = _clauses(flow_filter, flow_run_filter, task_run_filter, deployment_filter)
+    clauses += _work_pool_clauses(work_pool_filter)
+    query = sa.select(sa.func.count()).select_from(_dep).where(*clauses)
+    return conn.execute(query).scalar_one()
+
+
+def update(conn: Connection, deployment_id: uuid.UUID, fields: Mapping[str, Any]) -> bool:
+    """Change fields of a deployment (see ``UPDATABLE_FIELDS``; ``schedules``, when not None,
+    replaces its schedules); False when there is no such deployment."""
+    changes = dict(fields)
+    schedules = changes.pop("schedules", None)
+    unknown = changes.keys() - UPDATABLE_FIELDS
+    if unknown:
+        raise ValueError(
+            f"Cannot update deployment field(s) {sorted(unknown)}; "
+            f"updatable fields are: {', '.join(sorted(UPDATABLE_FIELDS))}."
+        )
+    current = conn.execute(sa.select(_dep).where(_dep.c.id == deployment_id)).mappings().first()
+    if current is None:
+        return False
+    for key, default in _DEFAULTS.items():
+        if key in changes and changes[key] is None:
+            changes[key] = default
+    if "work_pool_name" in changes or "work_queue_name" in changes:
+        pool = changes.get("work_pool_name", current["work_pool_name"])
+        queue = changes.get("work_queue_name", current["work_queue_name"])
+        if pool and not queue:
+            queue = changes["work_queue_name"] = "default"
+        changes["work_queue_id"] = _work_queue_id(conn, pool, queue)
+    conn.execute(
+        _dep.update().where(_dep.c.id == deployment_id).values(updated=now_utc(), **changes)
+    )
+    if schedules is not None:
+        conn.execute(_sched.delete().where(_sched.c.deployment_id == deployment_id))
+        create_schedules(conn, deployment_id, schedules)
+    if schedules is not None or changes.get("paused"):
+        _delete_auto_scheduled_runs(conn, deployment_id)
+    return True
+
+
+def delete(conn: Connection, deployment_id: uuid.UUID) -> bool:
+    """Delete a deployment with its schedules and its auto-scheduled runs that have not
+    started; its other runs keep their ``deployment_id``. False when there was none."""
+    _delete_auto_scheduled_runs(conn, deployment_id)
+    conn.execute(_sched.delete().where(_sched.c.deployment_id == deployment_id))
+    return conn.execute(_dep.delete().where(_dep.c.id == deployment_id)).rowcount > 0
+
+
+def pause(conn: Connection, deployment_id: uuid.UUID) -> bool:
+    """Pause a deployment (its schedules make no new runs, its future auto-scheduled runs
+    are removed); False when there is no such deployment."""
+    return update(conn, deployment_id, {"paused": True})
+
+
+def resume(conn: Connection, deployment_id: uuid.UUID) -> bool:
+    """Resume a paused deployment; False when there is no such deployment."""
+    return update(conn, deployment_id, {"paused": False})
+
+
+# -- schedules -----------------------------------------------------------------------------------
+def read_schedules(conn: Connection, deployment_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The schedules of a deployment, oldest first."""
+    query = sa.select(_sched).where(_sched.c.deployment_id == deployment_id)
+    rows = conn.execute(query.order_by(_sched.c.created, _sched.c.id)).mappings()
+    return [dict(row) for row in rows]
+
+
+def create_schedules(
+    conn: Connection, deployment_id: uuid.UUID, schedules: list[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Add schedules to a deployment (``ObjectNotFound`` if it does not exist; a ``slug``
+    already used by one of its schedules is ``ObjectAlreadyExists``); return them."""
+    if not schedules:
+        return []
+    if conn.execute(sa.select(_dep.c.id).where(_dep.c.id == deployment_id)).first() is None:
+        raise _not_found(deployment_id)
+    now = now_utc()
+    rows = []
+    for offset, given in enumerate(schedules):
+        created = now + _dt.timedelta(microseconds=offset)  # keeps them in the order given
+        schedule = _valid_schedule(given)
+        row = {
+            "id": _uuid(given.get("id") if isinstance(given, Mapping) else None) or uuid.uuid4(),
+            "deployment_id": deployment_id,
+            **schedule,
+            "created": created,
+            "updated": created,
+        }
+        rows.append(row)
+    slugs = [row["slug"] for row in rows if row["slug"] is not None]
+    taken = conn.execute(
+        sa.select(_sched.c.slug).where(
+            (_sched.c.deployment_id == deployment_id) & _sched.c.slug.in_(slugs)
+        )
+    ).scalars()
+    duplicate = sorted(set(taken) | {s for s in slugs if slugs.count(s) > 1})
+    if duplicate:
+        raise exceptions.ObjectAlreadyExists(
+            f"Deployment {deployment_id} already has a schedule with slug {duplicate[0]!r}."
+        )
+    conn.execute(_sched.insert(), rows)
+    return rows
+
+
+def update_schedule(
+    conn: Connection,
+    deployment_id: uuid.UUID,
+    schedule_id: uuid.UUID,
+    fields: Mapping[str, Any],
+) -> bool:
+    """Change a schedule of a deployment (``schedule``, ``active``, ``parameters``, ``slug``,
+    ``max_scheduled_runs``); its future auto-scheduled runs are removed so the scheduler makes
+    them anew. False when there is no such schedule."""
+    changes = {k: v for k, v in fields.items() if k in _SCHEDULE_FIELDS}
+    if "parameters" in changes and changes["parameters"] is None:
+        changes["parameters"] = {}
+    if changes.get("schedule") is not None:
+        changes["schedule"] = _valid_schedule({"schedule": changes["schedule"]})["schedule"]
+    where = (_sched.c.id == schedule_id) & (_sched.c.deployment_id == deployment_id)
+    result = conn.execute(_sched.update().where(where).values(updated=now_utc(), **changes))
+    if result.rowcount == 0:
+        return False
+    _delete_auto_scheduled_runs(conn, deployment_id)
+    return True
+
+
+def delete_schedule(conn: Connection, deployment_id: uuid.UUID, schedule_id: uuid.UUID) -> bool:
+    """Delete a schedule of a deployment; False when there is no such schedule."""
+    where = (_sched.c.id == schedule_id) & (_sched.c.deployment_id == deployment_id)
+    if conn.execute(_sched.delete().where(where)).rowcount == 0:
+        return False
+    _delete_auto_scheduled_runs(conn, deployment_id)
+    return True
+
+
+# -- runs ----------------------------------------------------------------------------------------
+def create_flow_run(
+    conn: Connection,
+    deployment_id: uuid.UUID,
+    run: Mapping[str, Any],
+    now: _dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Create a run of a deployment and return it (as ``flow_runs.read`` does).
+
+    ``run`` keys (all optional): ``name``, ``parameters`` (merged over the deployment's; checked
+    against its ``parameter_openapi_schema`` when it enforces it: a bad one raises
+    ``ValueError`` naming the parameter), ``state`` (default Scheduled now), ``tags`` (added to
+    the deployment's), ``idempotency_key`` (a key already used for this deployment's flow gives
+    back that run), ``work_queue_name``, ``job_variables`` (over the deployment's),
+    ``parent_task_run_id``, ``empirical_policy``, ``enforce_parameter_schema`` (None: the
+    deployment's setting), ``id``.
+    """
+    deployment = conn.execute(sa.select(_dep).where(_dep.c.id == deployment_id)).mappings().first()
+    if deployment is None:
+        raise _not_found(deployment_id)
+    key = run.get("idempotency_key")
+    if key is not None:
+        existing = _run_by_key(conn, deployment["flow_id"], key)
+        if existing is not None:
+            return existing
+    parameters = {**(deployment["parameters"] or {}), **(run.get("parameters") or {})}
+    enforce = run.get("enforce_parameter_schema")
+    if enforce if enforce is not None else deployment["enforce_parameter_schema"]:
+        problems = parameter_schema.validation_errors(
+            deployment["parameter_openapi_schema"], parameters
+        )
+        if problems:
+            raise ValueError(
+                f"Invalid parameters for deployment {deployment['name']!r}: {'; '.join(problems)}."
+            )
+    queue_name = run.get("work_queue_name") or deployment["work_queue_name"]
+    queue_id = deployment["work_queue_id"]
+    if run.get("work_queue_name") and run["work_queue_name"] != deployment["work_queue_name"]:
+        queue_id = _work_queue_id(conn, deployment["work_pool_name"], queue_name)
+    tags = list(dict.fromkeys([*(deployment["tags"] or []), *(run.get("tags") or [])]))
+    state = run.get("state") or State(StateType.SCHEDULED, timestamp=now or now_utc())
+    run_id = _uuid(run.get("id")) or uuid.uuid4()
+    row = {
+        "id": run_id,
+        "name": run.get("name") or names.generate_slug(),
+        "flow_id": deployment["flow_id"],
+        "deployment_id": deployment_id,
+        "deployment_version": deployment["version"],
+        "parameters": parameters,
+        "tags": tags,
+        "idempotency_key": key,
+        "work_queue_name": queue_name,
+        "work_queue_id": queue_id,
+        "job_variables": {
+            **(deployment["job_variables"] or {}),
+            **(run.get("job_variables") or {}),
+        },
+        "parent_task_run_id": run.get("parent_task_run_id"),
+        "empirical_policy": run.get("empirical_policy") or {},
+        "entrypoint": deployment["entrypoint"],
+        "state": state,
+    }
+    if key is None:
+        return flow_runs.create_run(conn, row)
+    try:
+        with conn.begin_nested():  # a concurrent twin with the same key wins: return it
+            return flow_runs.create_run(conn, row)
+    except IntegrityError:
+        existing = _run_by_key(conn, deployment["flow_id"], key)
+        if existing is None:
+            raise
+        return existing
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def _valid_schedule(schedule: Any) -> dict[str, Any]:
+    """A schedule to store (JSON-safe), from a ``DeploymentScheduleCreate`` or its fields;
+    a bad one raises pydantic's ``ValidationError`` (a ``ValueError``) naming the field."""
+    if not isinstance(schedule, _schedules.DeploymentScheduleCreate):
+        values = schedule if isinstance(schedule, Mapping) else _as_mapping(schedule)
+        schedule = _schedules.DeploymentScheduleCreate.model_validate(
+            {k: v for k, v in values.items() if k in _SCHEDULE_FIELDS and v is not None}
+        )
+    return schedule.model_dump(mode="json")
+
+
+def _as_mapping(value: Any) -> Mapping[str, Any]:
+    dump = getattr(value, "model_dump", None)
+    if dump is not None:
+        return {k: getattr(value, k) for k in value.model_fields_set | {"schedule"}}
+    return dict(value)
+
+
+def _not_found(deployment_id: uuid.UUID) -> exceptions.ObjectNotFound:
+    return exceptions.ObjectNotFound(
+        f"Deployment {deployment_id} not found.", deployment_id=deployment_id
+    )
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(str(value))
+
+
+def _run_by_key(conn: Connection, flow_id: uuid.UUID, key: str) -> dict[str, Any] | None:
+    query = sa.select(_run.c.id).where(
+        (_run.c.flow_id == flow_id) & (_run.c.idempotency_key == key)
+    )
+    run_id = conn.execute(query).scalar()
+    return flow_runs.read(conn, run_id) if run_id is not None else None
+
+
+def _work_queue_id(conn: Connection, pool_name: str | None, queue_name: str | None) -> Any:
+    """The id of queue ``queue_name`` (default: the pool's default queue) of the work pool
+    ``pool_name``, the queue created if missing; None without a pool."""
+    if not pool_name:
+        return None
+    pool, queue = tables.work_pool, tables.work_queue
+    found = conn.execute(
+        sa.select(pool.c.id, pool.c.default_queue_id).where(pool.c.name == pool_name)
+    ).first()
+    if found is None:
+        raise exceptions.ObjectNotFound(
+            f"Work pool {pool_name!r} not found: create it first, e.g. "
+            f"`praefect work-pool create {pool_name} --type process`.",
+            work_pool_name=pool_name,
+        )
+    pool_id, default_queue_id = found
+    if not queue_name:
+        return default_queue_id
+    where = (queue.c.work_pool_id == pool_id) & (queue.c.name == queue_name)
+    queue_id = conn.execute(sa.select(queue.c.id).where(where)).scalar()
+    if queue_id is None:
+        now = now_utc()
+        priority = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.max(queue.c.priority), 0) + 1).where(
+                queue.c.work_pool_id == pool_id
+            )
+        ).scalar_one()
+        values = {"id": uuid.uuid4(), "name": queue_name, "work_pool_id": pool_id}
+        values.update(priority=priority, created=now, updated=now)
+        conn.execute(
+            _filters.insert_ignoring_conflicts(conn, queue, ["work_pool_id", "name"]), values
+        )
+        queue_id = conn.execute(sa.select(queue.c.id).where(where)).scalar_one()
+    return queue_id
+
+
+def _delete_auto_scheduled_runs(conn: Connection, deployment_id: uuid.UUID) -> None:
+    """Remove the deployment's auto-scheduled runs that have not started yet (the scheduler
+    makes them anew from the current schedules)."""
+    stale = sa.select(_run.c.id).where(
+        (_run.c.deployment_id == deployment_id)
+        & (_run.c.auto_scheduled == sa.true())
+        & (_run.c.state_type == StateType.SCHEDULED.value)
+    )
+    ids = list(conn.execute(stale).scalars())
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        conn.execute(
+            tables.flow_run_state.delete().where(tables.flow_run_state.c.flow_run_id.in_(chunk))
+        )
+        conn.execute(_run.delete().where(_run.c.id.in_(chunk)))
+
+
+def _read_one(conn: Connection, where: Any) -> dict[str, Any] | None:
+    row = conn.execute(sa.select(_dep).where(where)).mappings().first()
+    if row is None:
+        return None
+    return _with_schedules(conn, [dict(row)])[0]
+
+
+def _with_schedules(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_id: dict[uuid.UUID, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    ids = list(by_id)
+    for start in range(0, len(ids), 500):
+        query = sa.select(_sched).where(_sched.c.deployment_id.in_(ids[start : start + 500]))
+        for schedule in conn.execute(query.order_by(_sched.c.created, _sched.c.id)).mappings():
+            by_id[schedule["deployment_id"]].append(dict(schedule))
+    for row in rows:
+        row["schedules"] = by_id[row["id"]]
+    return rows
+
+
+def _clauses(
+    flow_filter: Any, flow_run_filter: Any, task_run_filter: Any, deployment_filter: Any
+) -> list[Any]:
+    out: list[Any] = []
+    f = deployment_filter
+    if f is not None:
+        inner: list[Any] = []
+        _filters._ids(_dep.c.id, getattr(f, "id", None), inner)
+        _filters._ids(_dep.c.name, getattr(f, "name", None), inner)
+        _filters._tags(_dep.c.tags, getattr(f, "tags", None), inner)
+        _filters._ids(_dep.c.work_queue_name, getattr(f, "work_queue_name", None), inner)
+        paused = getattr(f, "paused", None)
+        if paused is not None and getattr(paused, "eq_", None) is not None:
+            inner.append(_dep.c.paused == bool(paused.eq_))
+        out.extend(_filters._combine(f, inner))
+    if flow_filter is not None:
+        out.append(
+            _dep.c.flow_id.in_(sa.select(_flow.c.id).where(*_filters.flow_clauses(flow_filter)))
+        )
+    if flow_run_filter is not None or task_run_filter is not None:
+        runs = sa.select(_run.c.deployment_id).where(
+            *_filters.flow_run_clauses(None, flow_run_filter, task_run_filter)
+        )
+        out.append(_dep.c.id.in_(runs))
+    return out
+
+
+def _work_pool_clauses(work_pool_filter: Any) -> list[Any]:
+    if work_pool_filter is None:
+        return []
+    names = getattr(work_pool_filter, "name", None)
+    out: list[Any] = []
+    if names is not None and getattr(names, "any_", None) is not None:
+        out.append(_dep.c.work_pool_name.in_(list(names.any_)))
+    return out
+
+
+def _order(sort: Any) -> list[Any]:
+    name = getattr(sort, "value", sort) or "NAME_ASC"
+    column_name, _, direction = name.rpartition("_")
+    column = _dep.c[column_name.lower()]
+    if direction == "DESC":
+        return [column.desc().nulls_last(), _dep.c.id.desc()]
+    return [column.asc().nulls_last(), _dep.c.id.asc()]
