@@ -21,7 +21,14 @@ from praefect.engine.retries import RetryPolicy
 from praefect.tasks import Hooks, _as_hooks
 from praefect.utilities.callables import ParameterValidator, Signature
 
-__all__ = ["Flow", "aserve", "flow", "serve"]
+__all__ = [
+    "Flow",
+    "aserve",
+    "flow",
+    "load_flow_from_entrypoint",
+    "load_flow_from_flow_run",
+    "serve",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -269,6 +276,92 @@ class Flow(Generic[P, R]):
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r})"
 
+    # -- deployments (the deployments issue) ------------------------------------------------
+    _storage: Any = None  # set by from_source: where the code is fetched from at run time
+    _entrypoint: str | None = None  # set by from_source: the entrypoint inside the source
+
+    def to_deployment(self, name: str, **options: Any) -> Any:
+        """A ``RunnerDeployment`` of this flow, to ``apply()``, serve or ``deploy()``.
+
+        Options: ``interval``, ``cron``, ``rrule`` (each one value or a list), ``schedule``,
+        ``schedules`` (``praefect.schedules.Cron(...)``, ...), ``anchor_date``, ``timezone``,
+        ``paused``, ``parameters`` (defaults of its runs), ``description``, ``tags``,
+        ``version``, ``enforce_parameter_schema``, ``concurrency_limit``, ``work_pool_name``,
+        ``work_queue_name``, ``job_variables``. The parameter schema comes from the signature.
+
+        >>> deployment = my_first_flow.to_deployment("nightly", cron="0 3 * * *")  # doctest: +SKIP
+        >>> deployment.apply()  # doctest: +SKIP
+        UUID('...')
+        """
+        from praefect.deployments.runner import RunnerDeployment
+
+        return RunnerDeployment.from_flow(self, name, **options)
+
+    async def ato_deployment(self, name: str, **options: Any) -> Any:
+        return self.to_deployment(name, **options)
+
+    def deploy(
+        self,
+        name: str,
+        work_pool_name: str | None = None,
+        image: Any = None,
+        build: bool = True,
+        push: bool = True,
+        print_next_steps: bool = True,
+        ignore_warnings: bool = False,
+        **options: Any,
+    ) -> Any:
+        """Create (or update) a deployment of this flow on the work pool ``work_pool_name``,
+        whose workers run its runs; return its id. Same options as ``to_deployment``.
+
+        >>> my_first_flow.deploy("nightly", work_pool_name="local", cron="0 3 * * *")  # doctest: +SKIP
+        UUID('...')
+        """
+        from praefect.deployments.runner import deploy
+
+        deployment = self.to_deployment(name, work_pool_name=work_pool_name, **options)
+        [deployment_id] = deploy(
+            deployment,
+            work_pool_name=work_pool_name,
+            image=image,
+            print_next_steps_message=print_next_steps,
+        )
+        return deployment_id
+
+    async def adeploy(self, name: str, **options: Any) -> Any:
+        import asyncio
+
+        return await asyncio.to_thread(self.deploy, name, **options)
+
+    @classmethod
+    def from_source(cls, source: Any, entrypoint: str) -> Flow[Any, Any]:
+        """The flow at ``entrypoint`` (``path/in/source.py:function``) of ``source``: a local
+        directory or a git repository URL (cloned now to load the flow, and again where each
+        run of its deployments runs).
+
+        >>> etl = Flow.from_source("https://github.com/org/flows.git", "etl.py:etl")  # doctest: +SKIP
+        >>> etl.deploy("nightly", work_pool_name="local")  # doctest: +SKIP
+        """
+        from praefect.deployments.storage import create_storage_from_source
+
+        path, sep, qualname = entrypoint.rpartition(":")
+        if not sep or not path or not qualname:
+            raise ValueError(
+                f"Entrypoint {entrypoint!r} is not of the form 'path/to/file.py:function'."
+            )
+        storage = create_storage_from_source(source)
+        storage.pull_code()
+        flow = load_flow_from_entrypoint(f"{storage.destination / path}:{qualname}")
+        flow._storage = storage
+        flow._entrypoint = entrypoint
+        return flow
+
+    @classmethod
+    async def afrom_source(cls, source: Any, entrypoint: str) -> Flow[Any, Any]:
+        import asyncio
+
+        return await asyncio.to_thread(cls.from_source, source, entrypoint)
+
 
 def _source_hash(fn: Callable[..., Any]) -> str:
     try:
@@ -320,3 +413,42 @@ async def aserve(*deployments: Any, **options: Any) -> None:
     from praefect.runner import aserve as _aserve
 
     await _aserve(*deployments, **options)
+
+
+def load_flow_from_entrypoint(entrypoint: str) -> Flow[Any, Any]:
+    """The flow at ``path/to/file.py:function`` or ``package.module:function``.
+
+    >>> etl = load_flow_from_entrypoint("flows/etl.py:etl")  # doctest: +SKIP
+    """
+    from praefect import flow_runs
+
+    return flow_runs.load_flow_from_entrypoint(entrypoint)
+
+
+def load_flow_from_flow_run(flow_run: Any, client: Any = None, ignore_storage: bool = False) -> Any:
+    """The flow of a deployment's run, its code fetched first: the deployment's pull steps
+    are run (the directory they end in becomes the working directory), or, without steps, the
+    working directory becomes the deployment's ``path``; then its entrypoint is loaded.
+
+    >>> flow = load_flow_from_flow_run(client.read_flow_run(run_id))  # doctest: +SKIP
+    """
+    from praefect.client.orchestration import get_client
+
+    if flow_run.deployment_id is None:
+        if not flow_run.entrypoint:
+            raise ValueError(f"Flow run {flow_run.id} has no deployment and no entrypoint.")
+        return load_flow_from_entrypoint(flow_run.entrypoint)
+    client = client or get_client(sync_client=True)
+    deployment = client.read_deployment(flow_run.deployment_id)
+    if not deployment.entrypoint:
+        raise ValueError(f"Deployment {deployment.name!r} has no entrypoint to load its flow.")
+    if not ignore_storage:
+        if deployment.pull_steps:
+            from praefect.deployments import steps
+
+            outputs = steps.run_steps(deployment.pull_steps)
+            if outputs.get("directory"):
+                os.chdir(outputs["directory"])
+        elif deployment.path:
+            os.chdir(deployment.path)
+    return load_flow_from_entrypoint(deployment.entrypoint)
