@@ -29,7 +29,8 @@ def _not_found(deployment_id: Any) -> exceptions.ObjectNotFound:
 
 def _schedule_create(item: Any) -> dict[str, Any]:
     """A schedule to add, from a ``DeploymentScheduleCreate`` (or a mapping of its fields), a
-    ``(schedule, active)`` pair as Prefect's client takes, or a bare schedule."""
+    ``(schedule, active)`` pair as Prefect's client takes, a bare schedule, or a
+    ``praefect.schedules.Cron(...)``/``Interval(...)``/``RRule(...)``."""
     if isinstance(item, _schedules.DeploymentScheduleCreate):
         return item.model_dump(mode="json")
     if isinstance(item, tuple):
@@ -37,9 +38,14 @@ def _schedule_create(item: Any) -> dict[str, Any]:
         return {"schedule": schedule, "active": active}
     if _schedules.is_schedule_type(item):
         return {"schedule": item}
-    as_schedule = getattr(item, "to_deployment_schedule", None)  # praefect.schedules.Schedule
-    if as_schedule is not None:
-        return _schedule_create(as_schedule())
+    to_wire = getattr(item, "to_wire", None)  # a praefect.schedules.Schedule (Cron(...), ...)
+    if to_wire is not None:
+        return {
+            "schedule": to_wire(),
+            "active": item.active,
+            "parameters": dict(item.parameters),
+            "slug": item.slug,
+        }
     return dict(item)
 
 

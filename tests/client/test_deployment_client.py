@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from praefect import exceptions
+from praefect.schedules import Interval
 from praefect.client.embedded import EmbeddedClient
 from praefect.client.http import HttpClient
 from praefect.client.orchestration import PrefectClient, SyncPrefectClient
@@ -123,9 +124,12 @@ def test_create_flow_run_from_deployment(client):
 def test_deployment_schedules(client):
     flow_id = client.create_flow_from_name("etl")
     deployment_id = client.create_deployment(flow_id, "scheduled")
-    [created] = client.create_deployment_schedules(
-        deployment_id, [(CronSchedule(cron="*/5 * * * *"), False)]
+    [created, hourly] = client.create_deployment_schedules(
+        deployment_id,
+        [(CronSchedule(cron="*/5 * * * *"), False), Interval(3600, parameters={"n": 1})],
     )
+    assert hourly.parameters == {"n": 1} and hourly.schedule.interval == dt.timedelta(hours=1)
+    client.delete_deployment_schedule(deployment_id, hourly.id)
     assert created.active is False and created.schedule.cron == "*/5 * * * *"
     client.update_deployment_schedule(deployment_id, created.id, active=True)
     [read] = client.read_deployment_schedules(deployment_id)
