@@ -31,9 +31,8 @@ from praefect import exceptions
 from praefect.database import tables
 from praefect.orchestration import filters as _filters
 from praefect.orchestration import flow_runs
-from praefect.schemas import schedules as _schedules
 from praefect.schemas.states import State, StateType, now_utc
-from praefect.utilities import names, parameter_schema
+from praefect.utilities import names
 
 __all__ = [
     "UPDATABLE_FIELDS",
@@ -337,6 +336,8 @@ def create_flow_run(
     parameters = {**(deployment["parameters"] or {}), **(run.get("parameters") or {})}
     enforce = run.get("enforce_parameter_schema")
     if enforce if enforce is not None else deployment["enforce_parameter_schema"]:
+        from praefect.utilities import parameter_schema  # jsonschema: only for deployment runs
+
         problems = parameter_schema.validation_errors(
             deployment["parameter_openapi_schema"], parameters
         )
@@ -387,6 +388,8 @@ def create_flow_run(
 def _valid_schedule(schedule: Any) -> dict[str, Any]:
     """A schedule to store (JSON-safe), from a ``DeploymentScheduleCreate`` or its fields;
     a bad one raises pydantic's ``ValidationError`` (a ``ValueError``) naming the field."""
+    from praefect.schemas import schedules as _schedules  # pydantic: only when schedules change
+
     if not isinstance(schedule, _schedules.DeploymentScheduleCreate):
         values = schedule if isinstance(schedule, Mapping) else _as_mapping(schedule)
         schedule = _schedules.DeploymentScheduleCreate.model_validate(

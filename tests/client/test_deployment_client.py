@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from praefect import exceptions
-from praefect.schedules import Interval
 from praefect.client.embedded import EmbeddedClient
 from praefect.client.http import HttpClient
 from praefect.client.orchestration import PrefectClient, SyncPrefectClient
+from praefect.schedules import Interval
 from praefect.schemas import actions, filters
 from praefect.schemas.schedules import CronSchedule, IntervalSchedule
 from praefect.schemas.states import State, StateType
