@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from praefect import exceptions
 from praefect.database import tables
 from praefect.orchestration import filters as _filters
-from praefect.orchestration import flow_runs
+from praefect.orchestration import flow_runs, work_pools
 from praefect.schemas.states import State, StateType, now_utc
 from praefect.utilities import names
 
@@ -430,35 +430,14 @@ def _work_queue_id(conn: Connection, pool_name: str | None, queue_name: str | No
     ``pool_name``, the queue created if missing; None without a pool."""
     if not pool_name:
         return None
-    pool, queue = tables.work_pool, tables.work_queue
-    found = conn.execute(
-        sa.select(pool.c.id, pool.c.default_queue_id).where(pool.c.name == pool_name)
-    ).first()
-    if found is None:
+    try:
+        return work_pools.ensure_queue(conn, pool_name, queue_name or None)["id"]
+    except exceptions.ObjectNotFound:
         raise exceptions.ObjectNotFound(
             f"Work pool {pool_name!r} not found: create it first, e.g. "
             f"`praefect work-pool create {pool_name} --type process`.",
             work_pool_name=pool_name,
-        )
-    pool_id, default_queue_id = found
-    if not queue_name:
-        return default_queue_id
-    where = (queue.c.work_pool_id == pool_id) & (queue.c.name == queue_name)
-    queue_id = conn.execute(sa.select(queue.c.id).where(where)).scalar()
-    if queue_id is None:
-        now = now_utc()
-        priority = conn.execute(
-            sa.select(sa.func.coalesce(sa.func.max(queue.c.priority), 0) + 1).where(
-                queue.c.work_pool_id == pool_id
-            )
-        ).scalar_one()
-        values = {"id": uuid.uuid4(), "name": queue_name, "work_pool_id": pool_id}
-        values.update(priority=priority, created=now, updated=now)
-        conn.execute(
-            _filters.insert_ignoring_conflicts(conn, queue, ["work_pool_id", "name"]), values
-        )
-        queue_id = conn.execute(sa.select(queue.c.id).where(where)).scalar_one()
-    return queue_id
+        ) from None
 
 
 def _delete_auto_scheduled_runs(conn: Connection, deployment_id: uuid.UUID) -> None:

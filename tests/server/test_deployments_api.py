@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -35,26 +34,11 @@ def deploy(client: TestClient, flow_id: str):
     return create
 
 
-def _add_pool(database_url: str, name: str) -> uuid.UUID:
-    """A work pool with its default queue, as rows (the work pool routes are another module's)."""
-    pool_id, queue_id = uuid.uuid4(), uuid.uuid4()
-    now = dt.datetime.now(dt.UTC)
-
-    def write(conn: sa.Connection) -> None:
-        conn.execute(
-            tables.work_pool.insert().values(
-                id=pool_id, name=name, type="process", base_job_template={},
-                default_queue_id=queue_id, created=now, updated=now,
-            )
-        )  # fmt: skip
-        conn.execute(
-            tables.work_queue.insert().values(
-                id=queue_id, name="default", work_pool_id=pool_id, created=now, updated=now
-            )
-        )
-
-    database.write(database.get_engine(database_url), write)
-    return queue_id
+def _add_pool(client: TestClient, name: str) -> str:
+    """A process work pool; return the id of its default queue."""
+    response = client.post("/api/work_pools/", json={"name": name, "type": "process"})
+    assert response.status_code == 201, response.text
+    return response.json()["default_queue_id"]
 
 
 def test_create_read_by_id_and_name_then_upsert_keeps_the_id(client, deploy, flow_id):
@@ -153,7 +137,7 @@ def test_create_flow_run_with_the_same_idempotency_key_gives_the_same_run(client
     assert second["parameters"] == {}
 
 
-def test_parameters_refused_by_the_schema_answer_422_naming_the_field(client, deploy, database_url):
+def test_parameters_refused_by_the_schema_answer_422_naming_the_field(client, deploy):
     deployment = deploy(parameter_openapi_schema=SCHEMA, parameters={"label": "x"})
     url = f"/api/deployments/{deployment['id']}/create_flow_run"
     bad = client.post(url, json={"parameters": {"n": "many"}})
@@ -225,20 +209,20 @@ def test_schedules_crud(client, deploy):
     assert [s["slug"] for s in client.get(url).json()] == ["hourly"]
 
 
-def test_work_pool_deployment_runs_go_to_the_pool_queue(client, deploy, database_url):
-    default_queue = _add_pool(database_url, "local")
+def test_work_pool_deployment_runs_go_to_the_pool_queue(client, deploy):
+    default_queue = _add_pool(client, "local")
     deployment = deploy(work_pool_name="local")
     assert deployment["work_queue_name"] == "default"
-    assert deployment["work_queue_id"] == str(default_queue)
+    assert deployment["work_queue_id"] == default_queue
     run = client.post(f"/api/deployments/{deployment['id']}/create_flow_run", json={}).json()
-    assert run["work_queue_id"] == str(default_queue)
+    assert run["work_queue_id"] == default_queue
 
     other = client.post(
         f"/api/deployments/{deployment['id']}/create_flow_run",
         json={"work_queue_name": "urgent"},
     ).json()
     assert other["work_queue_name"] == "urgent"
-    assert other["work_queue_id"] not in (None, str(default_queue))
+    assert other["work_queue_id"] not in (None, default_queue)
 
 
 def test_pausing_or_rescheduling_removes_future_auto_scheduled_runs(client, deploy, database_url):
