@@ -19,6 +19,9 @@ from praefect.cli import config, flow, flow_run, profile, server, task_run, vers
 # -- work pools, queues, workers
 from praefect.cli import work_pool, work_queue, worker  # noqa: E402  isort: skip
 
+# -- deployments
+from praefect.cli import deploy, deployment  # noqa: E402  isort: skip
+
 __all__ = ["app", "main"]
 
 app = typer.Typer(
@@ -72,6 +75,10 @@ app.add_typer(work_pool.app, name="work-pools", hidden=True)
 app.add_typer(work_queue.app, name="work-queue")
 app.add_typer(work_queue.app, name="work-queues", hidden=True)
 app.add_typer(worker.app, name="worker")
+# -- deployments (the deployments issue)
+app.add_typer(deployment.app, name="deployment")
+app.add_typer(deployment.app, name="deployments", hidden=True)
+app.command("deploy")(deploy.deploy)
 
 
 def main() -> None:

@@ -159,3 +159,21 @@ def test_local_flow_deployment_runs_from_its_path(tmp_path, monkeypatch, client)
 def test_from_source_needs_a_file_and_function_entrypoint(tmp_path):
     with pytest.raises(ValueError, match="path/to/file.py:function"):
         Flow.from_source(str(tmp_path), "hello")
+
+
+def test_flow_run_execute_loads_a_git_source_from_its_clone(
+    bare_repository, tmp_path, monkeypatch, client
+):
+    from praefect import client as client_module
+    from praefect.engine import execute
+
+    url = f"file://{bare_repository}"
+    deployment_id = Flow.from_source(url, "flows/hello.py:hello").to_deployment("exec").apply()
+    run_dir = tmp_path / "worker"
+    run_dir.mkdir()
+    monkeypatch.chdir(run_dir)
+    run = run_deployment(deployment_id, timeout=0)
+    orchestration_client = client_module.get_orchestration_client()
+    loaded = execute.load_flow(orchestration_client.read_flow_run(run.id), client)
+    assert Path.cwd() == run_dir / "flows"
+    assert loaded("exec") == "hi exec"
