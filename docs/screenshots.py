@@ -58,7 +58,12 @@ def _seed(home: Path) -> subprocess.Popen[bytes]:
             check=True,
             capture_output=True,
         )
-    running = subprocess.Popen([sys.executable, "-c", _RUNNING], env=env)
+    running = subprocess.Popen(
+        [sys.executable, "-c", _RUNNING],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(3)  # a few partitions in, so its page has a graph and logs
     return running
 

@@ -58,7 +58,9 @@
       rank[n.id] = r;
       (ranks[r] = ranks[r] || []).push(n.id);
     });
-    var gapX = 60, gapY = 10, colGap = 14, maxRows = Math.max(30, Math.ceil(Math.sqrt(nodes.length) * 1.6));
+    var widest = Math.max.apply(null, ranks.map(function (ids) { return ids.length; }));
+    // rows per column so that the widest rank is about 1.6 times as wide as it is tall
+    var gapX = 60, gapY = 10, colGap = 14, maxRows = Math.max(8, Math.ceil(Math.sqrt(widest / 0.6)));
     var x = 20, height = 0;
     ranks.forEach(function (ids) {
       var cols = Math.ceil(ids.length / maxRows), rows = Math.ceil(ids.length / cols);
@@ -79,6 +81,21 @@
       });
     });
     return { pos: pos, paths: paths, width: x - gapX + 20, height: height + 40 };
+  }
+
+  // A rank of more than WIDE_RANK parallel tasks reads better wrapped into columns than as
+  // dagre's one tall column.
+  var WIDE_RANK = 24;
+  function hasWideRank(nodes) {
+    var rank = {}, sizes = {};
+    for (var i = 0; i < nodes.length; i++) {
+      var n = nodes[i], r = 0;
+      for (var j = 0; j < n.up.length; j++) if (rank[n.up[j]] != null) r = Math.max(r, rank[n.up[j]] + 1);
+      rank[n.id] = r;
+      sizes[r] = (sizes[r] || 0) + 1;
+      if (sizes[r] > WIDE_RANK) return true;
+    }
+    return false;
   }
 
   // -- the view ------------------------------------------------------------------------------
@@ -105,7 +122,9 @@
     [["+", 1.25], ["−", 0.8], ["⤢", 0]].forEach(function (t) {
       var b = document.createElement("button");
       b.type = "button"; b.textContent = t[0]; b.title = t[1] ? "Zoom" : "Fit";
-      b.addEventListener("click", function () { t[1] ? self.zoom(t[1]) : self.fit(); });
+      b.addEventListener("click", function () {
+        if (t[1]) { self.userMoved = true; self.zoom(t[1]); } else { self.userMoved = false; self.fit(); }
+      });
       tools.appendChild(b);
     });
     c.appendChild(tools);
@@ -124,6 +143,7 @@
       var dx = e.clientX - drag.x, dy = e.clientY - drag.y;
       if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
       self.transform.x = drag.tx + dx; self.transform.y = drag.ty + dy;
+      if (drag.moved) self.userMoved = true;
       self.apply();
     });
     window.addEventListener("mouseup", function () {
@@ -131,6 +151,7 @@
     });
     c.addEventListener("wheel", function (e) {
       e.preventDefault();
+      self.userMoved = true;
       var rect = c.getBoundingClientRect();
       self.zoom(e.deltaY < 0 ? 1.12 : 1 / 1.12, e.clientX - rect.left, e.clientY - rect.top);
     }, { passive: false });
@@ -177,7 +198,7 @@
     if (old) old.remove();
     if (this.view === "timeline") return this.renderTimeline();
     var started = performance.now();
-    var layout = n <= DAGRE_LIMIT && window.dagre ? dagreLayout(this.nodes) : layeredLayout(this.nodes);
+    var layout = n <= DAGRE_LIMIT && window.dagre && !hasWideRank(this.nodes) ? dagreLayout(this.nodes) : layeredLayout(this.nodes);
     this.width = layout.width; this.height = layout.height;
     var edges = el("g", { class: "edges" }, this.stage);
     var nodesG = el("g", { class: "nodes" }, this.stage);
@@ -197,7 +218,7 @@
       self.info.textContent = n + " task run" + (n === 1 ? "" : "s") + " · laid out in " + Math.round(performance.now() - started) + " ms";
     };
     drawSlice();
-    this.fit();
+    if (!this.userMoved) this.fit(); else this.apply();
   };
 
   Graph.prototype.drawNode = function (parent, node, p) {
