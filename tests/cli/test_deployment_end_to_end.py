@@ -1,0 +1,115 @@
+"""The deployment guide, as a new user runs it, every step a real process: a server, `praefect
+work-pool create`, `praefect deploy` with a cron schedule, a run created over HTTP (as with curl),
+`praefect deployment run`, and a worker that runs them."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+FLOW = textwrap.dedent(
+    """
+    from praefect import flow
+
+
+    @flow(log_prints=True)
+    def hello(name: str = "world", n: int = 1) -> str:
+        print(f"hello {name} x{n}")
+        return name
+    """
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(cli_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """``praefect server start`` on a free port; the environment of its clients."""
+    port = _free_port()
+    log = tmp_path / "server.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "praefect.cli", "server", "start", "--port", str(port)],
+            env=cli_env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    api = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{api}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the server did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
+    try:
+        yield api, {**cli_env, "PRAEFECT_API_URL": api}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _praefect(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [sys.executable, "-m", "praefect.cli", *args],
+        env=env, cwd=cwd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 0, f"praefect {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+def test_deploy_trigger_over_http_and_run_with_a_worker(server, tmp_path):
+    api, env = server
+    project = tmp_path / "project"
+    (project / "flows").mkdir(parents=True)
+    (project / "flows" / "hello.py").write_text(FLOW)
+
+    _praefect("work-pool", "create", "local", "--type", "process", env=env, cwd=project)
+    deployed = _praefect(
+        "deploy", "./flows/hello.py:hello", "-n", "guide", "--pool", "local",
+        "--cron", "0 3 * * *", "--param", "n=2", env=env, cwd=project,
+    )  # fmt: skip
+    assert "praefect worker start --pool local" in deployed.stdout
+
+    deployment = httpx.get(f"{api}/deployments/name/hello/guide").json()
+    assert deployment["schedules"][0]["schedule"]["cron"] == "0 3 * * *"
+    url = f"{api}/deployments/{deployment['id']}/create_flow_run"
+    refused = httpx.post(url, json={"parameters": {"n": "many"}})
+    assert refused.status_code == 422 and "n: 'many'" in refused.text
+    created = httpx.post(url, json={"parameters": {"name": "curl"}})
+    assert created.status_code == 201, created.text
+    by_curl = created.json()
+    assert by_curl["parameters"] == {"n": 2, "name": "curl"}
+
+    _praefect("deployment", "run", "hello/guide", "--param", "name=cli", env=env, cwd=project)
+
+    elsewhere = tmp_path / "worker"
+    elsewhere.mkdir()
+    _praefect("worker", "start", "--pool", "local", "--run-once", env=env, cwd=elsewhere)
+
+    runs = httpx.post(
+        f"{api}/flow_runs/filter",
+        json={"deployments": {"id": {"any_": [deployment["id"]]}}},
+    ).json()
+    assert sorted(run["parameters"]["name"] for run in runs) == ["cli", "curl"]
+    assert {run["state"]["type"] for run in runs} == {"COMPLETED"}, runs
