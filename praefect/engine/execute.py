@@ -23,7 +23,14 @@ from typing import Any
 from praefect import exceptions
 from praefect.schemas.states import State
 
-__all__ = ["FLOW_RUN_ID_VARIABLES", "execute_flow_run", "flow_run_id_from_environment", "load_flow"]
+__all__ = [
+    "FLOW_RUN_ID_VARIABLES",
+    "execute_flow_run",
+    "flow_run_id_from_environment",
+    "load_flow",
+    "main",
+    "wait_for_flow_run_id",
+]
 
 FLOW_RUN_ID_VARIABLES = ("PRAEFECT__FLOW_RUN_ID", "PREFECT__FLOW_RUN_ID")
 """Environment variables a worker passes the flow run's id in (Prefect's spelling second)."""
@@ -145,3 +152,39 @@ def main(flow_run_id: str | None = None) -> int:
 
         client_module.drop_orchestration_clients(dispose_engines=False)
     return 0 if state.is_completed() else 1
+
+
+def wait_for_flow_run_id(stream: Any = None) -> str | None:
+    """Be a warm spare process: import what executing a run needs, then block until one JSON
+    line arrives on ``stream`` (default stdin): ``{"flow_run_id", "env", "cwd"}``. Apply its
+    environment (None unsets a variable) and working directory, re-read the settings, and
+    return the run's id (None when the stream closed first: the spare is not needed)."""
+    import importlib
+    import json
+    import sys
+
+    for module in (
+        "praefect.client",
+        "praefect.client.orchestration",
+        "praefect.engine.flow_engine",
+        "praefect.flows",
+        "praefect.flow_runs",
+        "praefect.tasks",
+        "praefect.states",
+    ):
+        importlib.import_module(module)
+    line = (stream or sys.stdin).readline()
+    if not line.strip():
+        return None
+    message = json.loads(line)
+    for key, value in (message.get("env") or {}).items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = str(value)
+    if message.get("cwd"):
+        os.chdir(message["cwd"])
+    from praefect import settings
+
+    settings.reload_settings()
+    return str(message["flow_run_id"])

@@ -415,24 +415,34 @@ class BaseWorker:
             self.get_and_submit_flow_runs()
         self.check_cancellations()
 
+    def setup(self) -> None:
+        """Prepare the infrastructure before the first poll (subclasses: warm processes)."""
+
+    def teardown(self) -> None:
+        """Release what ``setup`` prepared, after the last run ended."""
+
     def run_forever(self, run_once: bool = False) -> None:
         """Poll until ``stop()`` (or, with ``run_once``, poll once and wait for the runs it
         started). On stop, runs still going are stopped and marked Crashed."""
         self._stop.clear()
         self.sync_with_backend()
-        while True:
-            try:
-                self._tick()
-            except exceptions.ObjectNotFound:
-                raise
-            except Exception:
-                _logger.exception("Worker %r: polling failed; trying again.", self.name)
-            if run_once or self._stop.wait(self.query_seconds):
-                break
-        if run_once:
-            self.wait_for_runs()
-        else:
-            self.stop_runs("the worker stopped")
+        self.setup()
+        try:
+            while True:
+                try:
+                    self._tick()
+                except exceptions.ObjectNotFound:
+                    raise
+                except Exception:
+                    _logger.exception("Worker %r: polling failed; trying again.", self.name)
+                if run_once or self._stop.wait(self.query_seconds):
+                    break
+            if run_once:
+                self.wait_for_runs()
+            else:
+                self.stop_runs("the worker stopped")
+        finally:
+            self.teardown()
 
     def wait_for_runs(self, timeout: float | None = None) -> None:
         """Block until the runs this worker started have ended (and were reported), still
