@@ -4,11 +4,13 @@ an idle process worker has the run in Running, and until it is Completed.
 Run from the repository root::
 
     .venv/bin/python benchmarks/bench_worker.py [--runs 30] [--port 4391] [--query-seconds 0.5]
+        [--gap 1.0]
 
 It starts ``praefect server start`` on a fresh home directory (SQLite), creates a ``process``
 work pool and a deployment of a trivial flow, starts ``praefect worker start --pool bench``
 pointed at the server, lets two warm-up runs through, then submits ``--runs`` runs one after
-the other (each after the previous one finished, so the worker is idle every time). For each
+the other, each ``--gap`` seconds after the previous one finished, so the worker is idle (its
+warm spare process ready) every time; ``--gap 0`` measures back-to-back runs. For each
 run: submit-to-Running is the run's ``start_time`` (the Running state's timestamp, written by
 the flow's process) minus the moment before the create request was sent; submit-to-Completed
 is its ``end_time`` minus the same moment. Prints p50, p90, p99 and max of both, in seconds, and
@@ -78,7 +80,7 @@ def _time(value: str) -> float:
     return parsed.timestamp()
 
 
-def run(runs: int, port: int, query_seconds: float) -> dict[str, object]:
+def run(runs: int, port: int, query_seconds: float, gap: float = 1.0) -> dict[str, object]:
     home = tempfile.mkdtemp(prefix="praefect-bench-worker-")
     env = {
         **os.environ,
@@ -127,6 +129,7 @@ def run(runs: int, port: int, query_seconds: float) -> dict[str, object]:
         to_running: list[float] = []
         to_completed: list[float] = []
         for i in range(runs + 2):
+            time.sleep(gap)
             submitted = time.time()
             created = http.post(
                 f"/deployments/{deployment_id}/create_flow_run", json={"parameters": {"n": i}}
@@ -149,6 +152,7 @@ def run(runs: int, port: int, query_seconds: float) -> dict[str, object]:
         return {
             "runs": runs,
             "worker_query_seconds": query_seconds,
+            "gap_seconds": gap,
             "submit_to_running": _summary(to_running),
             "submit_to_completed": _summary(to_completed),
         }
@@ -168,8 +172,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--port", type=int, default=4391)
     parser.add_argument("--query-seconds", type=float, default=0.5)
+    parser.add_argument("--gap", type=float, default=1.0)
     args = parser.parse_args()
-    result = run(args.runs, args.port, args.query_seconds)
+    result = run(args.runs, args.port, args.query_seconds, args.gap)
     for key in ("submit_to_running", "submit_to_completed"):
         figures = result[key]
         print(f"{key:>20}: " + "  ".join(f"{k} {v:.3f} s" for k, v in figures.items()))  # type: ignore[union-attr]

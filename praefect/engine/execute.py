@@ -163,15 +163,24 @@ def wait_for_flow_run_id(stream: Any = None) -> str | None:
     import json
     import sys
 
-    for module in (
+    from praefect.settings import get_current_settings
+
+    warm = [
         "praefect.client",
         "praefect.client.orchestration",
         "praefect.engine.flow_engine",
+        "praefect.engine.task_engine",
         "praefect.flows",
         "praefect.flow_runs",
         "praefect.tasks",
         "praefect.states",
-    ):
+        "praefect.task_runners",
+        "praefect.logging.handlers",
+        "praefect.schemas.objects",
+    ]
+    if get_current_settings().api_url:
+        warm.append("praefect.client.http")
+    for module in warm:
         importlib.import_module(module)
     line = (stream or sys.stdin).readline()
     if not line.strip():
