@@ -36,14 +36,14 @@ import httpx
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRAEFECT = os.path.join(ROOT, ".venv", "bin", "praefect")
 
-FLOW = '''
+FLOW = """
 from praefect import flow
 
 
 @flow
 def bench_flow(n: int = 0) -> int:
     return n
-'''
+"""
 
 
 def _percentile(values: list[float], q: float) -> float:

@@ -8,7 +8,6 @@ import uuid
 from pathlib import Path
 
 from praefect import database, orchestration
-from praefect.schemas.states import State, StateType
 from praefect.settings import get_current_settings
 from tests.cli.conftest import run_praefect
 
@@ -68,25 +67,22 @@ def _pool() -> dict:
 
 def _run_of(flow_file: Path, pool: dict, out: Path) -> uuid.UUID:
     engine = database.get_engine(get_current_settings().resolved_database_url)
-    run_id = uuid.uuid4()
 
     def create(conn):  # type: ignore[no-untyped-def]
-        orchestration.flow_runs.create(
+        deployment = orchestration.deployments.create(
             conn,
             {
-                "id": run_id,
-                "name": "cli-run",
+                "name": "cli",
                 "flow_id": orchestration.flows.ensure(conn, "write-it"),
-                "deployment_id": uuid.uuid4(),
-                "work_queue_id": pool["default_queue_id"],
                 "entrypoint": f"{flow_file}:write_it",
-                "parameters": {"out": str(out)},
-                "state": State(StateType.SCHEDULED),
+                "work_pool_name": pool["name"],
+                "enforce_parameter_schema": False,
             },
         )
+        run = {"parameters": {"out": str(out)}}
+        return orchestration.deployments.create_flow_run(conn, deployment["id"], run)["id"]
 
-    database.write(engine, create)
-    return run_id
+    return database.write(engine, create)
 
 
 FLOW = textwrap.dedent(

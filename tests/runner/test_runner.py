@@ -14,9 +14,8 @@ def _deployment_of(read_run, run_id):  # type: ignore[no-untyped-def]
 
 
 def test_a_runner_runs_only_the_due_runs_of_its_deployments(new_pool, new_deployment_run, read_run):
-    pool = new_pool()
-    mine = new_deployment_run(pool, "quick", {"n": 1})
-    other = new_deployment_run(pool, "report", {"out": "unused"})
+    mine = new_deployment_run(None, "quick", {"n": 1})
+    other = new_deployment_run(None, "report", {"out": "unused"})
     runner = Runner(name="test-runner", query_seconds=0.05, prefetch_seconds=0)
     runner.deployment_ids.add(_deployment_of(read_run, mine))
     runner.run_forever(run_once=True)
@@ -25,12 +24,11 @@ def test_a_runner_runs_only_the_due_runs_of_its_deployments(new_pool, new_deploy
 
 
 def test_a_runner_kills_a_cancelled_runs_process_and_stops_cleanly(
-    new_pool, new_deployment_run, read_run, wait_for, tmp_path
+    new_deployment_run, read_run, wait_for, tmp_path
 ):
-    pool = new_pool()
     pid_file = tmp_path / "pid"
-    run_id = new_deployment_run(pool, "hang", {"pid_file": str(pid_file)})
-    waiting = new_deployment_run(pool, "hang", {"pid_file": str(tmp_path / "other")})
+    run_id = new_deployment_run(None, "hang", {"pid_file": str(pid_file)})
+    waiting = new_deployment_run(None, "hang", {"pid_file": str(tmp_path / "other")})
     runner = Runner(query_seconds=0.05, prefetch_seconds=0, kill_grace_seconds=0.3, limit=1)
     runner.deployment_ids.add(_deployment_of(read_run, run_id))
     thread = threading.Thread(target=runner.run_forever, daemon=True)

@@ -1,8 +1,5 @@
-"""Work pools with runs waiting in them, for the worker and runner tests.
-
-Until deployments have their own API, a deployment is a row of ``tables.deployment`` and each
-run carries its flow's entrypoint (where a worker's subprocess loads the flow from).
-"""
+"""Work pools with deployments' runs waiting in them, for the worker and runner tests (made
+through the service layer, as the API would)."""
 
 from __future__ import annotations
 
@@ -17,7 +14,6 @@ from typing import Any
 import pytest
 
 from praefect import database, orchestration
-from praefect.database import tables
 from praefect.schemas.states import State, StateType, now_utc
 
 FLOWS = textwrap.dedent(
@@ -86,56 +82,44 @@ def new_pool(engine) -> Callable[..., dict[str, Any]]:
 
 @pytest.fixture
 def new_deployment_run(engine, flows_file: Path) -> Callable[..., uuid.UUID]:
-    """A Scheduled run (due now) of a deployment of ``flow`` in the pool's queue."""
+    """A Scheduled run (due now) of the deployment ``<flow>-deployment`` of ``flow`` (created
+    on first use, in ``pool``; ``deployment_job_variables`` then), the way
+    ``POST /deployments/{id}/create_flow_run`` makes one."""
     deployments: dict[str, uuid.UUID] = {}
 
     def create(
-        pool: dict[str, Any],
+        pool: dict[str, Any] | None,
         flow: str,
         parameters: dict[str, Any] | None = None,
-        queue_id: uuid.UUID | None = None,
         job_variables: dict[str, Any] | None = None,
         empirical_policy: dict[str, Any] | None = None,
         scheduled_time: _dt.datetime | None = None,
+        deployment_job_variables: dict[str, Any] | None = None,
     ) -> uuid.UUID:
-        run_id = uuid.uuid4()
-        queue_id = queue_id or pool["default_queue_id"]
-
         def write(conn):  # type: ignore[no-untyped-def]
-            flow_id = orchestration.flows.ensure(conn, flow.replace("_", "-"))
             if flow not in deployments:
-                deployment_id = deployments[flow] = uuid.uuid4()
-                now = now_utc()
-                conn.execute(
-                    tables.deployment.insert().values(
-                        id=deployment_id, created=now, updated=now, name=f"{flow}-deployment",
-                        flow_id=flow_id, tags=[], parameters={}, job_variables={},
-                        entrypoint=f"{flows_file}:{flow}", work_pool_name=pool["name"],
-                        work_queue_id=queue_id,
-                    )
-                )  # fmt: skip
+                deployment = orchestration.deployments.create(
+                    conn,
+                    {
+                        "name": f"{flow}-deployment",
+                        "flow_id": orchestration.flows.ensure(conn, flow.replace("_", "-")),
+                        "entrypoint": f"{flows_file}:{flow}",
+                        "work_pool_name": pool["name"] if pool else None,
+                        "job_variables": deployment_job_variables or {},
+                        "enforce_parameter_schema": False,
+                    },
+                )
+                deployments[flow] = deployment["id"]
             state = State(
                 StateType.SCHEDULED,
                 state_details={"scheduled_time": scheduled_time or now_utc()},
             )
-            orchestration.flow_runs.create(
-                conn,
-                {
-                    "id": run_id,
-                    "name": f"{flow}-{run_id.hex[:6]}",
-                    "flow_id": flow_id,
-                    "deployment_id": deployments[flow],
-                    "work_queue_id": queue_id,
-                    "entrypoint": f"{flows_file}:{flow}",
-                    "parameters": parameters or {},
-                    "job_variables": job_variables,
-                    "empirical_policy": empirical_policy or {},
-                    "state": state,
-                },
-            )
+            run = {"parameters": parameters or {}, "state": state, "job_variables": job_variables}
+            if empirical_policy:
+                run["empirical_policy"] = empirical_policy
+            return orchestration.deployments.create_flow_run(conn, deployments[flow], run)["id"]
 
-        database.write(engine, write)
-        return run_id
+        return database.write(engine, write)
 
     return create
 

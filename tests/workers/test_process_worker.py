@@ -65,7 +65,8 @@ def test_a_worker_runs_a_pools_due_runs_in_place_with_their_job_variables(
         pool,
         "report",
         {"out": str(out), "greeting": "hello"},
-        job_variables={"env": {"GREETING": "from-job"}, "working_dir": str(workdir)},
+        job_variables={"env": {"GREETING": "from-the-run"}},
+        deployment_job_variables={"env": {"GREETING": "no"}, "working_dir": str(workdir)},
     )
     worker = _worker()
     worker.run_forever(run_once=True)
@@ -75,7 +76,7 @@ def test_a_worker_runs_a_pools_due_runs_in_place_with_their_job_variables(
     assert run["run_count"] == 1
     assert run["infrastructure_pid"].rsplit(":", 1)[1].isdigit()
     greeting, env, cwd, seen_id = out.read_text().split("|")
-    assert (greeting, env, Path(cwd), seen_id) == ("hello", "from-job", workdir, str(run_id))
+    assert (greeting, env, Path(cwd), seen_id) == ("hello", "from-the-run", workdir, str(run_id))
     pool = read_pool("local")
     assert pool["status"] == "READY"  # the worker heartbeats
 
