@@ -46,7 +46,9 @@ def run_deployment(
 
     The run is Scheduled for ``scheduled_time`` (default now) and a worker (or a serving
     process) of the deployment runs it. Its parameters are the deployment's with
-    ``parameters`` over them; ``tags`` are added to the deployment's.
+    ``parameters`` over them; ``tags`` are added to the deployment's. Called inside a flow
+    (and ``as_subflow``), the run is that flow's subflow: a task run of the parent stands for
+    it, and a retry of the parent gets the same run back instead of a new one.
 
     >>> run = run_deployment("etl/nightly", timeout=0)  # doctest: +SKIP
     >>> run.state.is_scheduled()  # doctest: +SKIP
@@ -60,6 +62,10 @@ def run_deployment(
     if hasattr(client, "_sync"):  # an async PrefectClient: use its sync twin in this thread
         client = client._sync
     deployment_id = _deployment_id(client, name)
+    wrapper = _subflow_wrapper(str(name), parameters or {}) if as_subflow else None
+    if wrapper is not None and idempotency_key is None:
+        # the same call again in a retry of the parent run finds the run it made the first time
+        idempotency_key = f"{wrapper.flow_run_id}-{wrapper.task_key}-{wrapper.dynamic_key}"
     state = State(StateType.SCHEDULED, state_details={"scheduled_time": scheduled_time})
     run = client.create_flow_run_from_deployment(
         deployment_id,
@@ -68,6 +74,7 @@ def run_deployment(
         name=flow_run_name,
         tags=tags,
         idempotency_key=idempotency_key,
+        parent_task_run_id=wrapper.id if wrapper is not None else None,
         work_queue_name=work_queue_name,
         job_variables=job_variables,
     )
@@ -76,6 +83,10 @@ def run_deployment(
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         if run.state is not None and run.state.is_final():
+            if wrapper is not None:
+                from praefect.engine import flow_engine
+
+                flow_engine._record_wrapper(wrapper, run.state)
             return run
         if deadline is not None and time.monotonic() >= deadline:
             return run
@@ -84,6 +95,32 @@ def run_deployment(
         )
         time.sleep(max(pause, 0.0))
         run = client.read_flow_run(run.id)
+
+
+class _DeploymentTask:
+    """Stands in for a task: inside a flow, the run of a deployment is tracked as a subflow of
+    it through a "wrapper" task run (Prefect's ``as_subflow``), so the run graph shows it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name.replace("/", "-")
+        self.task_key = f"run_deployment-{self.name}"
+        self.version = None
+        self.tags: frozenset[str] = frozenset()
+        self.task_run_name = None
+        self.empirical_policy = {"retries": 0, "retry_delay": [0.0], "retry_jitter_factor": None}
+
+
+def _subflow_wrapper(name: str, parameters: dict[str, Any]) -> Any:
+    """The wrapper task run in the enclosing flow run (stored Pending), or None outside one."""
+    from praefect.context import FlowRunContext
+
+    parent = FlowRunContext.enclosing()
+    if parent is None:
+        return None
+    from praefect.engine import task_engine
+
+    wrapper, _, _ = task_engine.create_task_run(_DeploymentTask(name), parameters, None, parent)
+    return wrapper
 
 
 async def arun_deployment(name: str | uuid.UUID, **options: Any) -> Any:

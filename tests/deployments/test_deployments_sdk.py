@@ -131,3 +131,57 @@ def test_image_builds_are_refused_with_a_clear_message(client, work_pool):
     work_pool("local")
     with pytest.raises(ValueError, match="process work pool"):
         scheduled_report.deploy("img", work_pool_name="local", image="me/flows:1")
+
+
+def test_run_deployment_inside_a_flow_is_a_subflow_of_it(client):
+    from praefect import flow
+    from praefect.runtime import flow_run
+
+    scheduled_report.to_deployment("child").apply()
+
+    @flow
+    def parent() -> tuple:
+        first = run_deployment("scheduled-report/child", timeout=0)
+        second = run_deployment("scheduled-report/child", timeout=0)
+        alone = run_deployment("scheduled-report/child", timeout=0, as_subflow=False)
+        return flow_run.id, first, second, alone
+
+    parent_id, first, second, alone = parent()
+    assert first.id != second.id  # two calls, two runs
+    wrapper = client.read_task_run(first.parent_task_run_id)
+    assert str(wrapper.flow_run_id) == str(parent_id)
+    assert wrapper.task_key == "run_deployment-scheduled-report-child"
+    assert first.idempotency_key == f"{parent_id}-{wrapper.task_key}-{wrapper.dynamic_key}"
+    assert alone.parent_task_run_id is None and alone.idempotency_key is None
+
+
+def test_a_waited_for_subflow_run_gives_its_final_state_to_the_parents_task_run(client):
+    import threading
+    import time
+
+    from praefect import flow, states
+    from praefect.schemas import filters
+
+    deployment_id = scheduled_report.to_deployment("waited").apply()
+    of_deployment = filters.DeploymentFilter(id=filters.DeploymentFilterId(any_=[deployment_id]))
+
+    def play_the_worker() -> None:
+        for _ in range(1000):
+            runs = client.read_flow_runs(deployment_filter=of_deployment)
+            if runs:
+                client.set_flow_run_state(runs[0].id, states.Running())
+                client.set_flow_run_state(runs[0].id, states.Completed())
+                return
+            time.sleep(0.005)
+
+    @flow
+    def parent():
+        return run_deployment("scheduled-report/waited", timeout=10, poll_interval=0.01)
+
+    worker = threading.Thread(target=play_the_worker)
+    worker.start()
+    child = parent()
+    worker.join()
+    assert child.state.type is StateType.COMPLETED
+    wrapper = client.read_task_run(child.parent_task_run_id)
+    assert wrapper.state.type is StateType.COMPLETED
