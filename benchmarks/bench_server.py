@@ -21,7 +21,8 @@ Run from the repository root (each part starts its own server on a fresh home di
 - ``batch``: a flow of ``--tasks`` trivial tasks run by a client pointed at the server
   (``PRAEFECT_API_URL``), so task runs travel in the client's ``POST /api/task_runs/batch``
   batches; tasks per second, the server's CPU per task run, and whether every task run was
-  recorded (none lost).
+  recorded (none lost). The same flow then runs embedded (no server, its own SQLite file) for
+  the client's own pace: recording keeps up when the two rates are close.
 """
 
 from __future__ import annotations
@@ -362,6 +363,17 @@ def bench_batch(a: argparse.Namespace) -> dict:
         stored = httpx.post(server.base + "/task_runs/count", json={}, timeout=60).json()
     shutil.rmtree(home, ignore_errors=True)
     shutil.rmtree(client_home, ignore_errors=True)
+    embedded_home = fresh_home("batch-embedded")
+    env = {k: v for k, v in os.environ.items() if k != "PRAEFECT_API_URL"}
+    env["PRAEFECT_HOME"] = embedded_home
+    t = time.perf_counter()
+    embedded_s = float(
+        subprocess.run(
+            [PYTHON, "-c", _FLOW, str(a.tasks)], env=env, check=True, capture_output=True
+        ).stdout.split()[-1]
+    )
+    embedded_wall = time.perf_counter() - t
+    shutil.rmtree(embedded_home, ignore_errors=True)
     return {
         "tasks": a.tasks,
         "flow_s": round(flow_s, 2),
@@ -370,6 +382,9 @@ def bench_batch(a: argparse.Namespace) -> dict:
         "stored": stored,
         "lost": a.tasks - stored,
         "server_cpu_us_per_task": round(cpu / a.tasks * 1e6),
+        "embedded_flow_s": round(embedded_s, 2),
+        "embedded_tasks_per_s": round(a.tasks / embedded_s),
+        "embedded_process_s": round(embedded_wall, 2),
     }
 
 

@@ -1,7 +1,8 @@
 """Helpers shared by the CLI commands: consoles, errors, output formats, states and times.
 
-Only the standard library, typer and rich are imported at module level: the CLI must start fast,
-so everything that touches the client or the database is imported inside the commands.
+Only the standard library and typer are imported at module level: the CLI must start fast, so
+rich is imported when something is printed, and everything that touches the client or the
+database inside the commands (``praefect server start`` then never loads rich at all).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
 OUTPUT_FORMATS = ("json",)
 
@@ -72,6 +75,8 @@ _stderr: Console | None = None
 
 
 def _make_console(stderr: bool) -> Console:
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     # Piped output (grep, a file, a test) gets a wide page instead of rich's 80 columns, so ids
     # and names are never cut or wrapped.
@@ -100,6 +105,8 @@ def err_console() -> Console:
 
 def exit_with_error(message: str, code: int = 1) -> NoReturn:
     """Print ``message`` in red on stderr and leave with ``code``."""
+    from rich.text import Text
+
     err_console().print(Text(message, style="red"), soft_wrap=True)
     raise typer.Exit(code)
 
@@ -205,6 +212,8 @@ def state_of(run: Any) -> tuple[str | None, str | None]:
 
 def styled_state(state_type: str | None, state_name: str | None) -> Text:
     """The state name colored by its type."""
+    from rich.text import Text
+
     if state_type is None:
         return Text("-", style="bright_black")
     return Text(state_name or state_type, style=STATE_STYLES.get(state_type, ""))
@@ -280,6 +289,8 @@ def format_duration(seconds: float | None) -> str:
 
 def print_details(rows: list[tuple[str, str | Text]]) -> None:
     """Aligned ``label  value`` lines (no table padding, so no trailing spaces when piped)."""
+    from rich.text import Text
+
     width = max(len(label) for label, _ in rows) + 2
     out = console()
     for label, value in rows:
