@@ -208,12 +208,12 @@ def crash_retry_state(run: Mapping[str, Any], crashed: State, now: _dt.datetime)
     """The AwaitingRetry state a crashed run of a deployment is rescheduled in when its
     retries are not used up (a worker then picks it up again), else None. A run without a
     deployment has no one to pick it up: it stays Crashed (``praefect flow-run retry``)."""
-    if run.get("deployment_id") is None:
-        return None
+    if run.get("deployment_id") is None or run.get("state_type") != S.RUNNING.value:
+        return None  # a run that never started (or was being cancelled) is not retried
     policy = run.get("empirical_policy") or {}
     retries = policy.get("retries") or 0
     run_count = run.get("run_count") or 0
-    if run_count > retries:
+    if run_count < 1 or run_count > retries:
         return None
     delay = retry_delay_seconds(
         policy.get("retry_delay"), max(run_count, 1), policy.get("retry_jitter_factor")
@@ -233,7 +233,7 @@ class RetryCrashedDeploymentRuns(Rule):
     """A crashed run of a deployment (its process died, was killed, lost its heartbeat) with
     retries left is rescheduled as AwaitingRetry, for a worker to run again."""
 
-    FROM_STATES = frozenset({S.PENDING, S.RUNNING})
+    FROM_STATES = frozenset({S.RUNNING})
     TO_STATES = frozenset({S.CRASHED})
 
     @staticmethod

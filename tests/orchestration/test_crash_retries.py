@@ -52,3 +52,24 @@ def test_a_deployment_run_whose_heartbeat_went_stale_is_rescheduled(engine, new_
     )
     run = read_run(run_id)
     assert run["state_name"] == "AwaitingRetry" and "No heartbeat" in run["state"].message
+
+
+def test_a_run_that_never_started_or_was_being_cancelled_is_not_retried(
+    engine, new_run, propose, read_run
+):
+    policy = {"retries": 5}
+    never_started = new_run(
+        State(StateType.PENDING), deployment_id=uuid.uuid4(), empirical_policy=policy
+    )
+    result = propose(never_started, State(StateType.CRASHED, message="could not start"))
+    assert result.status.value == "ACCEPT"  # no endless retry of a run its worker cannot start
+    cancelling = new_run(
+        State(StateType.RUNNING), deployment_id=uuid.uuid4(), empirical_policy=policy
+    )
+    propose(cancelling, State(StateType.CANCELLING))
+    state_id = read_run(cancelling)["state_id"]
+    database.write(
+        engine,
+        lambda conn: orchestration.zombies.mark_crashed(conn, cancelling, state_id, "gone"),
+    )
+    assert read_run(cancelling)["state_name"] == "Crashed"

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from praefect import database, orchestration, states
+from praefect import database, orchestration
 from praefect.workers import ProcessWorker
 from praefect.workers.base import BaseJobConfiguration, job_variables
+from tests.cli.conftest import run_praefect
 
 
 @pytest.fixture
@@ -101,18 +102,22 @@ def test_a_worker_creates_its_pool_and_leaves_paused_pools_alone(new_deployment_
 
 
 def test_cancelling_a_hung_run_kills_its_process_and_marks_it_cancelled(
-    new_pool, new_deployment_run, wait_for, running_worker, tmp_path
+    new_pool, new_deployment_run, wait_for, running_worker, tmp_path, praefect_home, use_database
 ):
     pool = new_pool()
     pid_file = tmp_path / "pid"
     run_id = new_deployment_run(pool, "hang", {"pid_file": str(pid_file)})
-    worker = running_worker[0](_worker())  # type: ignore[operator]
+    running_worker[0](_worker())  # type: ignore[operator]
     wait_for(run_id, lambda run: run["state_type"] == "RUNNING" and pid_file.exists())
     pid = int(pid_file.read_text())
 
     started = time.monotonic()
-    result = worker.client.set_flow_run_state(run_id, states.Cancelling())
-    assert result.status.value == "ACCEPT"
+    cancelled = run_praefect(
+        "flow-run", "cancel", str(run_id), home=praefect_home,
+        env={"PRAEFECT_DATABASE_URL": use_database},
+    )  # fmt: skip
+    assert cancelled.code == 0, cancelled.output
+    assert "is now Cancelling" in cancelled.stdout
     run = wait_for(run_id, lambda run: run["state_type"] == "CANCELLED", timeout=15)
     assert time.monotonic() - started < 10
     assert run["state"].message == "The flow run's process was stopped."
