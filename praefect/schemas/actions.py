@@ -17,7 +17,14 @@ import datetime as _dt
 import uuid
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from praefect.schemas.schedules import DeploymentScheduleCreate
 from praefect.schemas.states import State, StateType
@@ -252,10 +259,19 @@ class TaskRunRow(TaskRunCreate):
 
 class TaskRunBatchItem(_Action):
     """One entry of ``POST /api/task_runs/batch``: a task run's current row and, when it changed
-    state, its new state."""
+    state, its new state. Since the last row of a task run in a batch wins, a client may send a
+    run's row once, with its last item, and name the run by ``task_run_id`` in the others."""
 
-    row: TaskRunRow
+    row: TaskRunRow | None = None
+    task_run_id: uuid.UUID | None = None
+    """The task run of an item that leaves ``row`` out."""
     state: StateCreate | None = None
+
+    @model_validator(mode="after")
+    def _names_its_task_run(self) -> TaskRunBatchItem:
+        if self.row is None and self.task_run_id is None:
+            raise ValueError("an item needs the task run's row or its task_run_id")
+        return self
 
 
 class LogCreate(_Action):

@@ -18,7 +18,12 @@ from starlette.responses import JSONResponse
 from praefect import client as praefect_client
 from praefect import flow, get_run_logger, task
 from praefect.client.embedded import EmbeddedClient
-from praefect.client.http import HttpClient, PrefectHTTPStatusError, ServerUnavailable
+from praefect.client.http import (
+    HttpClient,
+    PrefectHTTPStatusError,
+    ServerUnavailable,
+    task_run_items,
+)
 from praefect.client.spool import Spool
 from praefect.schemas.states import State, now_utc
 from praefect.server.app import create_app
@@ -165,6 +170,24 @@ def test_task_runs_and_logs_go_in_a_few_batches(api, recorder):
     assert 1 <= task_batches <= 40 and 1 <= log_batches <= 40
     with praefect_client.get_client(sync_client=True) as client:
         assert client.count_task_runs() == 200
+
+
+def test_a_batch_carries_each_task_runs_row_once_with_its_last_item():
+    a, b = {"id": uuid.uuid4(), "name": "a"}, {"id": uuid.uuid4(), "name": "b"}
+    pending, running, done = State("PENDING"), State("RUNNING"), State("COMPLETED")
+    items = task_run_items([(a, pending), (b, pending), (a, running), (a, done), (b, None)])
+    assert items == [
+        {"task_run_id": a["id"], "state": pending},
+        {"task_run_id": b["id"], "state": pending},
+        {"task_run_id": a["id"], "state": running},
+        {"row": a, "state": done},
+        {"row": b, "state": None},
+    ]
+    # halves of a batch (sent apart when the server refuses the whole) carry their own rows
+    assert task_run_items([(a, pending), (b, pending)]) == [
+        {"row": a, "state": pending},
+        {"row": b, "state": pending},
+    ]
 
 
 def test_server_down_mid_flow_then_back_loses_nothing(api, caplog):

@@ -77,6 +77,37 @@ def test_batch_route_records_rows_and_states_in_order_and_is_safe_to_resend(clie
     assert events["total"] == 3
 
 
+def test_batch_items_may_send_a_task_runs_row_once_with_its_last_item(client, new_run):
+    run = new_run("RUNNING")
+    a = {**_row(run["id"], "a"), "run_count": 1}
+    items = [
+        {"task_run_id": a["id"], "state": _state("PENDING")},
+        {"task_run_id": a["id"], "state": _state("RUNNING")},
+        {"row": a, "state": _state("COMPLETED")},
+    ]
+    response = client.post("/api/task_runs/batch", json=items)
+    assert response.status_code == 201 and response.json() == {"accepted": 3}
+    read = client.get(f"/api/task_runs/{a['id']}").json()
+    assert read["state_type"] == "COMPLETED" and read["run_count"] == 1
+    history = client.get("/api/task_run_states/", params={"task_run_id": a["id"]}).json()
+    assert [s["type"] for s in history] == ["PENDING", "RUNNING", "COMPLETED"]
+    assert all(s["state_details"]["task_run_id"] == a["id"] for s in history)
+
+
+def test_batch_item_without_a_row_in_its_batch_is_refused(client, new_run):
+    run = new_run("RUNNING")
+    stray = str(uuid.uuid4())
+    items = [{"row": _row(run["id"], "a"), "state": None}, {"task_run_id": stray, "state": None}]
+    response = client.post("/api/task_runs/batch", json=items)
+    assert response.status_code == 422
+    assert "body.1.row" in response.json()["exception_message"]
+    assert stray in response.json()["exception_message"]
+    nameless = client.post("/api/task_runs/batch", json=[{"state": _state("PENDING")}])
+    assert nameless.status_code == 422
+    assert "row or its task_run_id" in nameless.json()["exception_message"]
+    assert client.post("/api/task_runs/count", json={}).json() == 0
+
+
 def test_batch_route_refuses_a_row_without_id(client):
     item = {"row": {"name": "a", "task_key": "a"}, "state": None}
     response = client.post("/api/task_runs/batch", json=[item])

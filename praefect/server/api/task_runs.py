@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, status
 from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import Field, TypeAdapter
 from sqlalchemy.engine import Connection, Engine
@@ -71,9 +72,23 @@ def batch_adapter() -> TypeAdapter[list[TaskRunBatchItem]]:
 
 
 def _write_batch(body: bytes, engine: Engine) -> int:
+    items = validate_json(batch_adapter(), body)
+    own_rows = [item.row.to_row(item.row.id) if item.row is not None else None for item in items]
+    last_rows = {row["id"]: row for row in own_rows if row is not None}
     batch = []
-    for item in validate_json(batch_adapter(), body):
-        row = item.row.to_row(item.row.id)
+    for index, (item, own_row) in enumerate(zip(items, own_rows, strict=True)):
+        row = own_row if own_row is not None else last_rows.get(item.task_run_id)
+        if row is None:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "missing",
+                        "loc": ("body", index, "row"),
+                        "msg": f"no item of task run {item.task_run_id} in this batch has its row",
+                        "input": None,
+                    }
+                ]
+            )
         state = _with_ids(item.state.to_state(), row) if item.state is not None else None
         batch.append((row, state))
     database.write(engine, lambda conn: task_states.write_batch_once(conn, batch))
