@@ -432,7 +432,10 @@ class BaseWorker:
                 try:
                     self._tick()
                 except exceptions.ObjectNotFound:
-                    raise
+                    if not self.create_pool_if_not_found:
+                        raise
+                    _logger.warning("Work pool %r is gone; creating it again.", self.work_pool_name)
+                    self._last_heartbeat = 0.0  # the next tick creates it again
                 except Exception:
                     _logger.exception("Worker %r: polling failed; trying again.", self.name)
                 if run_once or self._stop.wait(self.query_seconds):

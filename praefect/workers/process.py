@@ -91,11 +91,12 @@ def kill_process(process: subprocess.Popen, grace_seconds: float) -> None:
 
 
 def _dismiss(spare: subprocess.Popen) -> None:
-    """Let a spare process go: its stdin closes, so it exits without running anything."""
+    """Let an idle spare process go (it was given no run, so stopping it loses nothing)."""
     try:
         spare.stdin.close()  # type: ignore[union-attr]
     except (BrokenPipeError, OSError, ValueError):
         pass
+    spare.terminate()
     try:
         spare.wait(10)
     except subprocess.TimeoutExpired:

@@ -152,3 +152,23 @@ def _url() -> str:
     from praefect.settings import get_current_settings
 
     return get_current_settings().resolved_database_url
+
+
+def test_a_worker_whose_pool_is_deleted_creates_it_again_and_goes_on(
+    new_pool, new_deployment_run, read_run, wait_for, running_worker
+):
+    new_pool()
+    worker = running_worker[0](_worker())  # type: ignore[operator]
+    time.sleep(0.2)
+    worker.client.delete_work_pool("local")
+    pool = _wait_for_pool("local")
+    run_id = new_deployment_run(pool, "quick")
+    wait_for(run_id, lambda run: run["state_type"] == "COMPLETED")
+
+
+def _wait_for_pool(name: str) -> dict:
+    deadline = time.monotonic() + 10
+    while (pool := read_pool(name)) is None:
+        assert time.monotonic() < deadline, "the worker did not create its pool again"
+        time.sleep(0.05)
+    return pool
