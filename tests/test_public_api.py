@@ -164,6 +164,11 @@ PINNED: dict[str, list[str]] = {
         "get_orchestration_client",
     ],
     "praefect.client.schemas.actions": [
+        "DeploymentCreate",
+        "DeploymentFlowRunCreate",
+        "DeploymentScheduleCreate",
+        "DeploymentScheduleUpdate",
+        "DeploymentUpdate",
         "WorkPoolCreate",
         "WorkPoolUpdate",
         "WorkQueueCreate",

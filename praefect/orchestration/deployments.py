@@ -157,9 +157,10 @@ def read_many(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Deployments matching the filters (Prefect's filter schemas), by name by default."""
-    clauses = _clauses(flow_filter, flow_run_filter, task_run_filter, deployment_filter)
-    clauses += _work_pool_clauses(work_pool_filter)
-    query = sa.select(_dep).where(*clauses).order_by(*_order(sort))
+    clauses = _filters.deployment_clauses(
+        flow_filter, flow_run_filter, task_run_filter, deployment_filter, work_pool_filter
+    )
+    query = sa.select(_dep).where(*clauses).order_by(*_filters.deployment_order(sort))
     rows = [dict(row) for row in conn.execute(query.limit(limit).offset(offset or None)).mappings()]
     return _with_schedules(conn, rows)
 
@@ -173,8 +174,9 @@ def count(
     work_pool_filter: Any = None,
 ) -> int:
     """How many deployments match the filters."""
-    clauses = _clauses(flow_filter, flow_run_filter, task_run_filter, deployment_filter)
-    clauses += _work_pool_clauses(work_pool_filter)
+    clauses = _filters.deployment_clauses(
+        flow_filter, flow_run_filter, task_run_filter, deployment_filter, work_pool_filter
+    )
     query = sa.select(sa.func.count()).select_from(_dep).where(*clauses)
     return conn.execute(query).scalar_one()
 
@@ -474,49 +476,3 @@ def _with_schedules(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[s
     for row in rows:
         row["schedules"] = by_id[row["id"]]
     return rows
-
-
-def _clauses(
-    flow_filter: Any, flow_run_filter: Any, task_run_filter: Any, deployment_filter: Any
-) -> list[Any]:
-    out: list[Any] = []
-    f = deployment_filter
-    if f is not None:
-        inner: list[Any] = []
-        _filters._ids(_dep.c.id, getattr(f, "id", None), inner)
-        _filters._ids(_dep.c.name, getattr(f, "name", None), inner)
-        _filters._tags(_dep.c.tags, getattr(f, "tags", None), inner)
-        _filters._ids(_dep.c.work_queue_name, getattr(f, "work_queue_name", None), inner)
-        paused = getattr(f, "paused", None)
-        if paused is not None and getattr(paused, "eq_", None) is not None:
-            inner.append(_dep.c.paused == bool(paused.eq_))
-        out.extend(_filters._combine(f, inner))
-    if flow_filter is not None:
-        out.append(
-            _dep.c.flow_id.in_(sa.select(_flow.c.id).where(*_filters.flow_clauses(flow_filter)))
-        )
-    if flow_run_filter is not None or task_run_filter is not None:
-        runs = sa.select(_run.c.deployment_id).where(
-            *_filters.flow_run_clauses(None, flow_run_filter, task_run_filter)
-        )
-        out.append(_dep.c.id.in_(runs))
-    return out
-
-
-def _work_pool_clauses(work_pool_filter: Any) -> list[Any]:
-    if work_pool_filter is None:
-        return []
-    names = getattr(work_pool_filter, "name", None)
-    out: list[Any] = []
-    if names is not None and getattr(names, "any_", None) is not None:
-        out.append(_dep.c.work_pool_name.in_(list(names.any_)))
-    return out
-
-
-def _order(sort: Any) -> list[Any]:
-    name = getattr(sort, "value", sort) or "NAME_ASC"
-    column_name, _, direction = name.rpartition("_")
-    column = _dep.c[column_name.lower()]
-    if direction == "DESC":
-        return [column.desc().nulls_last(), _dep.c.id.desc()]
-    return [column.asc().nulls_last(), _dep.c.id.asc()]

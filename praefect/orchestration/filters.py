@@ -15,6 +15,8 @@ from sqlalchemy.sql import ColumnElement
 from praefect.database import tables
 
 __all__ = [
+    "deployment_clauses",
+    "deployment_order",
     "flow_clauses",
     "flow_run_clauses",
     "flow_run_order",
@@ -254,3 +256,43 @@ def task_run_order(sort: Any = None) -> list[Any]:
 def log_order(sort: Any = None) -> list[Any]:
     """ORDER BY of logs for a ``LogSort`` (default: oldest first, as Prefect)."""
     return _order(tables.log, sort, "TIMESTAMP_ASC")
+
+
+def deployment_clauses(
+    flow_filter: Any = None,
+    flow_run_filter: Any = None,
+    task_run_filter: Any = None,
+    deployment_filter: Any = None,
+    work_pool_filter: Any = None,
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``deployment`` for the given filters (a deployment matches a run
+    filter when one of its runs does)."""
+    dep = tables.deployment
+    out: list[ColumnElement[bool]] = []
+    f = deployment_filter
+    if f is not None:
+        inner: list[ColumnElement[bool]] = []
+        _ids(dep.c.id, getattr(f, "id", None), inner)
+        _ids(dep.c.name, getattr(f, "name", None), inner)
+        _tags(dep.c.tags, getattr(f, "tags", None), inner)
+        _ids(dep.c.work_queue_name, getattr(f, "work_queue_name", None), inner)
+        paused = getattr(f, "paused", None)
+        if paused is not None and getattr(paused, "eq_", None) is not None:
+            inner.append(dep.c.paused == bool(paused.eq_))
+        out.extend(_combine(f, inner))
+    if flow_filter is not None:
+        out.append(dep.c.flow_id.in_(sa.select(_flow.c.id).where(*flow_clauses(flow_filter))))
+    if flow_run_filter is not None or task_run_filter is not None:
+        runs = sa.select(_run.c.deployment_id).where(
+            *flow_run_clauses(None, flow_run_filter, task_run_filter)
+        )
+        out.append(dep.c.id.in_(runs))
+    names = getattr(work_pool_filter, "name", None)
+    if names is not None and getattr(names, "any_", None) is not None:
+        out.append(dep.c.work_pool_name.in_(list(names.any_)))
+    return out
+
+
+def deployment_order(sort: Any = None) -> list[Any]:
+    """ORDER BY of deployments for a ``DeploymentSort`` (default: by name)."""
+    return _order(tables.deployment, sort, "NAME_ASC")

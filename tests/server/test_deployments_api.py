@@ -217,6 +217,14 @@ def test_work_pool_deployment_runs_go_to_the_pool_queue(client, deploy):
     run = client.post(f"/api/deployments/{deployment['id']}/create_flow_run", json={}).json()
     assert run["work_queue_id"] == default_queue
 
+    deploy(name="unpooled")
+    in_pool = {"work_pools": {"name": {"any_": ["local"]}}}
+    assert [d["name"] for d in client.post("/api/deployments/filter", json=in_pool).json()] == [
+        "nightly"
+    ]
+    ran = {"flow_runs": {"id": {"any_": [run["id"]]}}}
+    assert client.post("/api/deployments/count", json=ran).json() == 1
+
     other = client.post(
         f"/api/deployments/{deployment['id']}/create_flow_run",
         json={"work_queue_name": "urgent"},

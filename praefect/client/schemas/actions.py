@@ -5,6 +5,14 @@ Filled in as the resources they create arrive (work pools, concurrency limits, .
 
 from __future__ import annotations
 
+# -- deployments and their schedules
+from praefect.schemas.actions import (
+    DeploymentCreate,
+    DeploymentFlowRunCreate,
+    DeploymentUpdate,
+)
+from praefect.schemas.schedules import DeploymentScheduleCreate, DeploymentScheduleUpdate
+
 # -- work pools, queues
 from praefect.schemas.work_pools import (
     WorkPoolCreate,
@@ -13,4 +21,14 @@ from praefect.schemas.work_pools import (
     WorkQueueUpdate,
 )
 
-__all__ = ["WorkPoolCreate", "WorkPoolUpdate", "WorkQueueCreate", "WorkQueueUpdate"]
+__all__ = [
+    "DeploymentCreate",
+    "DeploymentFlowRunCreate",
+    "DeploymentScheduleCreate",
+    "DeploymentScheduleUpdate",
+    "DeploymentUpdate",
+    "WorkPoolCreate",
+    "WorkPoolUpdate",
+    "WorkQueueCreate",
+    "WorkQueueUpdate",
+]

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from praefect import database, exceptions, orchestration
 from praefect.schemas import filters, sorting
+from praefect.schemas import work_pools as _work_pools
 from praefect.schemas.actions import DeploymentCreate, DeploymentFlowRunCreate, DeploymentUpdate
 from praefect.schemas.objects import Deployment, FlowRun
 from praefect.schemas.schedules import (
@@ -39,6 +40,7 @@ _Deployments = Annotated[filters.DeploymentFilter | None, Body()]
 _Flows = Annotated[filters.FlowFilter | None, Body()]
 _FlowRuns = Annotated[filters.FlowRunFilter | None, Body()]
 _TaskRuns = Annotated[filters.TaskRunFilter | None, Body()]
+_WorkPools = Annotated[_work_pools.WorkPoolFilter | None, Body()]
 
 
 def _not_found(deployment_id: uuid.UUID) -> exceptions.ObjectNotFound:
@@ -76,6 +78,7 @@ def read_deployments(
     flow_runs: _FlowRuns = None,
     task_runs: _TaskRuns = None,
     deployments: _Deployments = None,
+    work_pools: _WorkPools = None,
     sort: Annotated[sorting.DeploymentSort, Body()] = sorting.DeploymentSort.NAME_ASC,
     limit: LimitBody = DEFAULT_LIMIT,
     offset: OffsetBody = 0,
@@ -84,7 +87,15 @@ def read_deployments(
     rows = database.read(
         engine,
         lambda conn: orchestration.deployments.read_many(
-            conn, flows, flow_runs, task_runs, deployments, sort=sort, limit=limit, offset=offset
+            conn,
+            flows,
+            flow_runs,
+            task_runs,
+            deployments,
+            work_pools,
+            sort=sort,
+            limit=limit,
+            offset=offset,
         ),
     )
     return [Deployment.model_validate(row) for row in rows]
