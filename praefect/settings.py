@@ -144,6 +144,42 @@ class Settings:
     runner_process_limit: int = 5
     """Most flow runs ``flow.serve()`` / ``praefect.serve()`` runs at once."""
 
+    # -- server services: scheduler, late runs, crashed runs (the deployments issue) ---------
+    server_services_scheduler_enabled: bool = True
+    """Whether ``praefect server start`` runs the scheduler (``--no-scheduler`` turns it off)."""
+    server_services_scheduler_loop_seconds: float = 60.0
+    """Seconds between two passes of the scheduler over every deployment."""
+    server_services_scheduler_recent_deployments_loop_seconds: float = 5.0
+    """Seconds between two quick passes over the deployments changed since the last one (so a
+    new deployment gets its runs within seconds)."""
+    server_services_scheduler_min_runs: int = 3
+    """The scheduler keeps at least this many future runs per schedule..."""
+    server_services_scheduler_max_runs: int = 100
+    """...and at most this many (a schedule's ``max_scheduled_runs`` overrides it)."""
+    server_services_scheduler_min_scheduled_time: float = 3600.0
+    """Seconds ahead the scheduler always covers (beyond ``min_runs``)."""
+    server_services_scheduler_max_scheduled_time: float = 100 * 86400.0
+    """Seconds ahead the scheduler never goes past."""
+    server_services_scheduler_catch_up: str = "latest"
+    """What the scheduler does with times it missed while down: ``latest`` (create the most
+    recent missed run), ``all`` (create every missed run) or ``none`` (skip them)."""
+    server_services_scheduler_catch_up_window_seconds: float = 3600.0
+    """Missed times older than this many seconds are never caught up."""
+    server_services_late_runs_enabled: bool = True
+    """Whether ``praefect server start`` marks overdue Scheduled runs Late."""
+    server_services_late_runs_loop_seconds: float = 5.0
+    """Seconds between two passes of the late-runs check."""
+    server_services_late_runs_after_seconds: float = 15.0
+    """A Scheduled run this many seconds past its time becomes Late."""
+    server_services_crashed_runs_enabled: bool = True
+    """Whether ``praefect server start`` marks Crashed the runs whose process stopped
+    heartbeating."""
+    server_services_crashed_runs_loop_seconds: float = 5.0
+    """Seconds between two passes of the crashed-runs check."""
+    server_services_crashed_runs_after_seconds: float = 20.0
+    """A Running (or Cancelling) run with no heartbeat for this many seconds is Crashed (two
+    missed heartbeats at the default ``PRAEFECT_HEARTBEAT_SECONDS`` of 10)."""
+
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from environment variables; a value that does not parse raises

@@ -18,11 +18,13 @@ the state row, the run's bookkeeping and the event are written together or not a
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from praefect import exceptions
@@ -103,13 +105,19 @@ def _joined_run(row: Any) -> dict[str, Any]:
 def create(conn: Connection, row: Mapping[str, Any]) -> State:
     """Insert a flow run and its first state (``row["state"]``, default Pending), with no rule
     consulted; return the state as written."""
-    return create_run(conn, row)["state"]
+    return create_run(conn, row)["state"]  # type: ignore[index]
 
 
-def create_run(conn: Connection, row: Mapping[str, Any]) -> dict[str, Any]:
+def create_run(
+    conn: Connection, row: Mapping[str, Any], *, if_absent: bool = False
+) -> dict[str, Any] | None:
     """``create``, returning the new run as ``read`` would (with its ``state``), without
     reading it back: one INSERT of the run with its state columns, one of the state, one of
-    the event."""
+    the event.
+
+    With ``if_absent``, a run whose ``(flow_id, idempotency_key)`` already exists is left alone
+    and None is returned: the INSERT itself ignores the unique conflict, so two writers racing
+    on the same key (two scheduler replicas) never both create it, and neither fails."""
     now = now_utc()
     values: dict[str, Any] = dict.fromkeys(_COLUMNS)
     values.update(_NOT_NULL_DEFAULTS)
@@ -128,11 +136,25 @@ def create_run(conn: Connection, row: Mapping[str, Any]) -> dict[str, Any]:
     record = state.to_record()
     record["flow_run_id"] = values["id"]
     values.update(_bookkeeping(values, None, state, now))
-    _rows.insert(conn, _run, values)
+    if if_absent:
+        # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT
+        if conn.execute(_insert_if_absent(conn.dialect.name), values).first() is None:
+            return None
+    else:
+        _rows.insert(conn, _run, values)
     _rows.insert(conn, _state, record)
     _write_event(conn, values, None, state, now)
     values["state"] = State.from_record(record)  # what a read would give back
     return values
+
+
+@functools.cache
+def _insert_if_absent(dialect: str) -> Any:
+    if dialect == "postgresql":
+        return postgresql.insert(_run).on_conflict_do_nothing().returning(_run.c.id)
+    if dialect == "sqlite":
+        return sqlite.insert(_run).on_conflict_do_nothing().returning(_run.c.id)
+    raise NotImplementedError(f"no conflict-ignoring INSERT for the {dialect!r} dialect")
 
 
 def read(conn: Connection, flow_run_id: uuid.UUID) -> dict[str, Any] | None:
