@@ -23,8 +23,26 @@ def start(
     port: Annotated[int | None, typer.Option(help="Port to listen on (default 4200).")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    scheduler: Annotated[
+        bool | None,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Run the scheduler (default: PRAEFECT_SERVER_SERVICES_SCHEDULER_ENABLED).",
+        ),
+    ] = None,
+    late_runs: Annotated[
+        bool | None,
+        typer.Option(
+            "--late-runs/--no-late-runs",
+            help="Mark overdue runs Late (default: PRAEFECT_SERVER_SERVICES_LATE_RUNS_ENABLED).",
+        ),
+    ] = None,
+    no_services: Annotated[
+        bool, typer.Option("--no-services", help="Run no background service, only the API.")
+    ] = False,
 ) -> None:
-    """Start the server: migrate the database, then serve the web UI, the REST API and /docs.
+    """Start the server: migrate the database, then serve the web UI, the REST API and /docs,
+    and run the background services (scheduler, late runs, crashed runs).
 
     Example: praefect server start --port 4200
     """
@@ -34,31 +52,110 @@ def start(
     import uvicorn
 
     from praefect import settings
-    from praefect.server import admin
+    from praefect.server import admin, services
     from praefect.server.app import create_app
 
+    _show_service_logs()
     current = settings.get_current_settings()
     host = host or current.server_host
     port = port or current.server_port
     revision = admin.upgrade()
     app_ = create_app(current)
     url = f"http://{host}:{port}"
+    chosen = [] if no_services else services.enabled_services(current, scheduler, late_runs)
     typer.echo(
         f"praefect server at {url} (web UI {url}/, API {url}/api, docs {url}/docs); database "
-        f"{_common_url(current.resolved_database_url)} at {revision}; ready in "
+        f"{_common_url(current.resolved_database_url)} at {revision}; services: "
+        f"{', '.join(s.name for s in chosen) or 'none'}; ready in "
         f"{time.perf_counter() - started:.2f}s.\n"
         f"Point clients at it with: export PRAEFECT_API_URL={url}/api\n"
         f"Open the UI: {url}/"
     )
-    # the UI's live streams stay open: on Ctrl-C, close them after a few seconds, not never
-    uvicorn.run(
-        app_,
-        host=host,
-        port=port,
-        log_level=log_level,
-        access_log=access_log,
-        timeout_graceful_shutdown=3,
+    runner = services.ServiceRunner(chosen, database_url=current.resolved_database_url)
+    runner.start()
+    try:
+        # the UI's live streams stay open: on Ctrl-C, close them after a few seconds, not never
+        uvicorn.run(
+            app_,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=access_log,
+            timeout_graceful_shutdown=3,
+        )
+    finally:
+        runner.stop()
+
+
+def _show_service_logs() -> None:
+    """Print the services' INFO lines (runs scheduled, marked Late, crashed) on stderr."""
+    import logging
+
+    logger = logging.getLogger("praefect.server.services")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+services_app = typer.Typer(
+    help="List or run the server's background services.", no_args_is_help=True
+)
+app.add_typer(services_app, name="services")
+
+
+@services_app.command("ls")
+def services_ls() -> None:
+    """List the background services, whether each is enabled, and how often it runs."""
+    from praefect import settings
+    from praefect.server import services
+
+    current = settings.get_current_settings()
+    enabled = {s.name for s in services.enabled_services(current)}
+    for service in services.all_services(current):
+        state = "enabled" if service.name in enabled else "disabled"
+        typer.echo(f"{service.name:<28} {state:<9} every {service.loop_seconds:g}s")
+
+
+@services_app.command("start")
+def services_start(
+    run_once: Annotated[
+        bool, typer.Option("--run-once", help="One pass of each service, then exit.")
+    ] = False,
+) -> None:
+    """Run the enabled services in the foreground, without the API (e.g. as a separate
+    process beside API replicas); Ctrl-C stops them.
+
+    Example: praefect server services start
+    """
+    import signal
+    import threading
+
+    from praefect import settings
+    from praefect.server import admin, services
+
+    _show_service_logs()
+    current = settings.get_current_settings()
+    admin.upgrade()
+    runner = services.ServiceRunner(
+        services.enabled_services(current), database_url=current.resolved_database_url
     )
+    if run_once:
+        for name, result in runner.run_once().items():
+            count = len(result) if isinstance(result, list) else result
+            typer.echo(f"{name}: {count}")
+        return
+    stopped = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopped.set())
+    typer.echo(f"Services running: {', '.join(s.name for s in runner.services) or 'none'}.")
+    runner.start()
+    try:
+        stopped.wait()
+    finally:
+        runner.stop()
+    typer.echo("Services stopped.")
 
 
 def _common_url(url: str) -> str:

@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.engine import Connection
 
+from praefect import exceptions
 from praefect import settings as _settings
 from praefect.database import tables
 from praefect.orchestration import flow_runs
@@ -130,6 +131,12 @@ def schedule_runs(
         if value < 0:
             raise ValueError(f"{name} must be 0 or more, got {value}")
 
+    if deployment_id is not None:
+        found = conn.execute(sa.select(_deployment.c.id).where(_deployment.c.id == deployment_id))
+        if found.first() is None:
+            raise exceptions.ObjectNotFound(
+                f"Deployment {deployment_id} not found.", deployment_id=deployment_id
+            )
     created: list[uuid.UUID] = []
     for row in _active_schedules(conn, deployment_id, updated_since):
         try:

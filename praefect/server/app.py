@@ -29,6 +29,7 @@ from praefect.server.api import (
     flow_runs,
     flows,
     logs,
+    scheduling,
     task_run_states,
     task_runs,
     work_pools,
@@ -51,6 +52,8 @@ _ROUTERS = (
     work_pools,
     # deployments (the deployments issue)
     deployments,
+    # -- scheduling: POST /deployments/{id}/schedule
+    scheduling,
 )
 
 

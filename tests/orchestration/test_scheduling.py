@@ -88,11 +88,15 @@ def runs_of(engine) -> Callable[[uuid.UUID], list[dict[str, Any]]]:
     def read(deployment_id: uuid.UUID) -> list[dict[str, Any]]:
         rows = database.read(
             engine,
-            lambda conn: conn.execute(
-                sa.select(tables.flow_run).where(tables.flow_run.c.deployment_id == deployment_id)
-            )
-            .mappings()
-            .all(),
+            lambda conn: (
+                conn.execute(
+                    sa.select(tables.flow_run).where(
+                        tables.flow_run.c.deployment_id == deployment_id
+                    )
+                )
+                .mappings()
+                .all()
+            ),
         )
         return sorted((dict(r) for r in rows), key=lambda r: r["expected_start_time"])
 
@@ -318,3 +322,10 @@ def test_a_late_run_can_still_be_started(engine, new_run, propose, read_run):
     assert propose(run, State(StateType.PENDING), now=T0).status.value == "ACCEPT"
     assert propose(run, State(StateType.RUNNING), now=T0).status.value == "ACCEPT"
     assert read_run(run)["state"].type is StateType.RUNNING
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(scheduling)
+    assert result.failed == 0 and result.attempted > 0

@@ -86,13 +86,12 @@ _SCHEDULER = textwrap.dedent(
         created += database.write(
             engine,
             lambda conn: scheduling.schedule_runs(
-                conn, now=now, min_runs=%d, min_time=0, catch_up="none"
+                conn, now=now, min_runs=__RUNS__, min_time=0, catch_up="none"
             ),
         )
     out.write_text(json.dumps([str(i) for i in created]))
     """
-    % RUNS_PER_SCHEDULE
-)
+).replace("__RUNS__", str(RUNS_PER_SCHEDULE))
 
 
 def test_two_scheduler_processes_never_create_a_run_twice(database_url, tmp_path: Path):
@@ -177,5 +176,7 @@ def test_concurrent_scheduler_transactions_never_create_a_run_twice(database_url
     keys = _keys(engine)
     assert len(keys) == len(set(keys)) == DEPLOYMENTS * 2 * RUNS_PER_SCHEDULE
     assert sorted(run for ids in created for run in ids) == sorted(
-        database.read(engine, lambda conn: list(conn.execute(sa.select(tables.flow_run.c.id)).scalars()))
+        database.read(
+            engine, lambda conn: list(conn.execute(sa.select(tables.flow_run.c.id)).scalars())
+        )
     )

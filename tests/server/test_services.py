@@ -1,0 +1,319 @@
+"""The server's background services, driven by a manual clock (``run_once``) and, for the
+loops themselves, in their threads; and ``praefect server start`` running them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from praefect import database, orchestration, settings
+from praefect.database import tables
+from praefect.schemas.schedules import IntervalSchedule
+from praefect.schemas.states import State, StateType
+from praefect.server import services
+from praefect.utilities.clock import ManualClock
+
+T0 = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
+MINUTE = dt.timedelta(minutes=1)
+
+
+def insert_deployment(
+    engine: sa.Engine, every: dt.timedelta, updated: dt.datetime, **fields: Any
+) -> uuid.UUID:
+    """A deployment with one interval schedule anchored at T0, as orchestration.deployments
+    stores it."""
+    deployment_id = uuid.uuid4()
+
+    def write(conn: sa.Connection) -> None:
+        flow_id = orchestration.flows.ensure(conn, "etl")
+        conn.execute(
+            tables.deployment.insert().values(
+                id=deployment_id,
+                created=updated,
+                updated=updated,
+                name=f"dep-{deployment_id.hex[:6]}",
+                flow_id=flow_id,
+                tags=[],
+                parameters={},
+                job_variables={},
+                **fields,
+            )
+        )
+        schedule = IntervalSchedule(interval=every, anchor_date=T0)
+        conn.execute(
+            tables.deployment_schedule.insert().values(
+                id=uuid.uuid4(),
+                created=updated,
+                updated=updated,
+                deployment_id=deployment_id,
+                schedule=schedule.model_dump(mode="json"),
+                parameters={},
+            )
+        )
+
+    database.write(engine, write)
+    return deployment_id
+
+
+def runs_of(engine: sa.Engine, deployment_id: uuid.UUID) -> list[dict[str, Any]]:
+    query = (
+        sa.select(tables.flow_run)
+        .where(tables.flow_run.c.deployment_id == deployment_id)
+        .order_by(tables.flow_run.c.expected_start_time)
+    )
+    return database.read(engine, lambda conn: [dict(r) for r in conn.execute(query).mappings()])
+
+
+@pytest.fixture
+def engine(database_url: str) -> sa.Engine:
+    return database.get_engine(database_url)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T0 - MINUTE)
+
+
+@pytest.fixture
+def runner(database_url: str, clock: ManualClock) -> Iterator[services.ServiceRunner]:
+    with settings.temporary_settings({"server_services_scheduler_catch_up": "none"}):
+        yield services.ServiceRunner(
+            services.all_services(), database_url=database_url, clock=clock
+        )
+
+
+def test_scheduled_runs_are_created_then_marked_late_as_the_clock_moves(engine, runner, clock):
+    deployment_id = insert_deployment(engine, 10 * MINUTE, updated=T0 - dt.timedelta(days=1))
+
+    created = runner.run_once("Scheduler")["Scheduler"]
+
+    runs = runs_of(engine, deployment_id)
+    assert len(created) == len(runs) == 6  # the next hour (from 11:59), every 10 minutes
+    assert runs[0]["next_scheduled_start_time"] == T0
+    assert runner.run_once("MarkLateRuns") == {"MarkLateRuns": []}
+
+    clock.advance(MINUTE + dt.timedelta(seconds=16))  # 12:00:16: the 12:00 run is 16 s late
+    assert runner.run_once("MarkLateRuns") == {"MarkLateRuns": [runs[0]["id"]]}
+    assert [r["state_name"] for r in runs_of(engine, deployment_id)][:2] == ["Late", "Scheduled"]
+
+    clock.advance(dt.timedelta(minutes=50))  # 12:50:16
+    more = runner.run_once("Scheduler")["Scheduler"]
+    times = [r["expected_start_time"].strftime("%H:%M") for r in runs_of(engine, deployment_id)]
+    assert len(more) == 6  # the scheduler keeps the next hour covered: up to 13:50
+    assert times[-1] == "13:50" and len(times) == len(set(times)) == 12
+
+
+def test_recent_deployments_scheduler_only_looks_at_changed_deployments(engine, runner, clock):
+    old = insert_deployment(engine, 10 * MINUTE, updated=T0 - dt.timedelta(days=1))
+    assert runner.run_once("RecentDeploymentsScheduler")["RecentDeploymentsScheduler"] == []
+
+    new = insert_deployment(engine, 10 * MINUTE, updated=clock.now())
+    clock.advance(2)
+    created = runner.run_once("RecentDeploymentsScheduler")["RecentDeploymentsScheduler"]
+
+    assert runs_of(engine, old) == []
+    assert len(created) == len(runs_of(engine, new)) > 0
+
+
+def test_crashed_runs_service_crashes_runs_without_heartbeat(engine, runner, clock):
+    def running(heartbeat: dt.datetime) -> uuid.UUID:
+        run_id = uuid.uuid4()
+
+        def write(conn: sa.Connection) -> None:
+            flow_id = orchestration.flows.ensure(conn, "etl")
+            orchestration.flow_runs.create(
+                conn,
+                {
+                    "id": run_id,
+                    "name": "r",
+                    "flow_id": flow_id,
+                    "hostname": "another-host",
+                    "pid": 4242,
+                    "heartbeat": heartbeat,
+                    "state": State(StateType.RUNNING, timestamp=heartbeat),
+                },
+            )
+
+        database.write(engine, write)
+        return run_id
+
+    silent = running(clock.now() - dt.timedelta(seconds=60))
+    alive = running(clock.now() - dt.timedelta(seconds=5))
+
+    assert runner.run_once("CrashedRuns") == {"CrashedRuns": [silent]}
+    read = lambda run_id: database.read(  # noqa: E731
+        engine, lambda conn: orchestration.flow_runs.read(conn, run_id)
+    )
+    assert read(silent)["state"].type is StateType.CRASHED
+    assert "No heartbeat" in read(silent)["state"].message
+    assert read(alive)["state"].type is StateType.RUNNING
+
+
+def test_run_once_names_an_unknown_service(runner):
+    with pytest.raises(ValueError, match="no service called 'Nope'; the services are: Scheduler"):
+        runner.run_once("Nope")
+
+
+class _Flaky:
+    """A service whose first pass fails; it counts its passes and signals the third."""
+
+    name = "Flaky"
+    loop_seconds = 0.001
+
+    def __init__(self) -> None:
+        self.passes = 0
+        self.third = threading.Event()
+
+    def run_once(self, engine: Any, now: dt.datetime) -> int:
+        self.passes += 1
+        if self.passes == 1:
+            raise RuntimeError("the database went away")
+        if self.passes == 3:
+            self.third.set()
+        return self.passes
+
+
+def test_a_failed_pass_is_logged_and_the_loop_goes_on(caplog):
+    flaky = _Flaky()
+    runner = services.ServiceRunner([flaky], database_url="sqlite:///:memory:")
+    with runner:
+        assert flaky.third.wait(10)
+        assert runner.running
+    assert not runner.running
+    assert "Service Flaky failed a pass" in caplog.text
+    assert "the database went away" in caplog.text
+
+
+def test_stop_ends_a_loop_that_waits_between_passes():
+    slow = _Flaky()
+    slow.loop_seconds = 3600
+    runner = services.ServiceRunner([slow], database_url="sqlite:///:memory:").start()
+    started = time.monotonic()
+    runner.stop(timeout=5)
+    assert not runner.running and time.monotonic() - started < 5
+    with pytest.raises(RuntimeError, match="already running"):
+        runner.start().start()
+    runner.stop()
+
+
+def test_services_follow_their_enabled_settings_and_flags():
+    names = lambda chosen: [s.name for s in chosen]  # noqa: E731
+    assert names(services.enabled_services()) == [
+        "Scheduler",
+        "RecentDeploymentsScheduler",
+        "MarkLateRuns",
+        "CrashedRuns",
+    ]
+    off = settings.get_current_settings().model_copy(
+        {
+            "server_services_scheduler_enabled": False,
+            "server_services_late_runs_loop_seconds": 2.5,
+        }
+    )
+    assert names(services.enabled_services(off)) == ["MarkLateRuns", "CrashedRuns"]
+    assert services.enabled_services(off)[0].loop_seconds == 2.5
+    assert names(services.enabled_services(off, scheduler=True, late_runs=False)) == [
+        "Scheduler",
+        "RecentDeploymentsScheduler",
+        "CrashedRuns",
+    ]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_server_start_runs_the_scheduler(tmp_path: Path, cli_env: dict[str, str]):
+    # The real `praefect server start`: a deployment written to its database gets its runs from
+    # the recent-deployments pass within seconds, and SIGINT stops server and services.
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    env = {
+        **cli_env,
+        "PRAEFECT_DATABASE_URL": url,
+        "PRAEFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "0.2",
+    }
+    engine = database.get_engine(url)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "praefect.cli", "server", "start", "--port", str(_free_port())],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deployment_id = insert_deployment(
+            engine, dt.timedelta(hours=1), updated=dt.datetime.now(dt.UTC)
+        )
+        deadline = time.monotonic() + 30
+        while not runs_of(engine, deployment_id) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(runs_of(engine, deployment_id)) == 3, process.stdout
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=20)
+    assert "services: Scheduler, RecentDeploymentsScheduler, MarkLateRuns, CrashedRuns" in output
+    assert process.returncode == 0, output
+
+
+def test_server_services_ls_and_run_once(tmp_path: Path, cli_env: dict[str, str]):
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    env = {
+        **cli_env,
+        "PRAEFECT_DATABASE_URL": url,
+        "PRAEFECT_SERVER_SERVICES_LATE_RUNS_ENABLED": "0",
+    }
+    listed = subprocess.run(
+        [sys.executable, "-m", "praefect.cli", "server", "services", "ls"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "Scheduler" in listed and "every 60s" in listed
+    assert [line.split()[1] for line in listed.splitlines() if line.startswith("MarkLateRuns")] == [
+        "disabled"
+    ]
+    deployment_id = insert_deployment(
+        database.get_engine(url), dt.timedelta(hours=1), updated=dt.datetime.now(dt.UTC)
+    )
+    once = subprocess.run(
+        [sys.executable, "-m", "praefect.cli", "server", "services", "start", "--run-once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "Scheduler: 3" in once
+    assert len(runs_of(database.get_engine(url), deployment_id)) == 3
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "praefect.server.services",
+        "praefect.server.services.base",
+        "praefect.server.services.selection",
+    ],
+)
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0
