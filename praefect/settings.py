@@ -153,9 +153,10 @@ class Settings:
     """Seconds between two quick passes over the deployments changed since the last one (so a
     new deployment gets its runs within seconds)."""
     server_services_scheduler_min_runs: int = 3
-    """The scheduler keeps at least this many future runs per schedule..."""
+    """The fewest future runs the scheduler keeps per schedule."""
     server_services_scheduler_max_runs: int = 100
-    """...and at most this many (a schedule's ``max_scheduled_runs`` overrides it)."""
+    """The most future runs the scheduler keeps per schedule (a schedule's
+    ``max_scheduled_runs`` overrides it)."""
     server_services_scheduler_min_scheduled_time: float = 3600.0
     """Seconds ahead the scheduler always covers (beyond ``min_runs``)."""
     server_services_scheduler_max_scheduled_time: float = 100 * 86400.0

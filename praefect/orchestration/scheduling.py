@@ -31,20 +31,19 @@ sleeping.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.engine import Connection
 
 from praefect import exceptions
 from praefect import settings as _settings
 from praefect.database import tables
 from praefect.orchestration import flow_runs
-from praefect.schemas import schedules as _schedules
 from praefect.schemas.states import State, StateType
 from praefect.utilities import clock, names
 
@@ -66,8 +65,8 @@ _log = logging.getLogger("praefect.server.services.scheduler")
 _deployment = tables.deployment
 _schedule = tables.deployment_schedule
 _run = tables.flow_run
-_SCHEDULE = TypeAdapter(_schedules.SCHEDULE_TYPES)
 _KEY_CHUNK = 200
+_MAX_MISSED = 1000  # schedules.MAX_ITERATIONS: get_dates gives no more
 
 
 def idempotency_key(deployment_id: uuid.UUID, schedule_id: uuid.UUID, when: _dt.datetime) -> str:
@@ -137,10 +136,13 @@ def schedule_runs(
             raise exceptions.ObjectNotFound(
                 f"Deployment {deployment_id} not found.", deployment_id=deployment_id
             )
+    from pydantic import ValidationError
+
+    adapter = _schedule_adapter()
     created: list[uuid.UUID] = []
     for row in _active_schedules(conn, deployment_id, updated_since):
         try:
-            schedule = _SCHEDULE.validate_python(row["schedule"])
+            schedule = adapter.validate_python(row["schedule"])
         except ValidationError as error:
             _log.error(
                 "Schedule %s of deployment %s is not a valid schedule; skipped: %s",
@@ -156,6 +158,17 @@ def schedule_runs(
             dates = _missed_dates(schedule, now, max(now - window, changed), catch_up) + dates
         created.extend(_insert_runs(conn, row, dates, now))
     return created
+
+
+@functools.cache
+def _schedule_adapter() -> Any:
+    # pydantic and the schedule models load on first use, not with the package: the flow path
+    # imports orchestration and must stay free of pydantic
+    from pydantic import TypeAdapter
+
+    from praefect.schemas import schedules
+
+    return TypeAdapter(schedules.SCHEDULE_TYPES)
 
 
 def _active_schedules(
@@ -213,9 +226,7 @@ def _missed_dates(
 ) -> list[_dt.datetime]:
     if since >= now:
         return []
-    missed = schedule.get_dates(
-        _schedules.MAX_ITERATIONS, start=since, end=now - _dt.timedelta(microseconds=1)
-    )
+    missed = schedule.get_dates(_MAX_MISSED, start=since, end=now - _dt.timedelta(microseconds=1))
     return missed[-1:] if catch_up == "latest" else missed
 
 
