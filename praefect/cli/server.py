@@ -83,6 +83,8 @@ def start(
             access_log=access_log,
             timeout_graceful_shutdown=3,
         )
+    except KeyboardInterrupt:
+        pass  # Ctrl-C before uvicorn took over the signals: a normal stop all the same
     finally:
         runner.stop()
 
