@@ -93,7 +93,15 @@ class Schedule:
                 interval=self.interval, anchor_date=self.anchor_date, timezone=self.timezone
             )
         except ValueError as error:
-            raise ValueError(f"invalid schedule: {error}") from None
+            raise ValueError(f"invalid schedule: {_reason(error)}") from None
+
+
+def _reason(error: ValueError) -> str:
+    """The messages of a pydantic ``ValidationError`` without its banner (other errors as is)."""
+    errors = getattr(error, "errors", None)
+    if errors is None:
+        return str(error)
+    return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in errors())
 
 
 def Cron(  # noqa: N802 - Prefect's name for a constructor function

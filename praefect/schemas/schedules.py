@@ -206,7 +206,9 @@ class IntervalSchedule(_Schedule):
     @classmethod
     def _positive(cls, value: _dt.timedelta) -> _dt.timedelta:
         if value <= _dt.timedelta(0):
-            raise ValueError(f"interval must be more than zero, got {value}")
+            raise ValueError(
+                f"interval must be more than zero, got {value.total_seconds():g} seconds"
+            )
         return value
 
     @field_validator("timezone")

@@ -56,7 +56,7 @@ def test_rrule_from_a_string_or_a_dateutil_rule():
 
 
 def test_a_bad_schedule_fails_where_it_is_written_naming_the_value():
-    with pytest.raises(ValueError, match="invalid cron expression 'every day'"):
+    with pytest.raises(ValueError, match="^invalid schedule: invalid cron expression 'every day';"):
         schedules.Cron("every day")
     with pytest.raises(ValueError, match="unknown timezone 'Nowhere'"):
         schedules.Interval(60, timezone="Nowhere")
