@@ -1,5 +1,6 @@
-"""``praefect work-pool``, ``praefect work-queue``, ``praefect worker start`` and
-``praefect flow-run execute``, run as a user would, in subprocesses."""
+"""``praefect work-pool`` and ``praefect work-queue`` (in-process, many small checks),
+``praefect worker start`` and ``praefect flow-run execute`` (in subprocesses, as a user runs
+them)."""
 
 from __future__ import annotations
 
@@ -12,49 +13,39 @@ from praefect.settings import get_current_settings
 from tests.cli.conftest import run_praefect
 
 
-def test_work_pool_commands(praefect_home: Path):
-    made = run_praefect(
-        "work-pool", "create", "my-pool", "--concurrency-limit", "3", home=praefect_home
-    )
+def test_work_pool_commands(invoke_here):
+    made = invoke_here("work-pool", "create", "my-pool", "--concurrency-limit", "3")
     assert made.code == 0, made.output
     assert "Created work pool 'my-pool' of type 'process'" in made.stdout
-    again = run_praefect("work-pool", "create", "my-pool", home=praefect_home)
+    again = invoke_here("work-pool", "create", "my-pool")
     assert again.code == 1 and "--overwrite" in again.stderr
-    listed = run_praefect("work-pool", "ls", home=praefect_home)
+    listed = invoke_here("work-pool", "ls")
     assert "my-pool" in listed.stdout and "process" in listed.stdout
-    assert run_praefect("work-pool", "pause", "my-pool", home=praefect_home).code == 0
-    inspected = run_praefect("work-pool", "inspect", "my-pool", "-o", "json", home=praefect_home)
+    assert invoke_here("work-pool", "pause", "my-pool").code == 0
+    inspected = invoke_here("work-pool", "inspect", "my-pool", "-o", "json")
     data = inspected.json()
     assert (data["status"], data["concurrency_limit"]) == ("PAUSED", 3)
     assert [q["name"] for q in data["work_queues"]] == ["default"]
-    assert run_praefect("work-pool", "resume", "my-pool", home=praefect_home).code == 0
-    deleted = run_praefect("work-pool", "delete", "my-pool", "--yes", home=praefect_home)
+    assert invoke_here("work-pool", "resume", "my-pool").code == 0
+    deleted = invoke_here("work-pool", "delete", "my-pool", "--yes")
     assert deleted.code == 0, deleted.output
-    missing = run_praefect("work-pool", "inspect", "my-pool", home=praefect_home)
+    missing = invoke_here("work-pool", "inspect", "my-pool")
     assert missing.code == 1 and "Work pool 'my-pool' not found" in missing.stderr
 
 
-def test_work_queue_commands(praefect_home: Path):
+def test_work_queue_commands(invoke_here):
     _pool()
-    made = run_praefect(
-        "work-queue", "create", "urgent", "--pool", "local", "--priority", "1", "--limit", "2",
-        home=praefect_home,
-    )  # fmt: skip
-    assert made.code == 0, made.output
-    assert (
-        run_praefect("work-queue", "pause", "urgent", "--pool", "local", home=praefect_home).code
-        == 0
+    made = invoke_here(
+        "work-queue", "create", "urgent", "--pool", "local", "--priority", "1", "--limit", "2"
     )
-    queues = run_praefect("work-queue", "ls", "--pool", "local", "-o", "json", home=praefect_home)
+    assert made.code == 0, made.output
+    assert invoke_here("work-queue", "pause", "urgent", "--pool", "local").code == 0
+    queues = invoke_here("work-queue", "ls", "--pool", "local", "-o", "json")
     by_name = {q["name"]: q for q in queues.json()}
     assert by_name["urgent"]["status"] == "PAUSED" and by_name["urgent"]["concurrency_limit"] == 2
-    refused = run_praefect(
-        "work-queue", "delete", "default", "--pool", "local", "-y", home=praefect_home
-    )
+    refused = invoke_here("work-queue", "delete", "default", "--pool", "local", "-y")
     assert refused.code == 1 and "default queue" in refused.stderr
-    gone = run_praefect(
-        "work-queue", "delete", "urgent", "--pool", "local", "-y", home=praefect_home
-    )
+    gone = invoke_here("work-queue", "delete", "urgent", "--pool", "local", "-y")
     assert gone.code == 0, gone.output
 
 
