@@ -50,7 +50,6 @@ from praefect.utilities import clock, names
 __all__ = [
     "AUTO_SCHEDULED_TAG",
     "CATCH_UP_POLICIES",
-    "delete_scheduled_runs",
     "idempotency_key",
     "mark_late_runs",
     "schedule_runs",
@@ -279,27 +278,6 @@ def _insert_runs(
         if run is not None:
             created.append(run["id"])
     return created
-
-
-def delete_scheduled_runs(
-    conn: Connection, deployment_id: uuid.UUID, schedule_id: uuid.UUID | None = None
-) -> int:
-    """Delete the runs the scheduler created for a deployment (or for one of its schedules) that
-    have not started (still Scheduled or Late); return how many. Call it when a schedule
-    changes, is deleted or paused, so the next pass schedules afresh."""
-    query = sa.select(_run.c.id).where(
-        _run.c.deployment_id == deployment_id,
-        _run.c.auto_scheduled.is_(True),
-        _run.c.state_type == StateType.SCHEDULED.value,
-    )
-    if schedule_id is not None:
-        query = query.where(
-            _run.c.idempotency_key.startswith(f"scheduled {deployment_id} {schedule_id} ")
-        )
-    ids = list(conn.execute(query).scalars())
-    for run_id in ids:
-        flow_runs.delete(conn, run_id)
-    return len(ids)
 
 
 def mark_late_runs(

@@ -2,7 +2,8 @@
 driven by explicit times (no sleeping), on SQLite and PostgreSQL.
 
 Deployments and their schedules are inserted as rows here, as ``orchestration.deployments``
-would store them."""
+stores them, because these tests choose their ``created``/``updated`` times (the catch-up
+policy depends on them); test_scheduling_deployments.py goes through that service instead."""
 
 from __future__ import annotations
 
@@ -255,23 +256,6 @@ def test_catch_up_policy_comes_from_settings(deployment, schedule, runs_of):
     with settings.temporary_settings({"server_services_scheduler_catch_up": "all"}):
         schedule(now=T0 + dt.timedelta(seconds=1), min_runs=0, min_time=0, catch_up=None)
     assert len(runs_of(deployment_id)) == 6  # the last hour (the default window)
-
-
-def test_delete_scheduled_runs_removes_unstarted_auto_scheduled_runs(
-    engine, deployment, schedule, runs_of, propose
-):
-    deployment_id, (first, second) = deployment(_every(60), CronSchedule(cron="30 * * * *"))
-    schedule(min_runs=2, min_time=0)
-    started = runs_of(deployment_id)[0]["id"]
-    propose(started, State(StateType.PENDING))
-
-    deleted = database.write(
-        engine, lambda conn: scheduling.delete_scheduled_runs(conn, deployment_id, second)
-    )
-    assert deleted == 2
-    assert len(runs_of(deployment_id)) == 2
-    database.write(engine, lambda conn: scheduling.delete_scheduled_runs(conn, deployment_id))
-    assert [r["id"] for r in runs_of(deployment_id)] == [started]
 
 
 # -- late runs ------------------------------------------------------------------------------
