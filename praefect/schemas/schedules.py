@@ -36,7 +36,6 @@ import zoneinfo
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 from dateutil import rrule as _rrule
 from pydantic import (
     BaseModel,
@@ -282,6 +281,9 @@ class CronSchedule(_Schedule):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
+        # croniter is imported when a cron schedule is used: a server that has none never loads it
+        from croniter import croniter
+
         if value.strip().lower() == "@reboot" or not croniter.is_valid(value):
             raise ValueError(
                 f"invalid cron expression {value!r}; expected five fields "
@@ -290,6 +292,8 @@ class CronSchedule(_Schedule):
         return value
 
     def _dates(self, n: int, start: _dt.datetime, end: _dt.datetime | None) -> list[_dt.datetime]:
+        from croniter import CroniterBadCronError, CroniterBadDateError, croniter
+
         tz = _zone(self.timezone or "UTC")
         wall_start = start.astimezone(tz).replace(tzinfo=None) - _DST_MARGIN
         try:
