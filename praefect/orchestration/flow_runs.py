@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from praefect import exceptions
@@ -150,9 +149,15 @@ def create_run(
 
 @functools.cache
 def _insert_if_absent(dialect: str) -> Any:
+    # The dialect modules are imported here: a SQLite process never loads PostgreSQL's (its
+    # import costs every praefect process ~0.1 s and a few MiB).
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(_run).on_conflict_do_nothing().returning(_run.c.id)
     if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(_run).on_conflict_do_nothing().returning(_run.c.id)
     raise NotImplementedError(f"no conflict-ignoring INSERT for the {dialect!r} dialect")
 
