@@ -16,7 +16,9 @@ from praefect.schemas.states import now_utc
 
 _logger = logging.getLogger("praefect.heartbeat")
 _lock = threading.Lock()
+_beat_done = threading.Condition(_lock)
 _running: dict[Any, Any] = {}
+_in_flight: Any = None  # the flow run whose beat is being written
 _thread: threading.Thread | None = None
 _wake = threading.Event()
 
@@ -32,9 +34,11 @@ def register(flow_run_id: Any, client: Any) -> None:
 
 
 def unregister(flow_run_id: Any) -> None:
-    """Stop beating for a flow run that left Running."""
+    """Stop beating for a flow run that left Running (waiting for its beat in flight, so no
+    heartbeat is recorded after the run has ended)."""
     with _lock:
         _running.pop(flow_run_id, None)
+        _beat_done.wait_for(lambda: _in_flight != flow_run_id)
 
 
 def _loop() -> None:
@@ -44,10 +48,23 @@ def _loop() -> None:
         _wake.wait(get_current_settings().heartbeat_seconds)
         _wake.clear()
         with _lock:
-            beats = list(_running.items())
-        now = now_utc()
-        for flow_run_id, client in beats:
-            try:
-                client.update_flow_run(flow_run_id, heartbeat=now)
-            except Exception as exc:  # a missed beat is retried at the next one
-                _logger.debug("Heartbeat of flow run %s failed: %s", flow_run_id, exc)
+            beats = list(_running)
+        for flow_run_id in beats:
+            _beat(flow_run_id)
+
+
+def _beat(flow_run_id: Any) -> None:
+    global _in_flight
+    with _lock:
+        client = _running.get(flow_run_id)
+        if client is None:  # it left Running since the list was taken
+            return
+        _in_flight = flow_run_id
+    try:
+        client.update_flow_run(flow_run_id, heartbeat=now_utc())
+    except Exception as exc:  # a missed beat is retried at the next one
+        _logger.debug("Heartbeat of flow run %s failed: %s", flow_run_id, exc)
+    finally:
+        with _lock:
+            _in_flight = None
+            _beat_done.notify_all()
