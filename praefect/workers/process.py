@@ -9,7 +9,8 @@ With the default command, the worker keeps one warm spare process (``python -m p
 --spare``: the interpreter started and praefect imported, waiting on its stdin); a claimed run
 is handed to it with its environment and working directory, and a new spare is started for the
 next run. That takes the interpreter's start-up (most of a second on a busy machine) out of the
-time from submitting a run to its running.
+time from submitting a run to its running. A run whose ``env`` sets what only a starting
+interpreter reads (``PYTHONPATH``, ``LD_PRELOAD`` ...) gets a fresh process instead.
 
 >>> worker = ProcessWorker(work_pool_name="local", limit=4)  # doctest: +SKIP
 >>> worker.run_forever()  # doctest: +SKIP
@@ -88,6 +89,13 @@ def kill_process(process: subprocess.Popen, grace_seconds: float) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def _read_at_interpreter_start(env: dict[str, Any]) -> bool:
+    """Whether ``env`` sets variables that only a starting interpreter or loader reads
+    (``PYTHONPATH``, ``PYTHONHASHSEED``, ``LD_PRELOAD`` ...): a warm spare has started already,
+    so such a run needs a fresh process."""
+    return any(key.startswith(("PYTHON", "LD_")) for key in env)
 
 
 def _dismiss(spare: subprocess.Popen) -> None:
@@ -176,7 +184,12 @@ class ProcessWorker(BaseWorker):
             raise ValueError(
                 f"The working_dir {str(cwd)!r} of flow run {flow_run.id} does not exist."
             )
-        if self.use_spare_process and configuration.command is None and configuration.stream_output:
+        if (
+            self.use_spare_process
+            and configuration.command is None
+            and configuration.stream_output
+            and not _read_at_interpreter_start(configuration.env)
+        ):
             spare = self._take_spare()
             self._refill_spare()
             if spare is not None:

@@ -53,6 +53,13 @@ FLOWS = textwrap.dedent(
     @flow
     def quick(n: int = 0):
         return n
+
+
+    @flow
+    def imports_extra(out: str):
+        import extra_module  # found only through the job's PYTHONPATH
+
+        Path(out).write_text(extra_module.VALUE)
     """
 )
 

@@ -172,3 +172,24 @@ def _wait_for_pool(name: str) -> dict:
         assert time.monotonic() < deadline, "the worker did not create its pool again"
         time.sleep(0.05)
     return pool
+
+
+def test_a_job_env_read_at_interpreter_start_gets_a_fresh_process_not_the_warm_spare(
+    new_pool, new_deployment_run, wait_for, running_worker, tmp_path
+):
+    pool = new_pool()
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "extra_module.py").write_text("VALUE = 'imported through PYTHONPATH'\n")
+    worker = running_worker[0](_worker())  # type: ignore[operator]
+    deadline = time.monotonic() + 20
+    while worker._spare is None:  # the warm spare is up: the run could be handed to it
+        assert time.monotonic() < deadline, "the worker started no spare process"
+        time.sleep(0.02)
+    out = tmp_path / "out.txt"
+    run_id = new_deployment_run(
+        pool, "imports_extra", {"out": str(out)}, job_variables={"env": {"PYTHONPATH": str(extra)}}
+    )
+    run = wait_for(run_id, lambda run: run["state_type"] in ("COMPLETED", "FAILED", "CRASHED"))
+    assert run["state_name"] == "Completed", run
+    assert out.read_text() == "imported through PYTHONPATH"
