@@ -75,6 +75,30 @@ def _late_run(api: httpx.Client) -> None:
     api.post("/flow_runs/", json={"flow_id": flow_id, "name": "hourly-report-1400", "state": state})
 
 
+def _deployment(api: httpx.Client) -> dict:
+    """A work pool with a worker, and a deployment of the example pipeline on it."""
+    from praefect.utilities.parameter_schema import parameter_schema
+
+    def sensor_pipeline(batch: int = 1, fail: bool = False) -> str: ...
+
+    api.post("/work_pools/", json={"name": "local-processes", "type": "process"})
+    beat = {"name": "worker-laptop-01", "heartbeat_interval_seconds": 30}
+    api.post("/work_pools/local-processes/workers/heartbeat", json=beat)
+    flow_id = api.post("/flows/", json={"name": "sensor-pipeline"}).json()["id"]
+    body = {
+        "name": "hourly-sensors",
+        "flow_id": flow_id,
+        "description": "Fetch, clean and score the sensor batches every hour.",
+        "parameter_openapi_schema": parameter_schema(sensor_pipeline),
+        "parameters": {"batch": 1},
+        "schedules": [{"schedule": {"interval": 3600, "timezone": "UTC"}}],
+        "work_pool_name": "local-processes",
+        "entrypoint": "examples/pipeline_dag.py:sensor_pipeline",
+        "tags": ["sensors"],
+    }
+    return api.post("/deployments/", json=body).json()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="praefect-shots-") as tmp:
@@ -91,6 +115,7 @@ def main() -> None:
                 sync_playwright() as playwright,
             ):
                 _late_run(api)
+                deployment = _deployment(api)
                 runs = api.post("/flow_runs/filter", json={"limit": 50}).json()
                 failed = next(r for r in runs if r["state_type"] == "FAILED")
                 live = next(r for r in runs if r["state_type"] == "RUNNING")
@@ -109,6 +134,8 @@ def main() -> None:
                     ("flow-run-live", f"/runs/flow-run/{live['id']}", "dark"),
                     ("task-run", f"/runs/task-run/{bad_task['id']}", "dark"),
                     ("flows", "/flows", "dark"),
+                    ("deployments", "/deployments", "dark"),
+                    ("work-pool", "/work-pools/work-pool/local-processes", "dark"),
                     ("flow", f"/flows/flow/{failed['flow_id']}", "dark"),
                     ("dashboard-light", "/dashboard", "light"),
                     ("flow-run-light", f"/runs/flow-run/{failed['id']}", "light"),
@@ -125,6 +152,21 @@ def main() -> None:
                     page.screenshot(path=str(OUT / f"{name}.png"))
                     context.close()
                     print(f"docs/img/{name}.png  {path}")
+                # the run form refusing a bad value, with the field's message
+                context = browser.new_context(
+                    base_url=server.url,
+                    viewport={"width": 1360, "height": 900},
+                    color_scheme="dark",
+                )
+                page = context.new_page()
+                page.goto(f"/deployments/deployment/{deployment['id']}")
+                page.fill("#param-batch", "tenth")
+                page.get_by_role("button", name="Run now").click()
+                page.locator("#run").scroll_into_view_if_needed()
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(OUT / "deployment.png"))
+                print("docs/img/deployment.png  (run form with a bad value)")
+                context.close()
                 browser.close()
         finally:
             running.kill()

@@ -22,7 +22,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from praefect.ui import guard, live, pages, runs, work_pools
+from praefect.ui import deployments, guard, live, pages, runs, search, work_pools
 
 __all__ = ["STATIC_DIR", "install"]
 
@@ -33,7 +33,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Add the UI's pages, live streams, actions and static files to ``app`` (whose
     ``app.state.database_url`` names the database)."""
-    for module in (pages, runs, work_pools, live):
+    for module in (pages, runs, deployments, work_pools, search, live):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(guard.SameOriginPosts)

@@ -250,3 +250,35 @@ def test_work_pool_page_shows_its_workers_health(page, server):
     expect(page.locator("h1")).to_have_text(name)
     worker = page.locator("#workers tr", has_text=f"{name}-worker")
     expect(worker.locator(".badge")).to_have_text("Online")
+
+
+def test_run_form_refuses_a_bad_value_then_creates_the_run(page, server):
+    name = _unique("deploy")
+    schema = {
+        "type": "object",
+        "required": ["day"],
+        "properties": {
+            "day": {"type": "integer", "title": "day", "position": 0},
+            "label": {"type": "string", "title": "label", "default": "x", "position": 1},
+        },
+    }
+    with httpx.Client(base_url=server.api_url, timeout=10) as api:
+        flow_id = api.post("/flows/", json={"name": name}).json()["id"]
+        body = {"name": f"{name}-dep", "flow_id": flow_id, "parameter_openapi_schema": schema}
+        deployment = api.post("/deployments/", json=body).json()
+    page.goto("/deployments")
+    page.get_by_role("link", name=f"{name}-dep", exact=True).click()
+    page.fill("#param-day", "monday")
+    page.get_by_role("button", name="Run now").click()
+    error = page.locator('[data-field="day"] .field-error')
+    expect(error).to_have_text("day: 'monday' is not of type 'integer'")
+    expect(page.locator("#param-day")).to_have_value("monday")
+    page.fill("#param-day", "5")
+    page.get_by_role("button", name="Run now").click()
+    expect(page.locator(".notice")).to_contain_text(f"of deployment {name}-dep")
+    expect(page.locator("#run-state")).to_contain_text("Scheduled")
+    expect(page.locator("pre.json")).to_contain_text('"day": 5')
+    page.fill("input[type=search][name=q]", f"{name}-dep")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text(f"{name}-dep")
+    assert deployment["id"] in page.content()
