@@ -307,7 +307,9 @@ def test_spooled_records_outlive_the_process_and_reach_the_server_later(
     first.flush()
     assert first.spool.pending() == 1
     first.close()  # gives up: the batch stays on disk for the next process
-    assert list(first.spool.directory.glob("*.batch"))
+    # as spooled, or still claimed by an attempt that outlived close()'s wait on a busy machine
+    # (a claim of a dead process is taken over by the next one)
+    assert list(first.spool.directory.glob("*.batch*"))
 
     server.start()
     second = HttpClient(url, home=praefect_home)  # finds the spool and delivers it
