@@ -52,7 +52,7 @@ def start(
     import uvicorn
 
     from praefect import settings
-    from praefect.server import admin, services
+    from praefect.server import admin, services, serving
     from praefect.server.app import create_app
 
     _show_service_logs()
@@ -74,15 +74,15 @@ def start(
     runner = services.ServiceRunner(chosen, database_url=current.resolved_database_url)
     runner.start()
     try:
-        # the UI's live streams stay open: on Ctrl-C, close them after a few seconds, not never
-        uvicorn.run(
+        config = uvicorn.Config(
             app_,
             host=host,
             port=port,
             log_level=log_level,
             access_log=access_log,
-            timeout_graceful_shutdown=3,
+            timeout_graceful_shutdown=3,  # a request still busy then is cancelled
         )
+        serving.Server(config).run()  # ends the UI's live streams first: Ctrl-C stops at once
     except KeyboardInterrupt:
         pass  # Ctrl-C before uvicorn took over the signals: a normal stop all the same
     finally:

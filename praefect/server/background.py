@@ -41,6 +41,8 @@ class BackgroundServer:
     def start(self, timeout: float = 10.0) -> BackgroundServer:
         import uvicorn
 
+        from praefect.server import serving
+
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, 0))
@@ -52,7 +54,7 @@ class BackgroundServer:
             lifespan="off",
             timeout_graceful_shutdown=5,
         )
-        self._server = uvicorn.Server(config)
+        self._server = serving.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="praefect-server"
         )

@@ -4,7 +4,8 @@ The browser opens one ``EventSource`` per page; the server looks at the database
 ``POLL_SECONDS`` (an indexed query, in a worker thread) and sends only what changed. A stream
 ends after ``STREAM_SECONDS`` (the browser reconnects with ``Last-Event-ID``, so nothing is
 lost), and a finished run's stream ends once its last records have arrived: an open tab costs a
-bounded number of requests, never a polling storm.
+bounded number of requests, never a polling storm. ``close_streams(app)`` ends them all at once
+(the server calls it when it stops).
 
 - ``/ui/stream/flow-run/<id>`` (and ``/ui/stream/task-run/<id>``): ``run`` when the run's state
   changes, ``tasks`` with the task runs written since the last look, ``logs`` with new log
@@ -32,7 +33,7 @@ from praefect.schemas import filters
 from praefect.schemas.states import now_utc
 from praefect.ui import pages, runs
 
-__all__ = ["POLL_SECONDS", "QUIET_SECONDS", "STREAM_SECONDS", "router", "sse"]
+__all__ = ["POLL_SECONDS", "QUIET_SECONDS", "STREAM_SECONDS", "close_streams", "router", "sse"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,6 +61,51 @@ def sse(event: str, data: Any, event_id: str | None = None) -> str:
     """
     head = f"event: {event}\n" + (f"id: {event_id}\n" if event_id is not None else "")
     return f"{head}data: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+class _Streams:
+    """Whether an app's live streams are closed, and a way to wake those waiting between two
+    looks at the database."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self._waiting: set[anyio.Event] = set()
+
+    async def pause(self, seconds: float) -> None:
+        """Wait ``seconds``, or less if the streams are closed meanwhile."""
+        if self.closed:
+            return
+        wake = anyio.Event()  # one per wait: made in the event loop that awaits it
+        self._waiting.add(wake)
+        try:
+            with anyio.move_on_after(seconds):
+                await wake.wait()
+        finally:
+            self._waiting.discard(wake)
+
+    def close(self) -> None:
+        self.closed = True
+        for wake in self._waiting:
+            wake.set()
+
+
+def _streams(app: Any) -> _Streams:
+    streams = getattr(app.state, "live_streams", None)
+    if streams is None:
+        streams = app.state.live_streams = _Streams()
+    return streams
+
+
+def close_streams(app: Any) -> None:
+    """End ``app``'s open live streams now, and any opened later at once, quietly: the
+    server is stopping (uvicorn waits for the responses in flight before it stops). Call it from
+    the server's event loop.
+
+    >>> from fastapi import FastAPI
+    >>> close_streams(FastAPI())
+    """
+    if hasattr(app, "state"):  # not an import string
+        _streams(app).close()
 
 
 class _RunWatch:
@@ -182,10 +228,11 @@ class _RunWatch:
 
 async def _run_events(request: Request, watch: _RunWatch) -> AsyncIterator[str]:
     engine = pages._engine(request)
+    streams = _streams(request.app)
     yield "retry: 1000\n\n"
     deadline = time.monotonic() + STREAM_SECONDS
     quiet_since: float | None = None
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not streams.closed:
         events, final = await anyio.to_thread.run_sync(database.read, engine, watch.poll)
         for name, data in events:
             yield sse(name, data, watch.cursor)
@@ -199,7 +246,7 @@ async def _run_events(request: Request, watch: _RunWatch) -> AsyncIterator[str]:
                 return
         elif events:
             quiet_since = None
-        await anyio.sleep(POLL_SECONDS)
+        await streams.pause(POLL_SECONDS)
 
 
 def _watch(
@@ -233,10 +280,11 @@ async def task_run_stream(request: Request, task_run_id: uuid.UUID) -> Streaming
 
 async def _runs_events(request: Request) -> AsyncIterator[str]:
     engine = pages._engine(request)
+    streams = _streams(request.app)
     yield "retry: 1000\n\n"
     deadline = time.monotonic() + STREAM_SECONDS
     seen = now_utc()
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not streams.closed:
         # only the events of the last minute are scanned (the ``occurred`` index): flow-run
         # state changes are written synchronously, never late
         floor = max(seen, now_utc() - _dt.timedelta(minutes=1))
@@ -248,7 +296,7 @@ async def _runs_events(request: Request) -> AsyncIterator[str]:
         if newest is not None and newest > seen:
             seen = newest
             yield sse("changed", {"at": newest.isoformat()})
-        await anyio.sleep(POLL_SECONDS)
+        await streams.pause(POLL_SECONDS)
 
 
 @router.get("/ui/stream/runs")
