@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 
 from praefect import database, orchestration
 from praefect.schemas import filters
-from praefect.schemas.states import now_utc
+from praefect.schemas.states import TERMINAL_STATES, now_utc
 from praefect.ui import pages, runs
 
 __all__ = ["POLL_SECONDS", "QUIET_SECONDS", "STREAM_SECONDS", "close_streams", "router", "sse"]
@@ -49,7 +49,6 @@ LOG_LAG = _dt.timedelta(seconds=10)
 arrive after newer ones."""
 _LOG_BATCH = 2000
 _TASK_OVERLAP = _dt.timedelta(seconds=1)
-_FINAL = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 _HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -169,7 +168,7 @@ class _RunWatch:
         logs = self._new_logs(conn)
         if logs:
             out.append(("logs", logs))
-        return out, run["state_type"] in _FINAL
+        return out, run["state_type"] in TERMINAL_STATES
 
     def _changed_tasks(self, conn: Connection) -> list[dict[str, Any]]:
         seen = self.tasks_seen

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from praefect import database, exceptions, orchestration
 from praefect.schemas import filters
-from praefect.schemas.states import State, StateType
+from praefect.schemas.states import TERMINAL_STATES, State, StateType
 from praefect.ui import pages, templating
 
 __all__ = ["LOG_LINES", "graph_nodes", "log_line", "router", "task_node"]
@@ -28,7 +28,6 @@ router = APIRouter(include_in_schema=False)
 LOG_LINES = 500
 """The newest log lines a run page shows at first (live lines are added after them)."""
 
-_FINAL = frozenset({"COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
 _CANCELLABLE = frozenset({"SCHEDULED", "PENDING", "RUNNING", "PAUSED"})
 _RETRYABLE = frozenset({"FAILED", "CRASHED", "CANCELLED"})
 
@@ -144,7 +143,7 @@ def flow_run_page(request: Request, flow_run_id: str) -> Response:
         retry_needs_deployment=run["deployment_id"] is None,
         can_resume=run["state_type"] == "PAUSED",
         notice=request.query_params.get("notice"),
-        final=run["state_type"] in _FINAL,
+        final=run["state_type"] in TERMINAL_STATES,
     )
     return templating.render(request, "flow_run.html", context)
 
@@ -187,7 +186,7 @@ def task_run_page(request: Request, task_run_id: str) -> Response:
     if context is None:
         return pages.not_found(request, f"No task run with id {task_run_id!r}.")
     task = context["task"]
-    context.update(summary=_run_summary(task), final=task["state_type"] in _FINAL)
+    context.update(summary=_run_summary(task), final=task["state_type"] in TERMINAL_STATES)
     return templating.render(request, "task_run.html", context)
 
 
