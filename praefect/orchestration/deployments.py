@@ -445,18 +445,12 @@ def _work_queue_id(conn: Connection, pool_name: str | None, queue_name: str | No
 def _delete_auto_scheduled_runs(conn: Connection, deployment_id: uuid.UUID) -> None:
     """Remove the deployment's auto-scheduled runs that have not started yet (the scheduler
     makes them anew from the current schedules)."""
-    stale = sa.select(_run.c.id).where(
+    flow_runs.delete_where(
+        conn,
         (_run.c.deployment_id == deployment_id)
         & (_run.c.auto_scheduled == sa.true())
-        & (_run.c.state_type == StateType.SCHEDULED.value)
+        & (_run.c.state_type == StateType.SCHEDULED.value),
     )
-    ids = list(conn.execute(stale).scalars())
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        conn.execute(
-            tables.flow_run_state.delete().where(tables.flow_run_state.c.flow_run_id.in_(chunk))
-        )
-        conn.execute(_run.delete().where(_run.c.id.in_(chunk)))
 
 
 def _read_one(conn: Connection, where: Any) -> dict[str, Any] | None:

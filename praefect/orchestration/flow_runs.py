@@ -40,6 +40,7 @@ __all__ = [
     "create",
     "create_run",
     "delete",
+    "delete_where",
     "read",
     "read_many",
     "read_states",
@@ -231,13 +232,21 @@ def update(conn: Connection, flow_run_id: uuid.UUID, **fields: Any) -> None:
 def delete(conn: Connection, flow_run_id: uuid.UUID) -> bool:
     """Delete a flow run with its states, task runs (and their states) and logs; return whether
     it existed."""
-    task_ids = sa.select(tables.task_run.c.id).where(tables.task_run.c.flow_run_id == flow_run_id)
+    return delete_where(conn, _run.c.id == flow_run_id) > 0
+
+
+def delete_where(conn: Connection, where: Any) -> int:
+    """Delete the flow runs matching ``where`` (a clause on ``flow_run``) with their states,
+    task runs (and their states) and logs; return how many runs were deleted."""
+    runs = sa.select(_run.c.id).where(where)
+    task = tables.task_run
+    tasks = sa.select(task.c.id).where(task.c.flow_run_id.in_(runs))
     trs = tables.task_run_state
-    conn.execute(trs.delete().where(trs.c.task_run_id.in_(task_ids)))
-    conn.execute(tables.task_run.delete().where(tables.task_run.c.flow_run_id == flow_run_id))
-    conn.execute(tables.log.delete().where(tables.log.c.flow_run_id == flow_run_id))
-    conn.execute(_state.delete().where(_state.c.flow_run_id == flow_run_id))
-    return conn.execute(_run.delete().where(_run.c.id == flow_run_id)).rowcount > 0
+    conn.execute(trs.delete().where(trs.c.task_run_id.in_(tasks)))
+    conn.execute(task.delete().where(task.c.flow_run_id.in_(runs)))
+    conn.execute(tables.log.delete().where(tables.log.c.flow_run_id.in_(runs)))
+    conn.execute(_state.delete().where(_state.c.flow_run_id.in_(runs)))
+    return conn.execute(_run.delete().where(where)).rowcount
 
 
 def set_state(

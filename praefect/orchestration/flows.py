@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from praefect.database import tables
 from praefect.orchestration import filters as _filters
+from praefect.orchestration import flow_runs
 from praefect.schemas.states import now_utc
 
 __all__ = ["count", "delete", "ensure", "exists", "read", "read_by_name", "read_many"]
@@ -79,13 +80,5 @@ def count(conn: Connection, flow_filter: Any = None) -> int:
 def delete(conn: Connection, flow_id: uuid.UUID) -> bool:
     """Delete a flow with all its runs (their states, task runs and logs); return whether the
     flow existed."""
-    run, task = tables.flow_run, tables.task_run
-    runs = sa.select(run.c.id).where(run.c.flow_id == flow_id)
-    tasks = sa.select(task.c.id).where(task.c.flow_run_id.in_(runs))
-    trs, frs = tables.task_run_state, tables.flow_run_state
-    conn.execute(trs.delete().where(trs.c.task_run_id.in_(tasks)))
-    conn.execute(task.delete().where(task.c.flow_run_id.in_(runs)))
-    conn.execute(tables.log.delete().where(tables.log.c.flow_run_id.in_(runs)))
-    conn.execute(frs.delete().where(frs.c.flow_run_id.in_(runs)))
-    conn.execute(run.delete().where(run.c.flow_id == flow_id))
+    flow_runs.delete_where(conn, tables.flow_run.c.flow_id == flow_id)
     return conn.execute(_flow.delete().where(_flow.c.id == flow_id)).rowcount > 0
