@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from praefect import exceptions
+from praefect.client.http_rows import filter_body, row
 
 __all__ = ["HttpDeploymentMethods"]
 
@@ -27,15 +28,13 @@ def _json_safe(value: Any) -> Any:
 
 
 class HttpDeploymentMethods:
-    """Mixed into ``HttpClient`` (which provides ``_call``, ``_filter_all`` and ``_row``)."""
+    """Mixed into ``HttpClient`` (which provides ``_call`` and ``_filter_all``)."""
 
     _call: Any
     _filter_all: Any
 
     def _deployment(self, data: dict[str, Any] | None) -> dict[str, Any] | None:
-        from praefect.client.http import _row
-
-        return _row(data) if data is not None else None
+        return row(data) if data is not None else None
 
     def create_deployment(self, deployment: Mapping[str, Any]) -> dict[str, Any]:
         """Create a deployment, or update the one with the same flow and name; return it."""
@@ -62,9 +61,7 @@ class HttpDeploymentMethods:
         limit: int | None = None,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
-        from praefect.client.http import _filter_body
-
-        body = _filter_body(
+        body = filter_body(
             flows=flow_filter,
             flow_runs=flow_run_filter,
             task_runs=task_run_filter,
@@ -83,9 +80,7 @@ class HttpDeploymentMethods:
         deployment_filter: Any = None,
         work_pool_filter: Any = None,
     ) -> int:
-        from praefect.client.http import _filter_body
-
-        body = _filter_body(
+        body = filter_body(
             flows=flow_filter,
             flow_runs=flow_run_filter,
             task_runs=task_run_filter,

@@ -11,17 +11,13 @@ from typing import Any
 from urllib.parse import quote
 
 from praefect import exceptions
+from praefect.client.http_rows import filter_json, row
 
 __all__ = ["HttpWorkPoolMethods"]
 
 
 def _q(name: str) -> str:
     return quote(name, safe="")
-
-
-def _filter(value: Any) -> Any:
-    dump = getattr(value, "model_dump", None)
-    return dump(mode="json", exclude_none=True) if dump is not None else value
 
 
 class HttpWorkPoolMethods:
@@ -46,7 +42,7 @@ class HttpWorkPoolMethods:
     def read_work_pools(
         self, work_pool_filter: Any = None, limit: int | None = None, offset: int = 0
     ) -> list[dict[str, Any]]:
-        body = {"work_pools": _filter(work_pool_filter)} if work_pool_filter is not None else {}
+        body = {"work_pools": filter_json(work_pool_filter)} if work_pool_filter is not None else {}
         return self._filter_all("/work_pools/filter", body, limit, offset)
 
     def update_work_pool(self, name: str, fields: Mapping[str, Any]) -> bool:
@@ -72,7 +68,9 @@ class HttpWorkPoolMethods:
         limit: int | None = None,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
-        body = {"work_queues": _filter(work_queue_filter)} if work_queue_filter is not None else {}
+        body = (
+            {"work_queues": filter_json(work_queue_filter)} if work_queue_filter is not None else {}
+        )
         if work_pool_name is not None:
             path = f"/work_pools/{_q(work_pool_name)}/queues/filter"
             return self._filter_all(path, body, limit, offset)
@@ -104,7 +102,7 @@ class HttpWorkPoolMethods:
         limit: int | None = None,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
-        body = {"workers": _filter(worker_filter)} if worker_filter is not None else {}
+        body = {"workers": filter_json(worker_filter)} if worker_filter is not None else {}
         return self._filter_all(
             f"/work_pools/{_q(work_pool_name)}/workers/filter", body, limit, offset
         )
@@ -119,8 +117,6 @@ class HttpWorkPoolMethods:
         scheduled_before: _dt.datetime | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        from praefect.client.http import _row
-
         body: dict[str, Any] = {"work_queue_names": list(work_queue_names or []) or None}
         if scheduled_before is not None:
             body["scheduled_before"] = scheduled_before
@@ -132,7 +128,7 @@ class HttpWorkPoolMethods:
             {
                 "work_pool_id": uuid.UUID(item["work_pool_id"]),
                 "work_queue_id": uuid.UUID(item["work_queue_id"]),
-                "flow_run": _row(item["flow_run"]),
+                "flow_run": row(item["flow_run"]),
             }
             for item in items
         ]
@@ -143,12 +139,10 @@ class HttpWorkPoolMethods:
         scheduled_before: _dt.datetime | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        from praefect.client.http import _row
-
         body: dict[str, Any] = {"deployment_ids": [str(d) for d in deployment_ids]}
         if scheduled_before is not None:
             body["scheduled_before"] = scheduled_before
         if limit is not None:
             body["limit"] = limit
         items = self._call("POST", "/deployments/get_scheduled_flow_runs", body, budget=5.0)
-        return [_row(item) for item in items]
+        return [row(item) for item in items]
