@@ -22,11 +22,6 @@ def _quiet(call: Any) -> bool:
     return True
 
 
-def _json_safe(value: Any) -> Any:
-    dump = getattr(value, "model_dump", None)
-    return dump(mode="json") if dump is not None else value
-
-
 class HttpDeploymentMethods:
     """Mixed into ``HttpClient`` (which provides ``_call`` and ``_filter_all``)."""
 
@@ -38,10 +33,7 @@ class HttpDeploymentMethods:
 
     def create_deployment(self, deployment: Mapping[str, Any]) -> dict[str, Any]:
         """Create a deployment, or update the one with the same flow and name; return it."""
-        body = dict(deployment)
-        if body.get("schedules") is not None:
-            body["schedules"] = [_json_safe(s) for s in body["schedules"]]
-        return self._deployment(self._call("POST", "/deployments/", body))  # type: ignore[return-value]
+        return self._deployment(self._call("POST", "/deployments/", dict(deployment)))  # type: ignore[return-value]
 
     def read_deployment(self, deployment_id: uuid.UUID) -> dict[str, Any] | None:
         return self._deployment(self._call("GET", f"/deployments/{deployment_id}", missing=None))
@@ -91,8 +83,6 @@ class HttpDeploymentMethods:
 
     def update_deployment(self, deployment_id: uuid.UUID, changes: Mapping[str, Any]) -> bool:
         body = dict(changes)
-        if body.get("schedules") is not None:
-            body["schedules"] = [_json_safe(s) for s in body["schedules"]]
         return _quiet(lambda: self._call("PATCH", f"/deployments/{deployment_id}", body))
 
     def delete_deployment(self, deployment_id: uuid.UUID) -> bool:
@@ -120,16 +110,14 @@ class HttpDeploymentMethods:
     def create_deployment_schedules(
         self, deployment_id: uuid.UUID, schedules: list[Mapping[str, Any]]
     ) -> list[dict[str, Any]]:
-        body = [_json_safe(s) for s in schedules]
-        rows = self._call("POST", f"/deployments/{deployment_id}/schedules", body)
+        rows = self._call("POST", f"/deployments/{deployment_id}/schedules", list(schedules))
         return [self._deployment(row) for row in rows]  # type: ignore[misc]
 
     def update_deployment_schedule(
         self, deployment_id: uuid.UUID, schedule_id: uuid.UUID, changes: Mapping[str, Any]
     ) -> bool:
         path = f"/deployments/{deployment_id}/schedules/{schedule_id}"
-        body = {key: _json_safe(value) for key, value in changes.items()}
-        return _quiet(lambda: self._call("PATCH", path, body))
+        return _quiet(lambda: self._call("PATCH", path, dict(changes)))
 
     def delete_deployment_schedule(self, deployment_id: uuid.UUID, schedule_id: uuid.UUID) -> bool:
         path = f"/deployments/{deployment_id}/schedules/{schedule_id}"
