@@ -26,6 +26,7 @@ __all__ = [
     "task_run_clauses",
     "task_run_order",
     "upsert",
+    "work_pool_clauses",
 ]
 
 _flow, _run, _task = tables.flow, tables.flow_run, tables.task_run
@@ -296,3 +297,15 @@ def deployment_clauses(
 def deployment_order(sort: Any = None) -> list[Any]:
     """ORDER BY of deployments for a ``DeploymentSort`` (default: by name)."""
     return _order(tables.deployment, sort, "NAME_ASC")
+
+
+def work_pool_clauses(work_pool_filter: Any = None) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``work_pool`` for a ``WorkPoolFilter`` (id, name, type)."""
+    if work_pool_filter is None:
+        return []
+    pool = tables.work_pool
+    inner: list[ColumnElement[bool]] = []
+    _ids(pool.c.id, getattr(work_pool_filter, "id", None), inner)
+    _ids(pool.c.name, getattr(work_pool_filter, "name", None), inner)
+    _ids(pool.c.type, getattr(work_pool_filter, "type", None), inner)
+    return _combine(work_pool_filter, inner)

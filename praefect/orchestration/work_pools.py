@@ -149,25 +149,13 @@ def read_pool_by_id(conn: Connection, pool_id: uuid.UUID) -> dict[str, Any] | No
     return _with_pool_status(conn, row, now_utc()) if row is not None else None
 
 
-def _pool_clauses(work_pool_filter: Any) -> list[Any]:
-    clauses: list[Any] = []
-    if work_pool_filter is None:
-        return clauses
-    for field, column in (("id", _pool.c.id), ("name", _pool.c.name), ("type", _pool.c.type)):
-        part = getattr(work_pool_filter, field, None)
-        values = getattr(part, "any_", None) if part is not None else None
-        if values is not None:
-            clauses.append(column.in_(list(values)))
-    if len(clauses) > 1 and getattr(work_pool_filter.operator, "value", "and_") == "or_":
-        return [sa.or_(*clauses)]
-    return clauses
-
-
 def read_pools(
     conn: Connection, work_pool_filter: Any = None, limit: int | None = None, offset: int = 0
 ) -> list[dict[str, Any]]:
     """Work pools matching the filter, by name."""
-    query = sa.select(_pool).where(*_pool_clauses(work_pool_filter)).order_by(_pool.c.name)
+    query = (
+        sa.select(_pool).where(*_filters.work_pool_clauses(work_pool_filter)).order_by(_pool.c.name)
+    )
     rows = conn.execute(query.limit(limit).offset(offset or None)).mappings().all()
     now = now_utc()
     return [_with_pool_status(conn, row, now) for row in rows]
@@ -175,7 +163,11 @@ def read_pools(
 
 def count_pools(conn: Connection, work_pool_filter: Any = None) -> int:
     """How many work pools match the filter."""
-    query = sa.select(sa.func.count()).select_from(_pool).where(*_pool_clauses(work_pool_filter))
+    query = (
+        sa.select(sa.func.count())
+        .select_from(_pool)
+        .where(*_filters.work_pool_clauses(work_pool_filter))
+    )
     return conn.execute(query).scalar_one()
 
 
