@@ -256,7 +256,7 @@ def deploy(
     applied = []
     with _common.sync_client() as client:
         for config in configs:
-            config = steps._resolve(config, outputs)
+            config = steps.resolve_references(config, outputs)
             applied.append(
                 _deploy_one(
                     client,
@@ -375,4 +375,4 @@ def steps_resolved(pull: list[Any], outputs: dict[str, Any]) -> list[dict[str, A
     """The pull steps with build/push outputs filled in (``{{ step-id.key }}``)."""
     from praefect.deployments import steps
 
-    return [steps._resolve(step, outputs) for step in pull]
+    return steps.resolve_references(list(pull), outputs)

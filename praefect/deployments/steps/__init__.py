@@ -160,12 +160,13 @@ def pip_install_requirements(
 
 
 # -- running steps -------------------------------------------------------------------------------
-def _resolve(value: Any, outputs: Mapping[str, Any]) -> Any:
-    """``value`` with its ``{{ step_id.key }}`` and ``{{ $ENV_VAR }}`` references filled in."""
+def resolve_references(value: Any, outputs: Mapping[str, Any]) -> Any:
+    """``value`` with its ``{{ step_id.key }}`` and ``{{ $ENV_VAR }}`` references filled in
+    (references to anything else, such as job variables, are kept)."""
     if isinstance(value, dict):
-        return {k: _resolve(v, outputs) for k, v in value.items()}
+        return {k: resolve_references(v, outputs) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve(v, outputs) for v in value]
+        return [resolve_references(v, outputs) for v in value]
     if not isinstance(value, str):
         return value
 
@@ -213,7 +214,7 @@ def run_step(step: Mapping[str, Any], upstream_outputs: Mapping[str, Any] | None
     arguments = dict(arguments or {})
     arguments.pop("id", None)
     arguments.pop("requires", None)
-    return _function(name)(**_resolve(arguments, upstream_outputs or {}))
+    return _function(name)(**resolve_references(arguments, upstream_outputs or {}))
 
 
 def run_steps(
