@@ -104,12 +104,7 @@ def _dismiss(spare: subprocess.Popen) -> None:
         spare.stdin.close()  # type: ignore[union-attr]
     except (BrokenPipeError, OSError, ValueError):
         pass
-    spare.terminate()
-    try:
-        spare.wait(10)
-    except subprocess.TimeoutExpired:
-        spare.kill()
-        spare.wait()
+    kill_process(spare, 10.0)
 
 
 class ProcessWorker(BaseWorker):
