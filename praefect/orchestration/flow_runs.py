@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import NullType
 
 from praefect import exceptions
 from praefect.database import rows as _rows
@@ -43,6 +44,7 @@ __all__ = [
     "delete_where",
     "read",
     "read_many",
+    "read_many_raw",
     "read_states",
     "set_state",
     "update",
@@ -92,6 +94,16 @@ _WITH_STATE = sa.select(_run, *_state.c).select_from(
 )
 _N_RUN = len(_run.c)
 _STATE_KEYS = tuple(_state.c.keys())
+# The same columns as the driver gives them (no SQLAlchemy type conversion), for lists that
+# go straight to JSON: ``read_many_raw``.
+_RAW_WITH_STATE = sa.select(
+    *(sa.type_coerce(c, NullType()).label(c.name) for c in _run.c),
+    *(sa.type_coerce(c, NullType()).label(f"state.{c.name}") for c in _state.c),
+).select_from(_run.outerjoin(_state, _state.c.id == _run.c.state_id))
+
+RAW_KEYS = _COLUMNS + tuple(f"state.{key}" for key in _STATE_KEYS)
+"""The values of a ``read_many_raw`` row: the run's columns, then its current state's
+(``state.id``, ``state.type``, ...; all None for a run without a state)."""
 
 
 def _joined_run(row: Any) -> dict[str, Any]:
@@ -184,11 +196,45 @@ def read_many(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Flow runs matching the filters (Prefect's filter schemas), newest first by default."""
-    query = _WITH_STATE.where(
-        *_filters.flow_run_clauses(flow_filter, flow_run_filter, task_run_filter, deployment_filter)
+    query = _many(
+        _WITH_STATE, flow_filter, flow_run_filter, task_run_filter, deployment_filter, sort
     )
-    query = query.order_by(*_filters.flow_run_order(sort)).limit(limit).offset(offset or None)
+    query = query.limit(limit).offset(offset or None)
     return [_joined_run(row) for row in conn.execute(query)]
+
+
+def read_many_raw(
+    conn: Connection,
+    flow_filter: Any = None,
+    flow_run_filter: Any = None,
+    task_run_filter: Any = None,
+    deployment_filter: Any = None,
+    sort: Any = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[tuple[Any, ...]]:
+    """The runs of ``read_many``, each a tuple of the values of ``RAW_KEYS`` as the database
+    driver returns them: no Python objects are built (on SQLite ids and times stay text, JSON
+    stays text). For writing lists straight to JSON (``praefect.server.api._run_json``)."""
+    query = _many(
+        _RAW_WITH_STATE, flow_filter, flow_run_filter, task_run_filter, deployment_filter, sort
+    )
+    query = query.limit(limit).offset(offset or None)
+    return [tuple(row) for row in conn.execute(query)]
+
+
+def _many(
+    base: Any,
+    flow_filter: Any,
+    flow_run_filter: Any,
+    task_run_filter: Any,
+    deployment_filter: Any,
+    sort: Any,
+) -> Any:
+    clauses = _filters.flow_run_clauses(
+        flow_filter, flow_run_filter, task_run_filter, deployment_filter
+    )
+    return base.where(*clauses).order_by(*_filters.flow_run_order(sort))
 
 
 def count(

@@ -12,9 +12,17 @@ import enum
 import uuid
 from typing import Any
 
+from praefect.utilities import ids
 from praefect.utilities.ids import uuid7
 
-__all__ = ["TERMINAL_STATES", "State", "StateDetails", "StateType", "now_utc"]
+__all__ = [
+    "TERMINAL_STATES",
+    "State",
+    "StateDetails",
+    "StateType",
+    "now_utc",
+    "stored_details_json",
+]
 
 
 class StateType(enum.StrEnum):
@@ -112,6 +120,37 @@ def _typed_details(details: dict[str, Any]) -> dict[str, Any]:
                 out[key] = uuid.UUID(value)
             except ValueError:
                 continue
+    return out
+
+
+def stored_details_json(details: dict[str, Any] | None) -> dict[str, Any]:
+    """The ``state_details`` that a state read from the store sends over the wire, from the
+    stored (parsed JSON) ones: what ``State.from_record(record).to_record()`` gives, without
+    building the state (times and ids in their canonical text, None values left out).
+
+    >>> stored_details_json({"flow_run_id": "0123456789ABCDEF0123456789ABCDEF", "x": None})
+    {'flow_run_id': '01234567-89ab-cdef-0123-456789abcdef'}
+    """
+    if not details:
+        return {}
+    out = {}
+    for key, value in details.items():
+        if value is None:
+            continue
+        if value.__class__ is str:
+            if key in _ID_DETAILS and not ids.is_canonical(value):
+                try:
+                    value = str(uuid.UUID(value))
+                except ValueError:
+                    pass
+            elif key in _TIME_DETAILS:
+                try:
+                    parsed = _dt.datetime.fromisoformat(value)
+                except ValueError:
+                    pass
+                else:
+                    value = (parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)).isoformat()
+        out[key] = value
     return out
 
 

@@ -9,12 +9,14 @@ of at random places, which makes batched writes of states and events several tim
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import uuid
 
-__all__ = ["uuid7"]
+__all__ = ["is_canonical", "uuid7"]
 
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _UUID_NEW = uuid.UUID.__new__
 _SET = object.__setattr__
 _SAFE = uuid.SafeUUID.unknown
@@ -50,3 +52,13 @@ def uuid7() -> uuid.UUID:
     _SET(u, "int", value)
     _SET(u, "is_safe", _SAFE)
     return u
+
+
+def is_canonical(text: str) -> bool:
+    """Whether ``text`` is a UUID in the form ``str(uuid.UUID(text))`` gives, so that parsing
+    and printing it again would change nothing.
+
+    >>> is_canonical("01234567-89ab-cdef-0123-456789abcdef"), is_canonical("0123456789ABCDEF0123456789ABCDEF")
+    (True, False)
+    """
+    return _CANONICAL.fullmatch(text) is not None

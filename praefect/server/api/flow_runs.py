@@ -17,12 +17,12 @@ from praefect.schemas.actions import FlowRunCreate, FlowRunUpdate, StateCreate
 from praefect.schemas.graph import DependencyResult
 from praefect.schemas.objects import FlowRun
 from praefect.schemas.responses import OrchestrationResult
+from praefect.server.api import _run_json
 from praefect.server.api._deps import (
     DEFAULT_LIMIT,
     EngineDep,
     LimitBody,
     OffsetBody,
-    json_list_response,
     json_response,
 )
 from praefect.server.api._writes import write
@@ -101,11 +101,12 @@ def read_flow_runs(
     """Flow runs matching the filters, newest first unless ``sort`` says otherwise."""
     runs = database.read(
         engine,
-        lambda conn: orchestration.flow_runs.read_many(
+        lambda conn: orchestration.flow_runs.read_many_raw(
             conn, flows, flow_runs, task_runs, deployments, sort=sort, limit=limit, offset=offset
         ),
     )
-    return json_list_response(FlowRun, runs)
+    # written from the database's values, without a FlowRun model per run (see _run_json)
+    return Response(_run_json.flow_runs_json(runs), media_type="application/json")
 
 
 @router.post("/count")
