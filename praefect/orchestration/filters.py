@@ -15,6 +15,7 @@ from sqlalchemy.sql import ColumnElement
 from praefect.database import tables
 
 __all__ = [
+    "by_created",
     "deployment_clauses",
     "deployment_order",
     "flow_clauses",
@@ -242,6 +243,12 @@ def _order(table: sa.Table, sort: Any, default: str) -> list[Any]:
     if direction == "DESC":
         return [column.desc().nulls_last(), table.c.id.desc()]
     return [column.asc().nulls_last(), table.c.id.asc()]
+
+
+def by_created(sort: Any = None) -> bool:
+    """Whether ``sort`` (a run sort; None is the default) orders by ``created``."""
+    name = getattr(sort, "value", sort) or "CREATED_DESC"
+    return name.startswith("CREATED_")
 
 
 def flow_run_order(sort: Any = None) -> list[Any]:

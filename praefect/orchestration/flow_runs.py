@@ -196,10 +196,8 @@ def read_many(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Flow runs matching the filters (Prefect's filter schemas), newest first by default."""
-    query = _many(
-        _WITH_STATE, flow_filter, flow_run_filter, task_run_filter, deployment_filter, sort
-    )
-    query = query.limit(limit).offset(offset or None)
+    filters = (flow_filter, flow_run_filter, task_run_filter, deployment_filter)
+    query = _many(_WITH_STATE, filters, sort, limit, offset)
     return [_joined_run(row) for row in conn.execute(query)]
 
 
@@ -216,25 +214,24 @@ def read_many_raw(
     """The runs of ``read_many``, each a tuple of the values of ``RAW_KEYS`` as the database
     driver returns them: no Python objects are built (on SQLite ids and times stay text, JSON
     stays text). For writing lists straight to JSON (``praefect.server.api._run_json``)."""
-    query = _many(
-        _RAW_WITH_STATE, flow_filter, flow_run_filter, task_run_filter, deployment_filter, sort
-    )
-    query = query.limit(limit).offset(offset or None)
+    filters = (flow_filter, flow_run_filter, task_run_filter, deployment_filter)
+    query = _many(_RAW_WITH_STATE, filters, sort, limit, offset)
     return [tuple(row) for row in conn.execute(query)]
 
 
-def _many(
-    base: Any,
-    flow_filter: Any,
-    flow_run_filter: Any,
-    task_run_filter: Any,
-    deployment_filter: Any,
-    sort: Any,
-) -> Any:
-    clauses = _filters.flow_run_clauses(
-        flow_filter, flow_run_filter, task_run_filter, deployment_filter
-    )
-    return base.where(*clauses).order_by(*_filters.flow_run_order(sort))
+def _many(base: Any, filters: tuple[Any, ...], sort: Any, limit: int | None, offset: int) -> Any:
+    """``base`` (runs with their states) with the filters, in order, one page."""
+    clauses = _filters.flow_run_clauses(*filters)
+    order = _filters.flow_run_order(sort)
+    if clauses and not _filters.by_created(sort):
+        # Only ``created`` orders the indexes that serve filters ((flow_id, created),
+        # (state_type, created)): another order is a sort of every matching run. Sorting their
+        # ids, then reading the page's runs with their states, keeps that sort narrow (the
+        # newest 50 of a flow's 2,000 runs by expected start: 8 -> 1.3 ms on SQLite).
+        page = sa.select(_run.c.id).where(*clauses).order_by(*order)
+        page = page.limit(limit).offset(offset or None)
+        return base.where(_run.c.id.in_(page)).order_by(*order)
+    return base.where(*clauses).order_by(*order).limit(limit).offset(offset or None)
 
 
 def count(

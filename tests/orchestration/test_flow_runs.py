@@ -4,6 +4,7 @@ import uuid
 import pytest
 
 from praefect import database, orchestration
+from praefect.database import tables
 from praefect.schemas import filters, sorting
 from praefect.schemas.states import State, StateType, now_utc
 
@@ -155,3 +156,56 @@ def test_subflow_runs_filter_by_parent_task_run_and_parent_flow_run(engine, new_
     )
     assert [r["id"] for r in _read(engine, flow_run_filter=by_task)] == [child]
     assert [r["id"] for r in _read(engine, flow_run_filter=by_parent)] == [child]
+
+
+def test_filtered_pages_in_every_order_are_slices_of_the_whole_order(engine):
+    """A filtered list not ordered by ``created`` sorts the matching ids first, then reads that
+    page's runs: each page is the slice of the full order (ties broken by id, nulls last)."""
+    t0 = now_utc().replace(microsecond=0)
+
+    def make(conn):
+        flow_id = orchestration.flows.ensure(conn, "pages")
+        other = orchestration.flows.ensure(conn, "other")
+        for i in range(24):
+            at = t0 + dt.timedelta(seconds=i % 5)  # ties
+            state = State("RUNNING" if i % 3 else "PENDING", timestamp=at)
+            row = {"name": f"run-{i % 7}", "flow_id": other if i % 4 == 0 else flow_id}
+            run = orchestration.flow_runs.create_run(conn, {**row, "state": state})
+            nulls = {"start_time": None} if i % 3 == 0 else {}
+            if i % 6 == 0:
+                nulls.update(expected_start_time=None, end_time=None)
+            if nulls:
+                update = tables.flow_run.update().where(tables.flow_run.c.id == run["id"])
+                conn.execute(update.values(**nulls))
+        return flow_id
+
+    flow_id = database.write(engine, make)
+    of_flow = filters.FlowFilter(id=filters.FlowFilterId(any_=[flow_id]))
+
+    def read(sort, limit=None, offset=0):
+        return database.read(
+            engine,
+            lambda conn: orchestration.flow_runs.read_many(
+                conn, of_flow, sort=sort, limit=limit, offset=offset
+            ),
+        )
+
+    for sort in sorting.FlowRunSort:
+        whole = read(sort)
+        assert len(whole) == 18 and all(run["flow_id"] == flow_id for run in whole)
+        column, _, direction = sort.value.rpartition("_")
+        key = column.lower()
+        present = [run for run in whole if run[key] is not None]
+        expected = sorted(present, key=lambda run: (run[key], str(run["id"])))
+        if direction == "DESC":
+            expected.reverse()
+        expected += sorted(
+            (run for run in whole if run[key] is None),
+            key=lambda run: str(run["id"]),
+            reverse=direction == "DESC",
+        )
+        assert [r["id"] for r in whole] == [r["id"] for r in expected], sort
+        for offset in (0, 5, 17):
+            page = read(sort, limit=5, offset=offset)
+            assert [r["id"] for r in page] == [r["id"] for r in whole[offset : offset + 5]], sort
+            assert all(r["state"] is not None for r in page)

@@ -41,11 +41,6 @@ def _utc(value: _dt.datetime) -> _dt.datetime:
     return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
 
 
-def _stored_form(value: str) -> bool:
-    # SQLite keeps times as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): see types.Timestamp
-    return len(value) == 26 and value[10] == " " and value[19] == "."
-
-
 def _datetime(value: Any) -> _dt.datetime:
     """A stored time as the aware UTC datetime SQLAlchemy would give."""
     if value.__class__ is str:
@@ -58,7 +53,8 @@ def _time(value: Any) -> Any:
     ``to_json`` writes)."""
     if value is None:
         return None
-    if value.__class__ is str and _stored_form(value):
+    if value.__class__ is str and len(value) == 26 and value[19] == ".":
+        # SQLite's stored form, 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC (types.Timestamp)
         if value.endswith(".000000"):
             return f"{value[:10]}T{value[11:19]}Z"
         return f"{value[:10]}T{value[11:]}Z"
@@ -67,7 +63,7 @@ def _time(value: Any) -> Any:
 
 def _iso_time(value: Any) -> str:
     """A stored time as ``datetime.isoformat`` writes it (a state's timestamp)."""
-    if value.__class__ is str and _stored_form(value):
+    if value.__class__ is str and len(value) == 26 and value[19] == ".":
         if value.endswith(".000000"):
             return f"{value[:10]}T{value[11:19]}+00:00"
         return f"{value[:10]}T{value[11:]}+00:00"
