@@ -1,4 +1,5 @@
-"""``insert(conn, table, values)``: one row inserted without SQLAlchemy's per-statement work.
+"""``insert(conn, table, values)``: one row inserted without SQLAlchemy's per-statement work;
+``exists(conn, table, id)``: whether a row with that primary key is there, the same way.
 
 The server's hot paths (a flow-run create is three INSERTs: the run, its first state and the
 event) spend more time in SQLAlchemy's execution of a Core ``table.insert()`` (cache lookup,
@@ -30,7 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
-__all__ = ["insert"]
+__all__ = ["exists", "insert"]
 
 _Plan = tuple[str, tuple[str, ...], tuple[Callable[[Any], Any] | None, ...]]
 _plans: dict[tuple[sa.Table, tuple[str, ...]], _Plan] = {}  # SQLite's only
@@ -78,3 +79,27 @@ def insert(conn: Connection, table: sa.Table, values: Mapping[str, Any]) -> None
         raise sa.exc.DBAPIError.instance(sql, params, exc, conn.dialect.loaded_dbapi.Error) from exc
     finally:
         cursor.close()
+
+
+_exists_sql: dict[sa.Table, tuple[str, Callable[[Any], Any] | None]] = {}  # SQLite's only
+
+
+def exists(conn: Connection, table: sa.Table, id: Any) -> bool:
+    """Whether ``table`` (keyed by its ``id`` column) has a row with this ``id``, in ``conn``'s
+    transaction."""
+    if conn.dialect.name != "sqlite":
+        query = sa.select(sa.literal(1)).select_from(table).where(table.c.id == id).limit(1)
+        return conn.execute(query).first() is not None
+    plan = _exists_sql.get(table)
+    if plan is None:
+        quote = conn.dialect.identifier_preparer.quote
+        sql = f"SELECT 1 FROM {quote(table.name)} WHERE {quote('id')} = ? LIMIT 1"
+        process = table.c.id.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        plan = _exists_sql[table] = (sql, process)
+    sql, process = plan
+    params = (id if process is None else process(id),)
+    try:
+        found = conn.connection.dbapi_connection.execute(sql, params).fetchone()  # type: ignore[union-attr]
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise sa.exc.DBAPIError.instance(sql, params, exc, conn.dialect.loaded_dbapi.Error) from exc
+    return found is not None

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from praefect.database import rows as _rows
 from praefect.database import tables
 from praefect.orchestration import filters as _filters
 from praefect.orchestration import flow_runs
@@ -23,7 +24,6 @@ from praefect.schemas.states import now_utc
 __all__ = ["count", "delete", "ensure", "exists", "read", "read_by_name", "read_many"]
 
 _flow = tables.flow
-_EXISTS = sa.select(_flow.c.id).where(_flow.c.id == sa.bindparam("id"))
 
 
 def ensure(conn: Connection, name: str, tags: list[str] | None = None) -> uuid.UUID:
@@ -41,7 +41,7 @@ def ensure(conn: Connection, name: str, tags: list[str] | None = None) -> uuid.U
 
 def exists(conn: Connection, flow_id: uuid.UUID) -> bool:
     """Whether the flow with this id exists."""
-    return conn.execute(_EXISTS, {"id": flow_id}).first() is not None
+    return _rows.exists(conn, _flow, flow_id)
 
 
 def read(conn: Connection, flow_id: uuid.UUID) -> dict[str, Any] | None:

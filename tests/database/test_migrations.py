@@ -1,5 +1,6 @@
 import subprocess
 import sys
+import time
 
 import sqlalchemy as sa
 
@@ -97,3 +98,36 @@ def test_write_commits_and_read_sees_it(database_url):
         assert row["name"] == "f"
     finally:
         database.dispose_engine(url)
+
+
+def test_a_write_waits_for_another_process_holding_the_sqlite_write_lock(tmp_path):
+    """BEGIN IMMEDIATE that finds the database locked (past the busy timeout) is retried until
+    the other writer lets go; nothing is lost and the write is not doubled."""
+    import sqlite3
+    import threading
+
+    from praefect.settings import temporary_settings
+
+    url = f"sqlite:///{tmp_path}/db.sqlite"
+    with temporary_settings({"database_timeout": 0.05}):
+        engine = database.get_engine(url)
+        try:
+            database.write(engine, lambda conn: conn.exec_driver_sql("CREATE TABLE t (x INT)"))
+            other = sqlite3.connect(
+                tmp_path / "db.sqlite", isolation_level=None, check_same_thread=False
+            )
+            other.execute("BEGIN IMMEDIATE")
+            released = threading.Timer(0.4, other.execute, args=("COMMIT",))
+            released.start()
+            start = time.monotonic()
+            database.write(engine, lambda conn: conn.exec_driver_sql("INSERT INTO t VALUES (1)"))
+            waited = time.monotonic() - start
+            released.join()
+            other.close()
+            count = database.read(
+                engine, lambda conn: conn.exec_driver_sql("SELECT count(*) FROM t").scalar()
+            )
+        finally:
+            database.dispose_engine(url)
+    assert waited >= 0.3  # it did wait for the lock (the busy timeout alone is 50 ms)
+    assert count == 1

@@ -62,3 +62,17 @@ def test_unknown_column_is_named():
     engine = database.get_engine("sqlite:///:memory:")
     with pytest.raises(ValueError, match=r"no column\(s\) \['nope'\]; its columns are: id, "):
         database.write(engine, lambda conn: database.rows.insert(conn, tables.flow, {"nope": 1}))
+
+
+def test_exists_finds_a_row_by_id_and_only_that_row(database_url):
+    engine = database.get_engine(database_url)
+    row = _run_row(uuid.uuid4())
+    database.write(engine, lambda conn: database.rows.insert(conn, tables.flow_run, row))
+
+    def probe(conn: sa.Connection) -> tuple[bool, bool]:
+        return (
+            database.rows.exists(conn, tables.flow_run, row["id"]),
+            database.rows.exists(conn, tables.flow_run, uuid.uuid4()),
+        )
+
+    assert database.read(engine, probe) == (True, False)
