@@ -10,6 +10,7 @@ values are exactly those of the Core statement) and runs it on the connection's 
 in the caller's transaction. Other databases get the Core statement: their round trip costs
 more than SQLAlchemy does.
 
+>>> import datetime as _dt
 >>> import uuid
 >>> from praefect import database
 >>> engine = database.get_engine("sqlite:///:memory:")

@@ -29,6 +29,7 @@ __all__ = [
     "dumps",
     "epoch_us",
     "newest_first",
+    "not_null",
     "sqlite_timestamp_sql",
     "sqlite_uuid_sql",
     "timestamp_converter",
@@ -227,3 +228,18 @@ def newest_first(column: str) -> tuple[_IndexKey, _IndexKey]:
         _IndexKey(column, "DESC", "DESC NULLS LAST"),
         _IndexKey("id", "", "DESC"),
     )
+
+
+def not_null(column: str) -> dict[str, Any]:
+    """The keyword arguments of ``sa.Index`` making it partial: only rows whose ``column`` is not
+    NULL are in it (on SQLite and PostgreSQL; both planners use it for ``column = ...`` and
+    ``column IN (...)``, which imply it).
+
+    >>> from sqlalchemy.dialects import postgresql, sqlite
+    >>> table = sa.Table("t", sa.MetaData(), sa.Column("parent", sa.String))
+    >>> index = sa.Index("ix", "parent", _table=table, **not_null("parent"))
+    >>> str(sa.schema.CreateIndex(index).compile(dialect=sqlite.dialect()))
+    'CREATE INDEX ix ON t (parent) WHERE parent IS NOT NULL'
+    """
+    where = sa.text(f"{column} IS NOT NULL")
+    return {"sqlite_where": where, "postgresql_where": where}

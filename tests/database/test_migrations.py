@@ -1,7 +1,10 @@
+import datetime as dt
 import subprocess
 import sys
 import time
+import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from praefect import database
@@ -131,3 +134,75 @@ def test_a_write_waits_for_another_process_holding_the_sqlite_write_lock(tmp_pat
             database.dispose_engine(url)
     assert waited >= 0.3  # it did wait for the lock (the busy timeout alone is 50 ms)
     assert count == 1
+
+
+def test_runs_without_deployment_queue_parent_or_key_stay_out_of_their_indexes(tmp_path):
+    """Those flow-run indexes are partial (most runs leave the columns NULL, and each index a
+    commit touches costs SQLite a page written to the WAL); lookups by value still use them,
+    and (flow_id, idempotency_key) stays unique."""
+    url = f"sqlite:///{tmp_path}/db.sqlite"
+    engine = database.get_engine(url)
+    try:
+        with engine.connect() as conn:
+            indexes = {
+                name: sql
+                for name, sql in conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'flow_run'"
+                )
+            }
+            lookups = [
+                "SELECT id FROM flow_run WHERE work_queue_id IN ('a', 'b') AND state_type = 'SCHEDULED'"
+                " ORDER BY next_scheduled_start_time",
+                "SELECT id FROM flow_run WHERE deployment_id = 'a' AND state_type = 'SCHEDULED'",
+                "SELECT id FROM flow_run WHERE flow_id = 'f' AND idempotency_key IN ('k')",
+                "SELECT id FROM flow_run WHERE parent_task_run_id IN ('p', 'q')",
+            ]
+            plans = [
+                " ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + q))
+                for q in lookups
+            ]
+    finally:
+        database.dispose_engine(url)
+    for column in ("work_queue_id", "deployment_id", "idempotency_key", "parent_task_run_id"):
+        partial = [
+            name for name, sql in indexes.items() if sql and f"WHERE {column} IS NOT NULL" in sql
+        ]
+        assert partial, f"no partial index on {column}: {indexes}"
+    assert "uq_flow_run__flow_id_idempotency_key" in indexes
+    expected = [
+        "ix_flow_run__work_queue_id_state_type_next_scheduled_start_time",
+        "ix_flow_run__deployment_id_state_type_next_scheduled_start_time",
+        "uq_flow_run__flow_id_idempotency_key",
+        "ix_flow_run__parent_task_run_id",
+    ]
+    for plan, index in zip(plans, expected, strict=True):
+        assert f"USING INDEX {index}" in plan, plan
+
+
+def test_the_idempotency_key_stays_unique_per_flow_and_null_keys_never_clash(database_url):
+    engine = database.get_engine(database_url)
+    at = dt.datetime(2026, 12, 2, tzinfo=dt.UTC)
+    flow_id = uuid.uuid4()
+
+    def run(key: str | None) -> dict[str, object]:
+        return {
+            "id": uuid.uuid4(),
+            "name": "r",
+            "flow_id": flow_id,
+            "idempotency_key": key,
+            "parameters": {},
+            "tags": [],
+            "empirical_policy": {},
+            "created": at,
+            "updated": at,
+        }
+
+    try:
+        database.write(
+            engine,
+            lambda conn: conn.execute(tables.flow_run.insert(), [run(None), run(None), run("k")]),
+        )
+        with pytest.raises(sa.exc.IntegrityError):
+            database.write(engine, lambda conn: conn.execute(tables.flow_run.insert(), run("k")))
+    finally:
+        database.dispose_engine(database_url)

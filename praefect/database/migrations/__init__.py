@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 __all__ = ["HEAD", "current_version", "ensure_current", "lock", "upgrade"]
 
-HEAD = "0005_deployments"
+HEAD = "0006_partial_run_indexes"
 """The newest revision; bump it with every new file in ``versions/``."""
 
 _version_table = sa.Table(
