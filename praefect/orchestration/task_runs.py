@@ -19,7 +19,7 @@ from praefect.orchestration import filters as _filters
 from praefect.schemas import _results
 from praefect.schemas.states import State, now_utc
 
-__all__ = ["count", "read", "read_many", "read_states", "write_batch"]
+__all__ = ["count", "insert_sqlite", "read", "read_many", "read_states", "write_batch"]
 
 _run = tables.task_run
 _state = tables.task_run_state
@@ -365,6 +365,14 @@ def _write_sqlite(
                 dumps(tags) if tags else "[]",
             )
         )
+    insert_sqlite(conn, runs, states, now)
+
+
+def insert_sqlite(conn: Connection, runs: list[Any], states: list[Any], now: str) -> None:
+    """Upsert the task runs and insert the states given as flat lists of values (a row after
+    the other, columns as ``_RUN_VALUES`` and ``_STATE_VALUES`` take them: ids of states as 32 hex
+    digits, times as epoch microseconds), then the states' events; ``now`` is the stored text of
+    the time of writing."""
     if states:
         before = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM task_run_state").scalar()
     bulk.insert_chunks(conn, _run_sql, _RUN_WIDTH, runs, now)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Required
 
 from pydantic import (
     AfterValidator,
@@ -23,8 +23,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     model_validator,
 )
+from typing_extensions import TypedDict
 
 from praefect.schemas.schedules import DeploymentScheduleCreate
 from praefect.schemas.states import State, StateType
@@ -41,6 +43,7 @@ __all__ = [
     "StateCreate",
     "StateDetailsCreate",
     "TaskRunBatchItem",
+    "TaskRunBatchWireItem",
     "TaskRunCreate",
     "TaskRunInputCreate",
     "TaskRunRow",
@@ -85,6 +88,7 @@ _Name = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_name
 _Str255 = Annotated[str, Field(max_length=255)]
 _Count = Annotated[int, Field(ge=0, le=_MAX_INT)]
 _Seconds = Annotated[float, Field(ge=0, le=_MAX_DELAY, allow_inf_nan=False)]
+_DynamicKey = Annotated[_Str255, BeforeValidator(_text)]
 
 
 class _Action(BaseModel):
@@ -221,7 +225,7 @@ class TaskRunCreate(_Action):
     name: _Str255
     flow_run_id: uuid.UUID | None = None
     task_key: _Str255
-    dynamic_key: Annotated[_Str255, BeforeValidator(_text)] = "0"
+    dynamic_key: _DynamicKey = "0"
     task_version: _Str255 | None = None
     cache_key: Annotated[str, Field(max_length=1000)] | None = None
     cache_expiration: UtcDatetime | None = None
@@ -272,6 +276,91 @@ class TaskRunBatchItem(_Action):
         if self.row is None and self.task_run_id is None:
             raise ValueError("an item needs the task run's row or its task_run_id")
         return self
+
+
+# -- the same batch item, read without models (the batch route's fast path) -------------------
+#
+# ``TaskRunBatchWireItem`` accepts a subset of what ``TaskRunBatchItem`` accepts: ids only in their
+# canonical text (lowercase, hyphenated) and times only as ``YYYY-MM-DDTHH:MM:SS[.ffffff]`` in UTC
+# (``Z``, ``+00:00`` or no zone); every other field has the type and bounds of its field above. It yields plain dicts keeping that text, so the
+# batch route stores it without building a model, a UUID or a datetime per value. A body it
+# refuses is validated again by ``TaskRunBatchItem`` (whose 422 names the field); a field added
+# above must be added here too (tests compare the two).
+
+_CanonicalUuid = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+]
+_UtcText = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[1-8][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{6})?(Z|\+00:00)?$"
+    ),
+]
+
+
+class _WireDetails(TypedDict, total=False):
+    # StateDetailsCreate's fields, in its order (a dict of it lists them so, then the others)
+    __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
+
+    flow_run_id: _CanonicalUuid | None
+    task_run_id: _CanonicalUuid | None
+    scheduled_time: _UtcText | None
+    cache_key: str | None
+    cache_expiration: _UtcText | None
+    pause_timeout: _UtcText | None
+    pause_reschedule: bool | None
+    pause_key: str | None
+    run_input_keyset: dict[str, str] | None
+    retriable: bool | None
+    refresh_cache: bool | None
+    deferred: bool | None
+    untrackable_result: bool | None
+    transition_id: _CanonicalUuid | None
+    task_parameters_id: _CanonicalUuid | None
+    traceparent: str | None
+
+
+class _WireState(TypedDict, total=False):
+    type: Required[StateType]
+    name: Annotated[str, Field(max_length=100)] | None
+    message: str | None
+    data: Any
+    state_details: _WireDetails
+    timestamp: _UtcText | None
+    id: _CanonicalUuid | None
+
+
+class _WireRow(TypedDict, total=False):
+    id: Required[_CanonicalUuid]
+    name: Required[_Str255]
+    flow_run_id: _CanonicalUuid | None
+    task_key: Required[_Str255]
+    dynamic_key: _DynamicKey
+    task_version: _Str255 | None
+    cache_key: Annotated[str, Field(max_length=1000)] | None
+    cache_expiration: _UtcText | None
+    tags: list[_Str255]
+    labels: dict[str, Any]
+    task_inputs: dict[str, list[TaskRunInputCreate]]
+    empirical_policy: RunPolicy
+    run_count: _Count
+    flow_run_run_count: _Count
+    created: _UtcText | None
+    expected_start_time: _UtcText | None
+    start_time: _UtcText | None
+    end_time: _UtcText | None
+    total_run_time: _Seconds
+    state: _WireState | None
+
+
+class TaskRunBatchWireItem(TypedDict, total=False):
+    """``TaskRunBatchItem`` as plain dicts with canonical text (see above); unlike it, an item
+    naming neither ``row`` nor ``task_run_id`` passes here (the caller checks)."""
+
+    row: _WireRow | None
+    task_run_id: _CanonicalUuid | None
+    state: _WireState | None
 
 
 class LogCreate(_Action):

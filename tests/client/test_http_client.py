@@ -190,6 +190,46 @@ def test_a_batch_carries_each_task_runs_row_once_with_its_last_item():
     ]
 
 
+def test_the_clients_batches_take_the_servers_fast_path(api, monkeypatch):
+    from praefect.server.api import task_runs as task_runs_api
+
+    general = []
+    validated = task_runs_api._write_batch_validated
+    monkeypatch.setattr(
+        task_runs_api,
+        "_write_batch_validated",
+        lambda body, engine: general.append(body) or validated(body, engine),
+    )
+
+    @task(retries=1, retry_delay_seconds=0, tags=["t"])
+    def flaky(x: int, seen: list[int]) -> int:
+        seen.append(x)
+        if seen.count(x) == 1:
+            raise ValueError("first try fails")
+        return x
+
+    @flow
+    def shapes() -> int:
+        seen: list[int] = []
+        first = double(1)
+        return flaky(first, seen) + double.with_options(name="renamed")(first)
+
+    assert shapes() == 6
+    praefect_client.get_orchestration_client().flush()
+    assert general == []  # every batch went the fast way
+    with praefect_client.get_client(sync_client=True) as client:
+        runs = {t.name.split("-")[0]: t for t in client.read_task_runs()}
+        assert runs["flaky"].run_count == 2 and runs["flaky"].tags == ["t"]
+        states = client.read_task_run_states(runs["flaky"].id)
+        assert [s.name for s in states] == [
+            "Pending",
+            "Running",
+            "AwaitingRetry",
+            "Retrying",
+            "Completed",
+        ]
+
+
 def test_server_down_mid_flow_then_back_loses_nothing(api, caplog):
     server = api
 

@@ -1,0 +1,239 @@
+"""``POST /api/task_runs/batch`` on SQLite, fast: wire items stored as they came.
+
+The batch route validates a body with ``schemas.actions.TaskRunBatchWireItem`` (plain dicts, ids
+and times kept as their canonical text) and hands the items here. ``prepare`` turns them into
+the values the SQLite writer binds (``task_runs.insert_sqlite``), with no model, ``State``,
+``UUID`` or ``datetime`` kept per value; ``write`` stores them. The rows, states and events are
+those that ``task_states.write_batch_once`` stores for the same batch validated by
+``TaskRunBatchItem`` (the general path, and the only one on other databases); a test compares
+the two. When ``prepare`` meets what only the general path can answer (an item without its run's
+row, a time that is no date) it returns None, and the caller takes the general path, which
+refuses the body with its 422.
+
+>>> from praefect import database
+>>> engine = database.get_engine("sqlite:///:memory:")
+>>> run = "01a23782-b341-7e4c-b4ad-29594c2a7153"
+>>> items = [{"row": {"id": run, "name": "t", "task_key": "t"}, "state": {"type": StateType.PENDING}}]
+>>> database.write(engine, lambda conn: write(conn, prepare(items)))
+1
+>>> import uuid
+>>> database.read(engine, lambda conn: task_runs.read(conn, uuid.UUID(run)))["state_type"]
+'PENDING'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from praefect.database import types
+from praefect.orchestration import task_runs
+from praefect.schemas import _results
+from praefect.schemas.actions import RunPolicy, TaskRunBatchWireItem
+from praefect.schemas.states import State, StateType, now_utc
+from praefect.utilities.ids import uuid7
+
+__all__ = ["Prepared", "prepare", "write"]
+
+_UTC = _dt.UTC
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
+_US = _dt.timedelta(microseconds=1)
+_PLAIN = frozenset({int, float, str, bool})
+_DEFAULT_NAMES = {kind: State(kind).name for kind in StateType}
+_IDS = frozenset({"task_run_id", "flow_run_id"})
+_DETAIL_TIMES = ("scheduled_time", "cache_expiration", "pause_timeout")
+_STORED_SQL = "SELECT id FROM task_run_state WHERE id IN (SELECT value FROM json_each(?))"
+
+Prepared = list[tuple[tuple[tuple[Any, ...], tuple[Any, ...]], tuple[Any, ...] | None, str | None]]
+"""Per item: its run's values (before and after the state columns), its state's values (or
+None) and its state's id."""
+
+
+class _NotHere(Exception):
+    """A value the fast path does not store (the general path answers the body)."""
+
+
+def _time(text: str) -> _dt.datetime:
+    """A canonical UTC time (``_NotHere`` if it is no date)."""
+    try:
+        value = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise _NotHere from None
+    return value.replace(tzinfo=_UTC) if value.tzinfo is None else value
+
+
+def _us(text: str) -> int:
+    """Epoch microseconds of a canonical UTC time (``_NotHere`` if it is no date)."""
+    return (_time(text) - _EPOCH) // _US
+
+
+def _run_values(row: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    # as task_runs._write_sqlite builds a run's values from a row of TaskRunCreate.to_row
+    dumps = types.dumps
+    get = row.get
+    name = row["name"]
+    created = get("created")
+    expiration = get("cache_expiration")
+    expected = get("expected_start_time")
+    start = get("start_time")
+    end = get("end_time")
+    inputs = get("task_inputs")
+    policy = get("empirical_policy")
+    if policy is None:
+        policy = RunPolicy()
+    tags = get("tags")
+    head = (
+        row["id"],
+        None if created is None else _us(created),
+        name,
+        get("flow_run_id"),
+        get("task_key") or name,
+        str(get("dynamic_key", "0")),
+        get("task_version"),
+        get("cache_key"),
+        None if expiration is None else _us(expiration),
+        dumps(
+            {
+                key: [value.model_dump(mode="json") for value in values]
+                for key, values in inputs.items()
+            }
+        )
+        if inputs
+        else "{}",
+        get("flow_run_run_count") or 0,
+    )
+    tail = (
+        get("run_count") or 0,
+        None if expected is None else _us(expected),
+        None if start is None else _us(start),
+        None if end is None else _us(end),
+        float(get("total_run_time") or 0.0),
+        dumps(policy.model_dump(mode="json")),
+        dumps(tags) if tags else "[]",
+    )
+    return head, tail
+
+
+def _details_json(details: Any, run_id: str, flow_run_id: str | None) -> str:
+    # as StateCreate.to_state (StateDetailsCreate's fields in their order, then the others: the
+    # order of ``details`` too), the route's _with_ids and the writer's jsonable_details (None
+    # values dropped, times in isoformat) and dumps
+    ordered = dict(details) if details else {}
+    ordered.setdefault("task_run_id", run_id)
+    if flow_run_id is not None:
+        ordered.setdefault("flow_run_id", flow_run_id)
+    if len(ordered) <= 2 and ordered.keys() <= _IDS:
+        # the usual case, in the text dumps would give (canonical ids need no escapes)
+        return "{" + ",".join(f'"{k}":"{v}"' for k, v in ordered.items() if v is not None) + "}"
+    for key in _DETAIL_TIMES:
+        value = ordered.get(key)
+        if value is not None:
+            ordered[key] = _time(value).isoformat()
+    return types.dumps(_results.jsonable_details(ordered))
+
+
+def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
+    """The values of ``items`` as ``write`` stores them, or None when the general path must
+    answer: an item with neither ``row`` nor ``task_run_id``, one naming a run whose row is in
+    no item, a time that is no date."""
+    last_rows: dict[str, Any] = {}
+    for item in items:
+        row = item.get("row")
+        if row is not None:
+            last_rows[row["id"]] = row
+    runs: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+    out: Prepared = []
+    append = out.append
+    plain = _PLAIN
+    names = _DEFAULT_NAMES
+    try:
+        for item in items:
+            row = item.get("row")
+            if row is None:
+                run_id = item.get("task_run_id")
+                if run_id is None:
+                    return None
+                row = last_rows.get(run_id)
+                if row is None:
+                    return None
+            # all rows stay alive until the end of this call: their ids are unique meanwhile
+            values = runs.get(id(row))
+            if values is None:
+                values = runs[id(row)] = _run_values(row)
+            state = item.get("state")
+            if state is None:
+                append((values, None, None))
+                continue
+            state_id = state.get("id")
+            if state_id is None:
+                state_id = str(uuid7())
+            stamp = state.get("timestamp")
+            # a state without a time was entered when read (each its own, in order)
+            stamp_us = _us(stamp) if stamp is not None else time.time_ns() // 1000
+            kind = state["type"]
+            data = state.get("data")
+            if data is not None and data.__class__ not in plain:
+                reference = _results.data_reference(data)
+                data = None if reference is None else types.dumps(reference)
+            else:
+                data = None
+            run_id = row["id"]
+            append(
+                (
+                    values,
+                    (
+                        state_id.replace("-", ""),
+                        run_id,
+                        kind._value_,
+                        state.get("name") or names[kind],
+                        stamp_us,
+                        state.get("message"),
+                        _details_json(state.get("state_details"), run_id, row.get("flow_run_id")),
+                        data,
+                    ),
+                    state_id,
+                )
+            )
+    except _NotHere:
+        return None
+    return out
+
+
+def write(conn: Connection, prepared: Prepared) -> int:
+    """Store ``prepared`` (SQLite): as ``task_states.write_batch_once``, states already stored
+    (a batch sent again) are skipped with their items. Returns how many states were new."""
+    ids = [state_id for _, _, state_id in prepared if state_id is not None]
+    if ids:
+        stored = set(conn.exec_driver_sql(_STORED_SQL, ('["' + '","'.join(ids) + '"]',)).scalars())
+        if stored:
+            if len(stored) == len(ids):
+                return 0  # the whole batch was written before
+            # the item that wrote a stored state also wrote its row then: skip it whole
+            prepared = [item for item in prepared if item[2] is None or item[2] not in stored]
+    else:
+        stored = set()
+    latest: dict[str, tuple[tuple[tuple[Any, ...], tuple[Any, ...]], tuple[Any, ...] | None]] = {}
+    states: list[Any] = []
+    extend = states.extend
+    for values, state, _ in prepared:
+        key = values[0][0]
+        if state is None:
+            previous = latest.get(key)
+            latest[key] = (values, None if previous is None else previous[1])
+        else:
+            extend(state)
+            latest[key] = (values, state)
+    if not latest:
+        return 0
+    runs: list[Any] = []
+    extend = runs.extend
+    for (head, tail), state in latest.values():
+        extend(head)
+        extend((None, None, None, None) if state is None else (state[0], *state[2:5]))
+        extend(tail)
+    task_runs.insert_sqlite(conn, runs, states, types._sqlite_text(now_utc()))  # type: ignore[arg-type]
+    return len(ids) - len(stored)
