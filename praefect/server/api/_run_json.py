@@ -163,62 +163,80 @@ def _estimated_start_time_delta(expected: Any, start: Any, kind: str | None, now
 _flow_run_policy = _Policies(FlowRunPolicy)
 
 
-def _flow_run(r: dict[str, Any], now: _dt.datetime) -> dict[str, Any]:
-    """One run (``r``: the raw values by ``RAW_KEYS``) as ``FlowRun.from_row(...)`` writes it:
-    its fields, in the model's order."""
-    kind = _state_type(r["state_type"])
-    expected = r["expected_start_time"]
+# The order of a read_many_raw row, unpacked by _flow_run.
+# fmt: off
+_FLOW_RUN_KEYS = (
+    "id", "created", "updated", "name", "flow_id", "flow_version", "deployment_id",
+    "deployment_version", "work_queue_name", "work_queue_id", "idempotency_key",
+    "parameters", "job_variables", "parent_task_run_id", "infrastructure_pid", "entrypoint",
+    "hostname", "pid", "heartbeat", "auto_scheduled", "state_id", "state_type", "state_name",
+    "state_timestamp", "run_count", "expected_start_time", "next_scheduled_start_time",
+    "start_time", "end_time", "total_run_time", "empirical_policy", "tags",
+    "state.id", "state.flow_run_id", "state.type", "state.name", "state.timestamp",
+    "state.message", "state.state_details", "state.data",
+)
+# fmt: on
+if flow_runs.RAW_KEYS != _FLOW_RUN_KEYS:  # a column was added or moved: update _flow_run
+    raise RuntimeError(f"_run_json does not know the flow-run columns {flow_runs.RAW_KEYS}")
+
+
+def _flow_run(row: Sequence[Any], now: _dt.datetime) -> dict[str, Any]:
+    """One run (a ``read_many_raw`` row) as ``FlowRun.from_row(...)`` writes it: its fields,
+    in the model's order."""
+    # fmt: off
+    (
+        id, created, updated, name, flow_id, flow_version, deployment_id,
+        deployment_version, work_queue_name, work_queue_id, idempotency_key,
+        parameters, job_variables, parent_task_run_id, infrastructure_pid, entrypoint,
+        hostname, pid, heartbeat, auto_scheduled, state_id, state_type, state_name,
+        state_timestamp, run_count, expected_start_time, next_scheduled_start_time,
+        start_time, end_time, total_run_time, empirical_policy, tags,
+        s_id, _, s_type, s_name, s_timestamp,
+        s_message, s_details, s_data,
+    ) = row
+    # fmt: on
+    kind = _state_type(state_type)
     return {
-        "id": _uuid(r["id"]),
-        "created": _time(r["created"]),
-        "updated": _time(r["updated"]),
-        "name": r["name"],
-        "state_id": _uuid(r["state_id"]),
+        "id": _uuid(id),
+        "created": _time(created),
+        "updated": _time(updated),
+        "name": name,
+        "state_id": _uuid(state_id),
         "state_type": kind,
-        "state_name": r["state_name"],
-        "state": _state(
-            r["state.id"],
-            r["state.type"],
-            r["state.name"],
-            r["state.timestamp"],
-            r["state.message"],
-            r["state.state_details"],
-            r["state.data"],
-        ),
-        "tags": _json(r["tags"]),
+        "state_name": state_name,
+        "state": _state(s_id, s_type, s_name, s_timestamp, s_message, s_details, s_data),
+        "tags": _json(tags),
         "labels": {},
-        "run_count": r["run_count"],
-        "expected_start_time": _time(expected),
-        "next_scheduled_start_time": _time(r["next_scheduled_start_time"]),
-        "start_time": _time(r["start_time"]),
-        "end_time": _time(r["end_time"]),
-        "total_run_time": _seconds(r["total_run_time"]),
-        "estimated_run_time": _estimated_run_time(
-            r["total_run_time"], kind, r["state_timestamp"], now
-        ),
+        "run_count": run_count,
+        "expected_start_time": _time(expected_start_time),
+        "next_scheduled_start_time": _time(next_scheduled_start_time),
+        "start_time": _time(start_time),
+        "end_time": _time(end_time),
+        "total_run_time": _seconds(total_run_time),
+        "estimated_run_time": _estimated_run_time(total_run_time, kind, state_timestamp, now),
         "estimated_start_time_delta": _estimated_start_time_delta(
-            expected, r["start_time"], kind, now
+            expected_start_time, start_time, kind, now
         ),
-        "flow_id": _uuid(r["flow_id"]),
-        "flow_version": r["flow_version"],
-        "deployment_id": _uuid(r["deployment_id"]),
-        "deployment_version": r["deployment_version"],
-        "work_queue_name": r["work_queue_name"],
-        "work_queue_id": _uuid(r["work_queue_id"]),
+        "flow_id": _uuid(flow_id),
+        "flow_version": flow_version,
+        "deployment_id": _uuid(deployment_id),
+        "deployment_version": deployment_version,
+        "work_queue_name": work_queue_name,
+        "work_queue_id": _uuid(work_queue_id),
         "work_pool_id": None,
         "work_pool_name": None,
-        "idempotency_key": r["idempotency_key"],
-        "parameters": _json(r["parameters"]),
+        "idempotency_key": idempotency_key,
+        "parameters": _json(parameters),
         "context": {},
-        "job_variables": _json(r["job_variables"]),
-        "empirical_policy": _flow_run_policy(r["empirical_policy"]),
-        "parent_task_run_id": _uuid(r["parent_task_run_id"]),
-        "infrastructure_pid": r["infrastructure_pid"],
-        "auto_scheduled": bool(r["auto_scheduled"]),
-        "entrypoint": r["entrypoint"],
-        "hostname": r["hostname"],
-        "pid": r["pid"],
-        "heartbeat": _time(r["heartbeat"]),
+        "job_variables": _json(job_variables),
+        "empirical_policy": _flow_run_policy(empirical_policy),
+        "parent_task_run_id": _uuid(parent_task_run_id),
+        "infrastructure_pid": infrastructure_pid,
+        "auto_scheduled": bool(auto_scheduled),
+        "entrypoint": entrypoint,
+        "hostname": hostname,
+        "pid": pid,
+        "heartbeat": _time(heartbeat),
         "created_by": None,
     }
 
@@ -228,6 +246,4 @@ def flow_runs_json(rows: Iterable[Sequence[Any]], now: _dt.datetime | None = Non
     bytes ``TypeAdapter(list[FlowRun]).dump_json([FlowRun.from_row(run) ...])`` gives for the
     same runs read with ``read_many`` (``now``: the time the ``estimated_*`` fields count to)."""
     now = now or now_utc()
-    keys = flow_runs.RAW_KEYS
-    items = [_flow_run(dict(zip(keys, row, strict=True)), now) for row in rows]
-    return pydantic_core.to_json(items, inf_nan_mode="null")
+    return pydantic_core.to_json([_flow_run(row, now) for row in rows], inf_nan_mode="null")
