@@ -15,6 +15,9 @@ Run from the repository root (each part starts its own server on a fresh home di
   of the benchmark client itself (from ``/proc``, so load from other processes hardly counts).
   On a 2-core machine the asyncio client needs ~1.5 ms of CPU a request, more than the server:
   it then measures itself; the thread clients cost a fifth of that.
+- ``ceiling``: the asyncio client of ``create`` against a server that does nothing (answers
+  at once with a flow-run-sized body, under the same uvicorn): the most requests per second that
+  client can show on this machine, whatever server it measures.
 - ``filter``: seeds ``--runs`` flow runs straight into the database (one multi-row INSERT per
   chunk, not through the API), then times ``POST /api/flow_runs/filter`` newest first (limit 10
   and 200), filtered by state, by flow sorted by expected start time, and ``count``.
@@ -237,6 +240,58 @@ def bench_create(a: argparse.Namespace) -> dict:
     return out
 
 
+# A server that does no work: it answers every request at once with a body the size of a flow
+# run's, under the same uvicorn (httptools, uvloop) as praefect's server. What the asyncio
+# client gets from it is the most that client can show on this machine, whatever the server.
+_NULL_SERVER = """
+import sys, uvicorn
+BODY = b'{"id": "' + b'0' * 36 + b'"' + b', "x": "' + b'y' * 1500 + b'"}'
+HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 201, "headers": HEADERS})
+    await send({"type": "http.response.body", "body": BODY})
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", lifespan="off")
+"""
+
+
+def bench_ceiling(a: argparse.Namespace) -> dict:
+    """The asyncio client of ``create`` (the shared harness's) against a server doing nothing."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _NULL_SERVER, str(a.port)], start_new_session=True
+    )
+    base = f"http://127.0.0.1:{a.port}/api"
+    try:
+        with httpx.Client(timeout=2.0) as client:
+            for _ in range(500):
+                try:
+                    client.get(base + "/health")
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.01)
+        me = os.getpid()
+        asyncio.run(_concurrent(base, "null", 200, a.concurrency))  # warm up
+        cpu, mine, t = cpu_seconds(proc.pid), cpu_seconds(me), time.perf_counter()
+        ok, _ = asyncio.run(_concurrent(base, "null", a.n, a.concurrency))
+        wall, cpu, mine = (
+            time.perf_counter() - t,
+            cpu_seconds(proc.pid) - cpu,
+            cpu_seconds(me) - mine,
+        )
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+    return {
+        "clients": a.concurrency,
+        "runs_per_s": round(ok / wall),
+        "server_cpu_us_per_request": round(cpu / a.n * 1e6),
+        "client_cpu_us_per_request": round(mine / a.n * 1e6),
+    }
+
+
 def seed(db_path: str, flow_id: str, runs: int) -> None:
     """Insert ``runs`` flow runs (and their current states) straight into the database."""
     import datetime as dt
@@ -403,6 +458,7 @@ def main() -> None:
     os.chdir(ROOT)
     parts = {"start": bench_start, "create": bench_create, "filter": bench_filter}
     parts["batch"] = bench_batch
+    parts["ceiling"] = bench_ceiling
     for name, fn in parts.items():
         if a.part in (name, "all"):
             print(json.dumps({name: fn(a)}), flush=True)
