@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pydantic_core
 
 from praefect import exceptions
 from praefect.client.http_blocks import HttpBlockMethods
@@ -44,6 +45,7 @@ from praefect.client.http_rows import row as _row
 from praefect.client.http_work_pools import HttpWorkPoolMethods
 from praefect.client.spool import Spool, SpoolDeliverer
 from praefect.client.writer import WriteBehind
+from praefect.schemas import _results
 from praefect.schemas.responses import OrchestrationResult, SetStateStatus
 from praefect.schemas.states import State
 
@@ -259,6 +261,35 @@ def task_run_items(tasks: list[tuple[Mapping[str, Any], State | None]]) -> list[
     ]
 
 
+def task_run_body(tasks: list[tuple[Mapping[str, Any], State | None]]) -> bytes:
+    """The JSON of ``task_run_items(tasks)``, written by pydantic_core (UUIDs and times in C,
+    times as ``...Z``) rather than by ``dumps``, at a third of its cost: the writer's thread
+    shares the GIL with the flow it records. Other values are written as ``dumps`` writes them.
+
+    >>> row = {"id": uuid.UUID(int=1), "name": "t"}
+    >>> at = _dt.datetime(2030, 1, 1, tzinfo=_dt.UTC)
+    >>> json.loads(task_run_body([(row, State("PENDING", timestamp=at))]))[0]["state"]["timestamp"]
+    '2030-01-01T00:00:00Z'
+    """
+    return pydantic_core.to_json(task_run_items(tasks), fallback=_wire_default)
+
+
+def _wire_default(value: Any) -> Any:
+    if value.__class__ is State:
+        # State.to_record, leaving UUIDs and times to pydantic_core
+        data = value.data
+        return {
+            "id": value.id,
+            "type": value.type._value_,
+            "name": value.name,
+            "timestamp": value.timestamp,
+            "message": value.message,
+            "state_details": {k: v for k, v in value.state_details.items() if v is not None},
+            "data": None if data is None else _results.data_reference(data),
+        }
+    return _default(value)
+
+
 def _no_engine() -> Any:
     raise RuntimeError("The HTTP writer has no database engine.")
 
@@ -286,12 +317,14 @@ class HttpWriteBehind(WriteBehind):
         self, tasks: list[tuple[Mapping[str, Any], State | None]], logs: list[Mapping[str, Any]]
     ) -> None:
         if tasks:
-            self._post("/task_runs/batch", tasks, task_run_items)
+            self._post("/task_runs/batch", tasks, task_run_body)
         if logs:
             self._post("/logs/", logs)
 
-    def _post(self, path: str, items: list[Any], wire: Callable[[list[Any]], Any] = list) -> None:
-        body = dumps(wire(items))
+    def _post(
+        self, path: str, items: list[Any], encode: Callable[[list[Any]], bytes] = dumps
+    ) -> None:
+        body = encode(items)
         if self.spool.pending():  # while anything is spooled, later batches queue behind it
             self._to_spool(path, body, len(items), None)
             return
@@ -306,8 +339,8 @@ class HttpWriteBehind(WriteBehind):
         elif response.status_code in (413, 422) and len(items) > 1:
             # one bad record (or too big a body) must not cost the whole batch: halve it
             half = len(items) // 2
-            self._post(path, items[:half], wire)
-            self._post(path, items[half:], wire)
+            self._post(path, items[:half], encode)
+            self._post(path, items[half:], encode)
         else:
             self.failed_items += len(items)
             _logger.error(
