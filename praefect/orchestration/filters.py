@@ -16,6 +16,7 @@ from praefect.database import tables
 
 __all__ = [
     "by_created",
+    "driver_values_with_state",
     "deployment_clauses",
     "deployment_order",
     "flow_clauses",
@@ -243,6 +244,20 @@ def _order(table: sa.Table, sort: Any, default: str) -> list[Any]:
     if direction == "DESC":
         return [column.desc().nulls_last(), table.c.id.desc()]
     return [column.asc().nulls_last(), table.c.id.asc()]
+
+
+def driver_values_with_state(run: sa.Table, state: sa.Table) -> tuple[Any, tuple[str, ...]]:
+    """A SELECT of ``run`` rows with their current ``state`` row (LEFT JOIN on ``state_id``),
+    every column as the database driver returns it (no SQLAlchemy type conversion: on SQLite
+    ids, times and JSON stay text), and the names of its columns (the state's prefixed with
+    ``state.``)."""
+    raw = sa.types.NullType()
+    runs = [sa.type_coerce(c, raw).label(c.name) for c in run.c]
+    states = [sa.type_coerce(c, raw).label(f"state.{c.name}") for c in state.c]
+    query = sa.select(*runs, *states).select_from(
+        run.outerjoin(state, state.c.id == run.c.state_id)
+    )
+    return query, tuple(c.name for c in run.c) + tuple(f"state.{c.name}" for c in state.c)
 
 
 def by_created(sort: Any = None) -> bool:

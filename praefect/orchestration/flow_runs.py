@@ -25,7 +25,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.types import NullType
 
 from praefect import exceptions
 from praefect.database import rows as _rows
@@ -94,14 +93,8 @@ _WITH_STATE = sa.select(_run, *_state.c).select_from(
 )
 _N_RUN = len(_run.c)
 _STATE_KEYS = tuple(_state.c.keys())
-# The same columns as the driver gives them (no SQLAlchemy type conversion), for lists that
-# go straight to JSON: ``read_many_raw``.
-_RAW_WITH_STATE = sa.select(
-    *(sa.type_coerce(c, NullType()).label(c.name) for c in _run.c),
-    *(sa.type_coerce(c, NullType()).label(f"state.{c.name}") for c in _state.c),
-).select_from(_run.outerjoin(_state, _state.c.id == _run.c.state_id))
-
-RAW_KEYS = _COLUMNS + tuple(f"state.{key}" for key in _STATE_KEYS)
+# The same columns as the driver gives them, for lists that go straight to JSON
+_RAW_WITH_STATE, RAW_KEYS = _filters.driver_values_with_state(_run, _state)
 """The values of a ``read_many_raw`` row: the run's columns, then its current state's
 (``state.id``, ``state.type``, ...; all None for a run without a state)."""
 

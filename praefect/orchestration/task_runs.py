@@ -19,7 +19,16 @@ from praefect.orchestration import filters as _filters
 from praefect.schemas import _results
 from praefect.schemas.states import State, now_utc
 
-__all__ = ["count", "insert_sqlite", "read", "read_many", "read_states", "write_batch"]
+__all__ = [
+    "RAW_KEYS",
+    "count",
+    "insert_sqlite",
+    "read",
+    "read_many",
+    "read_many_raw",
+    "read_states",
+    "write_batch",
+]
 
 _run = tables.task_run
 _state = tables.task_run_state
@@ -72,6 +81,10 @@ _EVENT_COLUMNS = (
     "received",
 )
 _compiled: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
+# The same columns as the driver gives them, for lists that go straight to JSON
+_RAW_WITH_STATE, RAW_KEYS = _filters.driver_values_with_state(_run, _state)
+"""The values of a ``read_many_raw`` row: the run's columns, then its current state's
+(``state.id``, ``state.type``, ...; all None for a run without a state)."""
 
 
 def _sql(conn: Connection, name: str) -> tuple[str, tuple[str, ...] | None]:
@@ -577,6 +590,28 @@ def read_many(
     query = sa.select(_run).where(*clauses).order_by(*_filters.task_run_order(sort))
     query = query.limit(limit).offset(offset or None)
     return _with_states(conn, list(conn.execute(query).mappings()))
+
+
+def read_many_raw(
+    conn: Connection,
+    flow_filter: Any = None,
+    flow_run_filter: Any = None,
+    task_run_filter: Any = None,
+    sort: Any = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[tuple[Any, ...]]:
+    """The runs of ``read_many``, each a tuple of the values of ``RAW_KEYS`` as the database
+    driver returns them (no Python objects built), with their current states: for writing lists
+    straight to JSON (``praefect.server.api._run_json``)."""
+    clauses = _filters.task_run_clauses(flow_filter, flow_run_filter, task_run_filter)
+    order = _filters.task_run_order(sort)
+    # No index of task runs is in a list's order: sort only the matching ids, then read the
+    # page's runs with their states (the join and the wide rows stay out of the sort).
+    page = sa.select(_run.c.id).where(*clauses).order_by(*order)
+    page = page.limit(limit).offset(offset or None)
+    query = _RAW_WITH_STATE.where(_run.c.id.in_(page)).order_by(*order)
+    return [tuple(row) for row in conn.execute(query)]
 
 
 def count(

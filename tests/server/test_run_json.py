@@ -13,8 +13,8 @@ from pydantic import TypeAdapter
 
 from praefect import database, orchestration
 from praefect.database import tables
-from praefect.schemas import objects
-from praefect.schemas.objects import FlowRun
+from praefect.schemas import objects, sorting
+from praefect.schemas.objects import FlowRun, TaskRun
 from praefect.schemas.states import State, stored_details_json
 from praefect.server.api import _run_json
 
@@ -216,3 +216,92 @@ def test_odd_stored_values_are_written_as_the_models_write_them(engine, monkeypa
 def test_stored_details_json_is_what_a_state_read_back_writes(details):
     record = {"type": "SCHEDULED", "id": uuid.uuid4(), "timestamp": _NOW, "state_details": details}
     assert stored_details_json(details) == State.from_record(record).to_record()["state_details"]
+
+
+def _task_models_json(rows: list[dict[str, Any]]) -> bytes:
+    return TypeAdapter(list[TaskRun]).dump_json([TaskRun.from_row(row) for row in rows])
+
+
+def _task_runs(engine: Any) -> None:
+    """Task runs through the batch writer, covering every column and state shape."""
+
+    def make(conn: Any) -> None:
+        flow_id = orchestration.flows.ensure(conn, "task-json-flow")
+        flow_run = orchestration.flow_runs.create_run(conn, {"name": "fr", "flow_id": flow_id})
+        upstream = uuid.uuid4()
+        items = []
+        states = [
+            State("PENDING", timestamp=_NOW - dt.timedelta(minutes=3)),
+            State("RUNNING", message="go", timestamp=_NOW - dt.timedelta(seconds=30)),
+            State("COMPLETED", data=_REF, timestamp=_NOW - dt.timedelta(seconds=1)),
+            State(
+                "SCHEDULED",
+                name="AwaitingRetry",
+                state_details={"scheduled_time": _NOW + dt.timedelta(seconds=5), "retriable": True},
+                timestamp=dt.datetime(2026, 3, 4, 5, 0, 0, tzinfo=_UTC),
+            ),
+            State("FAILED", message="boom", timestamp=_NOW - dt.timedelta(seconds=2)),
+        ]
+        for i, state in enumerate(states):
+            row = {
+                "id": uuid.uuid4(),
+                "name": f"task-{i} ü",
+                "flow_run_id": flow_run["id"],
+                "task_key": f"mod.task-{i}",
+                "dynamic_key": str(i),
+                "task_version": "v1",
+                "cache_key": f"cache-{i}",
+                "cache_expiration": _NOW + dt.timedelta(days=1, microseconds=-_NOW.microsecond),
+                "task_inputs": {
+                    "x": [{"input_type": "task_run", "id": str(upstream)}],
+                    "p": [{"input_type": "parameter", "name": "p"}],
+                    "c": [{"input_type": "constant", "type": "int"}],
+                    "none": [],
+                },
+                "flow_run_run_count": 2,
+                "run_count": 1,
+                "expected_start_time": _NOW - dt.timedelta(minutes=4),
+                "start_time": _NOW - dt.timedelta(minutes=3) if i % 2 else None,
+                "end_time": _NOW if i == 2 else None,
+                "total_run_time": 1.2345678 * i,
+                "empirical_policy": {"retries": i, "retry_delay": [1.5], "extra": "x"},
+                "tags": ["t", "ü"] if i else [],
+                "created": _NOW - dt.timedelta(minutes=5, seconds=i),
+            }
+            items.append((row, state))
+        # a task run with the fewest fields and no state
+        bare = {"id": uuid.uuid4(), "name": "bare", "task_key": "k", "dynamic_key": "0"}
+        items.append((bare, None))
+        orchestration.task_runs.write_batch(conn, items)
+        # the batch writer leaves next_scheduled_start_time alone: set it through Core
+        task = tables.task_run
+        first = task.update().where(task.c.id == items[3][0]["id"])
+        conn.execute(first.values(next_scheduled_start_time=_NOW + dt.timedelta(seconds=5)))
+
+    database.write(engine, make)
+
+
+def _compare_task_runs(engine: Any, monkeypatch: pytest.MonkeyPatch, **filters: Any) -> bytes:
+    monkeypatch.setattr(objects, "now_utc", lambda: _NOW)
+
+    def both(conn: Any) -> tuple[bytes, bytes]:
+        rows = orchestration.task_runs.read_many(conn, **filters)
+        raw = orchestration.task_runs.read_many_raw(conn, **filters)
+        return _task_models_json(rows), _run_json.task_runs_json(raw, _NOW)
+
+    expected, written = database.read(engine, both)
+    assert json.loads(written) == json.loads(expected)
+    assert written == expected
+    return written
+
+
+def test_task_run_list_json_is_the_models_json(engine, monkeypatch):
+    _task_runs(engine)
+    listed = json.loads(_compare_task_runs(engine, monkeypatch, limit=100))
+    assert len(listed) == 6
+    full = database.read(engine, lambda c: orchestration.task_runs.read_many_raw(c, limit=100))
+    for key, values in zip(orchestration.task_runs.RAW_KEYS, zip(*full, strict=True), strict=True):
+        assert any(value is not None for value in values), key
+    for sort in sorting.TaskRunSort:
+        for offset in (0, 2):
+            _compare_task_runs(engine, monkeypatch, sort=sort, limit=3, offset=offset)
