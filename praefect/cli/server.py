@@ -60,7 +60,7 @@ def start(
     host = host or current.server_host
     port = port or current.server_port
     revision = admin.upgrade()
-    app_ = create_app(current)
+    app_ = create_app(current, lazy=True)
     url = f"http://{host}:{port}"
     chosen = [] if no_services else services.enabled_services(current, scheduler, late_runs)
     typer.echo(

@@ -12,63 +12,101 @@ Around the routes, from the outside in: CORS, authentication, the body size limi
 
 from __future__ import annotations
 
+import importlib
+import threading
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from praefect import settings as _settings
 from praefect import ui
 from praefect.server import auth, errors, limits
-from praefect.server.api import (
-    admin,
-    blocks,
-    deployments,
-    events,
-    flow_run_states,
-    flow_runs,
-    flows,
-    logs,
-    scheduling,
-    task_run_states,
-    task_runs,
-    work_pools,
-)
+from praefect.server.api import admin
 
 __all__ = ["API_PREFIX", "create_app"]
 
 API_PREFIX = "/api"
+# The API's routers after ``admin`` (always there), in matching order; imported on first need.
 _ROUTERS = (
-    admin,
-    flows,
-    flow_runs,
-    flow_run_states,
-    task_runs,
-    task_run_states,
-    logs,
-    events,
-    blocks,
+    "flows",
+    "flow_runs",
+    "flow_run_states",
+    "task_runs",
+    "task_run_states",
+    "logs",
+    "events",
+    "blocks",
     # -- work pools, queues, workers; scheduled runs for workers and runners
-    work_pools,
+    "work_pools",
     # deployments (the deployments issue)
-    deployments,
+    "deployments",
     # -- scheduling: POST /deployments/{id}/schedule
-    scheduling,
+    "scheduling",
 )
+ALWAYS_LOADED = frozenset(API_PREFIX + getattr(route, "path", "") for route in admin.router.routes)
+"""The paths served before the other routes are loaded (``lazy``): health and version."""
+
+
+class _Routes:
+    """The API's routers (but ``admin``) and the web UI, added to ``app`` once: at once, or
+    with ``lazy`` on the first request for any other path (and before the OpenAPI document is
+    built), so that a server only asked for its health imports none of them."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.loaded = False
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        with self._lock:
+            if not self.loaded:
+                for module in _import_route_modules():
+                    self.app.include_router(module.router, prefix=API_PREFIX)
+                ui.add_pages(self.app)
+                self.loaded = True
+
+
+def _import_route_modules() -> list[Any]:
+    return [importlib.import_module(f"praefect.server.api.{name}") for name in _ROUTERS]
+
+
+class _LoadRoutes:
+    """ASGI middleware: loads the routes (``_Routes``) before the first request for a path
+    not in ``ALWAYS_LOADED``. The imports run in a worker thread, so the event loop keeps
+    answering health checks meanwhile; the routes are added on the loop, between requests."""
+
+    def __init__(self, app: Any, routes: _Routes) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if (
+            not self.routes.loaded
+            and scope["type"] in ("http", "websocket")
+            and scope["path"] not in ALWAYS_LOADED
+        ):
+            await anyio.to_thread.run_sync(_import_route_modules)
+            self.routes.load()
+        await self.app(scope, receive, send)
 
 
 def _split(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
-def _document_batch_body(app: FastAPI) -> None:
+def _document_batch_body(app: FastAPI, routes: _Routes) -> None:
     """Put the schemas of the batch bodies (``POST /api/task_runs/batch`` and ``/api/logs/``,
     validated by the routes themselves, not by FastAPI) into the OpenAPI document, built when
-    the document is first asked for."""
+    the document is first asked for (after every route is loaded)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
+            from praefect.server.api import logs, task_runs
+
+            routes.load()
             schema = build()
             known = schema.setdefault("components", {}).setdefault("schemas", {})
             for name, adapter in (
@@ -85,11 +123,19 @@ def _document_batch_body(app: FastAPI) -> None:
 
 
 def create_app(
-    settings: _settings.Settings | None = None, database_url: str | None = None
+    settings: _settings.Settings | None = None,
+    database_url: str | None = None,
+    *,
+    lazy: bool = False,
 ) -> FastAPI:
     """The server's ASGI app on ``database_url`` (default: the settings' database), configured
     from ``settings`` (default: the current ones). The database is opened, and migrated, on the
-    first request that needs it."""
+    first request that needs it.
+
+    With ``lazy``, the API's route modules and the web UI are imported on the first request
+    for a path other than ``ALWAYS_LOADED`` (``/api/health``, ``/api/version``) and before the
+    OpenAPI document is built: ``praefect server start`` answers its health check sooner, and a
+    server nobody talks to holds less memory. The app serves the same routes either way."""
     settings = settings or _settings.get_current_settings()
     app = FastAPI(
         title="praefect",
@@ -97,11 +143,15 @@ def create_app(
         description="The praefect REST API (Prefect 3 compatible paths and fields).",
     )
     app.state.database_url = database_url or settings.resolved_database_url
-    for module in _ROUTERS:
-        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(admin.router, prefix=API_PREFIX)
     errors.install(app)
-    _document_batch_body(app)
-    ui.install(app)
+    routes = _Routes(app)
+    _document_batch_body(app, routes)
+    if lazy:
+        app.add_middleware(_LoadRoutes, routes=routes)
+    else:
+        routes.load()
+    ui.add_guard(app)
     # add_middleware wraps: the last one added is the outermost.
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.server_max_body_bytes)
     api_keys = auth.parse_api_keys(settings.server_api_keys)

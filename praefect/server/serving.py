@@ -18,7 +18,7 @@ import socket
 
 import uvicorn
 
-from praefect.ui import live
+from praefect.ui import streams
 
 __all__ = ["Server"]
 
@@ -28,5 +28,5 @@ class Server(uvicorn.Server):
     Ctrl-C, SIGTERM or ``should_exit``), so it stops at once."""
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        live.close_streams(self.config.app)
+        streams.close(self.config.app)
         await super().shutdown(sockets)

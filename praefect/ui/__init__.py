@@ -20,11 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.staticfiles import StaticFiles
 
-from praefect.ui import deployments, guard, live, pages, runs, search, work_pools
-
-__all__ = ["STATIC_DIR", "install"]
+__all__ = ["STATIC_DIR", "add_guard", "add_pages", "install"]
 
 STATIC_DIR = Path(__file__).parent / "static"
 """The UI's scripts, styles and vendored libraries, served under ``/static``."""
@@ -33,7 +30,25 @@ STATIC_DIR = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     """Add the UI's pages, live streams, actions and static files to ``app`` (whose
     ``app.state.database_url`` names the database)."""
+    add_pages(app)
+    add_guard(app)
+
+
+def add_pages(app: FastAPI) -> None:
+    """Add the pages, live streams, actions and static files (importing the UI's modules: the
+    server does it on its first request for them)."""
+    from starlette.staticfiles import StaticFiles
+
+    from praefect.ui import deployments, live, pages, runs, search, work_pools
+
     for module in (pages, runs, deployments, work_pools, search, live):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+def add_guard(app: FastAPI) -> None:
+    """Add the middleware that refuses cross-site posts to the UI's actions (before the app
+    starts: Starlette adds no middleware later)."""
+    from praefect.ui import guard
+
     app.add_middleware(guard.SameOriginPosts)

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 from praefect import database, orchestration
 from praefect.schemas import filters
 from praefect.schemas.states import TERMINAL_STATES, now_utc
-from praefect.ui import pages, runs
+from praefect.ui import pages, runs, streams
 
 __all__ = ["POLL_SECONDS", "QUIET_SECONDS", "STREAM_SECONDS", "close_streams", "router", "sse"]
 
@@ -62,39 +62,6 @@ def sse(event: str, data: Any, event_id: str | None = None) -> str:
     return f"{head}data: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-class _Streams:
-    """Whether an app's live streams are closed, and a way to wake those waiting between two
-    looks at the database."""
-
-    def __init__(self) -> None:
-        self.closed = False
-        self._waiting: set[anyio.Event] = set()
-
-    async def pause(self, seconds: float) -> None:
-        """Wait ``seconds``, or less if the streams are closed meanwhile."""
-        if self.closed:
-            return
-        wake = anyio.Event()  # one per wait: made in the event loop that awaits it
-        self._waiting.add(wake)
-        try:
-            with anyio.move_on_after(seconds):
-                await wake.wait()
-        finally:
-            self._waiting.discard(wake)
-
-    def close(self) -> None:
-        self.closed = True
-        for wake in self._waiting:
-            wake.set()
-
-
-def _streams(app: Any) -> _Streams:
-    streams = getattr(app.state, "live_streams", None)
-    if streams is None:
-        streams = app.state.live_streams = _Streams()
-    return streams
-
-
 def close_streams(app: Any) -> None:
     """End ``app``'s open live streams now, and any opened later at once, quietly: the
     server is stopping (uvicorn waits for the responses in flight before it stops). Call it from
@@ -103,8 +70,7 @@ def close_streams(app: Any) -> None:
     >>> from fastapi import FastAPI
     >>> close_streams(FastAPI())
     """
-    if hasattr(app, "state"):  # not an import string
-        _streams(app).close()
+    streams.close(app)
 
 
 class _RunWatch:
@@ -227,11 +193,11 @@ class _RunWatch:
 
 async def _run_events(request: Request, watch: _RunWatch) -> AsyncIterator[str]:
     engine = pages._engine(request)
-    streams = _streams(request.app)
+    open_streams = streams.of(request.app)
     yield "retry: 1000\n\n"
     deadline = time.monotonic() + STREAM_SECONDS
     quiet_since: float | None = None
-    while time.monotonic() < deadline and not streams.closed:
+    while time.monotonic() < deadline and not open_streams.closed:
         events, final = await anyio.to_thread.run_sync(database.read, engine, watch.poll)
         for name, data in events:
             yield sse(name, data, watch.cursor)
@@ -245,7 +211,7 @@ async def _run_events(request: Request, watch: _RunWatch) -> AsyncIterator[str]:
                 return
         elif events:
             quiet_since = None
-        await streams.pause(POLL_SECONDS)
+        await open_streams.pause(POLL_SECONDS)
 
 
 def _watch(
@@ -279,11 +245,11 @@ async def task_run_stream(request: Request, task_run_id: uuid.UUID) -> Streaming
 
 async def _runs_events(request: Request) -> AsyncIterator[str]:
     engine = pages._engine(request)
-    streams = _streams(request.app)
+    open_streams = streams.of(request.app)
     yield "retry: 1000\n\n"
     deadline = time.monotonic() + STREAM_SECONDS
     seen = now_utc()
-    while time.monotonic() < deadline and not streams.closed:
+    while time.monotonic() < deadline and not open_streams.closed:
         # only the events of the last minute are scanned (the ``occurred`` index): flow-run
         # state changes are written synchronously, never late
         floor = max(seen, now_utc() - _dt.timedelta(minutes=1))
@@ -295,7 +261,7 @@ async def _runs_events(request: Request) -> AsyncIterator[str]:
         if newest is not None and newest > seen:
             seen = newest
             yield sse("changed", {"at": newest.isoformat()})
-        await streams.pause(POLL_SECONDS)
+        await open_streams.pause(POLL_SECONDS)
 
 
 @router.get("/ui/stream/runs")

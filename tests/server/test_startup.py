@@ -1,0 +1,135 @@
+"""``praefect server start`` answers its health check before it imports what only other
+requests need (``create_app(lazy=True)``), and the app it serves is the same once they come:
+every route, the same OpenAPI document, the web UI."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from praefect.server.app import ALWAYS_LOADED, create_app
+
+# What the server imports only for a request that needs it (or for a database not at head).
+NOT_IMPORTED_AT_START = (
+    "alembic",
+    "jinja2",
+    "croniter",
+    "rich",
+    "pydantic.v1",
+    "sqlalchemy.dialects.postgresql",
+    "praefect.server.api.flows",
+    "praefect.server.api.flow_runs",
+    "praefect.server.api.deployments",
+    "praefect.server.api.work_pools",
+    "praefect.schemas.filters",
+    "praefect.schemas.objects",
+    "praefect.ui.pages",
+    "praefect.ui.live",
+    "praefect.ui.templating",
+)
+
+# Run in the server's process: once the server answers its health check (asked with a bare
+# socket, so that the probe imports nothing), print the modules it has imported, then exit.
+_PROBE = """
+import gc, os, socket, sys, threading, time
+
+def probe():
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", PORT)) as s:
+                s.sendall(b"GET /api/health HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+                if s.recv(100).startswith(b"HTTP/1.1 200"):
+                    break
+        except OSError:
+            time.sleep(0.05)
+    time.sleep(1.0)  # the services' first passes
+    print("gc enabled", gc.isenabled(), "frozen", gc.get_freeze_count())
+    print("\\n".join(sorted(sys.modules)), flush=True)
+    os._exit(0)
+
+threading.Thread(target=probe, daemon=True).start()
+sys.argv = ["praefect", "server", "start", "--port", str(PORT)]
+from praefect.cli import main
+main()
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _modules_at_start(env: dict[str, str]) -> tuple[str, set[str]]:
+    code = _PROBE.replace("PORT", str(_free_port()))
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    gc_line = next(line for line in lines if line.startswith("gc enabled"))
+    return gc_line, set(lines)
+
+
+def test_server_start_imports_only_what_its_health_check_needs(
+    tmp_path: Path, cli_env: dict[str, str]
+):
+    env = {**cli_env, "PRAEFECT_DATABASE_URL": f"sqlite:///{tmp_path / 'server.db'}"}
+    for database in ("fresh", "existing"):
+        gc_line, modules = _modules_at_start(env)
+        assert "praefect.server.api.admin" in modules and "praefect.server.services" in modules
+        imported = [name for name in NOT_IMPORTED_AT_START if name in modules]
+        assert not imported, f"{database} database: imported at start: {imported}"
+        assert gc_line.startswith("gc enabled True")
+
+
+def _paths(app: FastAPI) -> dict[str, set[str]]:
+    document = app.openapi()
+    return {path: set(operations) for path, operations in document["paths"].items()}
+
+
+def test_lazy_app_has_every_route_and_the_same_openapi_document():
+    eager = create_app(database_url="sqlite:///:memory:")
+    lazy = create_app(database_url="sqlite:///:memory:", lazy=True)
+    with TestClient(lazy) as client:
+        assert client.get("/api/health").json() is True
+        assert len(lazy.routes) < 10  # docs, openapi.json and admin only, so far
+        document = client.get("/openapi.json").json()
+        assert client.get("/docs").status_code == 200
+    assert document == eager.openapi()
+    assert len(_paths(eager)) > 50
+    assert {"/api/health", "/api/flows/", "/api/flow_runs/filter", "/api/deployments/"} <= set(
+        document["paths"]
+    )
+
+
+def test_lazy_app_loads_the_routes_on_the_first_request_that_needs_them():
+    lazy = create_app(database_url="sqlite:///:memory:", lazy=True)
+    with TestClient(lazy) as client:
+        assert client.get("/api/version").status_code == 200
+        created = client.post("/api/flows/", json={"name": "etl"})
+        assert created.status_code == 201, created.text
+        flow_id = created.json()["id"]
+        assert client.get(f"/api/flows/{flow_id}").json()["name"] == "etl"
+        refused = client.post("/api/flow_runs/", json={"flow_id": "not-a-uuid"})
+        assert refused.status_code == 422 and "flow_id" in refused.json()["exception_message"]
+        assert client.get("/flows").status_code == 200  # a web UI page
+        assert client.get("/static/app.css").status_code == 200
+    eager = create_app(database_url="sqlite:///:memory:")
+    assert [type(r).__name__ for r in lazy.routes] == [type(r).__name__ for r in eager.routes]
+
+
+def test_always_loaded_paths_are_the_admin_routes():
+    assert ALWAYS_LOADED == {"/api/health", "/api/version", "/api/admin/version"}
+
+
+def test_a_lazy_app_serves_a_path_it_does_not_know_as_the_eager_one_does():
+    lazy = TestClient(create_app(database_url="sqlite:///:memory:", lazy=True))
+    eager = TestClient(create_app(database_url="sqlite:///:memory:"))
+    for path in ("/api/nothing-here", "/api/health/"):
+        assert lazy.get(path).status_code == eager.get(path).status_code
