@@ -46,23 +46,32 @@ def start(
 
     Example: praefect server start --port 4200
     """
+    import gc
     import time
 
     started = time.perf_counter()
-    import uvicorn
+    # Start-up makes ~85,000 objects that live as long as the server and almost no garbage:
+    # the collections it would trigger meanwhile cost ~15% of it. Frozen afterwards, those
+    # objects are skipped by every later collection too.
+    gc.disable()
+    try:
+        import uvicorn
 
-    from praefect import settings
-    from praefect.server import admin, services, serving
-    from praefect.server.app import create_app
+        from praefect import settings
+        from praefect.server import admin, services, serving
+        from praefect.server.app import create_app
 
-    _show_service_logs()
-    current = settings.get_current_settings()
-    host = host or current.server_host
-    port = port or current.server_port
-    revision = admin.upgrade()
-    app_ = create_app(current, lazy=True)
-    url = f"http://{host}:{port}"
-    chosen = [] if no_services else services.enabled_services(current, scheduler, late_runs)
+        _show_service_logs()
+        current = settings.get_current_settings()
+        host = host or current.server_host
+        port = port or current.server_port
+        revision = admin.upgrade()
+        app_ = create_app(current, lazy=True)
+        url = f"http://{host}:{port}"
+        chosen = [] if no_services else services.enabled_services(current, scheduler, late_runs)
+    finally:
+        gc.freeze()
+        gc.enable()
     typer.echo(
         f"praefect server at {url} (web UI {url}/, API {url}/api, docs {url}/docs); database "
         f"{_common_url(current.resolved_database_url)} at {revision}; services: "
