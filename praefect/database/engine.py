@@ -172,6 +172,9 @@ def _create_engine(url: str) -> Engine:
     timeout = current.database_timeout
     kwargs: dict[str, Any] = {"json_serializer": types.dumps}
     if parsed.get_backend_name() == "postgresql":
+        from praefect.database import tables
+
+        tables.add_postgresql_options()
         parsed = postgres_url(parsed)
         if "connect_timeout" not in parsed.query:
             kwargs["connect_args"] = {"connect_timeout": max(1, int(timeout))}

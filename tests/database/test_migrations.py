@@ -206,3 +206,21 @@ def test_the_idempotency_key_stays_unique_per_flow_and_null_keys_never_clash(dat
             database.write(engine, lambda conn: conn.execute(tables.flow_run.insert(), run("k")))
     finally:
         database.dispose_engine(database_url)
+
+
+def test_indexes_partial_on_sqlite_are_partial_on_postgresql_too(database_url):
+    # tables.py gives SQLAlchemy only SQLite's WHERE (so a SQLite process never loads the
+    # PostgreSQL dialect); a PostgreSQL engine adds PostgreSQL's before creating the tables.
+    expected = sum(
+        index.dialect_options["sqlite"]["where"] is not None for index in tables.flow_run.indexes
+    )
+    engine = database.get_engine(database_url)
+    query = (
+        "SELECT indexdef FROM pg_indexes WHERE tablename = 'flow_run'"
+        if engine.dialect.name == "postgresql"
+        else "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'flow_run'"
+    )
+    with engine.connect() as conn:
+        definitions = [row[0] or "" for row in conn.exec_driver_sql(query)]
+    assert expected == 5
+    assert sum(" WHERE " in definition for definition in definitions) == expected, definitions
