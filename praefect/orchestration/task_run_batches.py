@@ -136,6 +136,15 @@ def _details_json(details: Any, run_id: str, flow_run_id: str | None) -> str:
     return types.dumps(_results.jsonable_details(ordered))
 
 
+def _own_details(row: Any) -> tuple[dict[str, str], str]:
+    """The details a client sends with a run's states (its ids), and their JSON."""
+    flow_run_id = row.get("flow_run_id")
+    own = {"task_run_id": row["id"]}
+    if flow_run_id is not None:
+        own = {"flow_run_id": flow_run_id, **own}  # a dict of _WireDetails has this order
+    return own, _details_json(own, row["id"], flow_run_id)
+
+
 def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
     """The values of ``items`` as ``write`` stores them, or None when the general path must
     answer: an item with neither ``row`` nor ``task_run_id``, one naming a run whose row is in
@@ -150,6 +159,8 @@ def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
     append = out.append
     plain = _PLAIN
     names = _DEFAULT_NAMES
+    fromisoformat = _dt.datetime.fromisoformat
+    epoch, us = _EPOCH, _US
     try:
         for item in items:
             row = item.get("row")
@@ -161,9 +172,10 @@ def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
                 if row is None:
                     return None
             # all rows stay alive until the end of this call: their ids are unique meanwhile
-            values = runs.get(id(row))
-            if values is None:
-                values = runs[id(row)] = _run_values(row)
+            per_run = runs.get(id(row))
+            if per_run is None:
+                per_run = runs[id(row)] = (_run_values(row), _own_details(row))
+            values, own_details = per_run
             state = item.get("state")
             if state is None:
                 append((values, None, None))
@@ -172,8 +184,13 @@ def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
             if state_id is None:
                 state_id = str(uuid7())
             stamp = state.get("timestamp")
-            # a state without a time was entered when read (each its own, in order)
-            stamp_us = _us(stamp) if stamp is not None else time.time_ns() // 1000
+            if stamp is None:  # entered when read (each state its own time, in order)
+                stamp_us = time.time_ns() // 1000
+            else:
+                try:
+                    stamp_us = (fromisoformat(stamp) - epoch) // us
+                except (TypeError, ValueError):  # naive (UTC), or no date
+                    stamp_us = _us(stamp)
             kind = state["type"]
             data = state.get("data")
             if data is not None and data.__class__ not in plain:
@@ -182,6 +199,11 @@ def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
             else:
                 data = None
             run_id = row["id"]
+            details = state.get("state_details")
+            if details == own_details[0]:
+                details_json = own_details[1]
+            else:
+                details_json = _details_json(details, run_id, row.get("flow_run_id"))
             append(
                 (
                     values,
@@ -192,7 +214,7 @@ def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
                         state.get("name") or names[kind],
                         stamp_us,
                         state.get("message"),
-                        _details_json(state.get("state_details"), run_id, row.get("flow_run_id")),
+                        details_json,
                         data,
                     ),
                     state_id,
