@@ -34,8 +34,9 @@ CHUNK = 32
 
 def values_sql(kinds: tuple[str, ...], rows: int) -> str:
     """``(...),(...)`` for ``rows`` rows of columns of ``kinds``, with numbered parameters; ``?1``
-    is shared by all rows. Kinds: ``""`` the parameter as is, ``"U"`` UUID hex digits, ``"T"``
-    epoch microseconds, ``"T!"`` the same or ``?1`` if NULL, ``"now"`` ``?1``, ``"null"`` NULL."""
+    is shared by all rows. Kinds: ``""`` the parameter as is, ``"!"`` the same or ``?1`` if NULL,
+    ``"U"`` UUID hex digits, ``"T"`` epoch microseconds, ``"T!"`` the same or ``?1`` if NULL,
+    ``"now"`` ``?1``, ``"null"`` NULL."""
     out = []
     n = 2
     for _ in range(rows):
@@ -55,6 +56,8 @@ def values_sql(kinds: tuple[str, ...], rows: int) -> str:
                 values.append(types.sqlite_timestamp_sql(param))
             elif kind == "T!":
                 values.append(f"coalesce({types.sqlite_timestamp_sql(param)},?1)")
+            elif kind == "!":
+                values.append(f"coalesce({param},?1)")
             else:
                 values.append(param)
         out.append("(" + ",".join(values) + ")")

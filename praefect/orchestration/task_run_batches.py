@@ -24,7 +24,7 @@ refuses the body with its 422.
 from __future__ import annotations
 
 import datetime as _dt
-import time
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,17 +40,15 @@ from praefect.utilities.ids import uuid7
 __all__ = ["Prepared", "prepare", "write"]
 
 _UTC = _dt.UTC
-_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
-_US = _dt.timedelta(microseconds=1)
 _PLAIN = frozenset({int, float, str, bool})
 _DEFAULT_NAMES = {kind: State(kind).name for kind in StateType}
 _IDS = frozenset({"task_run_id", "flow_run_id"})
 _DETAIL_TIMES = ("scheduled_time", "cache_expiration", "pause_timeout")
 _STORED_SQL = "SELECT id FROM task_run_state WHERE id IN (SELECT value FROM json_each(?))"
 
-Prepared = list[tuple[tuple[tuple[Any, ...], tuple[Any, ...]], tuple[Any, ...] | None, str | None]]
-"""Per item: its run's values (before and after the state columns), its state's values (or
-None) and its state's id."""
+Prepared = list[tuple[tuple[Any, ...], tuple[Any, ...] | None, str | None]]
+"""Per item: its run's values (before and after the state columns, and its tags), its state's
+values (or None) and its state's id."""
 
 
 class _NotHere(Exception):
@@ -66,12 +64,19 @@ def _time(text: str) -> _dt.datetime:
     return value.replace(tzinfo=_UTC) if value.tzinfo is None else value
 
 
-def _us(text: str) -> int:
-    """Epoch microseconds of a canonical UTC time (``_NotHere`` if it is no date)."""
-    return (_time(text) - _EPOCH) // _US
+def _stored(text: str) -> str:
+    """The stored text (``YYYY-MM-DD HH:MM:SS.ffffff``) of a canonical UTC time (``_NotHere`` if
+    it is no date)."""
+    try:
+        _dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise _NotHere from None
+    if len(text) > 19 and text[19] == ".":
+        return text[:10] + " " + text[11:26]
+    return text[:10] + " " + text[11:19] + ".000000"
 
 
-def _run_values(row: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+def _run_values(row: Any) -> tuple[tuple[Any, ...], tuple[Any, ...], Any]:
     # as task_runs._write_sqlite builds a run's values from a row of TaskRunCreate.to_row
     dumps = types.dumps
     get = row.get
@@ -88,14 +93,14 @@ def _run_values(row: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     tags = get("tags")
     head = (
         row["id"],
-        None if created is None else _us(created),
+        None if created is None else _stored(created),
         name,
         get("flow_run_id"),
         get("task_key") or name,
         str(get("dynamic_key", "0")),
         get("task_version"),
         get("cache_key"),
-        None if expiration is None else _us(expiration),
+        None if expiration is None else _stored(expiration),
         dumps(
             {
                 key: [value.model_dump(mode="json") for value in values]
@@ -108,14 +113,14 @@ def _run_values(row: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     )
     tail = (
         get("run_count") or 0,
-        None if expected is None else _us(expected),
-        None if start is None else _us(start),
-        None if end is None else _us(end),
+        None if expected is None else _stored(expected),
+        None if start is None else _stored(start),
+        None if end is None else _stored(end),
         float(get("total_run_time") or 0.0),
         dumps(policy.model_dump(mode="json")),
         dumps(tags) if tags else "[]",
     )
-    return head, tail
+    return head, tail, tags or ()
 
 
 def _details_json(details: Any, run_id: str, flow_run_id: str | None) -> str:
@@ -154,13 +159,11 @@ def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
         row = item.get("row")
         if row is not None:
             last_rows[row["id"]] = row
-    runs: dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+    runs: dict[int, Any] = {}
     out: Prepared = []
     append = out.append
     plain = _PLAIN
     names = _DEFAULT_NAMES
-    fromisoformat = _dt.datetime.fromisoformat
-    epoch, us = _EPOCH, _US
     try:
         for item in items:
             row = item.get("row")
@@ -185,12 +188,9 @@ def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
                 state_id = str(uuid7())
             stamp = state.get("timestamp")
             if stamp is None:  # entered when read (each state its own time, in order)
-                stamp_us = time.time_ns() // 1000
+                stamp = types._sqlite_text(now_utc())
             else:
-                try:
-                    stamp_us = (fromisoformat(stamp) - epoch) // us
-                except (TypeError, ValueError):  # naive (UTC), or no date
-                    stamp_us = _us(stamp)
+                stamp = _stored(stamp)
             kind = state["type"]
             data = state.get("data")
             if data is not None and data.__class__ not in plain:
@@ -208,11 +208,11 @@ def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
                 (
                     values,
                     (
-                        state_id.replace("-", ""),
+                        state_id,
                         run_id,
                         kind._value_,
                         state.get("name") or names[kind],
-                        stamp_us,
+                        stamp,
                         state.get("message"),
                         details_json,
                         data,
@@ -238,8 +238,9 @@ def write(conn: Connection, prepared: Prepared) -> int:
             prepared = [item for item in prepared if item[2] is None or item[2] not in stored]
     else:
         stored = set()
-    latest: dict[str, tuple[tuple[tuple[Any, ...], tuple[Any, ...]], tuple[Any, ...] | None]] = {}
+    latest: dict[str, tuple[Any, tuple[Any, ...] | None]] = {}
     states: list[Any] = []
+    in_order: list[tuple[Any, ...]] = []
     extend = states.extend
     for values, state, _ in prepared:
         key = values[0][0]
@@ -248,14 +249,109 @@ def write(conn: Connection, prepared: Prepared) -> int:
             latest[key] = (values, None if previous is None else previous[1])
         else:
             extend(state)
+            in_order.append(state)
             latest[key] = (values, state)
     if not latest:
         return 0
     runs: list[Any] = []
     extend = runs.extend
-    for (head, tail), state in latest.values():
+    for (head, tail, _), state in latest.values():
         extend(head)
         extend((None, None, None, None) if state is None else (state[0], *state[2:5]))
         extend(tail)
-    task_runs.insert_sqlite(conn, runs, states, types._sqlite_text(now_utc()))  # type: ignore[arg-type]
+    events = _events(conn, in_order, latest) if in_order else None
+    now = types._sqlite_text(now_utc())
+    task_runs.insert_sqlite(conn, runs, states, now, events, text=True)  # type: ignore[arg-type]
     return len(ids) - len(stored)
+
+
+# -- events, as task_runs._EVENT_SQL builds them -------------------------------------------------
+#
+# Each state's event names the run (its row as this batch leaves it), the state, and the state
+# the run came from: the previous state of the batch for the same run, or else the run's latest
+# stored state. Its JSON is the text SQLite's json_object writes: a string goes in quotes as it
+# is unless it has a quote, a backslash or a control character; then SQLite builds the batch's
+# events itself.
+
+_PREVIOUS_SQL = (
+    "SELECT task_run_id, type, name FROM task_run_state WHERE rowid IN (SELECT max(rowid) "
+    "FROM task_run_state WHERE task_run_id IN (SELECT value FROM json_each(?)) "
+    "GROUP BY task_run_id)"
+)
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+
+
+class _Escapes(Exception):
+    """A text that json_object would escape."""
+
+
+def _events(
+    conn: Connection, states: list[tuple[Any, ...]], latest: dict[str, Any]
+) -> list[Any] | None:
+    """The values of the events of ``states`` (in the order they are inserted), or None when
+    SQLite must build them (a text to escape)."""
+    quoted: dict[str, str] = {}
+
+    def q(text: str) -> str:
+        out = quoted.get(text)
+        if out is None:
+            if _ESCAPED.search(text) is not None:
+                raise _Escapes
+            out = quoted[text] = '"' + text + '"'
+        return out
+
+    run_ids = {state[1] for state in states}
+    previous: dict[str, tuple[str, str]] = {
+        run_id: (kind, name)
+        for run_id, kind, name in conn.exec_driver_sql(
+            _PREVIOUS_SQL, ('["' + '","'.join(run_ids) + '"]',)
+        )
+    }
+    related_of: dict[str, str] = {}
+    out: list[Any] = []
+    extend = out.extend
+    try:
+        for state_id, run_id, kind, name, stamp, message, _, _ in states:
+            (head, _, tags), _ = latest[run_id]
+            related = related_of.get(run_id)
+            if related is None:
+                flow_run_id = head[3]
+                parts = []
+                if flow_run_id is not None:
+                    parts.append(
+                        f'{{"prefect.resource.id":"praefect.flow-run.{flow_run_id}",'
+                        '"prefect.resource.role":"flow-run"}'
+                    )
+                for tag in tags:
+                    parts.append(
+                        f'{{"prefect.resource.id":{q("praefect.tag." + tag)},'
+                        '"prefect.resource.role":"tag"}'
+                    )
+                related = related_of[run_id] = "[" + ",".join(parts) + "]"
+            name_json = q(name)
+            prior = previous.get(run_id)
+            previous[run_id] = (kind, name)
+            if prior is None:
+                intended = f'{{"intended":{{"from":null,"to":"{kind}"}},"initial_state":null,'
+            else:
+                intended = (
+                    f'{{"intended":{{"from":{q(prior[0])},"to":"{kind}"}},'
+                    f'"initial_state":{{"type":{q(prior[0])},"name":{q(prior[1])},"message":""}},'
+                )
+            extend(
+                (
+                    state_id,
+                    stamp,
+                    "praefect.task-run." + name,
+                    "praefect.task-run." + run_id,
+                    f'{{"prefect.resource.id":"praefect.task-run.{run_id}",'
+                    f'"prefect.resource.name":{q(head[2])},"praefect.state-type":"{kind}",'
+                    f'"praefect.state-name":{name_json}}}',
+                    related,
+                    f'{intended}"validated_state":{{"type":"{kind}","name":{name_json},'
+                    f'"message":{q(message or "")}}}}}',
+                )
+            )
+    except _Escapes:
+        return None
+    return out

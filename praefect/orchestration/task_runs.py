@@ -8,7 +8,7 @@ hands plain tuples to the driver's ``executemany``, with SQL compiled once per d
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -228,29 +228,30 @@ JOIN task_run AS r ON r.id = s.task_run_id
 WHERE s.rid > ?2
 ORDER BY s.rid
 """
-_sqlite_sql: dict[tuple[str, int], str] = {}
+_sqlite_sql: dict[tuple[str, int, bool], str] = {}
 _STATE_WIDTH = len(_STATE_VALUES)
 _RUN_WIDTH = sum(1 for kind in _RUN_VALUES if kind not in ("now", "null"))
+_EVENT_VALUES = ("U", "T", "", "", "", "", "", "now")
+_EVENT_WIDTH = len(_EVENT_VALUES) - 1
+# the same columns given as their stored text (ids, times), the NULL ``created`` still "now"
+_AS_TEXT = {"U": "", "T": "", "T!": "!"}
 
 
-def _run_sql(rows: int) -> str:
-    sql = _sqlite_sql.get(("run", rows))
+def _insert_sql(name: str, rows: int, text: bool) -> str:
+    sql = _sqlite_sql.get((name, rows, text))
     if sql is None:
-        updates = ",".join(f"{c}=excluded.{c}" for c in _RUN_COLUMNS if c not in ("id", "created"))
-        sql = _sqlite_sql[("run", rows)] = (
-            f"INSERT INTO task_run ({','.join(_RUN_COLUMNS)}) VALUES "
-            f"{bulk.values_sql(_RUN_VALUES, rows)} ON CONFLICT (id) DO UPDATE SET {updates}"
-        )
-    return sql
-
-
-def _state_sql(rows: int) -> str:
-    sql = _sqlite_sql.get(("state", rows))
-    if sql is None:
-        sql = _sqlite_sql[("state", rows)] = (
-            f"INSERT INTO task_run_state ({','.join(_STATE_COLUMNS)}) VALUES "
-            f"{bulk.values_sql(_STATE_VALUES, rows)}"
-        )
+        table, columns, kinds = {
+            "run": ("task_run", _RUN_COLUMNS, _RUN_VALUES),
+            "state": ("task_run_state", _STATE_COLUMNS, _STATE_VALUES),
+            "event": ("event", _EVENT_COLUMNS, _EVENT_VALUES),
+        }[name]
+        if text:
+            kinds = tuple(_AS_TEXT.get(kind, kind) for kind in kinds)
+        sql = f"INSERT INTO {table} ({','.join(columns)}) VALUES {bulk.values_sql(kinds, rows)}"
+        if name == "run":
+            updates = ",".join(f"{c}=excluded.{c}" for c in columns if c not in ("id", "created"))
+            sql += f" ON CONFLICT (id) DO UPDATE SET {updates}"
+        _sqlite_sql[(name, rows, text)] = sql
     return sql
 
 
@@ -381,17 +382,32 @@ def _write_sqlite(
     insert_sqlite(conn, runs, states, now)
 
 
-def insert_sqlite(conn: Connection, runs: list[Any], states: list[Any], now: str) -> None:
+def insert_sqlite(
+    conn: Connection,
+    runs: list[Any],
+    states: list[Any],
+    now: str,
+    events: list[Any] | None = None,
+    text: bool = False,
+) -> None:
     """Upsert the task runs and insert the states given as flat lists of values (a row after
-    the other, columns as ``_RUN_VALUES`` and ``_STATE_VALUES`` take them: ids of states as 32 hex
-    digits, times as epoch microseconds), then the states' events; ``now`` is the stored text of
-    the time of writing."""
-    if states:
+    the other, columns as ``_RUN_VALUES`` and ``_STATE_VALUES`` take them: ids as 32 hex digits
+    and times as epoch microseconds, or with ``text`` both as their stored text), then the
+    states' events: ``events`` (columns as ``_EVENT_VALUES``, exactly what ``_EVENT_SQL`` would
+    build) or, when None, built by SQLite; ``now`` is the stored text of the time of writing."""
+    if states and events is None:
         before = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM task_run_state").scalar()
-    bulk.insert_chunks(conn, _run_sql, _RUN_WIDTH, runs, now)
+
+    def sql_for(name: str) -> Callable[[int], str]:
+        return lambda rows: _insert_sql(name, rows, text)
+
+    bulk.insert_chunks(conn, sql_for("run"), _RUN_WIDTH, runs, now)
     if states:
-        bulk.insert_chunks(conn, _state_sql, _STATE_WIDTH, states, now)
-        conn.exec_driver_sql(_EVENT_SQL, (now, before))
+        bulk.insert_chunks(conn, sql_for("state"), _STATE_WIDTH, states, now)
+        if events is None:
+            conn.exec_driver_sql(_EVENT_SQL, (now, before))
+        else:
+            bulk.insert_chunks(conn, sql_for("event"), _EVENT_WIDTH, events, now)
 
 
 # -- other databases (PostgreSQL): SQLAlchemy-compiled statements, events built in Python -----

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from praefect import database
+from praefect.database import types
 from praefect.orchestration import task_run_batches
 from praefect.schemas.actions import UtcDatetime
 from praefect.server.api import task_runs as api
@@ -59,7 +60,7 @@ def _batches() -> list[list[dict[str, Any]]]:
         "total_run_time": 1.5,
         "state": {"type": "PENDING"},
     }
-    row_b = {"id": b, "name": 'b "quoted" ✓', "task_key": "b", "created": "2030-01-01T00:00:00Z"}
+    row_b = {"id": b, "name": "b ✓", "task_key": "b", "created": "2030-01-01T00:00:00Z"}
     # (a row without ``created`` is created now: see the next test)
     at = {"created": "2030-01-01T00:00:00Z"}
     row_c = {"id": c, "name": "c", "flow_run_id": flow_run, "task_key": "", "tags": [], **at}
@@ -127,7 +128,12 @@ def _batches() -> list[list[dict[str, Any]]]:
         {"row": {**row_a, "run_count": 2}, "state": _state("RUNNING", "2030-01-01T00:01:00Z")},
         {"row": row_d, "state": _state("PENDING", "2030-01-01T00:01:01Z")},
     ]
-    return [first, later, first, []]
+    # texts that JSON escapes: SQLite writes these events itself
+    quoted = [
+        {"row": {**row_b, "name": 'b "q"\\'}, "state": _state("RUNNING", "2030-01-01T00:02:00Z")},
+        {"task_run_id": b, "state": _state("FAILED", "2030-01-01T00:02:01Z", message="a\nb")},
+    ]
+    return [first, later, quoted, first, []]
 
 
 def _stored(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
@@ -148,7 +154,16 @@ def _engine(tmp_path: Any, name: str) -> Any:
     return engine
 
 
-def test_fast_path_stores_the_rows_states_and_events_of_the_general_path(tmp_path):
+def test_fast_path_stores_the_rows_states_and_events_of_the_general_path(tmp_path, monkeypatch):
+    built = []  # per batch with new states: whether the fast path built its events
+    events = task_run_batches._events
+
+    def spy(*args: Any) -> Any:
+        out = events(*args)
+        built.append(out is not None)
+        return out
+
+    monkeypatch.setattr(task_run_batches, "_events", spy)
     fast, general = _engine(tmp_path, "fast.db"), _engine(tmp_path, "general.db")
     for batch in _batches():
         body = json.dumps(batch).encode()
@@ -158,7 +173,8 @@ def test_fast_path_stores_the_rows_states_and_events_of_the_general_path(tmp_pat
     stored = _stored(fast)
     assert stored == _stored(general)
     assert len(stored["task_run"]) == 5
-    assert len(stored["task_run_state"]) == len(stored["event"]) == 10
+    assert len(stored["task_run_state"]) == len(stored["event"]) == 12
+    assert built == [True, True, False]
 
 
 def test_fast_path_defaults_a_states_id_timestamp_and_name_as_the_general_path(tmp_path):
@@ -294,6 +310,5 @@ def test_fast_path_takes_a_time_only_if_the_general_path_does_and_reads_it_the_s
     if prepared is None:
         return
     expected = _CANONICAL.validate_python(text)  # the general path takes it ...
-    stamp = prepared[1][1][4]
-    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    assert stamp == (expected - epoch) // dt.timedelta(microseconds=1)  # ... as the same time
+    stored = prepared[1][1][4]
+    assert stored == types._sqlite_text(expected)  # ... as the same time
