@@ -16,6 +16,7 @@ from praefect.database import tables
 
 __all__ = [
     "by_created",
+    "driver_values",
     "driver_values_with_state",
     "deployment_clauses",
     "deployment_order",
@@ -246,17 +247,20 @@ def _order(table: sa.Table, sort: Any, default: str) -> list[Any]:
     return [column.asc().nulls_last(), table.c.id.asc()]
 
 
-def driver_values_with_state(run: sa.Table, state: sa.Table) -> tuple[Any, tuple[str, ...]]:
-    """A SELECT of ``run`` rows with their current ``state`` row (LEFT JOIN on ``state_id``),
-    every column as the database driver returns it (no SQLAlchemy type conversion: on SQLite
-    ids, times and JSON stay text), and the names of its columns (the state's prefixed with
-    ``state.``)."""
+def driver_values(table: sa.Table) -> Any:
+    """A SELECT of ``table``'s rows, every column as the database driver returns it (no
+    SQLAlchemy type conversion: on SQLite ids, times and JSON stay text)."""
     raw = sa.types.NullType()
-    runs = [sa.type_coerce(c, raw).label(c.name) for c in run.c]
+    return sa.select(*(sa.type_coerce(c, raw).label(c.name) for c in table.c))
+
+
+def driver_values_with_state(run: sa.Table, state: sa.Table) -> tuple[Any, tuple[str, ...]]:
+    """``driver_values`` of ``run`` rows with their current ``state`` row (LEFT JOIN on
+    ``state_id``), and the names of its columns (the state's prefixed with ``state.``)."""
+    raw = sa.types.NullType()
     states = [sa.type_coerce(c, raw).label(f"state.{c.name}") for c in state.c]
-    query = sa.select(*runs, *states).select_from(
-        run.outerjoin(state, state.c.id == run.c.state_id)
-    )
+    query = driver_values(run).add_columns(*states)
+    query = query.select_from(run.outerjoin(state, state.c.id == run.c.state_id))
     return query, tuple(c.name for c in run.c) + tuple(f"state.{c.name}" for c in state.c)
 
 

@@ -206,7 +206,7 @@ def read_many_raw(
 ) -> list[tuple[Any, ...]]:
     """The runs of ``read_many``, each a tuple of the values of ``RAW_KEYS`` as the database
     driver returns them: no Python objects are built (on SQLite ids and times stay text, JSON
-    stays text). For writing lists straight to JSON (``praefect.server.api._run_json``)."""
+    stays text). For writing lists straight to JSON (``praefect.server.api._list_json``)."""
     filters = (flow_filter, flow_run_filter, task_run_filter, deployment_filter)
     query = _many(_RAW_WITH_STATE, filters, sort, limit, offset)
     return [tuple(row) for row in conn.execute(query)]

@@ -14,7 +14,7 @@ from praefect.orchestration import filters as _filters
 from praefect.schemas.states import now_utc
 from praefect.utilities.ids import uuid7
 
-__all__ = ["read_many", "write_batch"]
+__all__ = ["RAW_KEYS", "read_many", "read_many_raw", "write_batch"]
 
 _log = tables.log
 _COLUMNS = (
@@ -28,6 +28,9 @@ _COLUMNS = (
     "task_run_id",
 )
 _compiled: dict[str, tuple[str, bool]] = {}
+_RAW = _filters.driver_values(_log)
+RAW_KEYS = tuple(_log.c.keys())
+"""The values of a ``read_many_raw`` row: the log's columns."""
 
 
 def write_batch(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -146,3 +149,18 @@ def read_many(
     query = sa.select(_log).where(*_filters.log_clauses(log_filter))
     query = query.order_by(*_filters.log_order(sort)).limit(limit).offset(offset or None)
     return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def read_many_raw(
+    conn: Connection,
+    log_filter: Any = None,
+    limit: int | None = None,
+    offset: int = 0,
+    sort: Any = None,
+) -> list[tuple[Any, ...]]:
+    """The logs of ``read_many``, each a tuple of the values of ``RAW_KEYS`` as the database
+    driver returns them (no Python objects built): for writing lists straight to JSON
+    (``praefect.server.api._list_json``)."""
+    query = _RAW.where(*_filters.log_clauses(log_filter))
+    query = query.order_by(*_filters.log_order(sort)).limit(limit).offset(offset or None)
+    return [tuple(row) for row in conn.execute(query)]

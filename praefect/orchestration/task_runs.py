@@ -619,7 +619,7 @@ def read_many_raw(
 ) -> list[tuple[Any, ...]]:
     """The runs of ``read_many``, each a tuple of the values of ``RAW_KEYS`` as the database
     driver returns them (no Python objects built), with their current states: for writing lists
-    straight to JSON (``praefect.server.api._run_json``)."""
+    straight to JSON (``praefect.server.api._list_json``)."""
     clauses = _filters.task_run_clauses(flow_filter, flow_run_filter, task_run_filter)
     order = _filters.task_run_order(sort)
     # No index of task runs is in a list's order: sort only the matching ids, then read the

@@ -17,7 +17,7 @@ from praefect.schemas.actions import FlowRunCreate, FlowRunUpdate, StateCreate
 from praefect.schemas.graph import DependencyResult
 from praefect.schemas.objects import FlowRun
 from praefect.schemas.responses import OrchestrationResult
-from praefect.server.api import _run_json
+from praefect.server.api import _list_json
 from praefect.server.api._deps import (
     DEFAULT_LIMIT,
     EngineDep,
@@ -105,8 +105,8 @@ def read_flow_runs(
             conn, flows, flow_runs, task_runs, deployments, sort=sort, limit=limit, offset=offset
         ),
     )
-    # written from the database's values, without a FlowRun model per run (see _run_json)
-    return Response(_run_json.flow_runs_json(runs), media_type="application/json")
+    # written from the database's values, without a FlowRun model per run (see _list_json)
+    return Response(_list_json.flow_runs_json(runs), media_type="application/json")
 
 
 @router.post("/count")

@@ -26,7 +26,7 @@ from praefect.schemas.actions import (
 )
 from praefect.schemas.objects import TaskRun
 from praefect.schemas.states import State, StateType
-from praefect.server.api import _run_json
+from praefect.server.api import _list_json
 from praefect.server.api._deps import (
     DEFAULT_LIMIT,
     EngineDep,
@@ -169,8 +169,8 @@ def read_task_runs(
             conn, flows, flow_runs, task_runs, sort=sort, limit=limit, offset=offset
         ),
     )
-    # written from the database's values, without a TaskRun model per run (see _run_json)
-    return Response(_run_json.task_runs_json(runs), media_type="application/json")
+    # written from the database's values, without a TaskRun model per run (see _list_json)
+    return Response(_list_json.task_runs_json(runs), media_type="application/json")
 
 
 @router.post("/count")

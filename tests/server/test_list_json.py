@@ -1,4 +1,4 @@
-"""Flow-run lists written straight from the database's values (``_run_json``) give the bytes the
+"""Flow-run lists written straight from the database's values (``_list_json``) give the bytes the
 ``FlowRun`` models give, for runs with every column set, with nulls, and with odd stored values."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pydantic import TypeAdapter
 from praefect import database, orchestration
 from praefect.database import tables
 from praefect.schemas import objects, sorting
-from praefect.schemas.objects import FlowRun, TaskRun
+from praefect.schemas.objects import FlowRun, Log, TaskRun
 from praefect.schemas.states import State, stored_details_json
-from praefect.server.api import _run_json
+from praefect.server.api import _list_json
 
 _UTC = dt.UTC
 _NOW = dt.datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=_UTC)
@@ -139,7 +139,7 @@ def _compare(engine: Any, monkeypatch: pytest.MonkeyPatch, **filters: Any) -> by
     def both(conn: Any) -> tuple[bytes, bytes]:
         rows = orchestration.flow_runs.read_many(conn, **filters)
         raw = orchestration.flow_runs.read_many_raw(conn, **filters)
-        return _models_json(rows), _run_json.flow_runs_json(raw, _NOW)
+        return _models_json(rows), _list_json.flow_runs_json(raw, _NOW)
 
     expected, written = database.read(engine, both)
     assert json.loads(written) == json.loads(expected)  # a readable diff first
@@ -287,7 +287,7 @@ def _compare_task_runs(engine: Any, monkeypatch: pytest.MonkeyPatch, **filters: 
     def both(conn: Any) -> tuple[bytes, bytes]:
         rows = orchestration.task_runs.read_many(conn, **filters)
         raw = orchestration.task_runs.read_many_raw(conn, **filters)
-        return _task_models_json(rows), _run_json.task_runs_json(raw, _NOW)
+        return _task_models_json(rows), _list_json.task_runs_json(raw, _NOW)
 
     expected, written = database.read(engine, both)
     assert json.loads(written) == json.loads(expected)
@@ -305,3 +305,33 @@ def test_task_run_list_json_is_the_models_json(engine, monkeypatch):
     for sort in sorting.TaskRunSort:
         for offset in (0, 2):
             _compare_task_runs(engine, monkeypatch, sort=sort, limit=3, offset=offset)
+
+
+def test_log_list_json_is_the_models_json(engine):
+    run_id, task_id = uuid.uuid4(), uuid.uuid4()
+    rows = [
+        {
+            "name": "praefect.flow_runs",
+            "level": 20 + i,
+            "message": f'line {i} ü \\n "quoted"\n',
+            "timestamp": _NOW - dt.timedelta(seconds=i, microseconds=_NOW.microsecond * (i % 2)),
+            "flow_run_id": run_id if i % 3 else None,
+            "task_run_id": task_id if i % 2 else None,
+        }
+        for i in range(6)
+    ]
+    rows[0]["timestamp"] = rows[0]["timestamp"].astimezone(_PLUS_2)
+    database.write(engine, lambda conn: orchestration.logs.write_batch(conn, rows))
+    for sort in ("TIMESTAMP_ASC", "TIMESTAMP_DESC"):
+
+        def both(conn: Any, sort: str = sort) -> tuple[bytes, bytes]:
+            models = [
+                Log.model_validate(row) for row in orchestration.logs.read_many(conn, sort=sort)
+            ]
+            raw = orchestration.logs.read_many_raw(conn, sort=sort, limit=4, offset=1)
+            page = TypeAdapter(list[Log]).dump_json(models[1:5])
+            return page, _list_json.logs_json(raw)
+
+        expected, written = database.read(engine, both)
+        assert json.loads(written) == json.loads(expected)
+        assert written == expected

@@ -1,4 +1,5 @@
-"""Lists of flow runs and task runs as JSON, written from the values the database driver returns.
+"""Lists of flow runs, task runs and logs as JSON, written from the values the database driver
+returns.
 
 ``FlowRun.from_row`` of each run and one ``dump_json`` of the list cost ~100 µs a run:
 SQLAlchemy turns every column into a Python object (UUIDs, times, parsed JSON), pydantic
@@ -7,7 +8,7 @@ validates the model, then writes all of it back to text. A list needs none of th
 SQLite ids and times are still text), turns each into a dict of JSON values with ``FlowRun``'s
 fields in ``FlowRun``'s order, and writes the whole list with one ``pydantic_core.to_json``.
 
-The bytes are those of the models (tests/server/test_run_json.py compares them over every
+The bytes are those of the models (tests/server/test_list_json.py compares them over every
 column, on SQLite and PostgreSQL): times in pydantic's form (``...T12:00:00.5Z``) and a state's
 timestamp in ``isoformat`` (as ``State`` writes it), ids in canonical text, durations in seconds,
 the policy through its model, the ``estimated_*`` fields derived as ``from_row`` derives them.
@@ -24,12 +25,12 @@ from typing import Any
 import pydantic_core
 from pydantic import TypeAdapter
 
-from praefect.orchestration import flow_runs, task_runs
+from praefect.orchestration import flow_runs, logs, task_runs
 from praefect.schemas.objects import FlowRunPolicy, TaskRunInput, TaskRunPolicy
 from praefect.schemas.states import StateType, now_utc, stored_details_json
 from praefect.utilities import ids
 
-__all__ = ["flow_runs_json", "task_runs_json"]
+__all__ = ["flow_runs_json", "logs_json", "task_runs_json"]
 
 _UTC = _dt.UTC
 _ZERO = _dt.timedelta(0)
@@ -178,7 +179,7 @@ _FLOW_RUN_KEYS = (
 )
 # fmt: on
 if flow_runs.RAW_KEYS != _FLOW_RUN_KEYS:  # a column was added or moved: update _flow_run
-    raise RuntimeError(f"_run_json does not know the flow-run columns {flow_runs.RAW_KEYS}")
+    raise RuntimeError(f"_list_json does not know the flow-run columns {flow_runs.RAW_KEYS}")
 
 
 def _flow_run(row: Sequence[Any], now: _dt.datetime) -> dict[str, Any]:
@@ -275,7 +276,7 @@ _TASK_RUN_KEYS = (
 )
 # fmt: on
 if task_runs.RAW_KEYS != _TASK_RUN_KEYS:  # a column was added or moved: update _task_run
-    raise RuntimeError(f"_run_json does not know the task-run columns {task_runs.RAW_KEYS}")
+    raise RuntimeError(f"_list_json does not know the task-run columns {task_runs.RAW_KEYS}")
 
 
 def _task_run(row: Sequence[Any], now: _dt.datetime) -> dict[str, Any]:
@@ -332,3 +333,29 @@ def task_runs_json(rows: Iterable[Sequence[Any]], now: _dt.datetime | None = Non
     same runs read with ``read_many`` (``now``: the time the ``estimated_*`` fields count to)."""
     now = now or now_utc()
     return pydantic_core.to_json([_task_run(row, now) for row in rows], inf_nan_mode="null")
+
+
+_LOG_KEYS = ("id", "created", "name", "level", "message", "timestamp", "flow_run_id", "task_run_id")
+if logs.RAW_KEYS != _LOG_KEYS:  # a column was added or moved: update logs_json
+    raise RuntimeError(f"_list_json does not know the log columns {logs.RAW_KEYS}")
+
+
+def logs_json(rows: Iterable[Sequence[Any]]) -> bytes:
+    """The JSON list of ``Log`` of ``orchestration.logs.read_many_raw`` rows: the bytes
+    ``TypeAdapter(list[Log]).dump_json`` gives for the same logs read with ``read_many``."""
+    return pydantic_core.to_json(
+        [
+            {
+                "id": _uuid(id),
+                "created": _time(created),
+                "name": name,
+                "level": level,
+                "message": message,
+                "timestamp": _time(timestamp),
+                "flow_run_id": _uuid(flow_run_id),
+                "task_run_id": _uuid(task_run_id),
+            }
+            for id, created, name, level, message, timestamp, flow_run_id, task_run_id in rows
+        ],
+        inf_nan_mode="null",
+    )
