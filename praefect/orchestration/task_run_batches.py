@@ -76,8 +76,12 @@ def _stored(text: str) -> str:
     return text[:10] + " " + text[11:19] + ".000000"
 
 
-def _run_values(row: Any) -> tuple[tuple[Any, ...], tuple[Any, ...], Any]:
-    # as task_runs._write_sqlite builds a run's values from a row of TaskRunCreate.to_row
+def _run_values(
+    row: Any, policies: dict[bytes, str]
+) -> tuple[tuple[Any, ...], tuple[Any, ...], Any]:
+    # as task_runs._write_sqlite builds a run's values from a row of TaskRunCreate.to_row;
+    # ``policies``: the stored JSON of policies by their pydantic JSON (the tasks of a batch
+    # share a few: equal pydantic JSON, equal model, equal stored JSON)
     dumps = types.dumps
     get = row.get
     name = row["name"]
@@ -91,9 +95,14 @@ def _run_values(row: Any) -> tuple[tuple[Any, ...], tuple[Any, ...], Any]:
     if policy is None:
         policy = RunPolicy()
     tags = get("tags")
+    created_text = None if created is None else _stored(created)
+    key = policy.__pydantic_serializer__.to_json(policy)
+    policy_json = policies.get(key)
+    if policy_json is None:
+        policy_json = policies[key] = dumps(policy.model_dump(mode="json"))
     head = (
         row["id"],
-        None if created is None else _stored(created),
+        created_text,
         name,
         get("flow_run_id"),
         get("task_key") or name,
@@ -113,11 +122,11 @@ def _run_values(row: Any) -> tuple[tuple[Any, ...], tuple[Any, ...], Any]:
     )
     tail = (
         get("run_count") or 0,
-        None if expected is None else _stored(expected),
+        created_text if expected == created else None if expected is None else _stored(expected),
         None if start is None else _stored(start),
         None if end is None else _stored(end),
         float(get("total_run_time") or 0.0),
-        dumps(policy.model_dump(mode="json")),
+        policy_json,
         dumps(tags) if tags else "[]",
     )
     return head, tail, tags or ()
@@ -160,6 +169,7 @@ def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
         if row is not None:
             last_rows[row["id"]] = row
     runs: dict[int, Any] = {}
+    policies: dict[bytes, str] = {}
     out: Prepared = []
     append = out.append
     plain = _PLAIN
@@ -177,7 +187,7 @@ def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
             # all rows stay alive until the end of this call: their ids are unique meanwhile
             per_run = runs.get(id(row))
             if per_run is None:
-                per_run = runs[id(row)] = (_run_values(row), _own_details(row))
+                per_run = runs[id(row)] = (_run_values(row, policies), _own_details(row))
             values, own_details = per_run
             state = item.get("state")
             if state is None:
