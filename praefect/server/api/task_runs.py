@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Request, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from sqlalchemy.engine import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
@@ -79,7 +79,11 @@ def batch_adapter() -> TypeAdapter[list[TaskRunBatchItem]]:
 
 @functools.cache
 def _wire_adapter() -> TypeAdapter[list[TaskRunBatchWireItem]]:
-    return TypeAdapter(Annotated[list[TaskRunBatchWireItem], Field(max_length=MAX_BATCH)])
+    # only keys repeat from item to item: caching the values (ids, times) too costs ~15%
+    return TypeAdapter(
+        Annotated[list[TaskRunBatchWireItem], Field(max_length=MAX_BATCH)],
+        config=ConfigDict(cache_strings="keys"),
+    )
 
 
 def _write_batch(body: bytes, engine: Engine) -> int:
