@@ -14,7 +14,10 @@ Run from the repository root (each part starts its own server on a fresh home di
   runs per second, refused requests (429/503), and the CPU time per request of the server and
   of the benchmark client itself (from ``/proc``, so load from other processes hardly counts).
   On a 2-core machine the asyncio client needs ~1.5 ms of CPU a request, more than the server:
-  it then measures itself; the thread clients cost a fifth of that.
+  it then measures itself (see ``ceiling``); the thread clients cost a fifth of that. Last,
+  ``--concurrency`` separate processes, each one ``httpx.Client`` (16 programs, as 16 flows or
+  workers elsewhere would be). ``--server-cmd`` can start another server with the same paths
+  (``PRAEFECT_HOME`` and ``PREFECT_HOME`` are both set to a fresh directory).
 - ``ceiling``: the asyncio client of ``create`` against a server that does nothing (answers
   at once with a flow-run-sized body, under the same uvicorn): the most requests per second that
   client can show on this machine, whatever server it measures.
@@ -69,7 +72,7 @@ class Server:
     def start(self) -> float:
         env = dict(os.environ)
         env.pop("PRAEFECT_API_URL", None)
-        env["PRAEFECT_HOME"] = self.home
+        env["PRAEFECT_HOME"] = env["PREFECT_HOME"] = self.home
         started = time.perf_counter()
         self.proc = subprocess.Popen(
             self.cmd,
@@ -147,7 +150,13 @@ async def _concurrent(base: str, flow_id: str, n: int, conc: int) -> tuple[int, 
             nonlocal refused, ok
             for i in todo:
                 while True:
-                    r = await client.post(base + "/flow_runs/", json=run_body(flow_id, 10**6 + i))
+                    try:
+                        r = await client.post(
+                            base + "/flow_runs/", json=run_body(flow_id, 10**6 + i)
+                        )
+                    except httpx.TransportError:  # a keep-alive connection the server closed
+                        await asyncio.sleep(0.01)
+                        continue
                     if r.status_code in (429, 503):
                         refused += 1
                         await asyncio.sleep(0.05)
@@ -178,9 +187,14 @@ def _threads(base: str, flow_id: str, n: int, conc: int) -> tuple[int, int]:
                 break
             body = json.dumps(run_body(flow_id, 2 * 10**6 + i))
             while True:
-                conn.request("POST", path, body, headers)
-                response = conn.getresponse()
-                response.read()
+                try:
+                    conn.request("POST", path, body, headers)
+                    response = conn.getresponse()
+                    response.read()
+                except (ConnectionError, http.client.HTTPException):
+                    conn.close()  # the server closed the keep-alive connection: open another
+                    time.sleep(0.01)
+                    continue
                 if response.status in (429, 503):
                     with lock:
                         counts["refused"] += 1
@@ -201,6 +215,70 @@ def _threads(base: str, flow_id: str, n: int, conc: int) -> tuple[int, int]:
     return counts["ok"], counts["refused"]
 
 
+# One client process: it waits for a line on stdin (all processes start together), then makes
+# its share of the creates with httpx.Client, retrying 429/503 as the shared harness does.
+_CLIENT_PROCESS = """
+import json, sys, time, httpx
+base, flow_id, first, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+ok = refused = 0
+with httpx.Client(timeout=60.0) as client:
+    client.get(base + "/health")
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for i in range(first, first + count):
+        body = {"flow_id": flow_id, "name": f"bench-run-{i}", "parameters": {"i": i},
+                "tags": ["bench"], "state": {"type": "PENDING", "name": "Pending"}}
+        while True:
+            try:
+                r = client.post(base + "/flow_runs/", json=body)
+            except httpx.TransportError:
+                time.sleep(0.01)
+                continue
+            if r.status_code in (429, 503):
+                refused += 1
+                time.sleep(0.05)
+                continue
+            r.raise_for_status()
+            ok += 1
+            break
+print(json.dumps([ok, refused]), flush=True)
+"""
+
+
+def _processes(base: str, flow_id: str, n: int, conc: int) -> tuple[int, int, float]:
+    """``n`` creates from ``conc`` processes, each one ``httpx.Client`` (16 separate programs,
+    as 16 flows or workers on other machines would be); returns ok, refused, seconds."""
+    share = [n // conc + (1 if k < n % conc else 0) for k in range(conc)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CLIENT_PROCESS, base, flow_id, str(3 * 10**6 + k * n), str(c)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for k, c in enumerate(share)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    started = time.perf_counter()
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    results = [json.loads(proc.communicate()[0]) for proc in procs]
+    wall = time.perf_counter() - started
+    return sum(r[0] for r in results), sum(r[1] for r in results), wall
+
+
+def _post(client: httpx.Client, url: str, body: dict) -> httpx.Response:
+    """``client.post``, again when the server closed the keep-alive connection under it."""
+    while True:
+        try:
+            return client.post(url, json=body)
+        except httpx.TransportError:
+            time.sleep(0.01)
+
+
 def bench_create(a: argparse.Namespace) -> dict:
     home = fresh_home("create")
     out: dict = {}
@@ -210,14 +288,20 @@ def bench_create(a: argparse.Namespace) -> dict:
             client.post(server.base + "/flow_runs/", json=run_body(flow_id, -i))
         me = os.getpid()
         cpu, mine, t = server.cpu(), cpu_seconds(me), time.perf_counter()
-        lat = []
+        lat, refused = [], 0
         for i in range(a.n):
             s = time.perf_counter()
-            client.post(server.base + "/flow_runs/", json=run_body(flow_id, i)).raise_for_status()
+            while (
+                r := _post(client, server.base + "/flow_runs/", run_body(flow_id, i))
+            ).status_code in (429, 503):
+                refused += 1  # Prefect answers 503 when SQLite is locked; retry as the harness does
+                time.sleep(0.05)
+            r.raise_for_status()
             lat.append(time.perf_counter() - s)
         wall, cpu, mine = time.perf_counter() - t, server.cpu() - cpu, cpu_seconds(me) - mine
         out["sequential"] = {
             "runs_per_s": round(a.n / wall),
+            "refused": refused,
             "p50_ms": round(statistics.median(lat) * 1e3, 2),
             "server_cpu_us_per_run": round(cpu / a.n * 1e6),
             "client_cpu_us_per_run": round(mine / a.n * 1e6),
@@ -236,6 +320,14 @@ def bench_create(a: argparse.Namespace) -> dict:
                 "server_cpu_us_per_run": round(cpu / a.n * 1e6),
                 "client_cpu_us_per_run": round(mine / a.n * 1e6),
             }
+        cpu = server.cpu()
+        ok, refused, wall = _processes(server.base, flow_id, a.n, a.concurrency)
+        out["concurrent_processes"] = {
+            "clients": a.concurrency,
+            "runs_per_s": round(ok / wall),
+            "refused": refused,
+            "server_cpu_us_per_run": round((server.cpu() - cpu) / a.n * 1e6),
+        }
     shutil.rmtree(home, ignore_errors=True)
     return out
 
