@@ -46,6 +46,9 @@ def _utc(value: _dt.datetime) -> _dt.datetime:
 def _datetime(value: Any) -> _dt.datetime:
     """A stored time as the aware UTC datetime SQLAlchemy would give."""
     if value.__class__ is str:
+        if len(value) == 26 and value[19] == ".":
+            # SQLite's stored form, in UTC (parsing the offset is ~8x cheaper than replace())
+            return _dt.datetime.fromisoformat(value + "+00:00")
         value = _dt.datetime.fromisoformat(value)
     return _utc(value)
 
