@@ -190,8 +190,8 @@ def read_many(
 ) -> list[dict[str, Any]]:
     """Flow runs matching the filters (Prefect's filter schemas), newest first by default."""
     filters = (flow_filter, flow_run_filter, task_run_filter, deployment_filter)
-    query = _many(_WITH_STATE, filters, sort, limit, offset)
-    return [_joined_run(row) for row in conn.execute(query)]
+    query, params = _many(_WITH_STATE, filters, sort, limit, offset)
+    return [_joined_run(row) for row in conn.execute(query, params)]
 
 
 def read_many_raw(
@@ -208,13 +208,18 @@ def read_many_raw(
     driver returns them: no Python objects are built (on SQLite ids and times stay text, JSON
     stays text). For writing lists straight to JSON (``praefect.server.api._list_json``)."""
     filters = (flow_filter, flow_run_filter, task_run_filter, deployment_filter)
-    query = _many(_RAW_WITH_STATE, filters, sort, limit, offset)
-    return [tuple(row) for row in conn.execute(query)]
+    query, params = _many(_RAW_WITH_STATE, filters, sort, limit, offset)
+    return [tuple(row) for row in conn.execute(query, params)]
 
 
-def _many(base: Any, filters: tuple[Any, ...], sort: Any, limit: int | None, offset: int) -> Any:
-    """``base`` (runs with their states) with the filters, in order, one page."""
+def _many(
+    base: Any, filters: tuple[Any, ...], sort: Any, limit: int | None, offset: int
+) -> tuple[Any, dict[str, int]]:
+    """``base`` (runs with their states) with the filters, in order, one page; and the
+    statement's parameters."""
     clauses = _filters.flow_run_clauses(*filters)
+    if not clauses and limit is not None:
+        return _page(base, getattr(sort, "value", sort)), {"limit_": limit, "offset_": offset}
     order = _filters.flow_run_order(sort)
     if clauses and not _filters.by_created(sort):
         # Only ``created`` orders the indexes that serve filters ((flow_id, created),
@@ -223,8 +228,16 @@ def _many(base: Any, filters: tuple[Any, ...], sort: Any, limit: int | None, off
         # newest 50 of a flow's 2,000 runs by expected start: 8 -> 1.3 ms on SQLite).
         page = sa.select(_run.c.id).where(*clauses).order_by(*order)
         page = page.limit(limit).offset(offset or None)
-        return base.where(_run.c.id.in_(page)).order_by(*order)
-    return base.where(*clauses).order_by(*order).limit(limit).offset(offset or None)
+        return base.where(_run.c.id.in_(page)).order_by(*order), {}
+    return base.where(*clauses).order_by(*order).limit(limit).offset(offset or None), {}
+
+
+@functools.cache
+def _page(base: Any, sort: str | None) -> Any:
+    # An unfiltered page (the newest runs) is one statement per order, built once: building it
+    # and its cache key for SQLAlchemy costs ~90 µs a request (every column of ``base``).
+    query = base.order_by(*_filters.flow_run_order(sort))
+    return query.limit(sa.bindparam("limit_")).offset(sa.bindparam("offset_"))
 
 
 def count(
