@@ -7,7 +7,10 @@ Run from the repository root (each part starts its own server on a fresh home di
         [--server-cmd ".venv/bin/praefect server start --port {port}"]
 
 - ``start``: seconds from spawning ``praefect server start`` to ``GET /api/health`` answering
-  200 on a fresh database, then on the same (migrated) database again.
+  200 on a fresh database, then on the same (migrated) database again; for each, the server's
+  CPU seconds until then, its idle RSS (VmRSS ``--idle`` seconds later, no request meanwhile:
+  what ``../shared/bench`` reads), and the wall and server CPU milliseconds of the first
+  request that needs the routes loaded on first use (``POST /api/flows/filter``).
 - ``create``: ``POST /api/flow_runs/`` ``--n`` times from one client, then from
   ``--concurrency`` asyncio clients (one ``httpx.AsyncClient``, as ``../shared/bench`` does),
   then from ``--concurrency`` threads each with its own keep-alive ``http.client`` connection;
@@ -53,6 +56,13 @@ import httpx
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
 _TICK = os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pid: int) -> float:
+    """VmRSS of process ``pid`` in MiB."""
+    with open(f"/proc/{pid}/status") as f:
+        kib = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+    return kib / 1024
 
 
 def cpu_seconds(pid: int) -> float:
@@ -128,14 +138,24 @@ def run_body(flow_id: str, i: int) -> dict:
 
 
 def bench_start(a: argparse.Namespace) -> dict:
-    out: dict = {"cold_s": [], "warm_s": []}
+    keys = ("s", "cpu_s", "idle_rss_mib", "first_request_ms", "first_request_cpu_ms")
+    out: dict = {f"{db}_{key}": [] for db in ("cold", "warm") for key in keys}
     for _ in range(a.reps):
         home = fresh_home("start")
-        for key in ("cold_s", "warm_s"):
+        for db in ("cold", "warm"):
             server = Server(a.server_cmd, a.port, home)
-            out[key].append(round(server.start(), 3))
+            out[f"{db}_s"].append(round(server.start(), 3))
+            out[f"{db}_cpu_s"].append(round(server.cpu(), 2))
+            time.sleep(a.idle)
+            assert server.proc is not None
+            out[f"{db}_idle_rss_mib"].append(round(rss_mib(server.proc.pid), 1))
+            cpu, t = server.cpu(), time.perf_counter()
+            httpx.post(server.base + "/flows/filter", json={}, timeout=30).raise_for_status()
+            out[f"{db}_first_request_ms"].append(round((time.perf_counter() - t) * 1e3))
+            out[f"{db}_first_request_cpu_ms"].append(round((server.cpu() - cpu) * 1e3))
             server.stop()
         shutil.rmtree(home, ignore_errors=True)
+    out["load_average"] = round(os.getloadavg()[0], 2)
     return out
 
 
@@ -546,6 +566,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100_000)
     parser.add_argument("--filter-reps", type=int, default=20)
     parser.add_argument("--tasks", type=int, default=20_000)
+    parser.add_argument("--idle", type=float, default=5.0, help="seconds before idle RSS")
     a = parser.parse_args()
     os.chdir(ROOT)
     parts = {"start": bench_start, "create": bench_create, "filter": bench_filter}
