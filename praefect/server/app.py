@@ -50,45 +50,71 @@ ALWAYS_LOADED = frozenset(API_PREFIX + getattr(route, "path", "") for route in a
 
 
 class _Routes:
-    """The API's routers (but ``admin``) and the web UI, added to ``app`` once: at once, or
-    with ``lazy`` on the first request for any other path (and before the OpenAPI document is
-    built), so that a server only asked for its health imports none of them."""
+    """The API's routers (but ``admin``) and the web UI's pages, two groups ("api", "ui") added
+    to ``app`` once each: both at once, or with ``lazy`` each on the first request for one of
+    its paths (the API's also before the OpenAPI document is built). A server only asked for
+    its health imports neither; one only used by clients never imports the UI."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
-        self.loaded = False
+        self.added: dict[str, list[Any]] = {}
         self._lock = threading.Lock()
 
-    def load(self) -> None:
+    def load(self, *groups: str) -> None:
         with self._lock:
-            if not self.loaded:
-                for module in _import_route_modules():
-                    self.app.include_router(module.router, prefix=API_PREFIX)
-                ui.add_pages(self.app)
-                self.loaded = True
+            routes = self.app.router.routes
+            for group in groups:
+                if group not in self.added:
+                    count = len(routes)
+                    _add_api(self.app) if group == "api" else ui.add_pages(self.app)
+                    self.added[group] = routes[count:]
+            # The eager order, whichever group came first: the others (docs, admin), the
+            # API's, the UI's (their paths never overlap: the UI's are all outside /api).
+            ordered = [route for group in ("api", "ui") for route in self.added.get(group, ())]
+            grouped = {id(route) for route in ordered}
+            routes[:] = [route for route in routes if id(route) not in grouped] + ordered
 
 
 def _import_route_modules() -> list[Any]:
     return [importlib.import_module(f"praefect.server.api.{name}") for name in _ROUTERS]
 
 
+def _add_api(app: FastAPI) -> None:
+    for module in _import_route_modules():
+        app.include_router(module.router, prefix=API_PREFIX)
+
+
 class _LoadRoutes:
-    """ASGI middleware: loads the routes (``_Routes``) before the first request for a path
-    not in ``ALWAYS_LOADED``. The imports run in a worker thread, so the event loop keeps
-    answering health checks meanwhile; the routes are added on the loop, between requests."""
+    """ASGI middleware: loads a group of routes (``_Routes``) before the first request for one
+    of its paths: the API's for ``/api/...`` (but ``ALWAYS_LOADED``) and the OpenAPI document
+    and docs, the UI's for any other path. The imports run in a worker thread, so the event
+    loop keeps answering health checks meanwhile; the routes are added on the loop."""
 
     def __init__(self, app: Any, routes: _Routes) -> None:
         self.app = app
         self.routes = routes
+        fastapi_app = routes.app
+        self._api_paths = {
+            fastapi_app.openapi_url,
+            fastapi_app.docs_url,
+            fastapi_app.redoc_url,
+            fastapi_app.swagger_ui_oauth2_redirect_url,
+        }
+
+    def _group(self, path: str) -> str | None:
+        if path in ALWAYS_LOADED:
+            return None
+        if path == API_PREFIX or path.startswith(API_PREFIX + "/") or path in self._api_paths:
+            return "api"
+        return "ui"
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if (
-            not self.routes.loaded
-            and scope["type"] in ("http", "websocket")
-            and scope["path"] not in ALWAYS_LOADED
-        ):
-            await anyio.to_thread.run_sync(_import_route_modules)
-            self.routes.load()
+        if scope["type"] in ("http", "websocket"):
+            group = self._group(scope["path"])
+            if group is not None and group not in self.routes.added:
+                imports = _import_route_modules if group == "api" else ui.page_routers
+                await anyio.to_thread.run_sync(imports)
+                self.routes.load(group)
         await self.app(scope, receive, send)
 
 
@@ -106,7 +132,7 @@ def _document_batch_body(app: FastAPI, routes: _Routes) -> None:
         if app.openapi_schema is None:
             from praefect.server.api import logs, task_runs
 
-            routes.load()
+            routes.load("api")
             schema = build()
             known = schema.setdefault("components", {}).setdefault("schemas", {})
             for name, adapter in (
@@ -150,7 +176,7 @@ def create_app(
     if lazy:
         app.add_middleware(_LoadRoutes, routes=routes)
     else:
-        routes.load()
+        routes.load("api", "ui")
     ui.add_guard(app)
     # add_middleware wraps: the last one added is the outermost.
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.server_max_body_bytes)

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
-__all__ = ["STATIC_DIR", "add_guard", "add_pages", "install"]
+__all__ = ["STATIC_DIR", "add_guard", "add_pages", "install", "page_routers"]
 
 STATIC_DIR = Path(__file__).parent / "static"
 """The UI's scripts, styles and vendored libraries, served under ``/static``."""
@@ -34,15 +34,20 @@ def install(app: FastAPI) -> None:
     add_guard(app)
 
 
-def add_pages(app: FastAPI) -> None:
-    """Add the pages, live streams, actions and static files (importing the UI's modules: the
-    server does it on its first request for them)."""
-    from starlette.staticfiles import StaticFiles
-
+def page_routers() -> list[APIRouter]:
+    """The routers of the pages, live streams and actions (importing the UI's modules: the
+    server does it on its first request for a page)."""
     from praefect.ui import deployments, live, pages, runs, search, work_pools
 
-    for module in (pages, runs, deployments, work_pools, search, live):
-        app.include_router(module.router)
+    return [module.router for module in (pages, runs, deployments, work_pools, search, live)]
+
+
+def add_pages(app: FastAPI) -> None:
+    """Add the pages, live streams, actions and static files."""
+    from starlette.staticfiles import StaticFiles
+
+    for router in page_routers():
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 

@@ -125,6 +125,28 @@ def test_lazy_app_loads_the_routes_on_the_first_request_that_needs_them():
     assert [type(r).__name__ for r in lazy.routes] == [type(r).__name__ for r in eager.routes]
 
 
+def _order(app: FastAPI) -> list[object]:
+    # an included router by the module's router object (shared by every app), others by path
+    return [getattr(route, "original_router", None) or route.path for route in app.routes]  # type: ignore[attr-defined]
+
+
+def _ask(client: TestClient, path: str) -> bool:
+    if path.startswith("/api/"):
+        return client.post(path, json={}).is_success
+    return client.get(path).is_success
+
+
+def test_lazy_app_routes_end_in_the_eager_order_whichever_group_loads_first():
+    eager = _order(create_app(database_url="sqlite:///:memory:"))
+    for first, then in (("/api/flows/filter", "/runs"), ("/runs", "/api/flows/filter")):
+        lazy = create_app(database_url="sqlite:///:memory:", lazy=True)
+        with TestClient(lazy) as client:
+            assert _ask(client, first)
+            assert len(lazy.routes) < len(eager)  # that group only
+            assert _ask(client, then)
+        assert _order(lazy) == eager
+
+
 def test_always_loaded_paths_are_the_admin_routes():
     assert ALWAYS_LOADED == {"/api/health", "/api/version", "/api/admin/version"}
 
