@@ -137,11 +137,10 @@ def schedule_runs(
             )
     from pydantic import ValidationError
 
-    adapter = _schedule_adapter()
     created: list[uuid.UUID] = []
     for row in _active_schedules(conn, deployment_id, updated_since):
         try:
-            schedule = adapter.validate_python(row["schedule"])
+            schedule = _schedule_adapter().validate_python(row["schedule"])
         except ValidationError as error:
             _log.error(
                 "Schedule %s of deployment %s is not a valid schedule; skipped: %s",
@@ -161,8 +160,9 @@ def schedule_runs(
 
 @functools.cache
 def _schedule_adapter() -> Any:
-    # pydantic and the schedule models load on first use, not with the package: the flow path
-    # imports orchestration and must stay free of pydantic
+    # pydantic and the schedule models load on the first schedule, not with the package: the
+    # flow path imports orchestration and must stay free of pydantic, and a server with no
+    # schedules never needs them
     from pydantic import TypeAdapter
 
     from praefect.schemas import schedules

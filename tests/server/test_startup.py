@@ -19,6 +19,8 @@ NOT_IMPORTED_AT_START = (
     "alembic",
     "jinja2",
     "croniter",
+    "dateutil",
+    "praefect.schemas.schedules",
     "rich",
     "pydantic.v1",
     "sqlalchemy.dialects.postgresql",
