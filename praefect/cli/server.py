@@ -81,7 +81,6 @@ def start(
         f"Open the UI: {url}/"
     )
     runner = services.ServiceRunner(chosen, database_url=current.resolved_database_url)
-    runner.start()
     try:
         config = uvicorn.Config(
             app_,
@@ -91,7 +90,10 @@ def start(
             access_log=access_log,
             timeout_graceful_shutdown=3,  # a request still busy then is cancelled
         )
-        serving.Server(config).run()  # ends the UI's live streams first: Ctrl-C stops at once
+        # The services start once the server listens; it ends the UI's live streams first
+        # when it stops, so Ctrl-C stops at once.
+        server = serving.Server(config, on_started=runner.start)
+        server.run(sockets=serving.listen(host, port))
     except KeyboardInterrupt:
         pass  # Ctrl-C before uvicorn took over the signals: a normal stop all the same
     finally:

@@ -139,3 +139,47 @@ def test_the_server_serves_http_11_through_gathered_writes():
     assert server.config.http.__name__ == "GatheringHttpToolsProtocol"
     chosen = Server(uvicorn.Config(create_app(database_url="sqlite:///:memory:"), http="h11"))
     assert chosen.config.http == "h11"  # a protocol asked for is left alone
+
+
+def test_on_started_is_called_once_the_server_listens():
+    import threading
+
+    import uvicorn
+
+    from praefect.server import serving
+    from praefect.server.app import create_app
+
+    [sock] = serving.listen("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    answered: list[int] = []
+
+    def on_started() -> None:  # runs on the server's loop: ask from another thread
+        def ask() -> None:
+            answered.append(httpx.get(f"http://127.0.0.1:{port}/api/health").status_code)
+            server.should_exit = True
+
+        threading.Thread(target=ask).start()
+
+    config = uvicorn.Config(create_app(database_url="sqlite:///:memory:"), lifespan="off")
+    server = serving.Server(config, on_started=on_started)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
+    thread.start()
+    thread.join(30)
+    assert answered == [200]
+
+
+def test_listen_fails_on_a_busy_port_as_uvicorn_does(caplog: pytest.LogCaptureFixture):
+    from praefect.server import serving
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(SystemExit) as exited:
+            serving.listen("127.0.0.1", port)
+    assert exited.value.code == 3
+    assert (
+        f"[Errno 98] error while attempting to bind on address ('127.0.0.1', {port}): "
+        "address already in use"
+    ) in caplog.text
+    assert serving.listen("localhost", port) is None  # names are left to uvicorn

@@ -20,6 +20,7 @@ NOT_IMPORTED_AT_START = (
     "jinja2",
     "croniter",
     "dateutil",
+    "encodings.idna",
     "praefect.schemas.schedules",
     "rich",
     "pydantic.v1",
@@ -43,7 +44,8 @@ import gc, os, socket, sys, threading, time
 def probe():
     while True:
         try:
-            with socket.create_connection(("127.0.0.1", PORT)) as s:
+            with socket.socket() as s:  # create_connection() would load the idna codec
+                s.connect(("127.0.0.1", PORT))
                 s.sendall(b"GET /api/health HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
                 if s.recv(100).startswith(b"HTTP/1.1 200"):
                     break
