@@ -317,14 +317,15 @@ def _events(
             _PREVIOUS_SQL, ('["' + '","'.join(run_ids) + '"]',)
         )
     }
-    related_of: dict[str, str] = {}
+    of_run: dict[str, tuple[str, str, str]] = {}  # resource id, its JSON's start, related
+    payloads: dict[tuple[Any, ...], str] = {}  # a batch has few (from, to, name, message)
     out: list[Any] = []
     extend = out.extend
     try:
         for state_id, run_id, kind, name, stamp, message, _, _ in states:
-            (head, _, tags), _ = latest[run_id]
-            related = related_of.get(run_id)
-            if related is None:
+            run = of_run.get(run_id)
+            if run is None:
+                (head, _, tags), _ = latest[run_id]
                 flow_run_id = head[3]
                 parts = []
                 if flow_run_id is not None:
@@ -337,29 +338,38 @@ def _events(
                         f'{{"prefect.resource.id":{q("praefect.tag." + tag)},'
                         '"prefect.resource.role":"tag"}'
                     )
-                related = related_of[run_id] = "[" + ",".join(parts) + "]"
-            name_json = q(name)
+                run = of_run[run_id] = (
+                    "praefect.task-run." + run_id,
+                    f'{{"prefect.resource.id":"praefect.task-run.{run_id}",'
+                    f'"prefect.resource.name":{q(head[2])},"praefect.state-type":"',
+                    "[" + ",".join(parts) + "]",
+                )
             prior = previous.get(run_id)
             previous[run_id] = (kind, name)
-            if prior is None:
-                intended = f'{{"intended":{{"from":null,"to":"{kind}"}},"initial_state":null,'
-            else:
-                intended = (
-                    f'{{"intended":{{"from":{q(prior[0])},"to":"{kind}"}},'
-                    f'"initial_state":{{"type":{q(prior[0])},"name":{q(prior[1])},"message":""}},'
+            key = (prior, kind, name, message)
+            payload = payloads.get(key)
+            if payload is None:
+                if prior is None:
+                    intended = f'{{"intended":{{"from":null,"to":"{kind}"}},"initial_state":null,'
+                else:
+                    intended = (
+                        f'{{"intended":{{"from":{q(prior[0])},"to":"{kind}"}},'
+                        f'"initial_state":{{"type":{q(prior[0])},"name":{q(prior[1])},'
+                        '"message":""},'
+                    )
+                payload = payloads[key] = (
+                    f'{intended}"validated_state":{{"type":"{kind}","name":{q(name)},'
+                    f'"message":{q(message or "")}}}}}'
                 )
             extend(
                 (
                     state_id,
                     stamp,
                     "praefect.task-run." + name,
-                    "praefect.task-run." + run_id,
-                    f'{{"prefect.resource.id":"praefect.task-run.{run_id}",'
-                    f'"prefect.resource.name":{q(head[2])},"praefect.state-type":"{kind}",'
-                    f'"praefect.state-name":{name_json}}}',
-                    related,
-                    f'{intended}"validated_state":{{"type":"{kind}","name":{name_json},'
-                    f'"message":{q(message or "")}}}}}',
+                    run[0],
+                    f'{run[1]}{kind}","praefect.state-name":{q(name)}}}',
+                    run[2],
+                    payload,
                 )
             )
     except _Escapes:
