@@ -80,6 +80,20 @@ def epoch_us(value: _dt.datetime) -> int:
         return (value.replace(tzinfo=_UTC) - _EPOCH) // _US
 
 
+def sqlite_text_of_utc(text: str) -> str:
+    """The stored text (``YYYY-MM-DD HH:MM:SS.ffffff``) of a time written
+    ``YYYY-MM-DDTHH:MM:SS[.ffffff]`` in UTC (``Z``, ``+00:00`` or no zone; the shape
+    ``schemas.actions`` lets through); ``ValueError`` if it is no date.
+
+    >>> sqlite_text_of_utc("2030-01-02T03:04:05Z"), sqlite_text_of_utc("2030-01-02T03:04:05.000006")
+    ('2030-01-02 03:04:05.000000', '2030-01-02 03:04:05.000006')
+    """
+    _dt.datetime.fromisoformat(text)  # a date, or ValueError
+    if len(text) > 19 and text[19] == ".":
+        return text[:10] + " " + text[11:26]
+    return text[:10] + " " + text[11:19] + ".000000"
+
+
 def sqlite_timestamp_sql(param: str) -> str:
     """SQLite expression turning the ``epoch_us`` integer in ``param`` (e.g. ``"?3"``) into the
     stored text ``YYYY-MM-DD HH:MM:SS.ffffff`` (NULL stays NULL).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from praefect.orchestration import filters as _filters
 from praefect.schemas.states import now_utc
 from praefect.utilities.ids import uuid7
 
-__all__ = ["RAW_KEYS", "read_many", "read_many_raw", "write_batch"]
+__all__ = ["RAW_KEYS", "read_many", "read_many_raw", "wire_values", "write_batch", "write_wire"]
 
 _log = tables.log
 _COLUMNS = (
@@ -94,6 +94,49 @@ def _sqlite_insert(rows: int) -> str:
             f"INSERT INTO log ({','.join(_COLUMNS)}) VALUES {bulk.values_sql(_SQLITE_VALUES, rows)}"
         )
     return sql
+
+
+_TEXT_VALUES = ("", "now", "", "", "", "", "", "")
+
+
+def _sqlite_text_insert(rows: int) -> str:
+    sql = _sqlite_sql.get(-rows)
+    if sql is None:
+        sql = _sqlite_sql[-rows] = (
+            f"INSERT INTO log ({','.join(_COLUMNS)}) VALUES {bulk.values_sql(_TEXT_VALUES, rows)}"
+        )
+    return sql
+
+
+def wire_values(items: Sequence[Mapping[str, Any]]) -> list[Any] | None:
+    """The values ``write_wire`` binds for ``schemas.actions.LogWireItem`` items (ids and time
+    as canonical text): the stored text of each, as ``write_batch`` stores the same lines
+    validated by ``LogCreate``; None when a time is no date (the general path answers)."""
+    stored = types.sqlite_text_of_utc
+    values: list[Any] = []
+    extend = values.extend
+    try:
+        for item in items:
+            get = item.get
+            extend(
+                (
+                    get("id") or str(uuid7()),
+                    item["name"],
+                    item["level"],
+                    item["message"],
+                    stored(item["timestamp"]),
+                    get("flow_run_id"),
+                    get("task_run_id"),
+                )
+            )
+    except ValueError:
+        return None
+    return values
+
+
+def write_wire(conn: Connection, values: list[Any]) -> None:
+    """Insert the log lines of ``wire_values`` (SQLite)."""
+    bulk.insert_chunks(conn, _sqlite_text_insert, _WIDTH, values, types._sqlite_text(now_utc()))
 
 
 def _hex(value: Any) -> str:

@@ -65,15 +65,11 @@ def _time(text: str) -> _dt.datetime:
 
 
 def _stored(text: str) -> str:
-    """The stored text (``YYYY-MM-DD HH:MM:SS.ffffff``) of a canonical UTC time (``_NotHere`` if
-    it is no date)."""
+    """The stored text of a canonical UTC time (``_NotHere`` if it is no date)."""
     try:
-        _dt.datetime.fromisoformat(text)
+        return types.sqlite_text_of_utc(text)
     except ValueError:
         raise _NotHere from None
-    if len(text) > 19 and text[19] == ".":
-        return text[:10] + " " + text[11:26]
-    return text[:10] + " " + text[11:19] + ".000000"
 
 
 def _run_values(

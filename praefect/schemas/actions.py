@@ -39,6 +39,7 @@ __all__ = [
     "FlowRunCreate",
     "FlowRunUpdate",
     "LogCreate",
+    "LogWireItem",
     "RunPolicy",
     "StateCreate",
     "StateDetailsCreate",
@@ -373,6 +374,19 @@ class LogCreate(_Action):
     timestamp: UtcDatetime
     flow_run_id: uuid.UUID | None = None
     task_run_id: uuid.UUID | None = None
+
+
+class LogWireItem(TypedDict, total=False):
+    """``LogCreate`` as a plain dict, ids and time kept as their canonical text (the logs
+    route's fast path; see ``TaskRunBatchWireItem``)."""
+
+    id: _CanonicalUuid | None
+    name: Required[_Str255]
+    level: Required[Annotated[int, Field(ge=0, le=1000)]]
+    message: Required[str]
+    timestamp: Required[_UtcText]
+    flow_run_id: _CanonicalUuid | None
+    task_run_id: _CanonicalUuid | None
 
 
 # -- deployments (the deployments issue) --------------------------------------------------------
