@@ -93,6 +93,7 @@ class _LoadRoutes:
     def __init__(self, app: Any, routes: _Routes) -> None:
         self.app = app
         self.routes = routes
+        self._lock: anyio.Lock | None = None
         fastapi_app = routes.app
         self._api_paths = {
             fastapi_app.openapi_url,
@@ -112,9 +113,14 @@ class _LoadRoutes:
         if scope["type"] in ("http", "websocket"):
             group = self._group(scope["path"])
             if group is not None and group not in self.routes.added:
-                imports = _import_route_modules if group == "api" else ui.page_routers
-                await anyio.to_thread.run_sync(imports)
-                self.routes.load(group)
+                # One import at a time: two threads importing modules that import each other
+                # can each be handed the other's half-initialised module.
+                self._lock = self._lock or anyio.Lock()
+                async with self._lock:
+                    if group not in self.routes.added:
+                        imports = _import_route_modules if group == "api" else ui.page_routers
+                        await anyio.to_thread.run_sync(imports)
+                        self.routes.load(group)
         await self.app(scope, receive, send)
 
 

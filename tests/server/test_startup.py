@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -160,3 +161,49 @@ def test_a_lazy_app_serves_a_path_it_does_not_know_as_the_eager_one_does():
     eager = TestClient(create_app(database_url="sqlite:///:memory:"))
     for path in ("/api/nothing-here", "/api/health/"):
         assert lazy.get(path).status_code == eager.get(path).status_code
+
+
+def test_concurrent_first_requests_to_a_started_server_all_succeed(
+    tmp_path: Path, cli_env: dict[str, str]
+):
+    import threading
+
+    import httpx
+
+    port = _free_port()
+    env = {**cli_env, "PRAEFECT_DATABASE_URL": f"sqlite:///{tmp_path / 'server.db'}"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "praefect.cli", "server", "start", "--port", str(port)]
+        + ["--no-services"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            for _ in range(1200):
+                try:
+                    if http.get("/api/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    assert process.poll() is None, process.communicate()[1]
+                time.sleep(0.05)
+            paths = ["/api/flows/filter", "/runs", "/api/flow_runs/filter", "/flows"] * 4
+            answers: list[int] = []
+
+            def ask(path: str) -> None:
+                if path.startswith("/api/"):
+                    answers.append(http.post(path, json={}).status_code)
+                else:
+                    answers.append(http.get(path).status_code)
+
+            threads = [threading.Thread(target=ask, args=(path,)) for path in paths]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+        assert answers == [200] * len(paths)
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
