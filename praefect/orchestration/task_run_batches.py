@@ -158,7 +158,7 @@ def _own_details(row: Any) -> tuple[dict[str, str], str]:
 def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
     """The values of ``items`` as ``write`` stores them, or None when the general path must
     answer: an item with neither ``row`` nor ``task_run_id``, one naming a run whose row is in
-    no item, a time that is no date."""
+    no item, a time that is no date, a row with a ``state`` of its own."""
     last_rows: dict[str, Any] = {}
     for item in items:
         row = item.get("row")
@@ -183,6 +183,10 @@ def prepare(items: Sequence[TaskRunBatchWireItem]) -> Prepared | None:
             # all rows stay alive until the end of this call: their ids are unique meanwhile
             per_run = runs.get(id(row))
             if per_run is None:
+                if row.get("state") is not None:
+                    # a row's first state is not stored here, so its times were never checked
+                    # to be dates: the general path checks them (clients send no such state)
+                    return None
                 per_run = runs[id(row)] = (_run_values(row, policies), _own_details(row))
             values, own_details = per_run
             state = item.get("state")

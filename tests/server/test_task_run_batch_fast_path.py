@@ -58,7 +58,6 @@ def _batches() -> list[list[dict[str, Any]]]:
         "start_time": "2030-01-01T00:00:01",
         "end_time": "2030-01-01T00:00:02.500000Z",
         "total_run_time": 1.5,
-        "state": {"type": "PENDING"},
     }
     row_b = {"id": b, "name": "b ✓", "task_key": "b", "created": "2030-01-01T00:00:00Z"}
     # (a row without ``created`` is created now: see the next test)
@@ -177,6 +176,18 @@ def test_fast_path_stores_the_rows_states_and_events_of_the_general_path(tmp_pat
     assert built == [True, True, False]
 
 
+def test_a_row_with_a_state_of_its_own_goes_the_general_path(tmp_path):
+    row = {"id": _id(), "name": "t", "task_key": "t", "created": "2030-01-01T00:00:00Z"}
+    row["state"] = {"type": "PENDING"}
+    body = json.dumps([{"row": row, "state": _state("RUNNING", "2030-01-01T00:00:00Z")}])
+    assert task_run_batches.prepare(api._wire_adapter().validate_json(body)) is None
+    fast, general = _engine(tmp_path, "fast.db"), _engine(tmp_path, "general.db")
+    assert api._write_batch(body.encode(), fast) == api._write_batch_validated(
+        body.encode(), general
+    )
+    assert _stored(fast) == _stored(general)
+
+
 def test_fast_path_defaults_a_states_id_timestamp_and_name_as_the_general_path(tmp_path):
     engine = _engine(tmp_path, "x.db")
     run = _id()
@@ -232,6 +243,18 @@ def test_fast_path_defaults_a_states_id_timestamp_and_name_as_the_general_path(t
             False,
         ),
         # in the fast schema's form, but no date: refused by prepare
+        (
+            {
+                "row": {
+                    "id": "RUN",
+                    "name": "n",
+                    "task_key": "k",
+                    "state": {"type": "PENDING", "timestamp": "2026-02-30T00:00:00Z"},
+                }
+            },
+            "body.1.row.state.timestamp",
+            True,
+        ),
         (
             {
                 "state": {
