@@ -312,9 +312,9 @@ def bench_create(a: argparse.Namespace) -> dict:
     home = fresh_home("create")
     out: dict = {}
     with Server(a.server_cmd, a.port, home) as server, httpx.Client(timeout=30) as client:
-        flow_id = client.post(server.base + "/flows/", json={"name": "bench"}).json()["id"]
+        flow_id = _post(client, server.base + "/flows/", {"name": "bench"}).json()["id"]
         for i in range(50):  # warm up
-            client.post(server.base + "/flow_runs/", json=run_body(flow_id, -i))
+            _post(client, server.base + "/flow_runs/", run_body(flow_id, -i))
         me = os.getpid()
         cpu, mine, t = server.cpu(), cpu_seconds(me), time.perf_counter()
         lat, refused = [], 0
