@@ -16,8 +16,12 @@ Select one backend with ``-k sqlite`` or ``-k postgres``.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -86,6 +90,64 @@ def cli_env(praefect_home: Path) -> dict[str, str]:
     env["COLUMNS"] = "240"
     env.pop("FORCE_COLOR", None)
     return env
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(
+    env: dict[str, str], *options: str, log: Path | None = None
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """The real ``praefect server start`` (with ``options``) on a free port, in a subprocess
+    with ``env``: yields the process and its API URL once ``/api/health`` answers 200 (the test
+    fails with the server's output if it exits or does not answer within 60 s). Its output goes
+    to ``log``, or else stdout is dropped and stderr kept for ``communicate()``. Stopped at the
+    end (SIGTERM, SIGKILL after 20 s) unless the test stopped it."""
+    import httpx
+
+    port = free_port()
+    command = [sys.executable, "-m", "praefect.cli", "server", "start", "--port", str(port)]
+    if log is not None:
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                [*command, *options], env=env, stdout=sink, stderr=subprocess.STDOUT
+            )
+    else:
+        process = subprocess.Popen(
+            [*command, *options],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{api}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                output = log.read_text()[-2000:] if log is not None else process.communicate()[1]
+                pytest.fail(f"the server did not start: {output}")
+            time.sleep(0.05)
+        yield process, api
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
 
 
 # -- the database backends: SQLite and PostgreSQL ---------------------------------------------

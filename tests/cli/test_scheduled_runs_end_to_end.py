@@ -4,7 +4,6 @@ made."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import textwrap
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.conftest import running_server
 
 FLOW = textwrap.dedent(
     """
@@ -28,46 +29,12 @@ FLOW = textwrap.dedent(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(cli_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """``praefect server start`` with a quick recent-deployments pass; its clients' env."""
-    port = _free_port()
     env = {**cli_env, "PRAEFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "0.2"}
-    log = tmp_path / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "praefect.cli", "server", "start", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    api = f"http://127.0.0.1:{port}/api"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{api}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the server did not start:\n{log.read_text()}")
-        time.sleep(0.1)
-    try:
+    with running_server(env, log=tmp_path / "server.log") as (_, api):
         yield api, {**cli_env, "PRAEFECT_API_URL": api, "PRAEFECT_WORKER_PREFETCH_SECONDS": "0"}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _praefect(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:

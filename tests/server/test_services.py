@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ from praefect.schemas.schedules import IntervalSchedule
 from praefect.schemas.states import State, StateType
 from praefect.server import services
 from praefect.utilities.clock import ManualClock
+from tests.conftest import free_port
 
 T0 = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
@@ -231,17 +231,11 @@ def test_services_follow_their_enabled_settings_and_flags():
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_server_start_runs_the_scheduler(tmp_path: Path, cli_env: dict[str, str]):
     # The real `praefect server start`: a deployment written to its database gets its runs from
     # the recent-deployments pass within seconds, and SIGINT stops server and services.
     url = f"sqlite:///{tmp_path / 'server.db'}"
-    port = _free_port()
+    port = free_port()
     env = {
         **cli_env,
         "PRAEFECT_DATABASE_URL": url,

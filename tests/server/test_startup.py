@@ -4,16 +4,15 @@ every route, the same OpenAPI document, the web UI."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from praefect.server.app import ALWAYS_LOADED, create_app
+from tests.conftest import free_port, running_server
 
 # What the server imports only for a request that needs it (or for a database not at head).
 NOT_IMPORTED_AT_START = (
@@ -64,14 +63,8 @@ main()
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _modules_at_start(env: dict[str, str]) -> tuple[str, set[str]]:
-    code = _PROBE.replace("PORT", str(_free_port()))
+    code = _PROBE.replace("PORT", str(free_port()))
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
     )
@@ -170,25 +163,9 @@ def test_concurrent_first_requests_to_a_started_server_all_succeed(
 
     import httpx
 
-    port = _free_port()
     env = {**cli_env, "PRAEFECT_DATABASE_URL": f"sqlite:///{tmp_path / 'server.db'}"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "praefect.cli", "server", "start", "--port", str(port)]
-        + ["--no-services"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
-            for _ in range(1200):
-                try:
-                    if http.get("/api/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    assert process.poll() is None, process.communicate()[1]
-                time.sleep(0.05)
+    with running_server(env, "--no-services") as (_, api):
+        with httpx.Client(base_url=api.removesuffix("/api"), timeout=60) as http:
             paths = ["/api/flows/filter", "/runs", "/api/flow_runs/filter", "/flows"] * 4
             answers: list[int] = []
 
@@ -203,7 +180,4 @@ def test_concurrent_first_requests_to_a_started_server_all_succeed(
                 thread.start()
             for thread in threads:
                 thread.join(60)
-        assert answers == [200] * len(paths)
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
+    assert answers == [200] * len(paths)
