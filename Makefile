@@ -74,4 +74,4 @@ bench: pyc
 	else echo "benchmarks/bench_core.py not found; nothing to run"; fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build dist *.egg-info
