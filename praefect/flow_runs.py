@@ -8,69 +8,17 @@ waiting for one to finish.
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
-import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 from praefect import exceptions
+from praefect.flows import load_flow_from_entrypoint
 from praefect.schemas.states import State, StateType
 
 __all__ = ["load_flow_from_entrypoint", "retry_flow_run", "wait_for_flow_run"]
 
 _RETRYABLE = (StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
-
-
-def load_flow_from_entrypoint(entrypoint: str) -> Any:
-    """The flow object at ``path/to/file.py:function`` or ``package.module:function``.
-
-    >>> flow = load_flow_from_entrypoint("examples/hello_flow.py:hello")  # doctest: +SKIP
-    """
-    path_or_module, sep, qualname = entrypoint.rpartition(":")
-    if not sep or not path_or_module or not qualname:
-        raise exceptions.MissingFlowError(
-            f"Entrypoint {entrypoint!r} is not of the form 'path/to/file.py:function' or "
-            "'package.module:function'."
-        )
-    if path_or_module.endswith(".py") or "/" in path_or_module:
-        path = Path(path_or_module)
-        if not path.exists():
-            raise exceptions.MissingFlowError(
-                f"The file of entrypoint {entrypoint!r} does not exist: {path}."
-            )
-        module_name = f"__praefect_flow_{abs(hash(str(path.resolve())))}"
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        if spec is None or spec.loader is None:
-            raise exceptions.ScriptError(f"Cannot load {path} as a Python module.")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        sys.path.insert(0, str(path.resolve().parent))
-        try:
-            spec.loader.exec_module(module)
-        except Exception as exc:
-            raise exceptions.ScriptError(
-                f"Loading {path} for entrypoint {entrypoint!r} raised {type(exc).__name__}: {exc}"
-            ) from exc
-    else:
-        module = importlib.import_module(path_or_module)
-    obj: Any = module
-    for part in qualname.split("."):
-        obj = getattr(obj, part, None)
-        if obj is None:
-            raise exceptions.MissingFlowError(
-                f"Entrypoint {entrypoint!r}: {path_or_module} has no attribute {qualname!r}."
-            )
-    from praefect.flows import Flow
-
-    if not isinstance(obj, Flow):
-        raise exceptions.MissingFlowError(
-            f"Entrypoint {entrypoint!r} is a {type(obj).__name__}, not a flow (decorate it with "
-            "@flow)."
-        )
-    return obj
 
 
 def retry_flow_run(flow_run_id: uuid.UUID | str, return_state: bool = True) -> Any:

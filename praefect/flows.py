@@ -17,8 +17,10 @@ import os
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
+from praefect import exceptions
 from praefect.engine.retries import RetryPolicy
 from praefect.tasks import Hooks, _as_hooks
+from praefect.utilities import importtools
 from praefect.utilities.callables import ParameterValidator, Signature
 
 __all__ = [
@@ -75,8 +77,6 @@ class Flow(Generic[P, R]):
         self.name = name or fn.__name__.replace("_", "-")
         owner = f"Flow {self.name!r}"
         if any(c in self.name for c in "/%&><"):
-            from praefect import exceptions
-
             raise exceptions.InvalidNameError(
                 f"Flow name {self.name!r} contains a reserved character (one of / % & > <)."
             )
@@ -420,9 +420,13 @@ def load_flow_from_entrypoint(entrypoint: str) -> Flow[Any, Any]:
 
     >>> etl = load_flow_from_entrypoint("flows/etl.py:etl")  # doctest: +SKIP
     """
-    from praefect import flow_runs
-
-    return flow_runs.load_flow_from_entrypoint(entrypoint)
+    obj = importtools.load_entrypoint(entrypoint)
+    if not isinstance(obj, Flow):
+        raise exceptions.MissingFlowError(
+            f"Entrypoint {entrypoint!r} is a {type(obj).__name__}, not a flow (decorate it with "
+            "@flow)."
+        )
+    return obj
 
 
 def load_flow_from_flow_run(flow_run: Any, client: Any = None, ignore_storage: bool = False) -> Any:

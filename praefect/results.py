@@ -242,8 +242,6 @@ _STORAGE_BLOCK_TYPES = frozenset(
         "azure-blob-storage-container",
     }
 )
-_block_storage_loader: Callable[[str], Any] | None = None
-"""Set by the blocks module: loads a storage block from its ``"block-type/block-name"`` slug."""
 
 
 def get_default_result_storage() -> _filesystems.LocalFileSystem:
@@ -277,14 +275,12 @@ def resolve_result_storage(storage: Any = None) -> Any:
         if "://" in storage:
             return _filesystems.RemoteFileSystem(storage)
         if _SLUG.match(storage) and not Path(storage).exists():
-            block_type = storage.split("/")[0]
-            if _block_storage_loader is None and block_type in _STORAGE_BLOCK_TYPES:
-                from praefect.blocks import core as _blocks  # registers the loader
+            from praefect.blocks import core as _blocks  # pydantic: only when a slug is given
 
-                _blocks.get_block_class(block_type)
-            block = _block_storage_loader(storage) if _block_storage_loader else None
+            block = _blocks.load_storage_block(storage)
             if block is not None:
                 return block
+            block_type = storage.split("/")[0]
             if block_type not in _STORAGE_BLOCK_TYPES:
                 return _filesystems.LocalFileSystem(storage)  # a relative directory
             raise ValueError(

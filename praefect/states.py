@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Iterable
 from typing import Any
 
+from praefect.schemas import states as _schema_states
 from praefect.schemas.states import TERMINAL_STATES, State, StateDetails, StateType
 
 __all__ = [
@@ -172,9 +173,7 @@ def get_state_result(state: State, raise_on_failure: bool = True, fetch: bool = 
 
 def get_state_exception(state: State) -> BaseException:
     """The exception a failed, crashed or cancelled state holds."""
-    from praefect.schemas import _results
-
-    return _results._exception_for(state)
+    return _schema_states.state_exception(state)
 
 
 async def aget_state_exception(state: State) -> BaseException:

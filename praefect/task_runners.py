@@ -232,7 +232,9 @@ class ProcessPoolTaskRunner(TaskRunner):
                 if processes is None:
                     from praefect.engine import process_pool
 
-                    processes = self._processes = process_pool.ProcessPool(self.max_workers)
+                    processes = self._processes = process_pool.ProcessPool(
+                        self.max_workers, ThreadPoolTaskRunner
+                    )
         return processes.submit(task, parameters, wait_for)
 
     def __enter__(self) -> ProcessPoolTaskRunner:

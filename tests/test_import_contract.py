@@ -1,4 +1,4 @@
-"""The layers of DESIGN.md, checked on the source: imports only point down.
+"""The layers of docs/internals/architecture.md, checked on the source: imports only point down.
 
 Every module under ``praefect/`` is parsed (not imported) and each of its imports, including the
 ones inside functions, is resolved to a dotted ``praefect.*`` name and checked against the rules.
@@ -15,30 +15,97 @@ import pytest
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "praefect"
 
-# Packages above the SDK: the SDK never imports them.
-APP_LAYERS = (
-    "praefect.server",
-    "praefect.ui",
-    "praefect.cli",
-    "praefect.workers",
-    "praefect.runner",
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    packages: tuple[str, ...]
+    """The ``praefect`` packages and modules that make up the layer (``praefect`` alone is the
+    root package, not everything under it)."""
+    may_import: tuple[str, ...]
+    """The layers its modules may import (its own included)."""
+
+
+# DESIGN.md's layers, top to bottom. Each lists what it may import; anything else is a violation
+# unless it is one of the EXCEPTIONS below.
+LAYERS = (
+    Layer(
+        "cli",
+        ("praefect.cli",),
+        # The CLI behaves the same against a remote server, so it never opens the store itself:
+        # it talks to orchestration through praefect.get_client(). It starts the server.
+        ("cli", "server", "workers", "sdk", "client", "base"),
+    ),
+    Layer(
+        "server",
+        ("praefect.server", "praefect.ui"),
+        # The API and the UI are a skin over the service layer: no SDK, no client.
+        ("server", "service", "database", "base"),
+    ),
+    Layer(
+        "workers",
+        ("praefect.workers", "praefect.runner"),
+        ("workers", "sdk", "client", "base"),
+    ),
+    Layer(
+        "sdk",
+        (
+            "praefect",
+            "praefect._filesystems",
+            "praefect.blocks",
+            "praefect.cache_policies",
+            "praefect.context",
+            "praefect.deployments",
+            "praefect.engine",
+            "praefect.filesystems",
+            "praefect.flow_runs",
+            "praefect.flows",
+            "praefect.futures",
+            "praefect.locking",
+            "praefect.logging",
+            "praefect.results",
+            "praefect.runtime",
+            "praefect.schedules",
+            "praefect.serializers",
+            "praefect.states",
+            "praefect.task_runners",
+            "praefect.tasks",
+            "praefect.testing",
+            "praefect.transactions",
+        ),
+        # The SDK reaches orchestration only through the client (one door, two implementations).
+        ("sdk", "client", "base"),
+    ),
+    Layer("client", ("praefect.client",), ("client", "service", "database", "base")),
+    # The service layer never imports the SDK engine, the root package or the client.
+    Layer("service", ("praefect.orchestration",), ("service", "database", "base")),
+    Layer("database", ("praefect.database",), ("database", "base")),
+    Layer(
+        "base",
+        ("praefect.schemas", "praefect.exceptions", "praefect.settings", "praefect.utilities"),
+        ("base",),
+    ),
 )
-SDK_FORBIDDEN = ("praefect.server", "praefect.ui", "praefect.cli")
-# The one allowed crossing: the test harness starts a real server, as Prefect's does (lazily,
-# inside prefect_test_harness(), so importing praefect.testing imports no server code).
-SDK_SERVER_EXCEPTIONS = {("praefect.testing.utilities", "praefect.server.app")}
-# The SDK engine (and the root package, which re-exports it): the service layer never imports it.
-ENGINE = (
-    "praefect.engine",
-    "praefect.flows",
-    "praefect.tasks",
-    "praefect.futures",
-    "praefect.task_runners",
-    "praefect.context",
-    "praefect.runtime",
-)
-SERVICE_LAYER = ("praefect.orchestration", "praefect.database")
-BASE_LAYER = ("praefect.schemas", "praefect.exceptions", "praefect.settings")
+
+# The deliberate crossings, each (importing module, imported module) with its reason.
+EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("praefect.testing.utilities", "praefect.server.app"): (
+        "prefect_test_harness() starts a real server, as Prefect's does (lazily: importing "
+        "praefect.testing imports no server code)"
+    ),
+    ("praefect.flows", "praefect.runner"): (
+        "Flow.serve() and serve() are Prefect's API on the flow; they start a Runner (lazily)"
+    ),
+    ("praefect.client.http", "praefect"): "the User-Agent header names praefect.__version__",
+}
+
+# Lazy imports between two modules that import each other, kept on purpose.
+MUTUAL_EXCEPTIONS: dict[frozenset[str], str] = {
+    frozenset({"praefect.flows", "praefect.deployments.runner"}): (
+        "Flow.to_deployment()/deploy() are Prefect's API on the flow and build a "
+        "RunnerDeployment, whose from_entrypoint() loads a flow"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +117,8 @@ class Import:
     taken from the root package (``from praefect import flow``)."""
     line: int
     source: str
+    type_checking: bool = False
+    """Inside ``if TYPE_CHECKING:``: read by type checkers only, never run."""
 
     def __str__(self) -> str:
         return f"{self.module} (line {self.line}: {self.source!r}) imports {self.target}"
@@ -94,14 +163,27 @@ def _targets(node: ast.AST, module: str, is_package: bool) -> list[str]:
     return [t for t in targets if t == "praefect" or t.startswith("praefect.")]
 
 
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    """The ids of the nodes inside ``if TYPE_CHECKING:`` blocks."""
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            inside.update(id(child) for stmt in node.body for child in ast.walk(stmt))
+    return inside
+
+
 def _imports_of(path: Path) -> list[Import]:
     module = _module_name(path)
     is_package = path.name == "__init__.py"
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
+    tree = ast.parse(text, filename=str(path))
+    type_checking = _type_checking_nodes(tree)
     return [
-        Import(module, target, node.lineno, lines[node.lineno - 1].strip())
-        for node in ast.walk(ast.parse(text, filename=str(path)))
+        Import(
+            module, target, node.lineno, lines[node.lineno - 1].strip(), id(node) in type_checking
+        )
+        for node in ast.walk(tree)
         for target in _targets(node, module, is_package)
     ]
 
@@ -133,72 +215,123 @@ def test_the_package_is_found_and_parsed():
     assert ALL_IMPORTS, "no praefect imports found: is PACKAGE_DIR right?"
 
 
-def test_sdk_never_imports_server_ui_or_cli():
-    violations = [
-        imp
-        for imp in ALL_IMPORTS
-        if not _under(imp.module, APP_LAYERS)
-        and _under(imp.target, SDK_FORBIDDEN)
-        and (imp.module, imp.target) not in SDK_SERVER_EXCEPTIONS
-    ]
-    assert not violations, _report(
-        violations,
-        "The SDK (everything but server/, ui/, cli/, workers/, runner/) must not "
-        "import praefect.server, praefect.ui or praefect.cli",
+def layer_of(module: str) -> Layer | None:
+    """The layer of a ``praefect`` module: the one naming its longest package prefix."""
+    best: tuple[int, Layer] | None = None
+    for layer in LAYERS:
+        for package in layer.packages:
+            if _in(module, package) and (best is None or len(package) > best[0]):
+                best = (len(package), layer)
+    return best[1] if best else None
+
+
+def _in(module: str, package: str) -> bool:
+    """``module`` is ``package`` or inside it (``praefect`` alone means the root package)."""
+    return module == package or (package != "praefect" and module.startswith(package + "."))
+
+
+def _is_exception(imp: Import) -> bool:
+    return any(imp.module == module and _in(imp.target, target) for module, target in EXCEPTIONS)
+
+
+def test_every_module_belongs_to_one_layer():
+    modules = {imp.module for imp in ALL_IMPORTS} | {imp.target for imp in ALL_IMPORTS}
+    unplaced = sorted(m for m in modules if layer_of(m) is None)
+    assert not unplaced, (
+        f"Modules in no layer of LAYERS (add their package to the layer it belongs to): {unplaced}"
     )
 
 
-def test_service_layer_never_imports_the_engine_or_the_client():
-    forbidden = (*ENGINE, "praefect.client")
-    violations = [
-        imp
-        for imp in ALL_IMPORTS
-        if _under(imp.module, SERVICE_LAYER)
-        and (_under(imp.target, forbidden) or imp.target == "praefect")
-    ]
+def _crossings(imports: list[Import]) -> list[Import]:
+    """The imports that no layer allow-list and no exception allows."""
+    violations = []
+    for imp in imports:
+        source, target = layer_of(imp.module), layer_of(imp.target)
+        if source is None or target is None or imp.type_checking:
+            continue
+        if target.name not in source.may_import and not _is_exception(imp):
+            violations.append(imp)
+    return violations
+
+
+def test_each_layer_imports_only_what_its_allow_list_names():
+    violations = _crossings(ALL_IMPORTS)
     assert not violations, _report(
         violations,
-        "praefect.orchestration and praefect.database must not import the SDK "
-        "engine, the root package (it re-exports the engine) or praefect.client",
+        "An import crosses the layers of docs/internals/architecture.md (see LAYERS: each "
+        "layer's may_import); import downwards, or, for a deliberate crossing, add it to "
+        "EXCEPTIONS with its reason",
     )
 
 
-def _leaf_utilities() -> set[str]:
-    """``praefect.utilities`` modules that themselves import only the base layer (or other such
-    modules): pure helpers such as ``utilities.ids``, which sit beside the base layer, not above."""
-    targets: dict[str, set[str]] = {}
+@pytest.mark.parametrize(
+    ("module", "target", "allowed"),
+    [
+        ("praefect.orchestration.flow_runs", "praefect.engine.flow_engine", False),
+        ("praefect.orchestration.flow_runs", "praefect", False),
+        ("praefect.database.tables", "praefect.orchestration.flows", False),
+        ("praefect.schemas.states", "praefect.client.http", False),
+        ("praefect.engine.flow_engine", "praefect.orchestration.flow_runs", False),
+        ("praefect.tasks", "praefect.server.app", False),
+        ("praefect.cli.flow_run", "praefect.database.engine", False),
+        ("praefect.server.api.flow_runs", "praefect.client", False),
+        ("praefect.testing.utilities", "praefect.server.app", True),
+        ("praefect.engine.flow_engine", "praefect.client", True),
+        ("praefect.client.embedded", "praefect.orchestration.flow_runs", True),
+        ("praefect.cli.server", "praefect.server.app", True),
+    ],
+)
+def test_the_allow_lists_catch_an_upward_import(module, target, allowed):
+    crossing = _crossings([Import(module, target, 1, "import ...")])
+    assert (not crossing) is allowed
+
+
+def test_every_exception_is_still_needed():
+    # An exception nobody uses any more would silently allow the crossing again later.
+    stale: list[object] = [
+        pair
+        for pair in EXCEPTIONS
+        if not any(imp.module == pair[0] and _in(imp.target, pair[1]) for imp in ALL_IMPORTS)
+    ]
+    stale += [sorted(pair) for pair in MUTUAL_EXCEPTIONS if not _imports_each_other(*pair)]
+    assert not stale, f"Exceptions that no import needs any more (remove them): {stale}"
+
+
+def _runtime_edges() -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = {}
     for imp in ALL_IMPORTS:
-        targets.setdefault(imp.module, set()).add(imp.target)
-    utilities = {
-        p.relative_to(PACKAGE_DIR.parent).with_suffix("").as_posix().replace("/", ".")
-        for p in (PACKAGE_DIR / "utilities").glob("*.py")
-    }
-    utilities = {u.removesuffix(".__init__") for u in utilities}
-    leaves: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for module in utilities - leaves:
-            if all(_under(t, BASE_LAYER) or t in leaves for t in targets.get(module, ())):
-                leaves.add(module)
-                changed = True
-    return leaves
+        if not imp.type_checking and imp.module != imp.target:
+            edges.setdefault(imp.module, set()).add(imp.target)
+    return edges
 
 
-def test_schemas_exceptions_and_settings_import_nothing_above_them():
-    leaves = _leaf_utilities()
-    violations = [
-        imp
-        for imp in ALL_IMPORTS
-        if _under(imp.module, BASE_LAYER)
-        and not _under(imp.target, BASE_LAYER)
-        and imp.target not in leaves
-    ]
-    assert not violations, _report(
-        violations,
-        "praefect.schemas, praefect.exceptions and praefect.settings may only import each other "
-        "(and praefect.utilities modules that import nothing else)",
+def _imports_each_other(a: str, b: str) -> bool:
+    edges = _runtime_edges()
+    return b in edges.get(a, ()) and a in edges.get(b, ())
+
+
+def _is_package_of(package: str, module: str) -> bool:
+    return (
+        module.startswith(package + ".")
+        and (PACKAGE_DIR.parent / package.replace(".", "/")).is_dir()
     )
+
+
+def test_no_two_modules_import_each_other():
+    # A lazy import inside a function hides a cycle from Python, not from the reader: one of the
+    # two modules belongs below the other. (A package's __init__ and its own submodules are one
+    # unit, and imports under TYPE_CHECKING never run.)
+    edges = _runtime_edges()
+    cycles = sorted(
+        (a, b)
+        for a, targets in edges.items()
+        for b in targets
+        if a < b
+        and a in edges.get(b, ())
+        and not (_is_package_of(a, b) or _is_package_of(b, a))
+        and frozenset({a, b}) not in MUTUAL_EXCEPTIONS
+    )
+    assert not cycles, "Modules that import each other (move the shared code down): " + str(cycles)
 
 
 @pytest.mark.parametrize(
@@ -221,16 +354,3 @@ def test_imports_are_resolved_to_praefect_modules(code, module, expected):
         assert targets == []
     else:
         assert len(targets) == 1 and _under(targets[0], (expected,)), targets
-
-
-def test_cli_talks_to_orchestration_only_through_the_client():
-    # The CLI must behave the same against a remote server, so it never opens the store itself.
-    violations = [
-        imp
-        for imp in ALL_IMPORTS
-        if _under(imp.module, ("praefect.cli",)) and _under(imp.target, SERVICE_LAYER)
-    ]
-    assert not violations, _report(
-        violations,
-        "praefect.cli must use praefect.get_client(), not the database or the service layer",
-    )

@@ -369,12 +369,3 @@ def load_storage_block(slug: str) -> Any:
         with _loaded_lock:
             _loaded[key] = block
     return block
-
-
-def _register_result_storage_loader() -> None:
-    from praefect import results
-
-    results._block_storage_loader = load_storage_block
-
-
-_register_result_storage_loader()

@@ -29,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
 from praefect import settings as _settings
-from praefect.database import types
+from praefect.database import migrations, types
 
 __all__ = [
     "WAL_AUTOCHECKPOINT_PAGES",
@@ -67,11 +67,10 @@ def get_engine(url: str | None = None) -> Engine:
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            from praefect.database import migrations
-
             engine = _create_engine(url)
             try:
-                migrations.ensure_current(engine)
+                if not migrations.is_current(engine):
+                    write(engine, migrations.migrate)
             except BaseException:
                 engine.dispose()
                 raise

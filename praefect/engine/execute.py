@@ -79,7 +79,7 @@ def load_flow(run: dict[str, Any], client: Any) -> Any:
     """The flow object a stored run runs: from its deployment (pull steps, path, entrypoint),
     else from the run's own entrypoint; ``MissingFlowError`` naming the run when neither
     says where its code is."""
-    from praefect.flow_runs import load_flow_from_entrypoint
+    from praefect.flows import load_flow_from_entrypoint
 
     deployment = None
     if run.get("deployment_id") is not None:

@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import pickle
 import threading
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from types import CodeType
 from typing import Any
@@ -121,8 +122,11 @@ class ProcessPool:
     """The process side of one ``ProcessPoolTaskRunner`` (one per flow run). The executor
     starts on the first run that is shipped."""
 
-    def __init__(self, max_workers: int | None = None) -> None:
+    def __init__(self, max_workers: int | None, task_runner: Callable[[], Any]) -> None:
         self.max_workers = max_workers
+        self.task_runner = task_runner
+        """Makes the task runner of a worker's flow context, for the tasks a task submits
+        there (sent to the worker pickled by reference: the class, not an instance)."""
         self._executor: cf.ProcessPoolExecutor | None = None
         self._retired: list[cf.ProcessPoolExecutor] = []
         self._lock = threading.Lock()
@@ -290,6 +294,7 @@ class ProcessPool:
             "log_prints": flow_ctx.log_prints,
             "root_flow_run_id": flow_ctx.root_flow_run_id,
             "persist_result": getattr(flow_ctx, "persist_result", None),
+            "task_runner": self.task_runner,
         }
         parameters = _picklable_parameters(flow_ctx.parameters, flow_run.id)
         store = getattr(flow_ctx, "result_store", None)
@@ -520,13 +525,11 @@ def _flow_context(spec: dict[str, Any], blob: bytes, client: Any) -> FlowRunCont
     flow_run = FlowRunRecord(info, parameters, spec["tags"])
     for name, value in spec["fields"].items():
         setattr(flow_run, name, value)
-    from praefect.task_runners import ThreadPoolTaskRunner
-
     ctx = FlowRunContext(
         info,
         flow_run,
         parameters,
-        ThreadPoolTaskRunner(),
+        spec["task_runner"](),
         spec["log_prints"],
         spec["root_flow_run_id"],
     )

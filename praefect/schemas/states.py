@@ -12,6 +12,8 @@ import enum
 import uuid
 from typing import Any
 
+from praefect import exceptions
+from praefect.schemas import _results
 from praefect.utilities import ids
 from praefect.utilities.ids import uuid7
 
@@ -21,6 +23,8 @@ __all__ = [
     "StateDetails",
     "StateType",
     "now_utc",
+    "state_exception",
+    "state_result",
     "stored_details_json",
 ]
 
@@ -56,14 +60,6 @@ _DEFAULT_NAMES = {
 }
 
 _UTC = _dt.UTC
-
-
-def _results_module() -> Any:
-    global _results_module
-    from praefect.schemas import _results
-
-    _results_module = lambda: _results  # noqa: E731 - loaded once, then a constant
-    return _results
 
 
 def now_utc() -> _dt.datetime:
@@ -223,7 +219,7 @@ class State:
         For a Failed, Crashed or Cancelled state the original exception is raised (or returned
         with ``raise_on_failure=False``).
         """
-        return _results_module().state_result(self, raise_on_failure)
+        return state_result(self, raise_on_failure)
 
     async def aresult(self, raise_on_failure: bool = True) -> Any:
         return self.result(raise_on_failure=raise_on_failure)
@@ -249,8 +245,6 @@ class State:
     def to_record(self) -> dict[str, Any]:
         """The plain dict stored in the ``*_state`` tables and sent over the wire (no payload:
         only a result reference, when one exists, lives in ``data``)."""
-        from praefect.schemas import _results
-
         return {
             "id": self.id,
             "type": self.type.value,
@@ -344,3 +338,51 @@ class State:
         )
 
     __hash__ = object.__hash__
+
+
+_FAILURE_TYPES = frozenset({StateType.FAILED, StateType.CRASHED, StateType.CANCELLED})
+
+
+def state_exception(state: State) -> BaseException:
+    """The exception a Failed, Crashed or Cancelled state stands for: the one it holds, or one
+    made from its message."""
+    data = state.data
+    if isinstance(data, BaseException):
+        return data
+    message = state.message or f"Run ended in state {state.name!r}."
+    if state.type is StateType.CRASHED:
+        return exceptions.CrashedRun(message)
+    if state.type is StateType.CANCELLED:
+        return exceptions.CancelledRun(message)
+    return exceptions.FailedRun(message)
+
+
+def state_result(state: State, raise_on_failure: bool) -> Any:
+    """The value of ``state`` (``State.result``): its data, or the stored result its reference
+    names; a failure's exception is raised, or returned with ``raise_on_failure=False``."""
+    if state.type in _FAILURE_TYPES:
+        exc = state_exception(state)
+        if raise_on_failure:
+            raise exc
+        return exc
+    if state.type is StateType.PAUSED:
+        if raise_on_failure:
+            raise exceptions.PausedRun(state.message or "The run is paused.", state=state)
+        return None
+    if not state.is_completed() and raise_on_failure:
+        raise exceptions.UnfinishedRun(
+            f"Run is in {state.type.value} state, its result is not available."
+        )
+    data = state.data
+    if data is NO_STORED_RESULT:
+        raise exceptions.MissingResult(
+            "State data is missing: this state was read from the database and its result was "
+            "not persisted. Persist results (persist_result=True, a cache policy, or "
+            "PRAEFECT_RESULTS_PERSIST_BY_DEFAULT=true) to read them back later."
+        )
+    loader = getattr(data, "load_result", None)
+    if loader is not None:
+        return loader()
+    if isinstance(data, dict) and data.get("__praefect_result_ref__"):
+        return _results.load_reference(data)
+    return data

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-__all__ = ["HEAD", "current_version", "ensure_current", "lock", "upgrade"]
+__all__ = ["HEAD", "current_version", "is_current", "lock", "migrate", "upgrade"]
 
 HEAD = "0006_partial_run_indexes"
 """The newest revision; bump it with every new file in ``versions/``."""
@@ -38,21 +38,16 @@ def current_version(conn: Connection) -> str | None:
         return None
 
 
-def ensure_current(engine: Engine) -> None:
-    """Bring the database of ``engine`` to ``HEAD`` (cheap when it is already there).
+def is_current(engine: Engine) -> bool:
+    """Whether the database of ``engine`` is at ``HEAD`` (one ``SELECT``; no Alembic import).
 
     >>> from praefect import database
     >>> engine = database.get_engine("sqlite:///:memory:")
-    >>> with engine.connect() as conn:
-    ...     current_version(conn) == HEAD
+    >>> is_current(engine)
     True
     """
     with engine.connect() as conn:
-        if current_version(conn) == HEAD:
-            return
-    from praefect.database import engine as _engine
-
-    _engine.write(engine, _migrate)
+        return current_version(conn) == HEAD
 
 
 def upgrade(conn: Connection, revision: str = "head") -> None:
@@ -77,7 +72,10 @@ def lock(conn: Connection) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK})")
 
 
-def _migrate(conn: Connection) -> None:
+def migrate(conn: Connection) -> None:
+    """Bring the database to ``HEAD`` inside the write transaction ``conn`` (a no-op when it is
+    there already): an empty database is created and stamped, any other one upgraded.
+    ``database.get_engine`` runs it on a process's first use of a database."""
     lock(conn)
     names = sa.inspect(conn).get_table_names()
     version = None
