@@ -119,8 +119,9 @@ class Settings:
     server_api_keys: str | None = None
     """Comma-separated API keys the server accepts as ``Authorization: Bearer <key>`` (clients
     send theirs as ``PRAEFECT_API_KEY``); with none set and no auth string, the API is open."""
-    server_cors_allowed_origins: str = "*"
-    """Comma-separated origins allowed to call the API from a browser (``*``: any)."""
+    server_cors_allowed_origins: str = ""
+    """Comma-separated origins of web pages allowed to call the API from a browser, besides the
+    server's own (``*``: any page; see docs/security.md). Default: none."""
     server_cors_allowed_methods: str = "*"
     """Comma-separated HTTP methods allowed in cross-origin requests."""
     server_cors_allowed_headers: str = "*"

@@ -2,7 +2,8 @@
 
 The REST API lives under ``/api`` (Prefect 3's paths and field names), its OpenAPI spec at
 ``/openapi.json`` and interactive docs at ``/docs``, and the web UI (``praefect.ui``) at ``/``.
-Around the routes, from the outside in: CORS, authentication, the body size limit.
+Around the routes, from the outside in: CORS, the browser guard (foreign origins and non-JSON
+bodies refused), authentication, the body size limit.
 
 >>> from fastapi.testclient import TestClient
 >>> client = TestClient(create_app(database_url="sqlite:///:memory:"))
@@ -22,7 +23,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from praefect import settings as _settings
 from praefect import ui
-from praefect.server import auth, errors, limits
+from praefect.server import auth, browsers, errors, limits
 from praefect.server.api import admin
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -192,6 +193,7 @@ def create_app(
             auth.AuthMiddleware, auth_string=settings.server_api_auth_string, api_keys=api_keys
         )
     origins = _split(settings.server_cors_allowed_origins)
+    app.add_middleware(browsers.BrowserGuard, allowed_origins=origins, prefix=API_PREFIX)
     if origins:
         app.add_middleware(
             CORSMiddleware,
