@@ -51,12 +51,18 @@ def insert_ignoring_conflicts(conn: Connection, table: sa.Table, keys: list[str]
     return insert.execution_options(preserve_rowcount=True)
 
 
-def upsert(conn: Connection, table: sa.Table, keys: list[str], exclude_on_update: set[str]) -> Any:
+def upsert(
+    conn: Connection,
+    table: sa.Table,
+    keys: list[str],
+    exclude_on_update: set[str],
+    where: Any = None,
+) -> Any:
     """An INSERT that overwrites the existing row with the same ``keys`` (but not the columns in
-    ``exclude_on_update``)."""
+    ``exclude_on_update``), only where ``where`` holds when it is given."""
     insert = _dialect_insert(conn, table)
     updates = {c.name: insert.excluded[c.name] for c in table.c if c.name not in exclude_on_update}
-    return insert.on_conflict_do_update(index_elements=keys, set_=updates)
+    return insert.on_conflict_do_update(index_elements=keys, set_=updates, where=where)
 
 
 def _combine(f: Any, clauses: list[ColumnElement[bool]]) -> list[ColumnElement[bool]]:

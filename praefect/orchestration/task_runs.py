@@ -81,6 +81,35 @@ _EVENT_COLUMNS = (
     "received",
 )
 _compiled: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _state_rank(table: str) -> str:
+    return (
+        f"CASE {table}.state_type WHEN 'SCHEDULED' THEN 0 WHEN 'PENDING' THEN 1"
+        " WHEN 'RUNNING' THEN 2 WHEN 'PAUSED' THEN 2 WHEN 'CANCELLING' THEN 3 ELSE 4 END"
+    )
+
+
+NEWER_STATE_SQL = (
+    "task_run.state_timestamp IS NULL OR (excluded.state_timestamp, "
+    + _state_rank("excluded")
+    + ", excluded.state_id) >= (task_run.state_timestamp, "
+    + _state_rank("task_run")
+    + ", task_run.state_id)"
+)
+"""The condition under which a stored task run takes an incoming row (an upsert's ``WHERE``):
+its state is as new or newer, by state time, then state type (Pending before Running before a
+final state), then state id. Batches may arrive in any order (two processes delivering one
+spool, a batch sent again), so a run's current state and the fields that go with it (end time,
+run count) never go back to an older state; the state history keeps every state whatever the
+order. A row without a state changes only a run that has none either."""
+
+_RUN_CONFLICT_SQL = (
+    "ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _RUN_COLUMNS if c not in ("id", "created"))
+    + " WHERE "
+    + NEWER_STATE_SQL
+)
 # The same columns as the driver gives them, for lists that go straight to JSON
 _RAW_WITH_STATE, RAW_KEYS = _filters.driver_values_with_state(_run, _state)
 """The values of a ``read_many_raw`` row: the run's columns, then its current state's
@@ -93,7 +122,13 @@ def _sql(conn: Connection, name: str) -> tuple[str, tuple[str, ...] | None]:
     cached = _compiled.get(key)
     if cached is None:
         if name == "run":
-            statement = _filters.upsert(conn, _run, ["id"], exclude_on_update={"id", "created"})
+            statement = _filters.upsert(
+                conn,
+                _run,
+                ["id"],
+                exclude_on_update={"id", "created"},
+                where=sa.text(NEWER_STATE_SQL),
+            )
             columns = _RUN_COLUMNS
         elif name == "state":
             statement, columns = _state.insert(), _STATE_COLUMNS
@@ -108,12 +143,7 @@ def _sql(conn: Connection, name: str) -> tuple[str, tuple[str, ...] | None]:
 
 
 _UNNEST = {
-    "run": (
-        _run,
-        _RUN_COLUMNS,
-        "ON CONFLICT (id) DO UPDATE SET "
-        + ", ".join(f"{c} = excluded.{c}" for c in _RUN_COLUMNS if c not in ("id", "created")),
-    ),
+    "run": (_run, _RUN_COLUMNS, _RUN_CONFLICT_SQL),
     "state": (_state, _STATE_COLUMNS, ""),
     "event": (_event, _EVENT_COLUMNS, ""),
 }
@@ -249,8 +279,7 @@ def _insert_sql(name: str, rows: int, text: bool) -> str:
             kinds = tuple(_AS_TEXT.get(kind, kind) for kind in kinds)
         sql = f"INSERT INTO {table} ({','.join(columns)}) VALUES {bulk.values_sql(kinds, rows)}"
         if name == "run":
-            updates = ",".join(f"{c}=excluded.{c}" for c in columns if c not in ("id", "created"))
-            sql += f" ON CONFLICT (id) DO UPDATE SET {updates}"
+            sql += " " + _RUN_CONFLICT_SQL
         _sqlite_sql[(name, rows, text)] = sql
     return sql
 
