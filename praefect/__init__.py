@@ -44,7 +44,7 @@ _LAZY = {
     "tags": ("praefect.context", "tags"),
     "unmapped": ("praefect.utilities.annotations", "unmapped"),
     "allow_failure": ("praefect.utilities.annotations", "allow_failure"),
-    # -- serving (the workers issue)
+    # -- serving
     "serve": ("praefect.flows", "serve"),
 }
 

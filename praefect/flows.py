@@ -219,7 +219,7 @@ class Flow(Generic[P, R]):
             return flow_engine.run_flow_async(self, parameters, wait_for, return_type)
         return flow_engine.run_flow_sync(self, parameters, wait_for, return_type)
 
-    # -- serving (the workers issue) ---------------------------------------------------------
+    # -- serving -----------------------------------------------------------------------------
     def serve(
         self,
         name: str | None = None,
@@ -276,7 +276,7 @@ class Flow(Generic[P, R]):
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r})"
 
-    # -- deployments (the deployments issue) ------------------------------------------------
+    # -- deployments -------------------------------------------------------------------------
     _storage: Any = None  # set by from_source: where the code is fetched from at run time
     _entrypoint: str | None = None  # set by from_source: the entrypoint inside the source
 
@@ -396,7 +396,7 @@ def flow(__fn: Any = None, **options: Any) -> Any:
     return lambda fn: Flow(fn, **options)
 
 
-# -- serving (the workers issue) -------------------------------------------------------------
+# -- serving ---------------------------------------------------------------------------------
 def serve(*deployments: Any, **options: Any) -> None:
     """Serve several deployments from this process until SIGINT or SIGTERM (see
     ``praefect.runner.serve``).

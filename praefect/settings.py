@@ -145,7 +145,7 @@ class Settings:
     runner_process_limit: int = 5
     """Most flow runs ``flow.serve()`` / ``praefect.serve()`` runs at once."""
 
-    # -- server services: scheduler, late runs, crashed runs (the deployments issue) ---------
+    # -- server services: scheduler, late runs, crashed runs ---------------------------------
     server_services_scheduler_enabled: bool = True
     """Whether ``praefect server start`` runs the scheduler (``--no-scheduler`` turns it off)."""
     server_services_scheduler_loop_seconds: float = 60.0

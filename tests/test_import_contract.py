@@ -26,7 +26,7 @@ class Layer:
     """The layers its modules may import (its own included)."""
 
 
-# DESIGN.md's layers, top to bottom. Each lists what it may import; anything else is a violation
+# The layers of docs/internals/architecture.md, top to bottom. Each lists what it may import; anything else is a violation
 # unless it is one of the EXCEPTIONS below.
 LAYERS = (
     Layer(

@@ -349,7 +349,7 @@ PINNED: dict[str, list[str]] = {
         "load_flow_from_flow_run",
         "serve",
     ],
-    # the deployments issue
+    # deployments
     "praefect.deployments": ["RunnerDeployment", "arun_deployment", "deploy", "run_deployment"],
     "praefect.deployments.runner": ["RunnerDeployment", "deploy"],
     "praefect.deployments.steps": [

@@ -21,9 +21,8 @@ class Secret(Block):
     """A secret value (a password, an API key...), hidden in reprs and logs; ``get()`` returns
     it.
 
-    Note: the value is stored as is in the block document for now; encryption at rest (DESIGN.md:
-    "secrets encrypted at rest") comes with a later issue. Until then, protect the database file
-    like the secret itself.
+    Note: the value is stored as is in the block document; secrets are not encrypted at rest
+    yet. Protect the database file like the secret itself.
     """
 
     _block_type_name = "Secret"

@@ -76,7 +76,7 @@ app.add_typer(work_pool.app, name="work-pools", hidden=True)
 app.add_typer(work_queue.app, name="work-queue")
 app.add_typer(work_queue.app, name="work-queues", hidden=True)
 app.add_typer(worker.app, name="worker")
-# -- deployments (the deployments issue)
+# -- deployments
 app.add_typer(deployment.app, name="deployment")
 app.add_typer(deployment.app, name="deployments", hidden=True)
 app.command("deploy")(deploy.deploy)

@@ -191,7 +191,7 @@ event = sa.Table(
 )
 
 
-# -- blocks (appended by the blocks issue) ----------------------------------------------------
+# -- blocks ----------------------------------------------------------------------------------
 block_type = sa.Table(
     "block_type",
     metadata,
@@ -217,10 +217,10 @@ block_document = sa.Table(
     sa.UniqueConstraint("block_type_id", "name"),
 )
 """Saved blocks: a name unique per block type and the block's fields as JSON. Secret values
-are stored as is for now; encryption at rest comes with a later issue."""
+are stored as is: they are not encrypted at rest yet."""
 
 
-# -- deployments, schedules, work pools, workers (the deployments issue) ------------------------
+# -- deployments, schedules, work pools, workers ----------------------------------------------
 deployment = sa.Table(
     "deployment",
     metadata,

@@ -1,4 +1,4 @@
-"""Results, caching and transactions for one task run (the engine's side of issue 3).
+"""Results, caching and transactions for one task run: the engine's side of them.
 
 A task run takes this path only when it persists its result or runs inside a transaction;
 every other task run skips it entirely (no store is built, no key computed), which keeps the

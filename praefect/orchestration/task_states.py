@@ -1,8 +1,9 @@
 """Setting a task run's state one at a time, as ``POST /api/task_runs/{id}/set_state`` does.
 
-Task-run transitions are orchestrated client-side (DESIGN.md), so the store accepts a proposed
-task-run state and records it with the run's bookkeeping (run count, start and end times, run
-time), through the same batched write path as the client's write-behind queue.
+Task-run transitions are orchestrated client-side (docs/internals/architecture.md), so the
+store accepts a proposed task-run state and records it with the run's bookkeeping (run count,
+start and end times, run time), through the same batched write path as the client's
+write-behind queue.
 
 >>> from praefect import database
 >>> from praefect.schemas.states import State

@@ -389,7 +389,7 @@ class LogWireItem(TypedDict, total=False):
     task_run_id: _CanonicalUuid | None
 
 
-# -- deployments (the deployments issue) --------------------------------------------------------
+# -- deployments -------------------------------------------------------------------------------
 class DeploymentCreate(_Action):
     """Create a deployment, or update the one of the same flow and name (Prefect's upsert).
 

@@ -212,7 +212,7 @@ class BlockDocument(_Object):
     is_anonymous: bool = False
 
 
-# -- deployments (the deployments issue) --------------------------------------------------------
+# -- deployments -------------------------------------------------------------------------------
 class Deployment(_Object):
     """A flow's deployment: where its code is, what its runs get by default, where they run.
 

@@ -41,7 +41,7 @@ _ROUTERS = (
     "blocks",
     # -- work pools, queues, workers; scheduled runs for workers and runners
     "work_pools",
-    # deployments (the deployments issue)
+    # deployments
     "deployments",
     # -- scheduling: POST /deployments/{id}/schedule
     "scheduling",

@@ -1,5 +1,5 @@
 """The CLI against a real praefect server: runs recorded by another process, seen from another
-home through a profile (the issue's "Done when")."""
+home through a profile."""
 
 from __future__ import annotations
 
