@@ -29,7 +29,7 @@ __all__ = [
 class RunContext:
     """Base of the flow and task run contexts."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
     def model_dump(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__}

@@ -85,7 +85,9 @@ class _StorageBlock(Block):
         else:
             self._storage().delete(path)
 
-    delete = _InstanceOrClassMethod(_delete_path_or_document, Block._delete_by_name.__func__)
+    delete: ClassVar[_InstanceOrClassMethod] = _InstanceOrClassMethod(
+        _delete_path_or_document, Block._delete_by_name
+    )
 
     def __eq__(self, other: object) -> bool:
         return _filesystems.same_storage(self, other)

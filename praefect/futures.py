@@ -143,7 +143,7 @@ class PrefectConcurrentFuture(PrefectWrappedFuture[R]):
         return f"PrefectConcurrentFuture(task_run_id={self._task_run_id}, state={self.state!r})"
 
 
-class PrefectFutureList(list, Generic[R]):  # type: ignore[type-arg]
+class PrefectFutureList(list[PrefectFuture[R]], Generic[R]):
     """A list of futures (what ``Task.map`` returns) with ``wait()`` and ``result()`` over all."""
 
     def wait(self, timeout: float | None = None) -> None:

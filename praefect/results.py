@@ -21,6 +21,7 @@ import base64
 import dataclasses
 import datetime as _dt
 import json
+import os
 import re
 import sys
 import uuid
@@ -355,10 +356,11 @@ class ResultStore:
             from praefect.locking.filesystem import FileSystemLockManager
 
             storage = self.storage
-            base = getattr(storage, "basepath", None)
+            base: str | None = getattr(storage, "basepath", None)
             if not _filesystems.is_local(storage) or base is None:
                 base = get_default_result_storage().basepath
-            self.lock_manager = FileSystemLockManager(Path(base) / ".locks")
+            # no base path: local storage is relative to the working directory
+            self.lock_manager = FileSystemLockManager(Path(base or os.getcwd()) / ".locks")
         return self.lock_manager
 
     def model_copy(self, update: dict[str, Any] | None = None) -> ResultStore:

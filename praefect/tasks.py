@@ -29,7 +29,7 @@ R = TypeVar("R")
 Hook = Callable[..., Any]
 
 
-class HookList(list):  # type: ignore[type-arg]
+class HookList(list[Hook]):
     """The hooks of one kind; also usable as a decorator that adds a hook:
 
     >>> @my_task.on_failure  # doctest: +SKIP
@@ -230,8 +230,12 @@ class Task(Generic[P, R]):
         return type(self)(self.fn, **current)
 
     # -- calls ------------------------------------------------------------------------------
+    # NoReturn is what a function whose return type can't be inferred gets: this overload keeps
+    # such a sync function from matching the Coroutine one (Prefect's overloads, kept as they are)
     @overload
-    def __call__(self: Task[P, NoReturn], *args: P.args, **kwargs: P.kwargs) -> None: ...
+    def __call__(  # type: ignore[overload-overlap]
+        self: Task[P, NoReturn], *args: P.args, **kwargs: P.kwargs
+    ) -> None: ...
 
     @overload
     def __call__(

@@ -31,6 +31,7 @@ import enum
 import itertools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
+from types import TracebackType
 from typing import Any
 
 from praefect import exceptions
@@ -250,24 +251,28 @@ class Transaction:
         self._token = _current.set(self)
         return self
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._token is None:
             raise RuntimeError("This transaction was exited without being entered.")
         if exc_type is not None:
             self.rollback()
             self.reset()
-            return False
+            return
         if self.commit_mode is CommitMode.EAGER:
             self.commit()
         if self.get_parent() is not None:
             self.reset()  # the parent commits or rolls back this one with itself
-            return False
+            return
         if self.commit_mode is CommitMode.OFF:
             self.rollback()
         elif self.commit_mode is CommitMode.LAZY:
             self.commit()
         self.reset()
-        return False
 
     def reset(self) -> None:
         """Leave the transaction's context; a nested one is handed to its parent (and, rolled
@@ -399,8 +404,13 @@ class AsyncTransaction(Transaction):
         self._token = _current.set(self)
         return self
 
-    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        return self.__exit__(exc_type, exc, tb)
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
 
 
 def _resolve(key: str | None, store: Any, logger: Any) -> tuple[Any, Any]:

@@ -27,7 +27,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretBytes, SecretStr
 
@@ -131,8 +131,10 @@ class _InstanceOrClassMethod:
 
     def __init__(self, on_instance: Callable[..., Any], on_class: Callable[..., Any]) -> None:
         self.on_instance = on_instance
-        self.on_class = on_class
-        functools.update_wrapper(self, on_class)
+        # a classmethod (named in a class body) or one bound to a base class: keep its function,
+        # which __get__ calls with the class it is looked up on
+        self.on_class: Callable[..., Any] = getattr(on_class, "__func__", on_class)
+        functools.update_wrapper(cast(Callable[..., Any], self), on_class)
 
     def __get__(self, obj: Any, owner: type | None = None) -> Callable[..., Any]:
         if obj is None:
@@ -275,19 +277,20 @@ class Block(BaseModel):
     @classmethod
     def _from_block_document(cls: type[B], document: dict[str, Any], validate: bool = True) -> B:
         slug = document["block_type"]["slug"]
-        block_cls: type[Block] | None = cls
+        block_cls: type[B] = cls
         if cls is Block or cls.get_block_type_slug() != slug:
-            block_cls = get_block_class(slug)
-            if block_cls is None:
+            found = get_block_class(slug)
+            if found is None:
                 raise ValueError(
                     f"No block class is registered for block type {slug!r} (document "
                     f"{document['name']!r}); import the module that defines it first."
                 )
-            if not issubclass(block_cls, cls):
+            if not issubclass(found, cls):
                 raise TypeError(
-                    f"The block document {slug}/{document['name']} is a {block_cls.__name__}, "
+                    f"The block document {slug}/{document['name']} is a {found.__name__}, "
                     f"not a {cls.__name__}."
                 )
+            block_cls = found
         data = document["data"]
         block = block_cls.model_validate(data) if validate else block_cls.model_construct(**data)
         block._block_document_id = document["id"]
@@ -321,7 +324,9 @@ class Block(BaseModel):
             raise _not_found(slug, document_name)
         _forget_loaded_blocks()
 
-    delete = _InstanceOrClassMethod(_delete_document, _delete_by_name.__func__)
+    delete: ClassVar[_InstanceOrClassMethod] = _InstanceOrClassMethod(
+        _delete_document, _delete_by_name
+    )
     """``block.delete()`` deletes this block's saved document; ``BlockClass.delete(name)``
     deletes the document saved as ``name`` (``"slug/name"`` on ``Block``)."""
 

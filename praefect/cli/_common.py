@@ -229,6 +229,14 @@ def as_datetime(value: Any) -> _dt.datetime | None:
     return value
 
 
+def timestamp(item: Any) -> _dt.datetime:
+    """The ``timestamp`` of a log line or a state (the store writes one on every row)."""
+    value = as_datetime(field(item, "timestamp"))
+    if value is None:
+        raise ValueError(f"{item!r} has no timestamp.")
+    return value
+
+
 def newest_first_key(run: Any) -> _dt.datetime:
     """Sort key of a run by when it was (expected to be) started; use with ``reverse=True``."""
     for name in ("expected_start_time", "start_time", "created"):

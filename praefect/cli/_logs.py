@@ -136,7 +136,7 @@ def follow_flow_run_logs(
         fresh = [log for log in found if str(_common.field(log, "id")) not in seen]
         if not fresh:
             return
-        fresh.sort(key=lambda log: _common.as_datetime(_common.field(log, "timestamp")))
+        fresh.sort(key=_common.timestamp)
         unknown = [
             log
             for log in fresh
@@ -202,7 +202,7 @@ def follow_flow_run_logs(
                     seen.update(
                         str(_common.field(log, "id"))
                         for log in poll(client)
-                        if _common.as_datetime(_common.field(log, "timestamp")) <= shown_until
+                        if _common.timestamp(log) <= shown_until
                     )
             final = False
             while True:

@@ -82,7 +82,7 @@ def inspect(
         states = list(client.read_flow_run_states(run_id))
         task_run_count, counts = _count_task_runs(client, run_id)
 
-    states.sort(key=lambda s: _common.as_datetime(_common.field(s, "timestamp")))
+    states.sort(key=_common.timestamp)
 
     if output == "json":
         record = _common.to_jsonable(run)

@@ -73,7 +73,7 @@ def inspect(
         task_run = _read_task_run(client, task_run_id)
         run_names = _flow_run_names(client, [task_run])
         states = list(client.read_task_run_states(task_run_id))
-    states.sort(key=lambda s: _common.as_datetime(_common.field(s, "timestamp")))
+    states.sort(key=_common.timestamp)
     flow_run_id = _common.field(task_run, "flow_run_id")
     flow_run_name = run_names.get(str(flow_run_id))
 

@@ -95,7 +95,9 @@ def exists(conn: Connection, table: sa.Table, id: Any) -> bool:
     if plan is None:
         quote = conn.dialect.identifier_preparer.quote
         sql = f"SELECT 1 FROM {quote(table.name)} WHERE {quote('id')} = ? LIMIT 1"
-        process = table.c.id.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        process: Callable[[Any], Any] | None = table.c.id.type.dialect_impl(
+            conn.dialect
+        ).bind_processor(conn.dialect)
         plan = _exists_sql[table] = (sql, process)
     sql, process = plan
     params = (id if process is None else process(id),)

@@ -67,7 +67,7 @@ def _read_deployment(client: Any, deployment_id: Any) -> Any:
 
 
 def _run_pull_steps(steps: list[Any]) -> None:
-    from praefect.deployments import steps as steps_module  # type: ignore[attr-defined]
+    from praefect.deployments import steps as steps_module
 
     outputs = steps_module.run_steps(steps)
     # a git_clone (or set_working_directory) step ends where the entrypoint is relative to

@@ -159,7 +159,7 @@ class FileSystemLockManager:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._clock = self._clock or time.time
+        self._clock = state.get("_clock") or time.time
         self._host = socket.gethostname()
 
     def __eq__(self, other: object) -> bool:

@@ -99,7 +99,7 @@ class RunFormatter(logging.Formatter):
         return line
 
 
-class ConsoleHandler(PraefectHandler, logging.StreamHandler):  # type: ignore[type-arg]
+class ConsoleHandler(PraefectHandler, logging.StreamHandler[Any]):
     """Prints run logs to stderr (the ``sys.stderr`` of the moment, so test runners that swap it
     capture the lines)."""
 
@@ -108,7 +108,7 @@ class ConsoleHandler(PraefectHandler, logging.StreamHandler):  # type: ignore[ty
         self._fixed_stream = stream  # None: follow sys.stderr
         self.setFormatter(RunFormatter())
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return self._fixed_stream if self._fixed_stream is not None else sys.stderr
 

@@ -27,7 +27,7 @@ _disabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
-class PrefectLogAdapter(logging.LoggerAdapter):  # type: ignore[type-arg]
+class PrefectLogAdapter(logging.LoggerAdapter[logging.Logger]):
     """A logger that tags each record with its run (``flow_run_id``, ``task_run_id``, names), so
     the record is stored against that run and printed with the run's name."""
 
@@ -78,7 +78,7 @@ def task_run_logger(task_run: Any, task: Any = None, flow_run: Any = None) -> Pr
     )
 
 
-def get_run_logger(context: Any = None, **kwargs: Any) -> logging.LoggerAdapter:  # type: ignore[type-arg]
+def get_run_logger(context: Any = None, **kwargs: Any) -> logging.LoggerAdapter[logging.Logger]:
     """The logger of the run executing here: its records are printed and stored against the run.
 
     Raises ``MissingContextError`` outside a flow or task run (unless inside

@@ -235,7 +235,7 @@ class IntervalSchedule(_Schedule):
         if self.interval % _DAY:
             anchor = self.anchor_date.astimezone(_UTC)
             k = -((anchor - start) // self.interval)
-            dates = []
+            dates: list[_dt.datetime] = []
             while len(dates) < n:
                 date = anchor + k * self.interval
                 if end is not None and date > end:
@@ -361,7 +361,8 @@ class RRuleSchedule(_Schedule):
         tz = _zone(self.timezone or "UTC")
         wall_start = start.astimezone(tz).replace(tzinfo=None) - _DST_MARGIN
         rule = _rebased(_parse_rrule(self.rrule), wall_start)
-        every_hour = all(r._freq >= _rrule.HOURLY for r in rule._rrule) and bool(rule._rrule)
+        rules = vars(rule)["_rrule"]
+        every_hour = all(vars(r)["_freq"] >= _rrule.HOURLY for r in rules) and bool(rules)
         walls = rule.xafter(wall_start, count=MAX_ITERATIONS * 4, inc=True)
         return _collect(walls, tz, every_hour, n, start, end)
 
@@ -389,26 +390,31 @@ def _rebased(rules: _rrule.rruleset, wall_start: _dt.datetime) -> _rrule.rrulese
     a DTSTART years ago. Rules with a COUNT, or monthly and yearly ones (few occurrences a year),
     are kept as they are."""
 
+    # dateutil keeps a rule's parts and a set's members private (vars() reads them), with no
+    # public accessor
     def rebase(rule: _rrule.rrule) -> _rrule.rrule:
         # Naive wall-clock arithmetic: a period is a fixed length, so shifting DTSTART by whole
         # periods keeps the rule's phase (and the BY* defaults taken from DTSTART).
-        period = _PERIODS.get(rule._freq)
-        if period is None or rule._count is not None:
+        parts = vars(rule)
+        period = _PERIODS.get(parts["_freq"])
+        if period is None or parts["_count"] is not None:
             return rule
-        period *= rule._interval
-        steps = (wall_start - rule._dtstart) // period - 1
+        period *= parts["_interval"]
+        dtstart: _dt.datetime = parts["_dtstart"]
+        steps = (wall_start - dtstart) // period - 1
         if steps <= 0:
             return rule
-        return rule.replace(dtstart=rule._dtstart + steps * period)
+        return rule.replace(dtstart=dtstart + steps * period)
 
+    members = vars(rules)
     rebased = _rrule.rruleset()
-    for rule in rules._rrule:
+    for rule in members["_rrule"]:
         rebased.rrule(rebase(rule))
-    for rule in rules._exrule:
+    for rule in members["_exrule"]:
         rebased.exrule(rebase(rule))
-    for date in rules._rdate:
+    for date in members["_rdate"]:
         rebased.rdate(date)
-    for date in rules._exdate:
+    for date in members["_exdate"]:
         rebased.exdate(date)
     return rebased
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from praefect import exceptions
@@ -258,7 +259,9 @@ class State:
     @classmethod
     def from_record(cls, record: Any) -> State:
         """Build a state from a stored row (a mapping with the keys of ``to_record``)."""
-        get = record.get if hasattr(record, "get") else lambda k: getattr(record, k, None)
+        get: Callable[[str], Any] = (
+            record.get if hasattr(record, "get") else lambda k: getattr(record, k, None)
+        )
         ts = get("timestamp")
         if isinstance(ts, str):
             ts = _dt.datetime.fromisoformat(ts)

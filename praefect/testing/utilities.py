@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import socket
 import tempfile
 import threading
@@ -91,7 +92,7 @@ class _ServerThread:
 
             app = _app.create_app(database_url=self.database_url)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="auto")
-        server = self._server = _FastStopServer(config)
+        server = self._server = _fast_stop_server_class()(config)
         errors: list[BaseException] = []
 
         def serve() -> None:
@@ -128,6 +129,7 @@ class _ServerThread:
             thread.join(10)
 
 
+@functools.cache  # built on first use: uvicorn is heavy
 def _fast_stop_server_class() -> Any:
     import uvicorn
 
@@ -169,13 +171,6 @@ def _fast_stop_server_class() -> Any:
                 await self.lifespan.shutdown()
 
     return FastStopServer
-
-
-def _FastStopServer(config: Any) -> Any:  # noqa: N802  (built on first use: uvicorn is heavy)
-    global _FastStopServer
-    cls = _fast_stop_server_class()
-    _FastStopServer = cls  # type: ignore[misc]
-    return cls(config)
 
 
 praefect_test_harness = prefect_test_harness

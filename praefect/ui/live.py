@@ -116,10 +116,14 @@ class _RunWatch:
     def poll(self, conn: Connection) -> tuple[list[tuple[str, Any]], bool]:
         """The events to send, and whether the run is final."""
         out: list[tuple[str, Any]] = []
-        if self.task_run_id is not None:
-            run = orchestration.task_runs.read(conn, self.task_run_id)
+        # a watch follows one run: a task run, else a flow run
+        flow_run_id, task_run_id = self.flow_run_id, self.task_run_id
+        if task_run_id is not None:
+            run = orchestration.task_runs.read(conn, task_run_id)
+        elif flow_run_id is not None:
+            run = orchestration.flow_runs.read(conn, flow_run_id)
         else:
-            run = orchestration.flow_runs.read(conn, self.flow_run_id)
+            raise ValueError("A run watch needs a flow run id or a task run id.")
         if run is None:
             return [("done", {"reason": "deleted"})], True
         summary = runs._run_summary(run)
@@ -127,8 +131,8 @@ class _RunWatch:
             if self.summary is not None:
                 out.append(("run", summary))
             self.summary = summary
-        if self.task_run_id is None:
-            changed = self._changed_tasks(conn)
+        if task_run_id is None and flow_run_id is not None:
+            changed = self._changed_tasks(conn, flow_run_id)
             if changed:
                 out.append(("tasks", changed))
         logs = self._new_logs(conn)
@@ -136,12 +140,12 @@ class _RunWatch:
             out.append(("logs", logs))
         return out, run["state_type"] in TERMINAL_STATES
 
-    def _changed_tasks(self, conn: Connection) -> list[dict[str, Any]]:
+    def _changed_tasks(self, conn: Connection, flow_run_id: uuid.UUID) -> list[dict[str, Any]]:
         seen = self.tasks_seen
         # ``updated`` is the time of the write; a second's overlap covers writers whose
         # transactions commit out of order (what was sent already is not sent again)
         after = None if seen is None else seen - _TASK_OVERLAP
-        rows = orchestration.overview.task_runs_of(conn, self.flow_run_id, after)
+        rows = orchestration.overview.task_runs_of(conn, flow_run_id, after)
         rows = [row for row in rows if self.sent_tasks.get(str(row["id"])) != row["updated"]]
         if not rows:
             return []
@@ -178,16 +182,17 @@ class _RunWatch:
         if (
             fresh
             and self.task_run_id is None
+            and self.flow_run_id is not None
             and any(
                 row["task_run_id"] is not None and str(row["task_run_id"]) not in self.task_names
                 for row in fresh
             )
         ):
-            self._learn_task_names(conn)
+            self._learn_task_names(conn, self.flow_run_id)
         return [runs.log_line(row, self.task_names) for row in fresh]
 
-    def _learn_task_names(self, conn: Connection) -> None:
-        for row in orchestration.overview.task_runs_of(conn, self.flow_run_id):
+    def _learn_task_names(self, conn: Connection, flow_run_id: uuid.UUID) -> None:
+        for row in orchestration.overview.task_runs_of(conn, flow_run_id):
             self.task_names[str(row["id"])] = row["name"]
 
 

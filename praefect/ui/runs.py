@@ -110,7 +110,9 @@ def flow_run_page(request: Request, flow_run_id: str) -> Response:
     run_id = pages._parse_uuid(flow_run_id)
 
     def read(conn: Connection) -> dict[str, Any] | None:
-        run = orchestration.flow_runs.read(conn, run_id) if run_id else None
+        if run_id is None:
+            return None
+        run = orchestration.flow_runs.read(conn, run_id)
         if run is None:
             return None
         nodes = graph_nodes(conn, run_id)
@@ -161,7 +163,9 @@ def task_run_page(request: Request, task_run_id: str) -> Response:
     parsed = pages._parse_uuid(task_run_id)
 
     def read(conn: Connection) -> dict[str, Any] | None:
-        task = orchestration.task_runs.read(conn, parsed) if parsed else None
+        if parsed is None:
+            return None
+        task = orchestration.task_runs.read(conn, parsed)
         if task is None:
             return None
         upstream_ids = _upstream(task.get("task_inputs"))

@@ -25,6 +25,7 @@ know, ``run_forever()`` the blocking one the CLI uses.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import datetime as _dt
 import logging
 import re
@@ -146,7 +147,8 @@ class BaseWorker:
     stopped: ``run``, ``wait``, ``kill_infrastructure``)."""
 
     type: ClassVar[str] = ""
-    job_configuration: ClassVar[type[BaseJobConfiguration]] = BaseJobConfiguration
+    # builtins.type: the class attribute `type` above shadows it in this body
+    job_configuration: ClassVar[builtins.type[BaseJobConfiguration]] = BaseJobConfiguration
     _default_base_job_template: ClassVar[dict[str, Any]] = {}
 
     def __init__(
