@@ -142,11 +142,9 @@ def services_start(
 
     Example: praefect server services start
     """
-    import signal
-    import threading
-
     from praefect import settings
     from praefect.server import admin, services
+    from praefect.utilities import wakeup
 
     _show_service_logs()
     current = settings.get_current_settings()
@@ -159,15 +157,15 @@ def services_start(
             count = len(result) if isinstance(result, list) else result
             typer.echo(f"{name}: {count}")
         return
-    stopped = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopped.set())
+    stopped = wakeup.Wakeup()
     typer.echo(f"Services running: {', '.join(s.name for s in runner.services) or 'none'}.")
-    runner.start()
-    try:
-        stopped.wait()
-    finally:
-        runner.stop()
+    with wakeup.stopped_by_signals(stopped.set):
+        runner.start()
+        try:
+            while not stopped.wait(None):
+                pass
+        finally:
+            runner.stop()
     typer.echo("Services stopped.")
 
 

@@ -58,9 +58,8 @@ def start(
         _common.exit_with_error(
             f"Worker type {worker_type!r} is not supported; the available type is: process."
         )
-    import signal
-
     from praefect import exceptions
+    from praefect.utilities import wakeup
     from praefect.workers import ProcessWorker
 
     try:
@@ -75,17 +74,13 @@ def start(
     except ValueError as exc:
         _common.exit_with_error(str(exc))
 
-    def stop(signum: int, frame: object) -> None:
-        worker.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     queues = f" (queues: {', '.join(work_queue)})" if work_queue else ""
     _common.console().print(
         f"Worker {worker.name!r} started, polling work pool {pool!r}{queues}.", markup=False
     )
     try:
-        worker.run_forever(run_once=run_once)
+        with wakeup.stopped_by_signals(worker.stop):
+            worker.run_forever(run_once=run_once)
     except exceptions.ObjectNotFound:
         _common.exit_with_error(
             f"Work pool {pool!r} not found (create it with `praefect work-pool create {pool}`)."

@@ -19,12 +19,11 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import logging
-import signal
-import threading
 import uuid
 from typing import Any
 
 from praefect import exceptions
+from praefect.utilities import wakeup
 from praefect.workers.process import ProcessJobConfiguration, ProcessWorker
 
 __all__ = ["Runner"]
@@ -174,20 +173,10 @@ class Runner:
     def serve_until_signalled(self) -> None:
         """``run_forever`` in the main thread, stopped by SIGINT or SIGTERM (what
         ``flow.serve()`` does)."""
-        if threading.current_thread() is not threading.main_thread():
+        with wakeup.stopped_by_signals(self.stop) as received:
             self.run_forever()
-            return
-
-        def stop(signum: int, frame: object) -> None:
-            _logger.info("Runner %r: received signal %d, shutting down.", self.name, signum)
-            self.stop()
-
-        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            self.run_forever()
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        if received:
+            _logger.info("Runner %r: stopped by signal %d.", self.name, received[0])
 
     async def __aenter__(self) -> Runner:
         return self

@@ -39,6 +39,7 @@ from typing import Any, ClassVar
 
 from praefect import exceptions, states
 from praefect.schemas.states import StateType
+from praefect.utilities import wakeup
 
 __all__ = ["BaseJobConfiguration", "BaseWorker", "BaseWorkerResult"]
 
@@ -197,7 +198,8 @@ class BaseWorker:
         self._jobs: dict[uuid.UUID, _Job] = {}
         self._jobs_lock = threading.Lock()
         self._watchers: list[threading.Thread] = []
-        self._stop = threading.Event()
+        # set by stop(), maybe from a signal handler: a Wakeup, never a threading.Event
+        self._stop = wakeup.Wakeup()
         self._last_heartbeat = 0.0
         self.submitted = 0
         """Runs this worker started."""
