@@ -29,8 +29,9 @@ class OrchestrationClient(Protocol):
         """The id of the flow called ``name``, created if needed (idempotent, cached)."""
         ...
 
-    def create_flow_run(self, row: Mapping[str, Any]) -> None:
-        """Insert a flow run and its first state ``row["state"]`` (synchronously)."""
+    def create_flow_run(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a flow run and its first state ``row["state"]`` (synchronously), or return
+        the existing one with the same ``id`` or the same flow and ``idempotency_key``."""
         ...
 
     def set_flow_run_state(

@@ -101,9 +101,10 @@ class EmbeddedClient(EmbeddedWorkPoolMethods, EmbeddedDeploymentMethods):
             )
         return flow_id
 
-    def create_flow_run(self, row: Mapping[str, Any]) -> None:
-        """Insert a flow run with its first state (``row`` keys: see the store contract)."""
-        self._write(lambda conn: orchestration.flow_runs.create(conn, row))
+    def create_flow_run(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a flow run with its first state (``row`` keys: see the store contract), or
+        return the existing one with the same ``id`` or flow and ``idempotency_key``."""
+        return self._write(lambda conn: orchestration.flow_runs.create_or_read(conn, row))[0]
 
     def set_flow_run_state(
         self, flow_run_id: uuid.UUID, state: State, force: bool = False

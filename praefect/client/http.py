@@ -472,9 +472,10 @@ class HttpClient(HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods):
             flow_id = self._flow_ids[name] = uuid.UUID(data["id"])
         return flow_id
 
-    def create_flow_run(self, row: Mapping[str, Any]) -> None:
-        """Create a flow run with its first state (``row``: see ``EmbeddedClient``)."""
-        self._call("POST", "/flow_runs/", dict(row))
+    def create_flow_run(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a flow run with its first state, or return the existing one (``row``: see
+        ``EmbeddedClient``)."""
+        return _row(self._call("POST", "/flow_runs/", dict(row), missing=exceptions.FlowNotFound))
 
     def set_flow_run_state(
         self, flow_run_id: uuid.UUID, state: State, force: bool = False

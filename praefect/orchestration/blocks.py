@@ -30,6 +30,7 @@ from praefect.schemas.states import now_utc
 
 __all__ = [
     "create_document",
+    "create_type",
     "delete_document",
     "ensure_type",
     "read_document",
@@ -37,6 +38,7 @@ __all__ = [
     "read_documents",
     "read_type_by_slug",
     "update_document",
+    "update_type",
 ]
 
 _type = tables.block_type
@@ -74,6 +76,25 @@ def ensure_type(conn: Connection, block_type: Mapping[str, Any]) -> dict[str, An
         )
         existing.update(fields)
     return existing
+
+
+def create_type(conn: Connection, block_type: Mapping[str, Any]) -> dict[str, Any]:
+    """Create the block type ``block_type["slug"]`` and return it; ``ObjectAlreadyExists``
+    when that slug is taken (Prefect's ``POST /block_types/``; ``ensure_type`` is the
+    idempotent form)."""
+    if read_type_by_slug(conn, block_type["slug"]) is not None:
+        raise exceptions.ObjectAlreadyExists(f"Block type {block_type['slug']!r} already exists.")
+    return ensure_type(conn, block_type)
+
+
+def update_type(conn: Connection, block_type_id: uuid.UUID, fields: Mapping[str, Any]) -> bool:
+    """Refresh the descriptive fields given (urls, description, code example) of the block type
+    with this id; False when there is none."""
+    row = conn.execute(sa.select(_type).where(_type.c.id == block_type_id)).mappings().first()
+    if row is None:
+        return False
+    ensure_type(conn, {"slug": row["slug"], "name": row["name"], **fields})
+    return True
 
 
 def read_type_by_slug(conn: Connection, slug: str) -> dict[str, Any] | None:
@@ -187,8 +208,16 @@ def read_documents(
     return [_to_document(row) for row in conn.execute(query).mappings()]
 
 
-def update_document(conn: Connection, document_id: uuid.UUID, data: Mapping[str, Any]) -> bool:
-    """Replace the ``data`` of a block document; False when there is no such document."""
+def update_document(
+    conn: Connection, document_id: uuid.UUID, data: Mapping[str, Any], merge: bool = False
+) -> bool:
+    """Replace the ``data`` of a block document (with ``merge``, update it with ``data``'s
+    keys); False when there is no such document."""
+    if merge:
+        existing = read_document(conn, document_id)
+        if existing is None:
+            return False
+        data = {**existing["data"], **data}
     update = _doc.update().where(_doc.c.id == document_id)
     return conn.execute(update.values(data=dict(data), updated=now_utc())).rowcount > 0
 

@@ -33,11 +33,13 @@ from praefect.orchestration import events, rules
 from praefect.orchestration import filters as _filters
 from praefect.schemas.responses import OrchestrationResult
 from praefect.schemas.states import TERMINAL_STATES, State, StateType, now_utc
+from praefect.utilities import names
 
 __all__ = [
     "UPDATABLE_FIELDS",
     "count",
     "create",
+    "create_or_read",
     "create_run",
     "delete",
     "delete_where",
@@ -120,9 +122,10 @@ def create_run(
     reading it back: one INSERT of the run with its state columns, one of the state, one of
     the event.
 
-    With ``if_absent``, a run whose ``(flow_id, idempotency_key)`` already exists is left alone
-    and None is returned: the INSERT itself ignores the unique conflict, so two writers racing
-    on the same key (two scheduler replicas) never both create it, and neither fails."""
+    With ``if_absent``, a run whose ``id`` or ``(flow_id, idempotency_key)`` already exists is
+    left alone and None is returned: the INSERT itself ignores the unique conflict, so two
+    writers racing on the same key (two scheduler replicas) never both create it, and neither
+    fails."""
     now = now_utc()
     values: dict[str, Any] = dict.fromkeys(_COLUMNS)
     values.update(_NOT_NULL_DEFAULTS)
@@ -141,31 +144,65 @@ def create_run(
     record = state.to_record()
     record["flow_run_id"] = values["id"]
     values.update(_bookkeeping(values, None, state, now))
-    if if_absent:
-        # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT
-        if conn.execute(_insert_if_absent(conn.dialect.name), values).first() is None:
-            return None
-    else:
-        _rows.insert(conn, _run, values)
+    if not _rows.insert(conn, _run, values, if_absent=if_absent):
+        return None
     _rows.insert(conn, _state, record)
     _write_event(conn, values, None, state, now)
     values["state"] = State.from_record(record)  # what a read would give back
     return values
 
 
-@functools.cache
-def _insert_if_absent(dialect: str) -> Any:
-    # The dialect modules are imported here: a SQLite process never loads PostgreSQL's (its
-    # import costs every praefect process ~0.1 s and a few MiB).
-    if dialect == "postgresql":
-        from sqlalchemy.dialects import postgresql
+def create_or_read(conn: Connection, row: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Create a flow run unless it exists: the same ``id``, or the same ``flow_id`` and
+    ``idempotency_key``. Return the run (as ``read`` gives it) and whether it was created.
 
-        return postgresql.insert(_run).on_conflict_do_nothing().returning(_run.c.id)
-    if dialect == "sqlite":
-        from sqlalchemy.dialects import sqlite
+    ``row`` as for ``create`` (``name`` defaults to a random slug). ``FlowNotFound`` when
+    ``flow_id`` names no flow. Safe under concurrency on both databases: the INSERT ignores
+    the unique conflict (on PostgreSQL it waits for a concurrent twin to commit), then the
+    winner's run is read, so racing clients all get the one run and none a conflict error.
 
-        return sqlite.insert(_run).on_conflict_do_nothing().returning(_run.c.id)
-    raise NotImplementedError(f"no conflict-ignoring INSERT for the {dialect!r} dialect")
+    >>> from praefect import database
+    >>> from praefect.orchestration import flows
+    >>> engine = database.get_engine("sqlite:///:memory:")
+    >>> def twice(conn):
+    ...     row = {"flow_id": flows.ensure(conn, "f"), "idempotency_key": "k"}
+    ...     (first, made), (again, made_again) = create_or_read(conn, row), create_or_read(conn, row)
+    ...     return first["id"] == again["id"], made, made_again
+    >>> database.write(engine, twice)
+    (True, True, False)
+    """
+    flow_id = row["flow_id"]
+    if not _rows.exists(conn, tables.flow, flow_id):
+        raise exceptions.FlowNotFound(f"Flow {flow_id} not found (field flow_id).", flow_id=flow_id)
+    values = dict(row)
+    values["id"] = row.get("id") or uuid.uuid4()
+    values["name"] = row.get("name") or names.generate_slug()
+    # A twin may be deleted between our conflict and our read: then insert again.
+    for _ in range(3):
+        created = create_run(conn, values, if_absent=True)
+        if created is not None:
+            return created, True
+        existing = _existing(conn, values)
+        if existing is not None:
+            return existing, False
+    raise exceptions.ObjectAlreadyExists(
+        f"Flow run {values['id']} conflicts with a run that keeps changing; try again."
+    )
+
+
+def _existing(conn: Connection, row: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The run a repeated create refers to: the same id, else the same flow and key."""
+    found = read(conn, row["id"])
+    if found is not None:
+        return found
+    key = row.get("idempotency_key")
+    if key is None:
+        return None
+    query = sa.select(_run.c.id).where(
+        (_run.c.flow_id == row["flow_id"]) & (_run.c.idempotency_key == key)
+    )
+    run_id = conn.execute(query).scalar()
+    return read(conn, run_id) if run_id is not None else None
 
 
 def read(conn: Connection, flow_run_id: uuid.UUID) -> dict[str, Any] | None:

@@ -190,6 +190,14 @@ class FlowRunCreate(_Action):
     hostname: _Str255 | None = None
     pid: _Count | None = None
 
+    def to_row(self) -> dict[str, Any]:
+        """The row ``orchestration.flow_runs.create_or_read`` takes: the stored fields, the
+        policy as a dict and the first state as a ``State`` (None: Pending)."""
+        row = self.model_dump(exclude={"state", "context", "labels", "empirical_policy"})
+        row["empirical_policy"] = self.empirical_policy.model_dump(exclude_none=True)
+        row["state"] = self.state.to_state() if self.state is not None else None
+        return row
+
 
 class FlowRunUpdate(_Action):
     """Change plain fields of a flow run (only the fields sent are changed)."""

@@ -5,43 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from praefect import exceptions
-from praefect.client.embedded import EmbeddedClient
-from praefect.client.http import HttpClient
 from praefect.client.orchestration import PrefectClient, SyncPrefectClient
 from praefect.schedules import Interval
 from praefect.schemas import actions, filters
 from praefect.schemas.schedules import CronSchedule, IntervalSchedule
 from praefect.schemas.states import State, StateType
-from praefect.testing.utilities import _ServerThread
-
-
-@pytest.fixture(params=["embedded", "http"])
-def orchestration_client(request, praefect_home: Path) -> Iterator[object]:
-    url = f"sqlite:///{praefect_home / 'door.db'}"
-    if request.param == "embedded":
-        client = EmbeddedClient(url)
-        yield client
-        client.close()
-        return
-    server = _ServerThread(database_url=url)
-    server.start()
-    client = HttpClient(server.api_url, home=praefect_home, retry_seconds=5.0)
-    try:
-        yield client
-    finally:
-        client.close()
-        server.stop()
 
 
 @pytest.fixture
-def client(orchestration_client) -> SyncPrefectClient:
-    return SyncPrefectClient(orchestration_client)
+def client(door) -> SyncPrefectClient:
+    return SyncPrefectClient(door)
 
 
 def test_create_read_update_and_delete_a_deployment(client):
@@ -140,8 +117,8 @@ def test_deployment_schedules(client):
         client.delete_deployment_schedule(deployment_id, created.id)
 
 
-async def test_the_async_client_has_the_deployment_methods(orchestration_client):
-    async with PrefectClient(orchestration_client) as client:
+async def test_the_async_client_has_the_deployment_methods(door):
+    async with PrefectClient(door) as client:
         flow_id = await client.create_flow_from_name("etl")
         deployment_id = await client.create_deployment(flow_id, "async")
         deployment = await client.read_deployment(deployment_id)

@@ -3,6 +3,8 @@ import uuid
 import pytest
 
 from praefect import client as praefect_client
+from praefect import exceptions
+from praefect.client.orchestration import PrefectClient, SyncPrefectClient
 from praefect.client.schemas import filters, objects, sorting
 from praefect.schemas.states import State, StateType
 from praefect.settings import temporary_settings
@@ -36,8 +38,8 @@ def test_api_url_gives_an_http_client_cached_per_api_url():
     praefect_client.drop_orchestration_clients("http://127.0.0.1:4201/api")
 
 
-def test_sync_client_creates_reads_and_orchestrates_flow_runs():
-    with praefect_client.get_client(sync_client=True) as client:
+def test_sync_client_creates_reads_and_orchestrates_flow_runs(door):
+    with SyncPrefectClient(door) as client:
         run = client.create_flow_run(Flow(), parameters={"x": 1}, tags=["t"])
         assert isinstance(run, objects.FlowRun)
         assert (run.state_type, run.parameters, run.tags) == (StateType.PENDING, {"x": 1}, ["t"])
@@ -53,9 +55,9 @@ def test_sync_client_creates_reads_and_orchestrates_flow_runs():
         assert client.hello() and client.api_healthcheck() is None
 
 
-def test_sync_client_reads_task_runs_and_logs_right_after_they_are_queued():
-    engine_client = praefect_client.get_orchestration_client()
-    with praefect_client.get_client(sync_client=True) as client:
+def test_sync_client_reads_task_runs_and_logs_right_after_they_are_queued(door):
+    engine_client = door
+    with SyncPrefectClient(door) as client:
         run = client.create_flow_run(Flow())
         task_id = uuid.uuid4()
         row = {"id": task_id, "name": "t", "flow_run_id": run.id, "task_key": "t"}
@@ -83,8 +85,8 @@ def test_sync_client_reads_task_runs_and_logs_right_after_they_are_queued():
         assert client.read_logs(log_filter=log_filter) == []
 
 
-async def test_async_client_has_the_same_methods_awaited():
-    async with praefect_client.get_client() as client:
+async def test_async_client_has_the_same_methods_awaited(door):
+    async with PrefectClient(door) as client:
         run = await client.create_flow_run(Flow(), state=State("SCHEDULED"))
         result = await client.set_flow_run_state(run.id, State("PENDING"))
         assert result.status.value == "ACCEPT"
@@ -92,3 +94,21 @@ async def test_async_client_has_the_same_methods_awaited():
         assert [r.id for r in runs] == [run.id]
         with pytest.raises(Exception, match="not found"):
             await client.read_flow_run(uuid.uuid4())
+
+
+def test_creating_a_flow_run_again_with_its_id_or_idempotency_key_returns_it(door):
+    flow_id = door.ensure_flow("again")
+    run_id = uuid.uuid4()
+    row = {"id": run_id, "flow_id": flow_id, "name": "first", "idempotency_key": "k1"}
+    assert door.create_flow_run(row)["id"] == run_id
+    assert door.create_flow_run({**row, "name": "second"})["name"] == "first"
+    same_key = door.create_flow_run({"flow_id": flow_id, "idempotency_key": "k1"})
+    assert same_key["id"] == run_id
+    other_key = door.create_flow_run({"flow_id": flow_id, "idempotency_key": "k2"})
+    assert other_key["id"] != run_id and other_key["state"].type is StateType.PENDING
+    assert SyncPrefectClient(door).count_flow_runs() == 2
+
+
+def test_creating_a_flow_run_of_an_unknown_flow_is_refused(door):
+    with pytest.raises(exceptions.FlowNotFound, match="flow_id"):
+        door.create_flow_run({"flow_id": uuid.uuid4(), "name": "orphan"})

@@ -4,33 +4,14 @@ and a real server over HTTP."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from praefect import exceptions
-from praefect.client.embedded import EmbeddedClient
-from praefect.client.http import HttpClient
 from praefect.client.orchestration import PrefectClient, SyncPrefectClient
 from praefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
 from praefect.client.schemas.filters import WorkPoolFilter, WorkPoolFilterName
 from praefect.client.schemas.objects import WorkPool
-from praefect.server.background import BackgroundServer
-
-
-@pytest.fixture(params=["embedded", "http"])
-def door(request: pytest.FixtureRequest, praefect_home: Path) -> Iterator[object]:
-    url = f"sqlite:///{praefect_home / 'pools.db'}"
-    if request.param == "embedded":
-        orchestration_client = EmbeddedClient(url)
-        yield orchestration_client
-        orchestration_client.close()
-        return
-    with BackgroundServer(database_url=url) as server:
-        orchestration_client = HttpClient(server.api_url, home=praefect_home)
-        yield orchestration_client
-        orchestration_client.close()
 
 
 def test_pools_queues_and_workers_through_the_client(door):

@@ -71,13 +71,10 @@ def _type_not_found(slug: str) -> exceptions.ObjectNotFound:
 @block_types.post("/", status_code=status.HTTP_201_CREATED)
 def create_block_type(block_type: BlockTypeCreate, engine: EngineDep) -> BlockType:
     """Create a block type (409 when its slug exists)."""
-
-    def create(conn):  # type: ignore[no-untyped-def]
-        if orchestration.blocks.read_type_by_slug(conn, block_type.slug) is not None:
-            raise exceptions.ObjectAlreadyExists(f"Block type {block_type.slug!r} already exists.")
-        return orchestration.blocks.ensure_type(conn, block_type.model_dump())
-
-    return BlockType.model_validate(database.write(engine, create))
+    row = block_type.model_dump()
+    return BlockType.model_validate(
+        database.write(engine, lambda conn: orchestration.blocks.create_type(conn, row))
+    )
 
 
 @block_types.get("/slug/{slug}")
@@ -91,19 +88,9 @@ def read_block_type_by_slug(slug: str, engine: EngineDep) -> BlockType:
 @block_types.patch("/{id}", status_code=status.HTTP_204_NO_CONTENT)
 def update_block_type(id: uuid.UUID, block_type: BlockTypeUpdate, engine: EngineDep) -> None:
     """Refresh the descriptive fields of a block type."""
-
-    def update(conn):  # type: ignore[no-untyped-def]
-        from praefect.database import tables
-
-        row = conn.execute(
-            tables.block_type.select().where(tables.block_type.c.id == id)
-        ).mappings().first()  # fmt: skip
-        if row is None:
-            raise exceptions.ObjectNotFound(f"Block type {id} not found.", id=id)
-        fields = block_type.model_dump(exclude_unset=True)
-        orchestration.blocks.ensure_type(conn, {"slug": row["slug"], "name": row["name"], **fields})
-
-    database.write(engine, update)
+    fields = block_type.model_dump(exclude_unset=True)
+    if not database.write(engine, lambda conn: orchestration.blocks.update_type(conn, id, fields)):
+        raise exceptions.ObjectNotFound(f"Block type {id} not found.", id=id)
 
 
 @block_types.get("/slug/{slug}/block_documents")
@@ -169,18 +156,11 @@ def update_block_document(
     id: uuid.UUID, block_document: BlockDocumentUpdate, engine: EngineDep
 ) -> None:
     """Replace (or, with ``merge_existing_data``, merge into) a block document's data."""
-
-    def update(conn):  # type: ignore[no-untyped-def]
-        data = block_document.data
-        if block_document.merge_existing_data:
-            existing = orchestration.blocks.read_document(conn, id)
-            if existing is None:
-                raise _document_not_found(id)
-            data = {**existing["data"], **data}
-        if not orchestration.blocks.update_document(conn, id, data):
-            raise _document_not_found(id)
-
-    database.write(engine, update)
+    data, merge = block_document.data, block_document.merge_existing_data
+    if not database.write(
+        engine, lambda conn: orchestration.blocks.update_document(conn, id, data, merge)
+    ):
+        raise _document_not_found(id)
 
 
 @block_documents.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT)

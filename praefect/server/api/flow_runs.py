@@ -26,7 +26,6 @@ from praefect.server.api._deps import (
     json_response,
 )
 from praefect.server.api._writes import write
-from praefect.utilities.names import generate_slug
 
 __all__ = ["router"]
 
@@ -37,44 +36,14 @@ def _not_found(flow_run_id: uuid.UUID) -> exceptions.FlowRunNotFound:
     return exceptions.FlowRunNotFound(f"Flow run {flow_run_id} not found.", flow_run_id=flow_run_id)
 
 
-def _existing(conn: Connection, body: FlowRunCreate) -> dict[str, Any] | None:
-    """The run a repeated create refers to: same id, or same flow and idempotency key."""
-    if body.id is not None:
-        found = orchestration.flow_runs.read(conn, body.id)
-        if found is not None:
-            return found
-    if body.idempotency_key is not None:
-        same_key = filters.FlowRunFilter(
-            idempotency_key=filters.FlowRunFilterIdempotencyKey(any_=[body.idempotency_key])
-        )
-        same_flow = filters.FlowFilter(id=filters.FlowFilterId(any_=[body.flow_id]))
-        found_many = orchestration.flow_runs.read_many(conn, same_flow, same_key, limit=1)
-        if found_many:
-            return found_many[0]
-    return None
-
-
 @router.post("/", status_code=status.HTTP_201_CREATED, response_model=FlowRun)
 async def create_flow_run(flow_run: FlowRunCreate, engine: EngineDep) -> Response:
     """Create a flow run (state Pending unless given). Creating it again, with the same ``id``
     or the same flow and ``idempotency_key``, returns the existing run (200)."""
-    row = flow_run.model_dump(exclude={"state", "context", "labels", "empirical_policy"})
-    row["id"] = flow_run.id or uuid.uuid4()
-    row["name"] = flow_run.name or generate_slug()
-    row["empirical_policy"] = flow_run.empirical_policy.model_dump(exclude_none=True)
-    row["state"] = flow_run.state.to_state() if flow_run.state is not None else None
-
-    def create(conn: Connection) -> tuple[dict[str, Any], bool]:
-        if not orchestration.flows.exists(conn, flow_run.flow_id):
-            raise exceptions.FlowNotFound(
-                f"Flow {flow_run.flow_id} not found (field flow_id).", flow_id=flow_run.flow_id
-            )
-        existing = _existing(conn, flow_run)
-        if existing is not None:
-            return existing, False
-        return orchestration.flow_runs.create_run(conn, row), True
-
-    run, created = await write(engine, create)
+    row = flow_run.to_row()
+    run, created = await write(
+        engine, lambda conn: orchestration.flow_runs.create_or_read(conn, row)
+    )
     return json_response(FlowRun.from_row(run), 201 if created else 200)
 
 
