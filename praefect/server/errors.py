@@ -1,8 +1,13 @@
 """Domain errors mapped to HTTP answers: a missing record is 404, bad input is 422 naming the
-field, a conflict is 409. Bad input never gives a 500."""
+field, a conflict is 409. Bad input never gives a 500.
+
+Any other exception is answered by ``ServerErrors``: a 500 with a JSON body, its traceback in the
+server's log, and the connection kept open for the client's next request.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,7 +17,9 @@ from starlette.responses import JSONResponse
 
 from praefect import exceptions
 
-__all__ = ["install", "validation_message"]
+__all__ = ["ServerErrors", "install", "validation_message"]
+
+_log = logging.getLogger("praefect.server")
 
 
 def _location(loc: Any) -> str:
@@ -61,8 +68,45 @@ async def _invalid_value(request: Request, exc: ValueError) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=422)
 
 
+class ServerErrors:
+    """ASGI middleware: an exception that no handler maps to an answer gets a 500 with a JSON
+    body, and is logged with its traceback; the connection stays open.
+
+    Starlette's own 500 (``ServerErrorMiddleware``, the outermost layer) answers and then raises
+    the exception again, for the server to log; uvicorn closes a connection whose app raised, so
+    every 500 cost the client its keep-alive connection (and a pooled client a reconnect). This
+    layer sits inside the other middleware, just outside the handlers ``install`` registers: an
+    exception one of them maps (404, 409, 422, 503, ...) never reaches it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception:
+            if started:
+                raise  # half a response is out: only closing the connection can end it
+            _log.exception("Server error on %s %s", scope.get("method"), scope.get("path"))
+            body = {"detail": "Internal server error; the server's log has the traceback."}
+            await JSONResponse(body, status_code=500)(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers on ``app``."""
+    """Register the handlers on ``app``, and ``ServerErrors`` inside the middleware added after
+    this call."""
+    app.add_middleware(ServerErrors)
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(exceptions.ObjectNotFound, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(exceptions.ObjectAlreadyExists, _already_exists)  # type: ignore[arg-type]
