@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from praefect import database, orchestration
+from praefect import database, exceptions, orchestration
 from praefect.schemas.states import State
 
 __all__ = ["WriteBehind"]
@@ -181,10 +181,20 @@ class WriteBehind:
                 orchestration.logs.write_batch(conn, logs)
 
         delay = 0.05
-        for attempt in range(1, self.attempts + 1):
+        attempt = 0
+        while attempt < self.attempts:
+            attempt += 1
             try:
                 database.write(self._get_engine(), write)
-            except Exception:
+            except Exception as exc:
+                kept = _without_missing_flow_runs(tasks, exc)
+                if kept is not None:
+                    # a flow run deleted while its tasks ran: drop its records, keep the others'
+                    self.failed_items += len(tasks) - len(kept)
+                    _logger.error("Dropped %d task-run change(s): %s", len(tasks) - len(kept), exc)
+                    tasks = kept
+                    attempt -= 1  # each drop removes ids, so this cannot repeat forever
+                    continue
                 if attempt == self.attempts:
                     self.failed_items += len(tasks) + len(logs)
                     _logger.exception(
@@ -202,6 +212,18 @@ class WriteBehind:
         if tasks and self._get_engine().dialect.name != "sqlite":
             # SQLite finds each event's previous state in the database itself
             _remember_states(last_states, tasks)
+
+
+def _without_missing_flow_runs(
+    tasks: list[tuple[Mapping[str, Any], State | None]], error: Exception
+) -> list[tuple[Mapping[str, Any], State | None]] | None:
+    """``tasks`` without those of the flow runs ``error`` says do not exist (None when it says
+    nothing of the kind, or names none of them)."""
+    if not isinstance(error, exceptions.FlowRunNotFound):
+        return None
+    missing = set(getattr(error, "flow_run_ids", ()))
+    kept = [item for item in tasks if item[0].get("flow_run_id") not in missing]
+    return kept if len(kept) < len(tasks) else None
 
 
 def _remember_states(

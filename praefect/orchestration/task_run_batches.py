@@ -263,6 +263,7 @@ def write(conn: Connection, prepared: Prepared) -> int:
             latest[key] = (values, state)
     if not latest:
         return 0
+    task_runs.require_flow_runs(conn, {head[3] for (head, _, _), _ in latest.values()})
     runs: list[Any] = []
     extend = runs.extend
     for (head, tail, _), state in latest.values():

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from praefect import exceptions
 from praefect.database import bulk, tables, types
 from praefect.orchestration import filters as _filters
 from praefect.schemas import _results
@@ -27,6 +28,7 @@ __all__ = [
     "read_many",
     "read_many_raw",
     "read_states",
+    "require_flow_runs",
     "write_batch",
 ]
 
@@ -177,10 +179,39 @@ def write_batch(
     run id to the ``(type, name)`` of its latest state recorded by an earlier batch (a hint from
     the client's writer: runs it does not name are looked up in the database).
     """
+    if not isinstance(items, list):
+        items = list(items)
+    require_flow_runs(conn, {row.get("flow_run_id") for row, _ in items})
     if conn.dialect.name == "sqlite":
         _write_sqlite(conn, items)
     else:
         _write_generic(conn, items, last_states)
+
+
+def require_flow_runs(conn: Connection, flow_run_ids: Iterable[Any]) -> None:
+    """Raise ``FlowRunNotFound`` when a flow run of ``flow_run_ids`` (UUIDs or their text;
+    None, a task run outside any flow run, is skipped) does not exist: a task run may only
+    name a flow run that was created first. One indexed lookup per batch."""
+    wanted = {
+        value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+        for value in flow_run_ids
+        if value is not None
+    }
+    if not wanted:
+        return
+    column = tables.flow_run.c.id
+    found = set(conn.execute(sa.select(column).where(column.in_(wanted))).scalars())
+    missing = sorted(str(value) for value in wanted - found)
+    if missing:
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        raise exceptions.FlowRunNotFound(
+            f"Flow run {shown} not found: task runs may only name an existing flow run "
+            "(create the flow run first; a task run outside any flow run has no flow_run_id).",
+            flow_run_id=uuid.UUID(missing[0]),
+            flow_run_ids=[uuid.UUID(value) for value in missing],
+        )
 
 
 # -- SQLite: multi-row INSERTs with cheap raw values, events built by SQLite ------------------

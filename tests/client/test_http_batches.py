@@ -99,6 +99,9 @@ def test_server_stores_the_same_rows_from_either_body(tmp_path):
     stored = []
     for name, body in zip(("fast", "general"), bodies, strict=True):
         client = TestClient(create_app(database_url=f"sqlite:///{tmp_path / name}.db"))
+        flow = client.post("/api/flows/", json={"name": "f"}).json()
+        flow_run = {"id": str(tasks[0][0]["flow_run_id"]), "flow_id": flow["id"]}
+        assert client.post("/api/flow_runs/", json=flow_run).status_code == 201
         response = client.post(
             "/api/task_runs/batch", content=body, headers={"content-type": "application/json"}
         )

@@ -21,10 +21,17 @@ def _task(flow_run_id, i=0):
     }
 
 
+def _flow_run(client: EmbeddedClient) -> uuid.UUID:
+    """A new flow run's id: task runs may only name an existing one."""
+    run_id = uuid.uuid4()
+    client.create_flow_run({"id": run_id, "flow_id": client.ensure_flow("f"), "name": "r"})
+    return run_id
+
+
 def test_enqueued_task_runs_and_logs_are_visible_after_flush(tmp_path):
     client = EmbeddedClient(f"sqlite:///{tmp_path}/db.sqlite")
     try:
-        run_id = uuid.uuid4()
+        run_id = _flow_run(client)
         rows = [_task(run_id, i) for i in range(50)]
         for row in rows:
             client.enqueue_task_run(row, State("PENDING"))
@@ -49,6 +56,7 @@ def test_enqueued_task_runs_and_logs_are_visible_after_flush(tmp_path):
         )
         assert [s.type.value for s in history] == ["PENDING", "COMPLETED"]
         events = database.read(engine, lambda c: orchestration.events.read_many(c, limit=None))
+        events = [event for event in events if event["event"].startswith("praefect.task-run.")]
         assert len(events) == 100
         assert events[-1]["payload"]["intended"]["from"] == "PENDING"
         assert database.read(engine, orchestration.logs.read_many)[0]["message"] == "hi"
@@ -60,7 +68,7 @@ def test_enqueued_task_runs_and_logs_are_visible_after_flush(tmp_path):
 def test_last_row_of_a_task_run_wins_across_batches(tmp_path):
     client = EmbeddedClient(f"sqlite:///{tmp_path}/db.sqlite")
     try:
-        row = _task(uuid.uuid4())
+        row = _task(_flow_run(client))
         client.enqueue_task_run(row, State("RUNNING"))
         client.flush()
         client.enqueue_task_run({**row, "run_count": 1, "name": "renamed"}, State("COMPLETED"))
@@ -121,3 +129,21 @@ def test_a_script_that_exits_without_flushing_still_commits_its_queue(tmp_path):
         assert count == 500
     finally:
         database.dispose_engine(url)
+
+
+def test_task_runs_of_a_deleted_flow_run_are_dropped_and_the_others_kept(tmp_path, caplog):
+    client = EmbeddedClient(f"sqlite:///{tmp_path}/db.sqlite")
+    try:
+        kept, deleted = _flow_run(client), _flow_run(client)
+        client.delete_flow_run(deleted)
+        for i in range(10):
+            client.enqueue_task_run(_task(kept, i), State("COMPLETED"))
+            client.enqueue_task_run(_task(deleted, i), State("COMPLETED"))
+        client.flush()
+        runs = database.read(client.engine, lambda c: orchestration.task_runs.read_many(c))
+        assert {run["flow_run_id"] for run in runs} == {kept}
+        assert len(runs) == 10
+        assert f"Dropped 10 task-run change(s): Flow run {deleted} not found" in caplog.text
+    finally:
+        client.close()
+        database.dispose_engine(client.url)

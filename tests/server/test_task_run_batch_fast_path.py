@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from praefect import database
+from praefect import database, orchestration
 from praefect.database import types
 from praefect.orchestration import task_run_batches
 from praefect.schemas.actions import UtcDatetime
@@ -29,11 +29,10 @@ def _state(kind: str, at: str, **fields: Any) -> dict[str, Any]:
     return {"type": kind, "id": _id(), "timestamp": at, **fields}
 
 
-def _batches() -> list[list[dict[str, Any]]]:
+def _batches(flow_run: str) -> list[list[dict[str, Any]]]:
     """Batches in the shapes the client sends and the odd ones a caller may: rows once per
     batch, a row update without a state, details given or not, result references, times in
     each accepted form, a run continued by a later batch, batches sent again."""
-    flow_run = _id()
     a, b, c, d, e = (_id() for _ in range(5))
     row_a = {
         "id": a,
@@ -141,10 +140,22 @@ def _stored(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
     out = {}
     with engine.connect() as conn:
         for table, skip in (("task_run", "updated"), ("task_run_state", ""), ("event", "received")):
-            cursor = conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY rowid")
+            # the flow run's own event (made before the batches) is not a batch's
+            where = " WHERE event LIKE 'praefect.task-run.%'" if table == "event" else ""
+            cursor = conn.exec_driver_sql(f"SELECT * FROM {table}{where} ORDER BY rowid")
             keep = [i for i, col in enumerate(cursor.keys()) if col != skip]
             out[table] = [tuple(row[i] for i in keep) for row in cursor.fetchall()]
     return out
+
+
+def _create_flow_run(engine: Any, flow_run_id: str) -> None:
+    def create(conn: Any) -> None:
+        flow_id = orchestration.flows.ensure(conn, "f")
+        orchestration.flow_runs.create(
+            conn, {"id": uuid.UUID(flow_run_id), "flow_id": flow_id, "name": "r"}
+        )
+
+    database.write(engine, create)
 
 
 def _engine(tmp_path: Any, name: str) -> Any:
@@ -164,7 +175,10 @@ def test_fast_path_stores_the_rows_states_and_events_of_the_general_path(tmp_pat
 
     monkeypatch.setattr(task_run_batches, "_events", spy)
     fast, general = _engine(tmp_path, "fast.db"), _engine(tmp_path, "general.db")
-    for batch in _batches():
+    flow_run = _id()
+    for engine in (fast, general):
+        _create_flow_run(engine, flow_run)
+    for batch in _batches(flow_run):
         body = json.dumps(batch).encode()
         # the fast path takes every batch here; dynamic_key 7 (a number) too
         assert task_run_batches.prepare(api._wire_adapter().validate_json(body)) is not None
