@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from praefect.cli import config, flow, flow_run, profile, server, task_run, version
+from praefect.cli import config, flow, flow_run, profile, server, task_run, verify, version
 
 # -- work pools, queues, workers
 from praefect.cli import work_pool, work_queue, worker  # noqa: E402  isort: skip
@@ -80,6 +80,7 @@ app.add_typer(worker.app, name="worker")
 app.add_typer(deployment.app, name="deployment")
 app.add_typer(deployment.app, name="deployments", hidden=True)
 app.command("deploy")(deploy.deploy)
+app.command("verify")(verify.verify)
 
 
 def _command_name(args: list[str]) -> str | None:

@@ -188,6 +188,12 @@ class EmbeddedClient(EmbeddedWorkPoolMethods, EmbeddedDeploymentMethods):
         self.flush()
         return self._write(lambda conn: orchestration.flow_runs.delete(conn, flow_run_id))
 
+    def delete_flow(self, flow_id: uuid.UUID) -> bool:
+        """Delete a flow with all its runs; False if there was none."""
+        self.flush()
+        self._flow_ids = {name: i for name, i in self._flow_ids.items() if i != flow_id}
+        return self._write(lambda conn: orchestration.flows.delete(conn, flow_id))
+
     # -- blocks ---------------------------------------------------------------------------
     def create_block_type(self, block_type: Mapping[str, Any]) -> dict[str, Any]:
         """The block type with ``block_type["slug"]``, created (or its descriptive fields

@@ -681,6 +681,17 @@ class HttpClient(HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods):
             raise PrefectHTTPStatusError.from_response(response)
         return True
 
+    def delete_flow(self, flow_id: uuid.UUID) -> bool:
+        """Delete a flow with all its runs; False if there was none."""
+        self.flush()
+        self._flow_ids = {name: i for name, i in self._flow_ids.items() if i != flow_id}
+        response = self.transport.request("DELETE", f"/flows/{flow_id}")
+        if response.status_code == 404:
+            return False
+        if not response.is_success:
+            raise PrefectHTTPStatusError.from_response(response)
+        return True
+
 
 def _flow_run_not_found(flow_run_id: uuid.UUID) -> Any:
     def missing(message: str) -> exceptions.FlowRunNotFound:

@@ -96,6 +96,11 @@ class SyncPrefectClient(WorkPoolClientMethods, DeploymentClientMethods):
         )
         return [objects.Flow.model_validate(row) for row in rows]
 
+    def delete_flow(self, flow_id: uuid.UUID) -> None:
+        """Delete a flow with all its runs (their states, task runs and logs)."""
+        if not self._client.delete_flow(uuid.UUID(str(flow_id))):
+            raise exceptions.ObjectNotFound(f"Flow {flow_id} not found.", flow_id=flow_id)
+
     # -- flow runs ------------------------------------------------------------------------
     def create_flow_run(
         self,
