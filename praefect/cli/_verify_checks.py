@@ -3,12 +3,49 @@ left on disk (see ``praefect.cli._verify_workload``)."""
 
 from __future__ import annotations
 
+import subprocess
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from praefect.cli.verify import Check, _Run
+
+@dataclass
+class Check:
+    """One invariant's verdict."""
+
+    invariant: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class Process:
+    """One flow process of the workload (and the retry of its run, if any)."""
+
+    kind: str
+    key: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+    killed_at: float | None = None
+    flow_run_id: uuid.UUID | None = None
+    retry: subprocess.Popen[bytes] | None = None
+
+
+@dataclass
+class Workload:
+    """What verify knows of its workload, for the checks."""
+
+    directory: Path
+    namespace: str
+    resume_seconds: float
+    processes: list[Process] = field(default_factory=list)
+    created_ids: list[str] = field(default_factory=list)
+    create_errors: list[str] = field(default_factory=list)
+    deployment_id: uuid.UUID | None = None
+    crashed_after: dict[uuid.UUID, float | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
 
 _S, _P, _R = "SCHEDULED", "PENDING", "RUNNING"
 _DONE = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
@@ -57,7 +94,7 @@ def namespace_runs(client: Any, namespace: str) -> list[Any]:
     return client.read_flow_runs(flow_filter=flow_filter, limit=10_000)
 
 
-def check_all(client: Any, run: _Run) -> list[Check]:
+def check_all(client: Any, run: Workload) -> list[Check]:
     runs = [r for r in namespace_runs(client, run.namespace) if r.deployment_id is None]
     return [
         _terminate(run, runs),
@@ -70,8 +107,7 @@ def check_all(client: Any, run: _Run) -> list[Check]:
     ]
 
 
-def _terminate(run: _Run, runs: list[Any]) -> Check:
-    from praefect.cli.verify import Check
+def _terminate(run: Workload, runs: list[Any]) -> Check:
 
     started = len(run.processes)
     done = [r for r in runs if r.state is not None and r.state.type.value in _DONE]
@@ -93,8 +129,7 @@ def _terminate(run: _Run, runs: list[Any]) -> Check:
     return Check("Every submitted run terminates", ok, detail)
 
 
-def _crash_and_resume(run: _Run) -> Check:
-    from praefect.cli.verify import Check
+def _crash_and_resume(run: Workload) -> Check:
 
     killed = [p for p in run.processes if p.kind == "killed"]
     problems = []
@@ -117,15 +152,14 @@ def _crash_and_resume(run: _Run) -> Check:
     return Check("A killed run is marked Crashed and resumes", not problems, detail)
 
 
-def _counts(run: _Run) -> dict[str, int]:
+def _counts(run: Workload) -> dict[str, int]:
     folder = run.directory / "counters"
     if not folder.exists():
         return {}
     return {path.name: len(path.read_text().splitlines()) for path in folder.iterdir()}
 
 
-def _no_rerun(run: _Run) -> Check:
-    from praefect.cli.verify import Check
+def _no_rerun(run: Workload) -> Check:
 
     counts = _counts(run)
     expected: dict[str, int] = {}
@@ -145,8 +179,7 @@ def _no_rerun(run: _Run) -> Check:
     return Check("No step with a recorded result re-runs", not wrong, detail)
 
 
-def _no_overlap(run: _Run) -> Check:
-    from praefect.cli.verify import Check
+def _no_overlap(run: Workload) -> Check:
 
     killed_at = {str(p.flow_run_id): p.killed_at for p in run.processes if p.flow_run_id}
     folder = run.directory / "attempts"
@@ -172,7 +205,6 @@ def _no_overlap(run: _Run) -> Check:
 
 
 def _valid_histories(client: Any, runs: list[Any]) -> Check:
-    from praefect.cli.verify import Check
     from praefect.schemas import filters
 
     problems = []
@@ -199,9 +231,8 @@ def _valid_histories(client: Any, runs: list[Any]) -> Check:
     return Check("Each state history is a valid path", not problems, detail)
 
 
-def _nothing_lost(client: Any, run: _Run) -> Check:
+def _nothing_lost(client: Any, run: Workload) -> Check:
     """A process that exited 0 had every task run it executed acknowledged: all must be there."""
-    from praefect.cli.verify import Check
     from praefect.schemas import filters
 
     finished = {str(p.popen.pid) for p in run.processes if p.popen.returncode == 0}
@@ -223,8 +254,7 @@ def _nothing_lost(client: Any, run: _Run) -> Check:
     return Check("Nothing acknowledged is lost", not lost and bool(expected), detail)
 
 
-def _idempotent(client: Any, run: _Run) -> Check:
-    from praefect.cli.verify import Check
+def _idempotent(client: Any, run: Workload) -> Check:
     from praefect.schemas import filters
 
     distinct = set(run.created_ids)
@@ -242,7 +272,7 @@ def _idempotent(client: Any, run: _Run) -> Check:
     return Check("One idempotency key gives one run", ok, detail)
 
 
-def _tail(run: _Run, key: str) -> str:
+def _tail(run: Workload, key: str) -> str:
     log: Path = run.directory / "logs" / f"{key}.log"
     lines = log.read_text(errors="replace").strip().splitlines() if log.exists() else []
     return lines[-1][-200:] if lines else "empty"

@@ -24,22 +24,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from praefect.cli import _common
-
-
-@dataclass
-class Check:
-    """One invariant's verdict."""
-
-    invariant: str
-    ok: bool
-    detail: str
+from praefect.cli import _common, _verify_checks
 
 
 @dataclass
@@ -61,32 +52,6 @@ QUICK = _Plan(
 FULL = _Plan(
     steps_flows=8, steps_per_flow=25, killed_flows=3, creators=32, resume_seconds=12, deadline=120
 )
-
-
-@dataclass
-class _Process:
-    kind: str
-    key: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-    killed_at: float | None = None
-    flow_run_id: uuid.UUID | None = None
-    retry: subprocess.Popen[bytes] | None = None
-
-
-@dataclass
-class _Run:
-    """What verify knows of its workload, for the checks."""
-
-    directory: Path
-    namespace: str
-    resume_seconds: float
-    processes: list[_Process] = field(default_factory=list)
-    created_ids: list[str] = field(default_factory=list)
-    create_errors: list[str] = field(default_factory=list)
-    deployment_id: uuid.UUID | None = None
-    crashed_after: dict[uuid.UUID, float | None] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
 
 
 def verify(
@@ -121,13 +86,13 @@ def verify(
         raise typer.Exit(1)
 
 
-def run_checks(plan: _Plan, api_url: str | None) -> list[Check]:
+def run_checks(plan: _Plan, api_url: str | None) -> list[_verify_checks.Check]:
     """Run the workload of ``plan``, check the invariants, clean up; return the verdicts."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     namespace = f"praefect-verify-{uuid.uuid4().hex[:8]}"
     directory = Path(tempfile.mkdtemp(prefix=f"{namespace}-"))
-    run = _Run(directory, namespace, plan.resume_seconds)
+    run = _verify_checks.Workload(directory, namespace, plan.resume_seconds)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with _common.sync_client() as client, Progress(*columns, console=_common.err_console()) as bar:
         problem = client.api_healthcheck()
@@ -146,8 +111,6 @@ def run_checks(plan: _Plan, api_url: str | None) -> list[Check]:
             with _stage(bar, "Retrying the killed runs"):
                 _retry_killed(client, run, plan, api_url)
             with _stage(bar, "Checking invariants"):
-                from praefect.cli import _verify_checks
-
                 checks = _verify_checks.check_all(client, run)
         finally:
             with _stage(bar, "Cleaning up"):
@@ -167,7 +130,7 @@ def _stage(bar: Any, description: str) -> Iterator[None]:
 # -- the workload ------------------------------------------------------------------------------
 
 
-def _environment(run: _Run, api_url: str | None) -> dict[str, str]:
+def _environment(run: _verify_checks.Workload, api_url: str | None) -> dict[str, str]:
     env = dict(os.environ)
     env["PRAEFECT_VERIFY_DIR"] = str(run.directory)
     env["PRAEFECT_VERIFY_NAMESPACE"] = run.namespace
@@ -179,7 +142,9 @@ def _environment(run: _Run, api_url: str | None) -> dict[str, str]:
     return env
 
 
-def _spawn(run: _Run, args: list[str], log: Path, api_url: str | None) -> subprocess.Popen[bytes]:
+def _spawn(
+    run: _verify_checks.Workload, args: list[str], log: Path, api_url: str | None
+) -> subprocess.Popen[bytes]:
     with open(log, "ab") as out:
         return subprocess.Popen(
             [sys.executable, *args],
@@ -191,7 +156,7 @@ def _spawn(run: _Run, args: list[str], log: Path, api_url: str | None) -> subpro
         )
 
 
-def _start_flows(run: _Run, plan: _Plan, api_url: str | None) -> None:
+def _start_flows(run: _verify_checks.Workload, plan: _Plan, api_url: str | None) -> None:
     module = "praefect.cli._verify_workload"
     kinds = [("steps", plan.steps_flows), ("killed", plan.killed_flows)]
     for kind, count in kinds:
@@ -202,10 +167,12 @@ def _start_flows(run: _Run, plan: _Plan, api_url: str | None) -> None:
             args = ["-m", module, kind, key]
             if kind == "steps":
                 args.append(str(plan.steps_per_flow))
-            run.processes.append(_Process(kind, key, _spawn(run, args, log, api_url), log))
+            run.processes.append(
+                _verify_checks.Process(kind, key, _spawn(run, args, log, api_url), log)
+            )
 
 
-def _create_concurrently(client: Any, run: _Run, plan: _Plan) -> None:
+def _create_concurrently(client: Any, run: _verify_checks.Workload, plan: _Plan) -> None:
     import datetime as dt
 
     from praefect.schemas.states import State, StateType
@@ -237,7 +204,7 @@ def _create_concurrently(client: Any, run: _Run, plan: _Plan) -> None:
         thread.join(plan.deadline)
 
 
-def _kill_when_ready(run: _Run, plan: _Plan) -> None:
+def _kill_when_ready(run: _verify_checks.Workload, plan: _Plan) -> None:
     deadline = time.monotonic() + plan.deadline
     waiting = [p for p in run.processes if p.kind == "killed"]
     while waiting and time.monotonic() < deadline:
@@ -256,7 +223,7 @@ def _kill_when_ready(run: _Run, plan: _Plan) -> None:
         run.notes.append(f"flow {process.key} never reached its blocking step")
 
 
-def _wait_all(run: _Run, plan: _Plan) -> None:
+def _wait_all(run: _verify_checks.Workload, plan: _Plan) -> None:
     deadline = time.monotonic() + plan.deadline
     for process in run.processes:
         _wait(process.popen, deadline)
@@ -270,7 +237,9 @@ def _wait(popen: subprocess.Popen[bytes], deadline: float) -> None:
         popen.wait()
 
 
-def _retry_killed(client: Any, run: _Run, plan: _Plan, api_url: str | None) -> None:
+def _retry_killed(
+    client: Any, run: _verify_checks.Workload, plan: _Plan, api_url: str | None
+) -> None:
     """Wait for each killed run to be marked Crashed, then ``praefect flow-run retry`` it."""
     sweep = _crash_sweep(client)
     for process in run.processes:
@@ -309,9 +278,7 @@ def _crash_sweep(client: Any) -> Callable[[], Any]:
 # -- cleaning up -------------------------------------------------------------------------------
 
 
-def _clean_up(client: Any, run: _Run) -> None:
-    from praefect.cli import _verify_checks
-
+def _clean_up(client: Any, run: _verify_checks.Workload) -> None:
     for process in run.processes:
         for popen in (process.popen, process.retry):
             if popen is not None and popen.poll() is None:
@@ -330,7 +297,7 @@ def _clean_up(client: Any, run: _Run) -> None:
     shutil.rmtree(run.directory, ignore_errors=True)
 
 
-def _print_table(checks: list[Check]) -> None:
+def _print_table(checks: list[_verify_checks.Check]) -> None:
     from rich.table import Table
     from rich.text import Text
 
