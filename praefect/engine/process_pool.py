@@ -25,6 +25,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import contextvars
+import dataclasses
 import datetime as _dt
 import functools
 import multiprocessing
@@ -34,7 +35,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from types import CodeType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cloudpickle
 
@@ -49,6 +50,10 @@ from praefect.futures import PrefectConcurrentFuture
 from praefect.logging import handlers as _log_handlers
 from praefect.schemas.states import State, StateType
 from praefect.states import Crashed, Failed, exception_to_crashed_state
+
+if TYPE_CHECKING:
+    from praefect.client.base import OrchestrationClient
+    from praefect.tasks import Task
 
 __all__ = ["ProcessPool", "RemoteTraceback", "run_in_worker"]
 
@@ -97,25 +102,20 @@ def mp_context() -> Any:
 # -- the flow's process ----------------------------------------------------------------------
 
 
+@dataclasses.dataclass(slots=True)
 class _Job:
     """One submitted task run on its way to a worker."""
 
-    __slots__ = (
-        "task",
-        "run",
-        "parameters",
-        "upstreams",
-        "needs_resolving",
-        "outer",
-        "context",
-        "client",
-        "settings",
-        "tags",
-    )
-
-    def __init__(self, **fields: Any) -> None:
-        for name, value in fields.items():
-            setattr(self, name, value)
+    task: Task[..., Any]
+    run: TaskRunRecord
+    parameters: dict[str, Any]
+    upstreams: list[dependencies.Upstream]
+    needs_resolving: bool
+    outer: cf.Future[State]
+    context: contextvars.Context
+    client: OrchestrationClient
+    settings: _settings.Settings
+    tags: frozenset[str]
 
 
 class ProcessPool:
@@ -361,7 +361,6 @@ class ProcessPool:
             self._settle(
                 job,
                 _failed(
-                    run,
                     f"Task run {run.name!r} finished in a worker process but its final state "
                     f"could not be loaded in the flow's process ({type(exc).__name__}: {exc}).",
                     exc,
@@ -505,7 +504,7 @@ def _load_task(blob: bytes) -> Any:
         code = getattr(fn, "__code__", None)
         # cloudpickle 3.1.3+ names code sent by value "<dynamic-code>"; give it back its file
         # so a worker's traceback shows the user's source lines.
-        if filename and code is not None and code.co_filename != filename:
+        if filename and fn is not None and code is not None and code.co_filename != filename:
             fn.__code__ = _with_filename(code, filename)
         _tasks[blob] = task
     return task
@@ -597,10 +596,11 @@ def _run(
     try:
         state = task_engine.run_prepared_sync(task, run, parameters, [], False)
     except BaseException as exc:  # noqa: BLE001 - the run crashed (recorded by the run logic)
-        state = run.state
-        if state is None or state.type is not StateType.CRASHED:
-            state = exception_to_crashed_state(exc)
-            task_engine._record(run, state)
+        crashed = run.state
+        if crashed is None or crashed.type is not StateType.CRASHED:
+            crashed = exception_to_crashed_state(exc)
+            task_engine._record(run, crashed)
+        state = crashed
     finally:
         TagsContext._var.reset(tags_token)
         FlowRunContext._var.reset(flow_token)

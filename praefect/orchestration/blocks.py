@@ -163,7 +163,7 @@ def _select() -> sa.Select:
     ).join(_type, _type.c.id == _doc.c.block_type_id)
 
 
-def _to_document(row: Mapping[str, Any]) -> dict[str, Any]:
+def _to_document(row: sa.RowMapping) -> dict[str, Any]:
     document = {c.name: row[c.name] for c in _doc.c}
     block_type = {"id": row["block_type_id"]}
     for key in row.keys():

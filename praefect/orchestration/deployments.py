@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -33,6 +33,9 @@ from praefect.orchestration import filters as _filters
 from praefect.orchestration import flow_runs, work_pools
 from praefect.schemas.states import State, StateType, now_utc
 from praefect.utilities import names
+
+if TYPE_CHECKING:
+    from praefect.schemas.schedules import DeploymentScheduleCreate
 
 __all__ = [
     "UPDATABLE_FIELDS",
@@ -243,7 +246,9 @@ def read_schedules(conn: Connection, deployment_id: uuid.UUID) -> list[dict[str,
 
 
 def create_schedules(
-    conn: Connection, deployment_id: uuid.UUID, schedules: list[Mapping[str, Any]]
+    conn: Connection,
+    deployment_id: uuid.UUID,
+    schedules: Sequence[DeploymentScheduleCreate | Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
     """Add schedules to a deployment (``ObjectNotFound`` if it does not exist; a ``slug``
     already used by one of its schedules is ``ObjectAlreadyExists``); return them."""

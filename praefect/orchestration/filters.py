@@ -37,10 +37,12 @@ _flow, _run, _task = tables.flow, tables.flow_run, tables.task_run
 
 def _dialect_insert(conn: Connection, table: sa.Table) -> Any:
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def insert_ignoring_conflicts(conn: Connection, table: sa.Table, keys: list[str]) -> Any:

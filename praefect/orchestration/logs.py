@@ -50,7 +50,7 @@ def write_batch(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
         return
     ts = types.timestamp_converter(conn.dialect.name)
     now = ts(now_utc())
-    values = []
+    values: list[tuple[Any, ...]] = []
     for row in rows:
         get = row.get
         flow_run_id = get("flow_run_id")
@@ -78,7 +78,8 @@ def write_batch(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
         compiled = _compiled[conn.dialect.name] = (statement.string, bool(statement.positional))
     sql, positional = compiled
     if not positional:
-        values = [dict(zip(_COLUMNS, value, strict=True)) for value in values]
+        conn.exec_driver_sql(sql, [dict(zip(_COLUMNS, value, strict=True)) for value in values])
+        return
     conn.exec_driver_sql(sql, values)
 
 

@@ -15,10 +15,16 @@ from __future__ import annotations
 import datetime as _dt
 import random
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from praefect.schemas.responses import SetStateStatus
 from praefect.schemas.states import TERMINAL_STATES, State, StateType, now_utc
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import RowMapping
+
+    Run = RowMapping | Mapping[str, Any]
+    """A run's row: as read from the database, or a dict."""
 
 __all__ = [
     "FLOW_POLICY",
@@ -49,7 +55,7 @@ class TransitionContext:
 
     def __init__(
         self,
-        run: Mapping[str, Any],
+        run: Run,
         initial: State | None,
         proposed: State,
         now: _dt.datetime | None = None,
@@ -107,7 +113,7 @@ class HandleFlowTerminalStateTransitions(Rule):
     def apply(ctx: TransitionContext) -> None:
         if ctx.proposed.type is S.SCHEDULED and ctx.run.get("deployment_id") is not None:
             return
-        ctx.abort(f"This run is already in terminal state {ctx.initial_type.value}.")
+        ctx.abort(f"This run is already in terminal state {ctx.initial_type}.")
 
 
 class BypassCancellingFlowRunsWithNoInfra(Rule):
@@ -139,6 +145,7 @@ class PreventPendingTransitions(Rule):
     @staticmethod
     def apply(ctx: TransitionContext) -> None:
         initial = ctx.initial
+        assert initial is not None  # FROM_STATES holds no None
         if initial.type is S.PENDING and initial.name != ctx.proposed.name:
             return
         ctx.abort(f"This run is in a {initial.type.value} state and cannot become PENDING.")
@@ -154,7 +161,8 @@ class EnsureOnlyScheduledFlowsMarkedLate(Rule):
     def apply(ctx: TransitionContext) -> None:
         if ctx.proposed.name != "Late":
             return
-        if ctx.initial_type is not S.SCHEDULED or ctx.initial.name == "Late":
+        initial = ctx.initial
+        if initial is None or initial.type is not S.SCHEDULED or initial.name == "Late":
             ctx.reject("Only a scheduled run that is not already late can be marked Late.")
 
 
@@ -204,7 +212,7 @@ class RetryFailedFlows(Rule):
         ctx.reject(f"Retrying: attempt {run_count} of {retries + 1} failed.", retry)
 
 
-def crash_retry_state(run: Mapping[str, Any], crashed: State, now: _dt.datetime) -> State | None:
+def crash_retry_state(run: Run, crashed: State, now: _dt.datetime) -> State | None:
     """The AwaitingRetry state a crashed run of a deployment is rescheduled in when its
     retries are not used up (a worker then picks it up again), else None. A run without a
     deployment has no one to pick it up: it stays Crashed (``praefect flow-run retry``)."""

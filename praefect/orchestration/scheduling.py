@@ -34,7 +34,7 @@ import datetime as _dt
 import functools
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -172,7 +172,7 @@ def _schedule_adapter() -> Any:
 
 def _active_schedules(
     conn: Connection, deployment_id: uuid.UUID | None, updated_since: _dt.datetime | None
-) -> list[Mapping[str, Any]]:
+) -> list[sa.RowMapping]:
     query = (
         sa.select(
             _schedule.c.id.label("schedule_id"),
@@ -230,7 +230,7 @@ def _missed_dates(
 
 
 def _insert_runs(
-    conn: Connection, row: Mapping[str, Any], dates: Iterable[_dt.datetime], now: _dt.datetime
+    conn: Connection, row: sa.RowMapping, dates: Iterable[_dt.datetime], now: _dt.datetime
 ) -> list[uuid.UUID]:
     keyed = {idempotency_key(row["deployment_id"], row["schedule_id"], d): d for d in dates}
     if not keyed:

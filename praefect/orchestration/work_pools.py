@@ -112,7 +112,7 @@ def create_pool(conn: Connection, values: Mapping[str, Any]) -> dict[str, Any]:
     return read_pool(conn, name)  # type: ignore[return-value]
 
 
-def _with_pool_status(conn: Connection, row: Mapping[str, Any], now: _dt.datetime) -> dict:
+def _with_pool_status(conn: Connection, row: sa.RowMapping, now: _dt.datetime) -> dict[str, Any]:
     pool = dict(row)
     if pool["is_paused"]:
         pool["status"] = "PAUSED"
@@ -267,7 +267,7 @@ def _queue_select() -> sa.Select:
     )
 
 
-def _with_queue_status(row: Mapping[str, Any], now: _dt.datetime) -> dict[str, Any]:
+def _with_queue_status(row: sa.RowMapping, now: _dt.datetime) -> dict[str, Any]:
     queue = dict(row)
     if queue["is_paused"]:
         queue["status"] = "PAUSED"

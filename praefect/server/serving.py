@@ -146,6 +146,7 @@ def listen(host: str, port: int) -> list[socket.socket] | None:
         sock.close()
         # asyncio's words (and uvloop's) for the same failure, which uvicorn logs and exits on
         message = f"error while attempting to bind on address {(host, port)!r}: "
-        uvicorn.config.logger.error(OSError(error.errno, message + error.strerror.lower()))
+        reason = (error.strerror or str(error)).lower()
+        uvicorn.config.logger.error(OSError(error.errno, message + reason))
         raise SystemExit(3) from None  # uvicorn's STARTUP_FAILURE
     return [sock]

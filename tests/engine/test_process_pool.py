@@ -240,6 +240,35 @@ def test_a_result_that_cannot_be_pickled_fails_the_run_with_the_reason():
     assert "cannot be pickled" in message
 
 
+def _refuse_to_load() -> None:
+    raise ValueError("this value only loads in the worker")
+
+
+class LoadsOnlyInWorker:
+    """Pickles in the worker; loading it back in the flow's process raises."""
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return _refuse_to_load, ()
+
+
+@task
+def make_value_that_cannot_load() -> LoadsOnlyInWorker:
+    return LoadsOnlyInWorker()
+
+
+def test_a_result_that_cannot_be_loaded_in_the_flow_fails_the_run_with_the_reason():
+    @flow(task_runner=ProcessPoolTaskRunner(max_workers=1))
+    def f():
+        future = make_value_that_cannot_load.submit()
+        future.wait(timeout=30)  # the run used to stay unsettled: the flow waited forever
+        return future.state.type, future.state.message
+
+    state_type, message = f()
+    assert state_type is StateType.FAILED
+    assert "could not be loaded in the flow's process" in message
+    assert "this value only loads in the worker" in message
+
+
 def test_process_runs_go_to_the_test_harness_database(praefect_home: Path):
     with prefect_test_harness():
         from praefect import get_client

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response, status
+from sqlalchemy.engine import Connection
 
 from praefect import database, exceptions, orchestration
 from praefect.schemas import filters, sorting
@@ -26,7 +27,7 @@ def _not_found(flow_id: uuid.UUID) -> exceptions.FlowNotFound:
 def create_flow(flow: FlowCreate, response: Response, engine: EngineDep) -> Flow:
     """Create a flow, or return the existing one of that name (200)."""
 
-    def create(conn):  # type: ignore[no-untyped-def]
+    def create(conn: Connection) -> tuple[dict[str, Any] | None, bool]:
         existing = orchestration.flows.read_by_name(conn, flow.name)
         if existing is not None:
             return existing, False

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import logging
 import socket
 import uuid
@@ -49,8 +50,11 @@ class CrashedRuns:
         for run_id, state_id, reason in dead:
             if database.write(
                 engine,
-                lambda conn, r=run_id, s=state_id, why=reason: orchestration.zombies.mark_crashed(
-                    conn, r, s, why
+                functools.partial(
+                    orchestration.zombies.mark_crashed,
+                    run_id=run_id,
+                    seen_state_id=state_id,
+                    reason=reason,
                 ),
             ):
                 crashed.append(run_id)
