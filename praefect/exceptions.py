@@ -16,6 +16,7 @@
     ├── ObjectNotFound                 a record does not exist
     │   ├── FlowRunNotFound / TaskRunNotFound / FlowNotFound
     ├── ObjectAlreadyExists / ObjectLimitReached
+    ├── DatabaseUnavailable            the database cannot be reached now (try again later)
     ├── InvalidNameError / SerializationError / ConfigurationError / ScriptError
     ├── MissingFlowError / UnspecifiedFlowError
     └── InfrastructureError / InfrastructureNotFound / InfrastructureNotAvailable
@@ -37,6 +38,7 @@ __all__ = [
     "CancelledRun",
     "ConfigurationError",
     "CrashedRun",
+    "DatabaseUnavailable",
     "ExternalSignal",
     "FailedRun",
     "FlowNotFound",
@@ -187,6 +189,17 @@ class ObjectAlreadyExists(PrefectException):
 
 class ObjectLimitReached(PrefectException):
     """A limit on the number of records was reached."""
+
+
+class DatabaseUnavailable(PrefectException):
+    """The database cannot be reached now (connection refused or lost, server shutting down):
+    nothing was written, and the same request may be sent again later. The API answers 503
+    with ``Retry-After``."""
+
+    def __init__(self, message: str = "", retry_after: float = 2.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        """Seconds after which trying again makes sense."""
 
 
 class InvalidNameError(PrefectException, ValueError):

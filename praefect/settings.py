@@ -103,9 +103,10 @@ class Settings:
     """``user:password`` sent as HTTP basic auth to the server (when no ``api_key`` is set)."""
     api_request_timeout: float = 60.0
     """Seconds one HTTP request to the server may take before it counts as failed."""
-    client_retry_seconds: float = 30.0
+    client_retry_seconds: float = 90.0
     """How long a synchronous call to the server (creating a flow run, changing its state) keeps
-    retrying connection errors, 5xx and 429 before it fails."""
+    retrying connection errors, 5xx and 429 before it fails (long enough for a database restart
+    of a minute: the server answers 503 meanwhile)."""
     client_spool_max_mb: float = 256.0
     """Most megabytes of unacknowledged run records kept in ``$PRAEFECT_HOME/spool`` while the
     server is unreachable; past it, new records are dropped (with an error)."""

@@ -297,6 +297,7 @@ PINNED: dict[str, list[str]] = {
         "CancelledRun",
         "ConfigurationError",
         "CrashedRun",
+        "DatabaseUnavailable",
         "ExternalSignal",
         "FailedRun",
         "FlowNotFound",

@@ -14,7 +14,17 @@ from typing import Annotated
 
 import typer
 
-from praefect.cli import config, flow, flow_run, profile, server, task_run, verify, version
+from praefect.cli import (
+    config,
+    flow,
+    flow_run,
+    profile,
+    server,
+    spool,
+    task_run,
+    verify,
+    version,
+)
 
 # -- work pools, queues, workers
 from praefect.cli import work_pool, work_queue, worker  # noqa: E402  isort: skip
@@ -70,6 +80,7 @@ app.add_typer(flow_run.app, name="flow-runs", hidden=True)
 app.add_typer(task_run.app, name="task-run")
 app.add_typer(task_run.app, name="task-runs", hidden=True)
 app.add_typer(server.app, name="server")
+app.add_typer(spool.app, name="spool")
 # -- work pools, queues, workers
 app.add_typer(work_pool.app, name="work-pool")
 app.add_typer(work_pool.app, name="work-pools", hidden=True)

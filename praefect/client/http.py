@@ -8,10 +8,11 @@ mode, so a task call only appends to a deque; a background thread posts them in 
 acknowledged everything queued before it.
 
 Connection errors, 5xx and 429 are retried with exponential backoff and jitter, honouring
-``Retry-After``. When the server stays unreachable, batches go to an on-disk spool
-(``praefect.client.spool``) with one warning, and are delivered when it answers again, so a flow
-keeps running through an outage; a synchronous call gives up after ``client_retry_seconds``
-with a ``ServerUnavailable`` error naming the URL.
+``Retry-After`` (a server whose database is down answers 503). When the server stays
+unreachable or keeps failing, batches go to an on-disk spool (``praefect.client.spool``) with
+one warning, and are delivered when it answers again, so a flow keeps running through an
+outage; a batch is never dropped for a connection error or a 5xx. A synchronous call gives up
+after ``client_retry_seconds`` with a ``ServerUnavailable`` error naming the URL.
 
 >>> client = HttpClient("http://127.0.0.1:4200/api")  # doctest: +SKIP
 >>> client.ensure_flow("etl")  # doctest: +SKIP
@@ -43,13 +44,19 @@ from praefect.client.http_deployments import HttpDeploymentMethods
 from praefect.client.http_rows import filter_body as _filter_body
 from praefect.client.http_rows import row as _row
 from praefect.client.http_work_pools import HttpWorkPoolMethods
-from praefect.client.spool import Spool, SpoolDeliverer
+from praefect.client.spool import ServerError, Spool, SpoolDeliverer
 from praefect.client.writer import WriteBehind
 from praefect.schemas import _results
 from praefect.schemas.responses import OrchestrationResult, SetStateStatus
 from praefect.schemas.states import State
 
-__all__ = ["HttpClient", "PrefectHTTPStatusError", "ServerUnavailable", "Transport"]
+__all__ = [
+    "HttpClient",
+    "PrefectHTTPStatusError",
+    "ServerUnavailable",
+    "Transport",
+    "deliver_spooled",
+]
 
 _logger = logging.getLogger("praefect.client")
 
@@ -57,6 +64,7 @@ _PAGE = 1000  # the largest ``limit`` the server's filter routes accept
 _EVENT_PAGE = 200
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _MAX_500_RETRIES = 2  # a 500 is usually a bug: retry it a little, not for the whole budget
+_SPOOL_STATUSES = frozenset({408, 429})  # besides 5xx: answers after which a batch is kept
 
 
 class ServerUnavailable(exceptions.PrefectException, ConnectionError):
@@ -341,6 +349,10 @@ class HttpWriteBehind(WriteBehind):
             half = len(items) // 2
             self._post(path, items[:half], encode)
             self._post(path, items[half:], encode)
+        elif response.status_code >= 500 or response.status_code in _SPOOL_STATUSES:
+            # the server failed, not the batch: keep it and send it again later
+            problem = f"HTTP {response.status_code} {response.reason_phrase}"
+            self._to_spool(path, body, len(items), problem)
         else:
             self.failed_items += len(items)
             _logger.error(
@@ -364,13 +376,32 @@ class HttpWriteBehind(WriteBehind):
         if not self._warned:
             self._warned = True
             _logger.warning(
-                "The praefect server at %s is unreachable (%s). Runs go on: their records are"
-                " kept in %s and sent when the server is back.",
+                "The praefect server at %s is unreachable or cannot take run records now (%s). Runs go"
+                " on: their records are kept in %s and sent when the server is back.",
                 self.transport.api_url,
                 problem or "earlier batches are still waiting",
                 self.spool.directory,
             )
         self.deliverer.notify()
+
+
+def deliver_spooled(
+    transport: Transport, deliverer: SpoolDeliverer, path: str, body: bytes
+) -> bool:
+    """Send one spooled batch: the ``send`` of a ``SpoolDeliverer`` (see there)."""
+    try:
+        # a short budget: a few quick tries, then the deliverer's own backoff; a lasting 500
+        # comes back as a response and sends the batch to the back of the spool (it must not
+        # block those behind it)
+        response = transport.request("POST", path, content=body, budget=0.5)
+    except ServerUnavailable as exc:
+        deliverer.retry_after = exc.retry_after
+        return False
+    if response.status_code >= 500 or response.status_code in _SPOOL_STATUSES:
+        raise ServerError(f"HTTP {response.status_code} {response.reason_phrase}")
+    if not response.is_success:
+        raise PrefectHTTPStatusError.from_response(response)
+    return True
 
 
 # -- the client ---------------------------------------------------------------------------------
@@ -398,13 +429,14 @@ class HttpClient(HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods):
         self.transport = Transport(self.url, api_key, auth_string, timeout, retry_seconds)
         home = Path(home or "~/.praefect").expanduser()
         key = hashlib.sha256(self.url.encode()).hexdigest()[:16]
-        self.spool = Spool(home / "spool" / key, spool_max_bytes)
+        self.spool = Spool(home / "spool" / key, spool_max_bytes, url=self.url)
         self.deliverer = SpoolDeliverer(self.spool, self._deliver, self.url)
         self.writer = HttpWriteBehind(self.transport, self.spool, self.deliverer)
         # Bound straight to the queue: the hot path is one deque append.
         self.enqueue_task_run = self.writer.put_task_run
         self.enqueue_logs = self.writer.put_logs
         self._flow_ids: dict[str, uuid.UUID] = {}
+        self._warned_records = 0
         if self.spool.has_files():  # left by an earlier process
             self.deliverer.start()
 
@@ -422,15 +454,8 @@ class HttpClient(HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods):
         )
 
     def _deliver(self, path: str, body: bytes) -> bool:
-        try:
-            # a short budget: a few quick tries, then the deliverer's own backoff; a lasting 500
-            # comes back as a response and drops the batch (it must not block those behind it)
-            response = self.transport.request("POST", path, content=body, budget=0.5)
-        except ServerUnavailable as exc:
-            self.deliverer.retry_after = exc.retry_after
+        if not deliver_spooled(self.transport, self.deliverer, path, body):
             return False
-        if not response.is_success:
-            raise PrefectHTTPStatusError.from_response(response)
         self.writer.requests += 1
         return True
 
@@ -511,10 +536,34 @@ class HttpClient(HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods):
 
     def flush(self, timeout: float | None = None) -> None:
         """Block until everything queued so far is acknowledged by the server, or spooled to
-        disk when the server is unreachable (then one delivery attempt is waited for)."""
+        disk when the server is unreachable (then one delivery attempt is waited for, and a
+        warning says how many records wait and how they will be delivered)."""
         self.writer.flush(timeout)
         if self.spool.pending():
             self.deliverer.deliver_now(min(timeout if timeout is not None else 2.0, 2.0))
+            self._warn_spooled()
+
+    def deliver_spool_in_background(self, poll: float = 10.0) -> None:
+        """Deliver spooled batches of this API URL for as long as the process lives, also those
+        other processes (flows that exited during an outage) left, looking every ``poll``
+        seconds: for long-lived processes such as a worker."""
+        self.deliverer.poll = poll
+        self.deliverer.start()
+        self.deliverer.notify()
+
+    def _warn_spooled(self) -> None:
+        records = self.spool.pending_records()
+        if not records or records == self._warned_records:
+            return
+        self._warned_records = records
+        _logger.warning(
+            "%d run record(s) are not delivered to the praefect server at %s yet: they wait in"
+            " %s. This process keeps sending them while it runs; after it exits, `praefect"
+            " spool deliver` (or a worker with the same PRAEFECT_HOME) delivers them.",
+            records,
+            self.url,
+            self.spool.directory,
+        )
 
     def close(self) -> None:
         """Flush the queue, try to deliver what is spooled, stop the threads."""

@@ -4,7 +4,9 @@ The calling thread only appends a tuple to a deque (well under a microsecond); a
 drains it in batches of up to ``max_batch`` items, waiting ``linger`` seconds after the first
 item so a batch fills up. ``flush()`` puts a marker in the queue and waits for the writer to
 pass it, so everything enqueued before the call is committed when it returns. A failing batch
-is retried; if it keeps failing it is logged as an error, never dropped silently.
+is retried; if it keeps failing it is logged as an error, never dropped silently. While the
+database cannot be reached (``exceptions.DatabaseUnavailable``: a PostgreSQL restart) a batch
+is retried for up to ``outage_seconds``, and producers wait once the queue is full.
 
 >>> from praefect import database
 >>> import logging
@@ -66,6 +68,8 @@ class WriteBehind:
         self._last_states: dict[Any, tuple[str, str]] = {}
         self.failed_items = 0
         """Items given up after ``attempts`` failures (each was logged as an error)."""
+        self.outage_seconds = 300.0
+        """How long a batch is retried while the database cannot be reached."""
 
     def put_task_run(self, row: Mapping[str, Any], state: State | None) -> None:
         """Queue the current ``row`` of a task run and, if given, its new ``state``."""
@@ -182,10 +186,37 @@ class WriteBehind:
 
         delay = 0.05
         attempt = 0
+        outage_since: float | None = None
         while attempt < self.attempts:
             attempt += 1
             try:
                 database.write(self._get_engine(), write)
+            except exceptions.DatabaseUnavailable as exc:
+                now = time.monotonic()
+                if outage_since is None:
+                    outage_since = now
+                    _logger.warning(
+                        "%s Recording %d task-run change(s) and %d log(s) waits for it (up to"
+                        " %.0f s).",
+                        exc,
+                        len(tasks),
+                        len(logs),
+                        self.outage_seconds,
+                    )
+                if now - outage_since < self.outage_seconds:
+                    attempt -= 1  # an outage does not use up the attempts
+                    time.sleep(delay)
+                    delay = min(delay * 2, 2.0)
+                    continue
+                self.failed_items += len(tasks) + len(logs)
+                _logger.error(
+                    "Could not record %d task-run change(s) and %d log(s): the database stayed"
+                    " unreachable for %.0f s; they are lost.",
+                    len(tasks),
+                    len(logs),
+                    now - outage_since,
+                )
+                return
             except Exception as exc:
                 kept = _without_missing_flow_runs(tasks, exc)
                 if kept is not None:

@@ -8,7 +8,9 @@ lock and then deadlock upgrading it; ``write()`` also retries a transaction that
 PostgreSQL is reached through psycopg 3 (``pip install 'praefect[postgres]'``): the URLs
 ``postgresql://``, ``postgresql+psycopg://`` and Prefect's ``postgresql+asyncpg://`` all use it
 (praefect's engine is synchronous). ``write()`` retries a transaction that met a deadlock or a
-serialization failure. Both dialects size their connection pool from the settings
+serialization failure. A database that cannot be reached (connection refused or lost, a
+server shutting down) raises ``exceptions.DatabaseUnavailable`` from ``write()`` and ``read()``:
+nothing was written, and the caller may try again (the API answers 503). Both dialects size their connection pool from the settings
 (``database_pool_size``, ``database_max_overflow``, ``database_pool_timeout``,
 ``database_pool_recycle``).
 """
@@ -28,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
+from praefect import exceptions
 from praefect import settings as _settings
 from praefect.database import migrations, types
 
@@ -36,6 +39,7 @@ __all__ = [
     "dispose_all",
     "dispose_engine",
     "get_engine",
+    "is_unavailable",
     "postgres_url",
     "read",
     "write",
@@ -133,15 +137,65 @@ def write(engine: Engine, fn: Callable[[Connection], T]) -> T:
                     return fn(conn)
         except OperationalError as exc:
             if not _is_lock_error(exc) or time.monotonic() > deadline:
+                _raise_unavailable(exc, engine)
                 raise
+        except sa.exc.DBAPIError as exc:
+            _raise_unavailable(exc, engine)
+            raise
         time.sleep(delay * (0.5 + random.random()))
         delay = min(delay * 2, 1.0)
 
 
 def read(engine: Engine, fn: Callable[[Connection], T]) -> T:
     """Run ``fn(connection)`` in a read transaction (never blocks writers on SQLite WAL)."""
-    with engine.connect() as conn:
-        return fn(conn)
+    try:
+        with engine.connect() as conn:
+            return fn(conn)
+    except sa.exc.DBAPIError as exc:
+        _raise_unavailable(exc, engine)
+        raise
+
+
+# connection exceptions (08), shutting down / starting up (57P01-57P03), too many connections
+# or out of disk (53300, 53100, 53400), a deadlock or serialization failure left after retries
+_UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53100", "53300", "53400"})
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (raised by SQLAlchemy) says the database cannot be reached now, as
+    opposed to a statement it refused: the same work may succeed when tried again later.
+
+    >>> is_unavailable(ValueError("no"))
+    False
+    """
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None)
+    if state:
+        return (
+            state.startswith("08")
+            or state in _UNAVAILABLE_SQLSTATES
+            or state in _RETRYABLE_SQLSTATES
+        )
+    if type(orig).__module__.startswith("psycopg"):
+        # no SQLSTATE: the client side of the connection failed (refused, closed, timed out)
+        return isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError)
+    if isinstance(exc, OperationalError):
+        text = str(orig).lower()
+        return any(word in text for word in ("locked", "busy", "unable to open", "disk i/o"))
+    return False
+
+
+def _raise_unavailable(exc: sa.exc.DBAPIError, engine: Engine) -> None:
+    if is_unavailable(exc):
+        problem = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        raise exceptions.DatabaseUnavailable(
+            f"The database ({engine.url.render_as_string(hide_password=True)}) cannot be"
+            f" reached: {problem}. Nothing was written; try again shortly."
+        ) from exc
 
 
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock

@@ -1,5 +1,6 @@
 """Domain errors mapped to HTTP answers: a missing record is 404, bad input is 422 naming the
-field, a conflict is 409. Bad input never gives a 500.
+field, a conflict is 409, a database that cannot be reached is 503 with ``Retry-After`` (nothing
+was written: the client sends the request again). Bad input never gives a 500.
 
 Any other exception is answered by ``ServerErrors``: a 500 with a JSON body, its traceback in the
 server's log, and the connection kept open for the client's next request.
@@ -12,10 +13,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.responses import JSONResponse
 
-from praefect import exceptions
+from praefect import database, exceptions
 
 __all__ = ["ServerErrors", "install", "validation_message"]
 
@@ -103,6 +104,23 @@ class ServerErrors:
             await JSONResponse(body, status_code=500)(scope, receive, send)
 
 
+async def _database_unavailable(
+    request: Request, exc: exceptions.DatabaseUnavailable
+) -> JSONResponse:
+    return JSONResponse(
+        {"detail": str(exc)},
+        status_code=503,
+        headers={"Retry-After": str(max(1, round(exc.retry_after)))},
+    )
+
+
+async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    # a route that reached the engine without database.read/write: the same 503 for an outage
+    if database.is_unavailable(exc):
+        return await _database_unavailable(request, exceptions.DatabaseUnavailable(str(exc.orig)))
+    raise exc
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``, and ``ServerErrors`` inside the middleware added after
     this call."""
@@ -112,3 +130,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(exceptions.ObjectAlreadyExists, _already_exists)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, _conflict)  # type: ignore[arg-type]
     app.add_exception_handler(ValueError, _invalid_value)  # type: ignore[arg-type]
+    app.add_exception_handler(exceptions.DatabaseUnavailable, _database_unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]

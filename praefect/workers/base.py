@@ -430,6 +430,7 @@ class BaseWorker:
         started). On stop, runs still going are stopped and marked Crashed."""
         self._stop.clear()
         self.sync_with_backend()
+        _deliver_spool_in_background()
         self.setup()
         try:
             while True:
@@ -504,3 +505,14 @@ class BaseWorker:
 def hostname() -> str:
     """This machine's name (the first part of an ``infrastructure_pid``)."""
     return socket.gethostname()
+
+
+def _deliver_spool_in_background() -> None:
+    # run records that flows of this home spooled during a server outage reach the server
+    # while the worker lives, not only when another flow happens to run
+    from praefect import client
+
+    door = client.get_orchestration_client()
+    deliver = getattr(door, "deliver_spool_in_background", None)
+    if deliver is not None:
+        deliver()
