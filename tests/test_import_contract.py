@@ -93,6 +93,10 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "prefect_test_harness() starts a real server, as Prefect's does (lazily: importing "
         "praefect.testing imports no server code)"
     ),
+    ("praefect.testing.utilities", "praefect.server.services"): (
+        "frozen_time()'s clock runs a pass of the scheduler and late-runs services when a test "
+        "moves it (lazily)"
+    ),
     ("praefect.flows", "praefect.runner"): (
         "Flow.serve() and serve() are Prefect's API on the flow; they start a Runner (lazily)"
     ),

@@ -455,6 +455,8 @@ PINNED: dict[str, list[str]] = {
     ],
     "praefect.tasks": ["Task", "exponential_backoff", "task", "task_input_hash"],
     "praefect.testing.utilities": [
+        "FrozenClock",
+        "frozen_time",
         "get_most_recent_flow_run",
         "praefect_test_harness",
         "prefect_test_harness",

@@ -18,11 +18,11 @@ import asyncio
 import contextvars
 import inspect
 import threading
-import time
 from collections.abc import Generator
 from typing import Any
 
 from praefect.engine import timeouts
+from praefect.utilities import clock as _clock
 
 CALL = 0
 SLEEP = 1
@@ -88,7 +88,7 @@ def drive_sync(steps: Steps) -> Any:
                 send = effect[1](*effect[2])
             elif kind == SLEEP:
                 if effect[1] > 0:
-                    time.sleep(effect[1])
+                    _clock.sleep(effect[1])
             elif kind == HOOK:
                 send = effect[1](*effect[2])
                 if inspect.isawaitable(send):
@@ -125,7 +125,7 @@ async def drive_async(steps: Steps) -> Any:
                 send = effect[1](*effect[2])
             elif kind == SLEEP:
                 if effect[1] > 0:
-                    await asyncio.sleep(effect[1])
+                    await _clock.sleep_async(effect[1])
             elif kind == HOOK:
                 send = effect[1](*effect[2])
                 if inspect.isawaitable(send):

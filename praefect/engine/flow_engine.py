@@ -27,9 +27,8 @@ from praefect.states import (
     format_exception,
     return_value_to_state,
 )
+from praefect.utilities import clock as _clock
 from praefect.utilities.names import format_run_name, generate_slug
-
-_UTC = _dt.UTC
 
 
 def _client() -> Any:
@@ -76,7 +75,7 @@ def _flow_run_name(flow: Any, parameters: dict[str, Any]) -> str:
 def _record_wrapper(wrapper: TaskRunRecord | None, state: State) -> None:
     if wrapper is None:
         return
-    now = _dt.datetime.now(_UTC)
+    now = _clock.now()
     if state.type is StateType.RUNNING and wrapper.start_time is None:
         wrapper.start_time = now
         wrapper.run_count += 1
@@ -173,7 +172,7 @@ def flow_steps(
         run.run_count += 1
         heartbeat.register(run.id, client)
         if run.start_time is None:
-            run.start_time = _dt.datetime.now(_UTC)
+            run.start_time = _clock.now()
         _record_wrapper(wrapper, accepted)
         if flow.on_running:
             yield from _hooks(flow, run, accepted, flow.on_running)
@@ -238,7 +237,7 @@ def flow_steps(
             if scheduled is not None:
                 if isinstance(scheduled, str):
                     scheduled = _dt.datetime.fromisoformat(scheduled)
-                delay = max(0.0, (scheduled - _dt.datetime.now(_UTC)).total_seconds())
+                delay = max(0.0, (scheduled - _clock.now()).total_seconds())
             logger.info(
                 "Received non-final state %r when proposing final state %r and will attempt to "
                 "run again...",
@@ -260,7 +259,7 @@ def flow_steps(
     final.state_details["flow_run_id"] = run.id
     heartbeat.unregister(run.id)
     run.state = final
-    run.end_time = _dt.datetime.now(_UTC)
+    run.end_time = _clock.now()
     _record_wrapper(wrapper, final)
     logger.info("Finished in state %s", task_engine._state_repr(final))
     yield from _run_hooks(flow, run, final)

@@ -26,7 +26,6 @@ import collections
 import concurrent.futures as cf
 import contextvars
 import dataclasses
-import datetime as _dt
 import functools
 import multiprocessing
 import os
@@ -50,6 +49,7 @@ from praefect.futures import PrefectConcurrentFuture
 from praefect.logging import handlers as _log_handlers
 from praefect.schemas.states import State, StateType
 from praefect.states import Crashed, Failed, exception_to_crashed_state
+from praefect.utilities import clock as _clock
 
 if TYPE_CHECKING:
     from praefect.client.base import OrchestrationClient
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ProcessPool", "RemoteTraceback", "run_in_worker"]
 
-_UTC = _dt.UTC
 # Fields of a task run that change while it runs in a worker (sent back to the parent's record).
 _RUN_FIELDS = ("run_count", "start_time", "end_time", "total_run_time", "cache_key")
 _FLOW_RUN_FIELDS = (
@@ -378,7 +377,7 @@ class ProcessPool:
         """End a run here, in the flow's process (it never reached a worker, or its worker
         died): record the state unless it was recorded already, and resolve the future."""
         if job.run.state is not state:
-            job.run.end_time = _dt.datetime.now(_UTC)
+            job.run.end_time = _clock.now()
             task_engine._record(job.run, state)
         if not job.outer.done():
             job.outer.set_result(state)

@@ -12,9 +12,8 @@ import uuid
 from typing import Any
 
 from praefect.schemas.states import State
+from praefect.utilities import clock as _clock
 from praefect.utilities.ids import uuid7
-
-_UTC = _dt.UTC
 
 
 class TaskRunRecord:
@@ -54,7 +53,7 @@ class TaskRunRecord:
         tags: list[str],
         task_inputs: dict[str, list[dict[str, Any]]],
     ) -> None:
-        now = _dt.datetime.now(_UTC)
+        now = _clock.now()
         self.id = uuid7()
         self.name = name
         self._task = task
@@ -167,7 +166,7 @@ class FlowRunRecord:
     )
 
     def __init__(self, flow: Any, parameters: dict[str, Any], tags: list[str]) -> None:
-        now = _dt.datetime.now(_UTC)
+        now = _clock.now()
         self.id = uuid7()
         self.name = ""
         self._flow = flow

@@ -27,9 +27,9 @@ from praefect.states import (
     format_exception,
     return_value_to_state,
 )
+from praefect.utilities import clock as _clock
 from praefect.utilities import names
 
-_UTC = _dt.UTC
 _INFO = logging.INFO
 
 
@@ -148,7 +148,7 @@ def task_steps(
                 data=record,
                 state_details={"cache_key": plan.key},
             )
-            now = _dt.datetime.now(_UTC)
+            now = _clock.now()
             run.end_time = now
             _record(run, state)
             plan.finish(ok=True)
@@ -160,7 +160,7 @@ def task_steps(
 
     while True:
         run.run_count += 1
-        started = _dt.datetime.now(_UTC)
+        started = _clock.now()
         if run.start_time is None:
             run.start_time = started
         _record(run, Running() if run.run_count == 1 else Retrying())
@@ -205,7 +205,7 @@ def task_steps(
                     retry = False
             if retry:
                 delay = policy.delay(run.run_count)
-                run.total_run_time += (_dt.datetime.now(_UTC) - started).total_seconds()
+                run.total_run_time += (_clock.now() - started).total_seconds()
                 run.logger().error(
                     "Task run failed with exception: %s - Retry %s/%s will start %s",
                     _describe(state),
@@ -217,7 +217,7 @@ def task_steps(
                 _record(
                     run,
                     AwaitingRetry(
-                        scheduled_time=_dt.datetime.now(_UTC) + _dt.timedelta(seconds=delay),
+                        scheduled_time=_clock.now() + _dt.timedelta(seconds=delay),
                         message=state.message,
                     ),
                 )
@@ -260,7 +260,7 @@ def _lifecycle_message(run: TaskRunRecord, message: str, store: bool = True) -> 
 
 
 def _finish(run: TaskRunRecord, state: State, started: _dt.datetime) -> None:
-    now = _dt.datetime.now(_UTC)
+    now = _clock.now()
     run.end_time = now
     run.total_run_time += (now - started).total_seconds()
     _record(run, state)

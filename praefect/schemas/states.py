@@ -15,7 +15,7 @@ from typing import Any
 
 from praefect import exceptions
 from praefect.schemas import _results
-from praefect.utilities import ids
+from praefect.utilities import clock, ids
 from praefect.utilities.ids import uuid7
 
 __all__ = [
@@ -64,8 +64,9 @@ _UTC = _dt.UTC
 
 
 def now_utc() -> _dt.datetime:
-    """The current time, timezone-aware in UTC (the only kind of time praefect stores)."""
-    return _dt.datetime.now(_UTC)
+    """The current time, timezone-aware in UTC (the only kind of time praefect stores), from
+    the clock in force (``praefect.utilities.clock``: the real time unless a test froze it)."""
+    return clock.now()
 
 
 class StateDetails(dict):
@@ -177,7 +178,7 @@ class State:
         self.id = id or uuid7()
         self.type = type
         self.name = name or _DEFAULT_NAMES[type]
-        self.timestamp = timestamp or _dt.datetime.now(_UTC)
+        self.timestamp = timestamp or clock.now()
         self.message = message
         self.data = data
         self.state_details = StateDetails(state_details) if state_details else StateDetails()
@@ -240,7 +241,7 @@ class State:
     def fresh_copy(self, **changes: Any) -> State:
         """A copy with a new id and timestamp (to propose the same state again)."""
         changes.setdefault("id", uuid7())
-        changes.setdefault("timestamp", _dt.datetime.now(_UTC))
+        changes.setdefault("timestamp", clock.now())
         return self.copy(**changes)
 
     def to_record(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as _dt
 import functools
 import socket
 import tempfile
@@ -19,8 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from praefect import settings as _settings
+from praefect.utilities import clock as _clock
 
-__all__ = ["get_most_recent_flow_run", "praefect_test_harness", "prefect_test_harness"]
+__all__ = [
+    "FrozenClock",
+    "frozen_time",
+    "get_most_recent_flow_run",
+    "praefect_test_harness",
+    "prefect_test_harness",
+]
 
 
 @contextlib.contextmanager
@@ -192,3 +200,63 @@ def get_most_recent_flow_run(client: Any = None, flow_name: str | None = None) -
         flow_filter = filters.FlowFilter(name=filters.FlowFilterName(any_=[flow_name]))
     runs = client.read_flow_runs(flow_filter=flow_filter, limit=1)
     return runs[0] if runs else None
+
+
+class FrozenClock(_clock.ManualClock):
+    """The clock of ``frozen_time()``: it stands still; ``advance()`` moves it and then runs one
+    pass of the server's scheduler and late-runs check at the new time; a run that waits (a
+    retry delay) moves it forward by the wait, at once."""
+
+    def __init__(self, start: _dt.datetime, run_services: bool = True) -> None:
+        super().__init__(start)
+        self._run_services = run_services
+
+    def advance(self, by: float | _dt.timedelta) -> _dt.datetime:
+        """Move forward by ``by`` (seconds or a timedelta), then run the services once (unless
+        ``frozen_time(run_services=False)``); return the new time."""
+        when = super().advance(by)
+        if self._run_services:
+            self.run_services()
+        return when
+
+    def sleep(self, seconds: float) -> None:
+        # A run's own wait only moves time: services passes come from the test's advance().
+        super().advance(max(0.0, seconds))
+
+    def run_services(self) -> dict[str, Any]:
+        """One pass of the scheduler (new Scheduled runs of every active schedule) and of the
+        late-runs check (Scheduled runs past their time become Late) at this clock's time, on
+        the database of the current settings; returns what each did. Crash detection is left
+        out: a frozen clock stops heartbeats from looking fresh."""
+        from praefect.server import services
+
+        chosen = [services.Scheduler(), services.MarkLateRuns()]
+        return services.ServiceRunner(chosen, clock=self).run_once()
+
+
+@contextlib.contextmanager
+def frozen_time(
+    start: _dt.datetime | None = None, run_services: bool = True
+) -> Iterator[FrozenClock]:
+    """Freeze praefect's clock for the block (every thread): state times, retry delays, the
+    scheduler and the late-runs check all go by a ``FrozenClock`` that starts at ``start``
+    (timezone-aware; default: now) and moves only when told. A task with
+    ``retries=3, retry_delay_seconds=60`` fails through its retries at once, the clock three
+    minutes later; ``clock.advance(3600)`` inserts the scheduled runs of the next hour and marks
+    the overdue ones Late. Use it inside ``prefect_test_harness()``: the services passes write
+    to the current database.
+
+    >>> from praefect import flow
+    >>> with prefect_test_harness(), frozen_time() as clock:
+    ...     before = clock.now()
+    ...     @flow(retries=1, retry_delay_seconds=600)
+    ...     def flaky() -> None:
+    ...         if clock.now() == before:
+    ...             raise ValueError("first attempt")
+    ...     flaky()
+    ...     (clock.now() - before).total_seconds()
+    600.0
+    """
+    clock = FrozenClock(start or _dt.datetime.now(_dt.UTC), run_services=run_services)
+    with _clock.use_clock(clock):
+        yield clock

@@ -2,7 +2,9 @@
 services go by, so tests move time forward instead of sleeping.
 
 Service-layer functions take ``now`` (default: ``clock.now()``); the services runner reads its
-clock once per pass. ``ManualClock`` stands still until told to move.
+clock once per pass; states and the run engine take their timestamps from ``now()`` and wait
+(retry delays) with ``sleep()``. ``ManualClock`` stands still until told to move; a sleep on it
+moves it forward at once, so a retry delay of a minute takes no time.
 
 >>> import datetime as dt
 >>> clock = ManualClock(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
@@ -15,13 +17,15 @@ clock once per pass. ``ManualClock`` stands still until told to move.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as _dt
 import threading
+import time
 from collections.abc import Iterator
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "SystemClock", "now", "use_clock"]
+__all__ = ["Clock", "ManualClock", "SystemClock", "now", "sleep", "sleep_async", "use_clock"]
 
 
 class Clock(Protocol):
@@ -35,6 +39,9 @@ class SystemClock:
 
     def now(self) -> _dt.datetime:
         return _dt.datetime.now(_dt.UTC)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 class ManualClock:
@@ -61,6 +68,10 @@ class ManualClock:
             self._now += step
             return self._now
 
+    def sleep(self, seconds: float) -> None:
+        """Waiting on a stopped clock: move it forward by ``seconds`` and return at once."""
+        self.advance(max(0.0, seconds))
+
     def set(self, when: _dt.datetime) -> None:
         """Jump to ``when`` (timezone-aware)."""
         if when.tzinfo is None:
@@ -77,6 +88,23 @@ def now() -> _dt.datetime:
     """The current time of the clock in force (the real time unless ``use_clock`` says
     otherwise)."""
     return _current[-1].now()
+
+
+def sleep(seconds: float) -> None:
+    """Wait ``seconds`` by the clock in force: a real sleep, or a ``ManualClock`` moved forward
+    at once (a clock without ``sleep`` is waited on in real time)."""
+    wait = getattr(_current[-1], "sleep", None)
+    (wait or time.sleep)(seconds)
+
+
+async def sleep_async(seconds: float) -> None:
+    """``sleep`` for coroutines: awaits the real time, or moves a ``ManualClock`` at once."""
+    clock = _current[-1]
+    if clock is _SYSTEM or getattr(clock, "sleep", None) is None:
+        await asyncio.sleep(seconds)
+    else:
+        clock.sleep(seconds)  # type: ignore[attr-defined]
+        await asyncio.sleep(0)
 
 
 @contextlib.contextmanager
