@@ -35,7 +35,11 @@ __all__ = [
 ]
 
 
-def same_storage(a: Any, b: Any) -> Any:
+class _Identified(Protocol):
+    def _storage_identity(self) -> tuple[Any, ...]: ...
+
+
+def same_storage(a: _Identified, b: object) -> Any:
     """Whether two storages (plain or block) point at the same place; ``NotImplemented`` when
     ``b`` is not a storage."""
     identity = getattr(b, "_storage_identity", None)
@@ -44,7 +48,7 @@ def same_storage(a: Any, b: Any) -> Any:
     return a._storage_identity() == identity()
 
 
-def is_local(storage: Any) -> bool:
+def is_local(storage: object) -> bool:
     """Whether ``storage`` is a local directory (a ``LocalFileSystem``, plain or block)."""
     identity = getattr(storage, "_storage_identity", None)
     return callable(identity) and identity()[0] == "local"

@@ -33,7 +33,13 @@ import uuid
 import weakref
 from collections.abc import Callable
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from praefect._filesystems import WritableFileSystem
+    from praefect.context import TaskRunContext
+    from praefect.locking.protocol import LockManager
+    from praefect.transactions import IsolationLevel
 
 __all__ = [
     "CacheKeyFnPolicy",
@@ -61,7 +67,7 @@ logger = logging.getLogger("praefect.cache_policies")
 class UnhashableInput(TypeError):
     """A value could not be hashed (internal: policies turn it into a warning and None)."""
 
-    def __init__(self, name: str, value: Any, cause: BaseException) -> None:
+    def __init__(self, name: str, value: object, cause: BaseException) -> None:
         self.name = name
         self.cause = cause
         self.type_name = type(value).__name__
@@ -91,7 +97,7 @@ def _canonical(value: Any) -> Any:
     raise TypeError(f"not canonically JSON-serializable: {type(value).__name__}")
 
 
-def _hash_one(value: Any) -> str:
+def _hash_one(value: object) -> str:
     try:
         text = json.dumps(value, sort_keys=True, default=_canonical, separators=(",", ":"))
         return hashlib.sha256(b"j" + text.encode()).hexdigest()
@@ -135,13 +141,13 @@ class CachePolicy:
     'user-7'
     """
 
-    key_storage: Any = None
+    key_storage: WritableFileSystem | str | PurePath | None = None
     """Where this policy's cache records go (a path, an fsspec URL or a storage object); None
     keeps the result storage."""
-    isolation_level: Any = None
+    isolation_level: IsolationLevel | str | None = None
     """``"READ_COMMITTED"`` or ``"SERIALIZABLE"`` (or the ``IsolationLevel`` enum); None: the
     enclosing transaction's, else READ_COMMITTED."""
-    lock_manager: Any = None
+    lock_manager: LockManager | None = None
     """The lock manager for SERIALIZABLE runs; None: the result store's."""
 
     is_no_cache = False
@@ -153,29 +159,25 @@ class CachePolicy:
 
     def configure(
         self,
-        key_storage: Any = None,
-        lock_manager: Any = None,
-        isolation_level: Any = None,
+        key_storage: WritableFileSystem | str | PurePath | None = None,
+        lock_manager: LockManager | None = None,
+        isolation_level: IsolationLevel | str | None = None,
     ) -> CachePolicy:
         """A copy with these settings (unset arguments keep the current ones).
 
         >>> INPUTS.configure(isolation_level="SERIALIZABLE").isolation_level
         'SERIALIZABLE'
         """
-        changes = {
-            name: value
-            for name, value in (
-                ("key_storage", key_storage),
-                ("lock_manager", lock_manager),
-                ("isolation_level", isolation_level),
-            )
-            if value is not None
-        }
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(
+            self,
+            key_storage=self.key_storage if key_storage is None else key_storage,
+            lock_manager=self.lock_manager if lock_manager is None else lock_manager,
+            isolation_level=self.isolation_level if isolation_level is None else isolation_level,
+        )
 
     def compute_key(
         self,
-        task_ctx: Any,
+        task_ctx: TaskRunContext | None,
         inputs: dict[str, Any],
         flow_parameters: dict[str, Any],
         **kwargs: Any,
@@ -189,7 +191,11 @@ class CachePolicy:
         raise NotImplementedError
 
     def _key_or_raise(
-        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
     ) -> str | None:
         """Like ``compute_key`` but raising ``UnhashableInput`` instead of warning, so a compound
         policy warns once and returns None as a whole."""
@@ -247,7 +253,11 @@ class CompoundCachePolicy(CachePolicy):
         )
 
     def _key_or_raise(
-        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
     ) -> str | None:
         keys = []
         for policy in self.policies:
@@ -257,7 +267,11 @@ class CompoundCachePolicy(CachePolicy):
         return hash_objects(*keys) if keys else None
 
     def compute_key(
-        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
     ) -> str | None:
         return _warn_unhashable(self._key_or_raise, task_ctx, inputs, flow_parameters, **kwargs)
 
@@ -283,7 +297,11 @@ class CacheKeyFnPolicy(CachePolicy):
     cache_key_fn: Callable[..., str | None] | None = None
 
     def compute_key(
-        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
     ) -> str | None:
         if self.cache_key_fn is None:
             return None
@@ -313,7 +331,11 @@ class Inputs(CachePolicy):
     exclude: list[str] = dataclasses.field(default_factory=list)
 
     def _key_or_raise(
-        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
     ) -> str | None:
         kept = {k: v for k, v in (inputs or {}).items() if k not in self.exclude}
         if not kept:
@@ -321,7 +343,11 @@ class Inputs(CachePolicy):
         return _hash_mapping(kept)
 
     def compute_key(
-        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
     ) -> str | None:
         return _warn_unhashable(self._key_or_raise, task_ctx, inputs, flow_parameters, **kwargs)
 
@@ -334,7 +360,7 @@ class Inputs(CachePolicy):
 _source_hashes: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
-def _source_hash(fn: Any) -> str:
+def _source_hash(fn: Callable[..., Any]) -> str:
     code = getattr(fn, "__code__", None)
     target = code if code is not None else fn
     try:
@@ -362,7 +388,11 @@ class TaskSource(CachePolicy):
     change to the task's code gives new keys."""
 
     def compute_key(
-        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
     ) -> str | None:
         task = getattr(task_ctx, "task", None)
         fn = getattr(task, "fn", None)
@@ -376,14 +406,22 @@ class FlowParameters(CachePolicy):
     """The parameters of the enclosing flow run (None when it has none)."""
 
     def _key_or_raise(
-        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
     ) -> str | None:
         if not flow_parameters:
             return None
         return _hash_mapping(flow_parameters)
 
     def compute_key(
-        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
     ) -> str | None:
         return _warn_unhashable(self._key_or_raise, task_ctx, inputs, flow_parameters, **kwargs)
 
@@ -394,7 +432,11 @@ class RunId(CachePolicy):
     reused within one flow run, e.g. when a failed flow run is retried."""
 
     def compute_key(
-        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
     ) -> str | None:
         task_run = getattr(task_ctx, "task_run", None)
         if task_run is None:
@@ -410,13 +452,17 @@ class NoCache(CachePolicy):
     is_no_cache = True
 
     def compute_key(
-        self, task_ctx: Any, inputs: dict[str, Any], flow_parameters: dict[str, Any], **kwargs: Any
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
     ) -> str | None:
         return None
 
 
 def _warn_unhashable(
-    compute: Callable[..., str | None], task_ctx: Any, *args: Any, **kwargs: Any
+    compute: Callable[..., str | None], task_ctx: TaskRunContext | None, *args: Any, **kwargs: Any
 ) -> str | None:
     try:
         return compute(task_ctx, *args, **kwargs)

@@ -206,7 +206,7 @@ def as_completed(
         raise TimeoutError(f"as_completed() timed out after {timeout} second(s).") from None
 
 
-def resolve_futures_to_states(value: Any) -> Any:
+def resolve_futures_to_states(value: object) -> Any:
     """``value`` with every future replaced by its final state (waiting for it)."""
     if isinstance(value, PrefectFuture):
         value.wait()
@@ -218,7 +218,7 @@ def resolve_futures_to_states(value: Any) -> Any:
     return value
 
 
-def resolve_futures_to_results(value: Any) -> Any:
+def resolve_futures_to_results(value: object) -> Any:
     """``value`` with every future replaced by its result (waiting for it)."""
     if isinstance(value, PrefectFuture):
         return value.result()

@@ -60,7 +60,7 @@ class Serializer:
         if cls.__dict__.get("type"):
             _REGISTRY[cls.__dict__["type"]] = cls
 
-    def dumps(self, obj: Any) -> bytes:
+    def dumps(self, obj: object) -> bytes:
         raise NotImplementedError
 
     def loads(self, blob: bytes) -> Any:
@@ -119,7 +119,7 @@ class PickleSerializer(Serializer):
             self._lib = importlib.import_module(self.picklelib)
         return self._lib
 
-    def dumps(self, obj: Any) -> bytes:
+    def dumps(self, obj: object) -> bytes:
         try:
             return self._pickle().dumps(obj)
         except Exception as exc:
@@ -137,7 +137,7 @@ class PickleSerializer(Serializer):
         return {"picklelib": self.picklelib, "_lib": None}
 
 
-def _json_fallback(value: Any) -> Any:
+def _json_fallback(value: object) -> Any:
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         return dump(mode="json")
@@ -159,7 +159,7 @@ class JSONSerializer(Serializer):
     type = "json"
     binary = False
 
-    def dumps(self, obj: Any) -> bytes:
+    def dumps(self, obj: object) -> bytes:
         import pydantic_core
 
         try:
@@ -201,7 +201,7 @@ class CompressedSerializer(Serializer):
         self.compressionlib = compressionlib
         self._lib = lib
 
-    def dumps(self, obj: Any) -> bytes:
+    def dumps(self, obj: object) -> bytes:
         return self._lib.compress(self.serializer.dumps(obj))
 
     def loads(self, blob: bytes) -> Any:

@@ -257,7 +257,7 @@ def field_for(name: str) -> str | None:
     return None
 
 
-def parse_value(name: str, raw: Any) -> Any:
+def parse_value(name: str, raw: object) -> Any:
     """``raw`` (a string, or a TOML value) as the type of the setting ``name``; raises
     ``ConfigurationError`` naming the setting and the expected type."""
     field = field_for(name)
@@ -266,7 +266,7 @@ def parse_value(name: str, raw: Any) -> Any:
     return _parse_any(name, raw, _field_types()[field])
 
 
-def _parse_any(var: str, raw: Any, hint: str) -> Any:
+def _parse_any(var: str, raw: object, hint: str) -> Any:
     if isinstance(raw, str):
         return _parse(var, raw, hint)
     ok = isinstance(raw, bool) if hint.startswith("bool") else not isinstance(raw, bool)
@@ -431,7 +431,7 @@ def _toml_key(key: str) -> str:
     return _toml_value(key)
 
 
-def _toml_value(value: Any) -> str:
+def _toml_value(value: object) -> str:
     import json
     import math
 

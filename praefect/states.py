@@ -159,7 +159,7 @@ def Suspended(**kwargs: Any) -> State:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def is_state_iterable(value: Any) -> bool:
+def is_state_iterable(value: object) -> bool:
     """True for a non-empty list, tuple or set whose items are all states."""
     if isinstance(value, list | tuple | set | frozenset) and value:
         return all(isinstance(v, State) for v in value)
@@ -213,7 +213,7 @@ def exception_to_crashed_state(exc: BaseException, **kwargs: Any) -> State:
     return Crashed(data=exc, message=message, **kwargs)
 
 
-def _final_state_of(item: Any) -> State | None:
+def _final_state_of(item: object) -> State | None:
     if isinstance(item, State):
         return item
     state_of = getattr(item, "_praefect_state_for_return", None)
@@ -222,7 +222,7 @@ def _final_state_of(item: Any) -> State | None:
     return None
 
 
-def return_value_to_state(retval: Any) -> State:
+def return_value_to_state(retval: object) -> State:
     """The final state of a run from its return value (Prefect's rules): a returned state is the
     final state; a returned future counts as its state; a collection of states and futures
     fails if any of them is not Completed; anything else is Completed with the value as data."""

@@ -176,7 +176,7 @@ class Transaction:
         self.children.append(transaction)
 
     # -- values shared with children ------------------------------------------------------------
-    def set(self, name: str, value: Any) -> None:
+    def set(self, name: str, value: object) -> None:
         """Store a value this transaction and its children can ``get``."""
         self._stored_values[name] = value
 
@@ -294,7 +294,7 @@ class Transaction:
     # -- staging, commit, rollback --------------------------------------------------------------
     def stage(
         self,
-        value: Any,
+        value: object,
         on_rollback_hooks: list[Hook] | None = None,
         on_commit_hooks: list[Hook] | None = None,
     ) -> None:

@@ -93,7 +93,7 @@ def _client() -> Any:
     return orchestration_client
 
 
-def _reveal(value: Any) -> Any:
+def _reveal(value: object) -> Any:
     """``value`` with pydantic secrets replaced by their values (what is stored)."""
     if isinstance(value, (SecretStr, SecretBytes)):
         secret = value.get_secret_value()
@@ -136,7 +136,7 @@ class _InstanceOrClassMethod:
         self.on_class: Callable[..., Any] = getattr(on_class, "__func__", on_class)
         functools.update_wrapper(cast(Callable[..., Any], self), on_class)
 
-    def __get__(self, obj: Any, owner: type | None = None) -> Callable[..., Any]:
+    def __get__(self, obj: object, owner: type | None = None) -> Callable[..., Any]:
         if obj is None:
             return functools.partial(self.on_class, owner)
         return functools.partial(self.on_instance, obj)

@@ -49,7 +49,7 @@ def _sqlite_text(value: _dt.datetime | None) -> str | None:
     return value.isoformat(" ", "microseconds")[:26]
 
 
-def _identity(value: Any) -> Any:
+def _identity(value: object) -> Any:
     return value
 
 
@@ -138,7 +138,7 @@ class UUID(TypeDecorator[uuid.UUID]):
             return dialect.type_descriptor(_PgUUID(as_uuid=True))
         return dialect.type_descriptor(sa.String(36))
 
-    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+    def process_bind_param(self, value: object, dialect: Dialect) -> Any:
         if value is None:
             return None
         if dialect.name == "postgresql" and value.__class__ is uuid.UUID:
@@ -162,7 +162,7 @@ class Timestamp(TypeDecorator[_dt.datetime]):
             return dialect.type_descriptor(sa.String(26))
         return dialect.type_descriptor(sa.DateTime(timezone=True))
 
-    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+    def process_bind_param(self, value: _dt.datetime | str | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if isinstance(value, str):

@@ -65,8 +65,8 @@ def log_row(
     level: int,
     message: str,
     created: float,
-    flow_run_id: Any,
-    task_run_id: Any,
+    flow_run_id: object,
+    task_run_id: object,
 ) -> dict[str, Any]:
     """The stored row of one run log line."""
     return {

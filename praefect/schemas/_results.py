@@ -23,7 +23,7 @@ reference_loader: Any = None
 """``fn(reference) -> value``, set when the ``praefect`` package is imported."""
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: object) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, _dt.datetime | _dt.date):
@@ -39,7 +39,7 @@ def jsonable_details(details: dict[str, Any]) -> dict[str, Any]:
     return {k: _jsonable(v) for k, v in details.items() if v is not None}
 
 
-def data_reference(data: Any) -> Any:
+def data_reference(data: object) -> Any:
     """What of a state's data is stored: a result reference (a dict) if it has one, else None.
     Payloads never go into the database."""
     to_ref = getattr(data, "to_reference", None)
