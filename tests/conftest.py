@@ -101,16 +101,17 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(
-    env: dict[str, str], *options: str, log: Path | None = None
+    env: dict[str, str], *options: str, log: Path | None = None, port: int | None = None
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     """The real ``praefect server start`` (with ``options``) on a free port, in a subprocess
     with ``env``: yields the process and its API URL once ``/api/health`` answers 200 (the test
     fails with the server's output if it exits or does not answer within 60 s). Its output goes
     to ``log``, or else stdout is dropped and stderr kept for ``communicate()``. Stopped at the
-    end (SIGTERM, SIGKILL after 20 s) unless the test stopped it."""
+    end (SIGTERM, SIGKILL after 20 s) unless the test stopped it. ``port`` (default: a free one)
+    lets a test start a server again where its clients expect it."""
     import httpx
 
-    port = free_port()
+    port = port or free_port()
     command = [sys.executable, "-m", "praefect.cli", "server", "start", "--port", str(port)]
     if log is not None:
         with log.open("wb") as sink:
