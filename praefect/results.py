@@ -27,12 +27,18 @@ import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from praefect import _filesystems, exceptions, serializers
 from praefect.locking import protocol as _lock_protocol
 from praefect.serializers import Serializer, resolve_serializer
 from praefect.utilities.ids import uuid7
+
+if TYPE_CHECKING:
+    from praefect.cache_policies import CachePolicy
+    from praefect.flows import Flow
+    from praefect.tasks import Task
+    from praefect.transactions import IsolationLevel
 
 __all__ = [
     "ResultRecord",
@@ -47,6 +53,10 @@ __all__ = [
 
 REFERENCE_MARKER = "__praefect_result_ref__"
 _MISSING: Any = object()
+
+StorageArgument = _filesystems.WritableFileSystem | str | Path
+"""What ``result_storage`` takes (``resolve_result_storage``): a storage object, a local path, an
+fsspec URL or a saved block's ``"block-type/block-name"`` slug."""
 _UTC = _dt.UTC
 _ENVELOPE_HEAD = '{"metadata":'
 
@@ -120,8 +130,8 @@ class ResultRecord:
     __slots__ = ("metadata", "_value", "_storage")
 
     def __init__(
-        self, result: Any = _MISSING, metadata: ResultRecordMetadata | None = None, *,
-        storage: Any = None,
+        self, result: object = _MISSING, metadata: ResultRecordMetadata | None = None, *,
+        storage: _filesystems.WritableFileSystem | None = None,
     ) -> None:  # fmt: skip
         if metadata is None:
             raise TypeError("ResultRecord needs its metadata (a ResultRecordMetadata).")
@@ -170,7 +180,9 @@ class ResultRecord:
         return _ENVELOPE_HEAD.encode() + meta + b',"result":' + payload + b"}"
 
     @classmethod
-    def deserialize(cls, data: bytes | str, storage: Any = None) -> ResultRecord:
+    def deserialize(
+        cls, data: bytes | str, storage: _filesystems.WritableFileSystem | None = None
+    ) -> ResultRecord:
         """A record (holding its value) from ``serialize()``'s output."""
         envelope = json.loads(data)
         metadata = ResultRecordMetadata.from_dict(envelope["metadata"])
@@ -194,13 +206,15 @@ class ResultRecord:
         return {REFERENCE_MARKER: True, **self.metadata.to_dict()}
 
     @classmethod
-    def from_reference(cls, reference: dict[str, Any], storage: Any = None) -> ResultRecord:
+    def from_reference(
+        cls, reference: dict[str, Any], storage: _filesystems.WritableFileSystem | None = None
+    ) -> ResultRecord:
         """A record that loads its value from storage when asked."""
         data = {k: v for k, v in reference.items() if k != REFERENCE_MARKER}
         return cls(metadata=ResultRecordMetadata.from_dict(data), storage=storage)
 
     @staticmethod
-    def is_reference(value: Any) -> bool:
+    def is_reference(value: object) -> bool:
         """Whether ``value`` is a stored result reference (a dict from ``to_reference``)."""
         return isinstance(value, dict) and bool(value.get(REFERENCE_MARKER))
 
@@ -226,7 +240,7 @@ def _metadata_of(blob: bytes) -> ResultRecordMetadata:
     return ResultRecordMetadata.from_dict(meta)
 
 
-def _describe(storage: Any) -> str:
+def _describe(storage: object) -> str:
     url = getattr(storage, "url", None)
     return repr(url() if callable(url) else storage)
 
@@ -256,7 +270,9 @@ def get_default_result_storage() -> _filesystems.LocalFileSystem:
     return _filesystems.LocalFileSystem(settings.get_current_settings().resolved_storage_path)
 
 
-def resolve_result_storage(storage: Any = None) -> Any:
+def resolve_result_storage(
+    storage: StorageArgument | None = None,
+) -> _filesystems.WritableFileSystem:
     """A storage object from what a user passes as ``result_storage``: None (the default
     storage), a local path (str or ``Path``), an fsspec URL (``s3://...``, ``memory://...``), a
     storage object (returned as is) or a saved block's ``"block-type/block-name"`` slug.
@@ -300,7 +316,7 @@ def resolve_result_storage(storage: Any = None) -> Any:
     )
 
 
-def _storage_url(storage: Any) -> str | None:
+def _storage_url(storage: object) -> str | None:
     url = getattr(storage, "url", None)
     return url() if callable(url) else None
 
@@ -322,7 +338,7 @@ class ResultStore:
 
     def __init__(
         self,
-        result_storage: Any = None,
+        result_storage: StorageArgument | None = None,
         serializer: str | Serializer = "pickle",
         cache_result_in_memory: bool = True,
         storage_key_fn: Callable[[], str] = _default_storage_key,
@@ -375,7 +391,7 @@ class ResultStore:
             setattr(new, name, value)
         return new
 
-    def update_for_flow(self, flow: Any) -> ResultStore:
+    def update_for_flow(self, flow: Flow[..., Any]) -> ResultStore:
         """This store with a flow's ``result_storage``, ``result_serializer`` and
         ``cache_result_in_memory`` applied (unset options keep this store's)."""
         update: dict[str, Any] = {}
@@ -388,7 +404,7 @@ class ResultStore:
         update["storage_key_fn"] = _default_storage_key
         return self.model_copy(update)
 
-    def update_for_task(self, task: Any) -> ResultStore:
+    def update_for_task(self, task: Task[..., Any]) -> ResultStore:
         """This store with a task's result options applied: ``result_storage``,
         ``result_serializer``, ``cache_result_in_memory``, ``result_storage_key`` (a template
         formatted when a record is created) and its cache policy's ``key_storage`` and
@@ -441,7 +457,7 @@ class ResultStore:
 
     def create_result_record(
         self,
-        obj: Any,
+        obj: object,
         key: str | None = None,
         expiration: _dt.datetime | _dt.timedelta | None = None,
     ) -> ResultRecord:
@@ -478,7 +494,7 @@ class ResultStore:
 
     def write(
         self,
-        obj: Any,
+        obj: object,
         key: str | None = None,
         expiration: _dt.datetime | _dt.timedelta | None = None,
         holder: str | None = None,
@@ -489,7 +505,7 @@ class ResultStore:
         return record
 
     # -- isolation and locks --------------------------------------------------------------------
-    def supports_isolation_level(self, level: Any) -> bool:
+    def supports_isolation_level(self, level: IsolationLevel | str) -> bool:
         """READ_COMMITTED always; SERIALIZABLE with a lock manager (there is one by default)."""
         name = getattr(level, "value", level)
         return name in ("READ_COMMITTED", "SERIALIZABLE")
@@ -538,7 +554,7 @@ class _TaskOptions:
     lock_manager: Any = None
 
     @classmethod
-    def of(cls, task: Any) -> _TaskOptions:
+    def of(cls, task: Task[..., Any]) -> _TaskOptions:
         policy = getattr(task, "cache_policy", None)
         key_storage = getattr(policy, "key_storage", None)
         return cls(
@@ -583,11 +599,11 @@ def get_result_store() -> ResultStore:
 def should_persist_result(
     persist_result: bool | None = None,
     *,
-    cache_policy: Any = None,
-    cache_key_fn: Any = None,
+    cache_policy: CachePolicy | None = None,
+    cache_key_fn: Callable[..., str | None] | None = None,
     result_storage_key: str | None = None,
-    result_storage: Any = None,
-    result_serializer: Any = None,
+    result_storage: StorageArgument | None = None,
+    result_serializer: Serializer | str | None = None,
     parent: bool | None = None,
 ) -> bool:
     """Whether a task or flow persists its result, by Prefect's rules:

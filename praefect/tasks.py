@@ -16,10 +16,16 @@ import datetime as _dt
 import hashlib
 import inspect
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any, Generic, NoReturn, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, ParamSpec, TypeVar, overload
 
 from praefect.engine.retries import RetryPolicy, exponential_backoff
 from praefect.utilities.callables import Signature
+
+if TYPE_CHECKING:
+    from praefect.cache_policies import CachePolicy
+    from praefect.context import TaskRunContext
+    from praefect.results import StorageArgument
+    from praefect.serializers import Serializer
 
 __all__ = ["Task", "exponential_backoff", "task", "task_input_hash"]
 
@@ -85,7 +91,7 @@ class Task(Generic[P, R]):
         description: str | None = None,
         tags: Iterable[str] | None = None,
         version: str | None = None,
-        cache_policy: Any = None,
+        cache_policy: CachePolicy | None = None,
         cache_key_fn: Callable[..., str | None] | None = None,
         cache_expiration: _dt.timedelta | None = None,
         task_run_name: str | Callable[..., str] | None = None,
@@ -93,8 +99,8 @@ class Task(Generic[P, R]):
         retry_delay_seconds: Any = None,
         retry_jitter_factor: float | None = None,
         persist_result: bool | None = None,
-        result_storage: Any = None,
-        result_serializer: Any = None,
+        result_storage: StorageArgument | None = None,
+        result_serializer: Serializer | str | None = None,
         result_storage_key: str | None = None,
         cache_result_in_memory: bool = True,
         timeout_seconds: float | None = None,
@@ -341,7 +347,7 @@ def task(__fn: Any = None, **options: Any) -> Any:
     return lambda fn: Task(fn, **options)
 
 
-def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:
+def task_input_hash(context: TaskRunContext, arguments: dict[str, Any]) -> str | None:
     """A cache key from the task's key and its inputs (for ``cache_key_fn``)."""
     import cloudpickle
 

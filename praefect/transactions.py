@@ -32,10 +32,13 @@ import itertools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from praefect import exceptions
 from praefect.locking import protocol as _lock_protocol
+
+if TYPE_CHECKING:
+    from praefect.results import ResultStore
 
 __all__ = [
     "AsyncTransaction",
@@ -118,7 +121,7 @@ class Transaction:
     def __init__(
         self,
         key: str | None = None,
-        store: Any = None,
+        store: ResultStore | None = None,
         commit_mode: CommitMode | str | None = None,
         isolation_level: IsolationLevel | str | None = None,
         overwrite: bool = False,
@@ -143,7 +146,8 @@ class Transaction:
         self._parent: Transaction | None = None
         self._token: contextvars.Token[Transaction | None] | None = None
         self._holder = f"{_lock_protocol.default_holder()}:{next(_holder_ids)}"
-        self._locked = False
+        self._locked: tuple[ResultStore, str] | None = None
+        """The store and key whose lock this transaction holds."""
 
     # -- state ----------------------------------------------------------------------------------
     def is_committed(self) -> bool:
@@ -225,20 +229,14 @@ class Transaction:
     def begin(self) -> None:
         """Take the key's lock (SERIALIZABLE) and mark the transaction committed when its key
         already has a record (unless ``overwrite``)."""
-        if (
-            self.store is not None
-            and self.key
-            and self.isolation_level is IsolationLevel.SERIALIZABLE
-        ):
-            self.logger.debug("Acquiring lock for transaction %r", self.key)
-            self.store.acquire_lock(self.key, holder=self._holder)
-            self._locked = True
+        store, key = self.store, self.key
+        if store is not None and key and self.isolation_level is IsolationLevel.SERIALIZABLE:
+            self.logger.debug("Acquiring lock for transaction %r", key)
+            store.acquire_lock(key, holder=self._holder)
+            self._locked = (store, key)
         try:
-            committed = (
-                not self.overwrite
-                and self.store is not None
-                and bool(self.key)
-                and self.store.exists(key=self.key)
+            committed = bool(
+                not self.overwrite and store is not None and key and store.exists(key=key)
             )
         except BaseException:
             self._release_lock()
@@ -326,7 +324,7 @@ class Transaction:
             for hook in self.on_commit_hooks:
                 self.run_hook(hook, "commit")
             if self.store is not None and self.key and self.write_on_commit:
-                self._write_staged()
+                self._write_staged(self.store, self.key)
             self.state = TransactionState.COMMITTED
             return True
         except Exception:
@@ -338,14 +336,14 @@ class Transaction:
         finally:
             self._release_lock()
 
-    def _write_staged(self) -> None:
+    def _write_staged(self, store: ResultStore, key: str) -> None:
         from praefect import results
 
         value = self._staged_value
-        if isinstance(value, results.ResultRecord) and hasattr(self.store, "persist_result_record"):
-            self.store.persist_result_record(value, holder=self._holder)
+        if isinstance(value, results.ResultRecord) and hasattr(store, "persist_result_record"):
+            store.persist_result_record(value, holder=self._holder)
         else:
-            self.store.write(obj=value, key=self.key, holder=self._holder)
+            store.write(obj=value, key=key, holder=self._holder)
 
     def rollback(self) -> bool:
         """Run this transaction's rollback hooks newest first, then roll back its children newest
@@ -379,11 +377,12 @@ class Transaction:
         self.logger.info("%s hook %r finished running successfully", hook_type.capitalize(), name)
 
     def _release_lock(self) -> None:
-        if not self._locked:
+        if self._locked is None:
             return
-        self._locked = False
+        store, key = self._locked
+        self._locked = None
         try:
-            self.store.release_lock(self.key, holder=self._holder)
+            store.release_lock(key, holder=self._holder)
         except ValueError:
             pass  # taken over after its hold timeout: nothing left to release
 
@@ -413,7 +412,11 @@ class AsyncTransaction(Transaction):
         self.__exit__(exc_type, exc, tb)
 
 
-def _resolve(key: str | None, store: Any, logger: Any) -> tuple[Any, Any]:
+def _resolve(
+    key: str | None,
+    store: ResultStore | None,
+    logger: logging.Logger | logging.LoggerAdapter[Any] | None,
+) -> tuple[ResultStore | None, logging.Logger | logging.LoggerAdapter[Any]]:
     if key and store is None:
         from praefect import results
 

@@ -230,7 +230,7 @@ class FrozenClock(_clock.ManualClock):
         out: a frozen clock stops heartbeats from looking fresh."""
         from praefect.server import services
 
-        chosen = [services.Scheduler(), services.MarkLateRuns()]
+        chosen: list[services.Service] = [services.Scheduler(), services.MarkLateRuns()]
         return services.ServiceRunner(chosen, clock=self).run_once()
 
 
