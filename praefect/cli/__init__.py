@@ -32,6 +32,9 @@ from praefect.cli import work_pool, work_queue, worker  # noqa: E402  isort: ski
 # -- deployments
 from praefect.cli import deploy, deployment  # noqa: E402  isort: skip
 
+# -- access
+from praefect.cli import api_key  # noqa: E402  isort: skip
+
 __all__ = ["app", "main"]
 
 _SETTINGS: dict[str, object] = {
@@ -90,6 +93,8 @@ app.add_typer(worker.app, name="worker")
 # -- deployments
 app.add_typer(deployment.app, name="deployment")
 app.add_typer(deployment.app, name="deployments", hidden=True)
+app.add_typer(api_key.app, name="api-key")
+app.add_typer(api_key.app, name="api-keys", hidden=True)
 app.command("deploy")(deploy.deploy)
 app.command("verify")(verify.verify)
 

@@ -16,6 +16,7 @@ from praefect.database.types import JSON, UUID, Timestamp, newest_first, not_nul
 
 __all__ = [
     "add_postgresql_options",
+    "api_key",
     "block_document",
     "block_type",
     "deployment",
@@ -336,6 +337,20 @@ sa.Index(
     flow_run.c.next_scheduled_start_time,
     **_not_null("deployment_id"),
 )
+
+
+# -- access ---------------------------------------------------------------------------------------
+api_key = sa.Table(
+    "api_key",
+    metadata,
+    *_base_columns(),
+    sa.Column("name", sa.String(255), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("key_prefix", sa.String(32), nullable=False),
+)
+"""API keys with a role (``viewer``, ``operator``, ``admin``): the SHA-256 of the key, never the
+key itself, and its first characters to recognise it by."""
 
 
 def add_postgresql_options() -> None:

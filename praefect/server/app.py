@@ -187,11 +187,12 @@ def create_app(
     ui.add_guard(app)
     # add_middleware wraps: the last one added is the outermost.
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.server_max_body_bytes)
-    api_keys = auth.parse_api_keys(settings.server_api_keys)
-    if settings.server_api_auth_string or api_keys:
-        app.add_middleware(
-            auth.AuthMiddleware, auth_string=settings.server_api_auth_string, api_keys=api_keys
-        )
+    app.add_middleware(
+        auth.AuthMiddleware,
+        auth_string=settings.server_api_auth_string,
+        api_keys=auth.parse_api_keys(settings.server_api_keys),
+        database_url=app.state.database_url,
+    )
     origins = _split(settings.server_cors_allowed_origins)
     app.add_middleware(browsers.BrowserGuard, allowed_origins=origins, prefix=API_PREFIX)
     if origins:

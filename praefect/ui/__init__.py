@@ -52,8 +52,8 @@ def add_pages(app: FastAPI) -> None:
 
 
 def add_guard(app: FastAPI) -> None:
-    """Add the middleware that refuses cross-site posts to the UI's actions (before the app
-    starts: Starlette adds no middleware later)."""
+    """Add the middleware that gives each browser a CSRF token and refuses cross-site posts
+    to the UI's actions (before the app starts: Starlette adds no middleware later)."""
     from praefect.ui import guard
 
-    app.add_middleware(guard.SameOriginPosts)
+    app.add_middleware(guard.FormGuard)

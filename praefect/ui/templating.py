@@ -133,11 +133,16 @@ _env: jinja2.Environment | None = None
 def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
-    """The template ``name`` rendered with ``context`` (plus ``request`` and ``path``)."""
+    """The template ``name`` rendered with ``context`` (plus ``request``, ``path`` and the
+    browser's ``csrf_token`` for its forms, see ``guard``)."""
     global _env
     if _env is None:
         _env = environment()
     html = _env.get_template(name).render(
-        request=request, path=request.url.path, now_iso=now_utc().isoformat(), **context
+        request=request,
+        path=request.url.path,
+        now_iso=now_utc().isoformat(),
+        csrf_token=getattr(request.state, "csrf_token", ""),
+        **context,
     )
     return HTMLResponse(html, status_code=status_code)

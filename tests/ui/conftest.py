@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from praefect import settings
 from praefect.server.app import create_app
+from praefect.ui import guard
 
 
 @pytest.fixture
@@ -27,7 +28,12 @@ def make_app(database_url: str) -> Callable[..., FastAPI]:
 
 @pytest.fixture
 def client(make_app: Callable[..., FastAPI]) -> TestClient:
-    return TestClient(make_app())
+    """A client that has seen a page, so it holds the CSRF cookie, and sends the token with
+    each request as the UI's pages do."""
+    client = TestClient(make_app())
+    assert client.get("/dashboard").status_code == 200
+    client.headers[guard.HEADER] = client.cookies[guard.COOKIE]
+    return client
 
 
 @pytest.fixture

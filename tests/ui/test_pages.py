@@ -9,6 +9,8 @@ import uuid
 
 from fastapi.testclient import TestClient
 
+from praefect.ui import guard
+
 
 def test_root_opens_the_dashboard_and_api_and_docs_still_answer(client):
     response = client.get("/", follow_redirects=False)
@@ -138,6 +140,40 @@ def test_cross_site_posts_to_actions_are_refused(client, new_run):
         response = client.post(f"/ui/flow-runs/{run['id']}/cancel", headers=headers)
         assert response.status_code == 403
     assert client.get(f"/api/flow_runs/{run['id']}").json()["state_type"] == "SCHEDULED"
+
+
+def test_a_page_sets_the_csrf_cookie_and_puts_the_token_in_its_forms(client, new_run):
+    run = new_run("SCHEDULED")
+    token = client.cookies[guard.COOKIE]
+    page = client.get(f"/runs/flow-run/{run['id']}")
+    assert f'name="csrf_token" value="{token}"' in page.text
+    assert f'"X-CSRF-Token": "{token}"' in page.text  # htmx sends it as a header
+    fresh = TestClient(client.app)
+    response = fresh.get("/dashboard")
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{guard.COOKIE}=") and "SameSite=Strict" in cookie
+    assert "HttpOnly" in cookie
+    assert fresh.cookies[guard.COOKIE] != token  # one per browser
+
+
+def test_a_ui_post_without_the_csrf_token_is_refused(client, new_run):
+    run = new_run("SCHEDULED")
+    url = f"/ui/flow-runs/{run['id']}/cancel"
+    token = client.headers.pop(guard.HEADER)
+    for headers, data in (
+        ({}, None),  # a form another site posts: the cookie comes along, the token cannot
+        ({guard.HEADER: "x" * 32}, None),
+        ({}, {guard.FIELD: "y" * 32}),
+    ):
+        response = client.post(url, headers=headers, data=data)
+        assert response.status_code == 403, (headers, data)
+        assert "CSRF token is missing or stale" in response.text
+    stranger = TestClient(client.app)  # no cookie: a token alone is not enough
+    assert stranger.post(url, headers={guard.HEADER: token}).status_code == 403
+    assert client.get(f"/api/flow_runs/{run['id']}").json()["state_type"] == "SCHEDULED"
+    response = client.post(url, data={guard.FIELD: token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert client.get(f"/api/flow_runs/{run['id']}").json()["state_type"] == "CANCELLED"
 
 
 def test_with_auth_on_the_pages_ask_for_credentials(make_app):

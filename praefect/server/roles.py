@@ -1,0 +1,82 @@
+"""Which role each request needs: ``viewer`` reads, ``operator`` runs things, ``admin`` changes
+what runs and where.
+
+The rules are by method and path, first match wins; a path no rule names needs ``admin`` (a new
+route is closed until it is placed here). The table in docs/security.md is this list in words.
+
+>>> required_role("POST", "/api/flow_runs/filter")
+'viewer'
+>>> required_role("POST", "/api/flow_runs/0b8e.../set_state")
+'operator'
+>>> required_role("PATCH", "/api/deployments/0b8e...")
+'admin'
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["JOB_VARIABLES_PATHS", "RANK", "allows", "required_role"]
+
+RANK = {"viewer": 0, "operator": 1, "admin": 2}
+"""Each role may do what the roles of lower rank may."""
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_ID = r"[^/]+"
+
+# (methods or None for any, path pattern, role): first match wins
+_RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
+    (methods, re.compile(pattern), role)
+    for methods, pattern, role in (
+        # block documents hold credentials: reading them is running things
+        (None, r"/api/block_documents(/.*)?", "operator"),
+        (None, r"/api/block_types/slug/[^/]+/block_documents(/.*)?", "operator"),
+        (_READ_METHODS, r"/api/.*", "viewer"),
+        (frozenset({"POST"}), r"/api/.*/(filter|count|paginate|history)", "viewer"),
+        (frozenset({"POST"}), r"/api/ui/.*", "viewer"),
+        # running flows: their flows, runs, states, task runs, logs and events
+        (frozenset({"POST"}), r"/api/flows/?", "operator"),
+        (frozenset({"POST"}), r"/api/flow_runs/?", "operator"),
+        (None, rf"/api/flow_runs/{_ID}(/.*)?", "operator"),
+        (None, r"/api/task_runs(/.*)?", "operator"),
+        (frozenset({"POST"}), r"/api/logs/?", "operator"),
+        (frozenset({"POST"}), r"/api/events(/.*)?", "operator"),
+        # running deployments as they are; workers asking for work and reporting in
+        (
+            frozenset({"POST"}),
+            rf"/api/deployments/{_ID}/(create_flow_run|schedule|pause_deployment|resume_deployment)",
+            "operator",
+        ),
+        (frozenset({"POST"}), r"/api/deployments/get_scheduled_flow_runs", "operator"),
+        (
+            frozenset({"POST"}),
+            rf"/api/work_pools/{_ID}/(get_scheduled_flow_runs|workers/heartbeat)",
+            "operator",
+        ),
+        # the UI's actions: cancel, retry, resume a run, run a deployment
+        (frozenset({"POST"}), r"/ui/.*", "operator"),
+        # the UI's pages
+        (_READ_METHODS, r"/.*", "viewer"),
+    )
+)
+
+JOB_VARIABLES_PATHS = (
+    re.compile(r"/api/flow_runs/?"),
+    re.compile(rf"/api/flow_runs/{_ID}"),
+    re.compile(rf"/api/deployments/{_ID}/create_flow_run"),
+)
+"""Routes an operator may call, but not with ``job_variables``: they change the command and
+environment a worker runs the flow with, which is an admin's to set."""
+
+
+def required_role(method: str, path: str) -> str:
+    """The least role that may send ``method`` to ``path``."""
+    for methods, pattern, role in _RULES:
+        if (methods is None or method in methods) and pattern.fullmatch(path):
+            return role
+    return "admin"
+
+
+def allows(role: str, needed: str) -> bool:
+    """Whether ``role`` may do what needs ``needed``."""
+    return RANK[role] >= RANK[needed]
