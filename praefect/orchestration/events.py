@@ -17,9 +17,10 @@ from sqlalchemy.sql import ColumnElement
 
 from praefect.database import rows as _rows
 from praefect.database import tables
+from praefect.orchestration import event_shape
 from praefect.schemas.states import State, now_utc
 
-__all__ = ["count", "query", "read_many", "state_change_event", "write"]
+__all__ = ["count", "query", "read_many", "related_resource", "state_change_event", "write"]
 
 _event = tables.event
 
@@ -27,7 +28,9 @@ _event = tables.event
 def _state_summary(state: State | None) -> dict[str, Any] | None:
     if state is None:
         return None
-    return {"type": state.type.value, "name": state.name, "message": state.message or ""}
+    return event_shape.fill(
+        event_shape.STATE, type=state.type.value, name=state.name, message=state.message or ""
+    )
 
 
 def state_change_event(
@@ -46,30 +49,40 @@ def state_change_event(
     >>> row["event"], row["resource"]["prefect.resource.id"]
     ('praefect.flow-run.Running', 'praefect.flow-run.r1')
     """
-    resource_id = f"praefect.{kind}.{run['id']}"
+    resource_id = event_shape.resource_id(kind, run["id"])
     return {
         "id": uuid.uuid4(),
         "occurred": validated.timestamp,
-        "event": f"praefect.{kind}.{validated.name}",
+        "event": event_shape.event_name(kind, validated.name),
         "resource_id": resource_id,
-        "resource": {
-            "prefect.resource.id": resource_id,
-            "prefect.resource.name": run.get("name"),
-            "praefect.state-type": validated.type.value,
-            "praefect.state-name": validated.name,
-        },
+        "resource": event_shape.fill(
+            event_shape.RESOURCE,
+            resource_id=resource_id,
+            run_name=run.get("name"),
+            state_type=validated.type.value,
+            state_name=validated.name,
+        ),
         "related": related,
-        "payload": {
-            "intended": {
-                "from": initial.type.value if initial is not None else None,
-                "to": validated.type.value,
-            },
-            "initial_state": _state_summary(initial),
-            "validated_state": _state_summary(validated),
-        },
+        "payload": event_shape.fill(
+            event_shape.PAYLOAD,
+            from_type=initial.type.value if initial is not None else None,
+            to_type=validated.type.value,
+            initial_state=_state_summary(initial),
+            validated_state=_state_summary(validated),
+        ),
         "received": now or now_utc(),
         "follows": None,
     }
+
+
+def related_resource(kind: str, id: object) -> dict[str, str]:
+    """A related resource of an event: the ``kind`` (``flow``, ``flow-run``, ``tag``) named
+    ``id``, in that role.
+
+    >>> related_resource("tag", "etl")
+    {'prefect.resource.id': 'praefect.tag.etl', 'prefect.resource.role': 'tag'}
+    """
+    return event_shape.fill(event_shape.RELATED, id=event_shape.resource_id(kind, id), role=kind)
 
 
 def write(conn: Connection, rows: list[dict[str, Any]], ignore_existing: bool = False) -> None:

@@ -410,13 +410,8 @@ def _write_event(
     state: State,
     now: _dt.datetime,
 ) -> None:
-    related = [
-        {"prefect.resource.id": f"praefect.flow.{run['flow_id']}", "prefect.resource.role": "flow"}
-    ]
-    related.extend(
-        {"prefect.resource.id": f"praefect.tag.{tag}", "prefect.resource.role": "tag"}
-        for tag in run.get("tags") or ()
-    )
+    related = [events.related_resource("flow", run["flow_id"])]
+    related.extend(events.related_resource("tag", tag) for tag in run.get("tags") or ())
     events.write(conn, [events.state_change_event("flow-run", run, initial, state, related, now)])
 
 

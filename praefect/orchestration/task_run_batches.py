@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from praefect.database import types
-from praefect.orchestration import task_runs
+from praefect.orchestration import event_shape, task_runs
 from praefect.schemas import _results
 from praefect.schemas.actions import RunPolicy, TaskRunBatchWireItem
 from praefect.schemas.states import State, StateType, now_utc
@@ -276,7 +276,7 @@ def write(conn: Connection, prepared: Prepared) -> int:
     return len(ids) - len(stored)
 
 
-# -- events, as task_runs._EVENT_SQL builds them -------------------------------------------------
+# -- events, as task_runs._EVENT_SQL builds them (both from event_shape) -------------------------
 #
 # Each state's event names the run (its row as this batch leaves it), the state, and the state
 # the run came from: the previous state of the batch for the same run, or else the run's latest
@@ -318,8 +318,17 @@ def _events(
             _PREVIOUS_SQL, ('["' + '","'.join(run_ids) + '"]',)
         )
     }
-    of_run: dict[str, tuple[str, str, str]] = {}  # resource id, its JSON's start, related
+    of_run: dict[str, tuple[str, str, str]] = {}  # resource id, resource JSON to fill, related
     payloads: dict[tuple[Any, ...], str] = {}  # a batch has few (from, to, name, message)
+    related = event_shape.RELATED_JSON
+    resource = event_shape.RESOURCE_JSON
+    state_json = event_shape.STATE_JSON
+    payload_json = event_shape.PAYLOAD_JSON
+    task_run = event_shape.resource_id("task-run", "")
+    event_prefix = event_shape.event_name("task-run", "")
+    flow_run_prefix = event_shape.resource_id("flow-run", "")
+    tag_prefix = event_shape.resource_id("tag", "")
+    kinds_json = {kind.value: f'"{kind.value}"' for kind in StateType}
     out: list[Any] = []
     extend = out.extend
     try:
@@ -330,45 +339,37 @@ def _events(
                 flow_run_id = head[3]
                 parts = []
                 if flow_run_id is not None:
-                    parts.append(
-                        f'{{"prefect.resource.id":"praefect.flow-run.{flow_run_id}",'
-                        '"prefect.resource.role":"flow-run"}'
-                    )
+                    parts.append(related % (f'"{flow_run_prefix}{flow_run_id}"', '"flow-run"'))
                 for tag in tags:
-                    parts.append(
-                        f'{{"prefect.resource.id":{q("praefect.tag." + tag)},'
-                        '"prefect.resource.role":"tag"}'
-                    )
-                run = of_run[run_id] = (
-                    "praefect.task-run." + run_id,
-                    f'{{"prefect.resource.id":"praefect.task-run.{run_id}",'
-                    f'"prefect.resource.name":{q(head[2])},"praefect.state-type":"',
-                    "[" + ",".join(parts) + "]",
-                )
+                    parts.append(related % (q(tag_prefix + tag), '"tag"'))
+                resource_id = task_run + run_id
+                # the run's part of its events' resource, filled once; the state's part per event
+                filled = (f'"{resource_id}"', q(head[2]).replace("%", "%%"), "%s", "%s")
+                run = of_run[run_id] = (resource_id, resource % filled, "[" + ",".join(parts) + "]")
             prior = previous.get(run_id)
             previous[run_id] = (kind, name)
             key = (prior, kind, name, message)
             payload = payloads.get(key)
+            kind_json = kinds_json[kind]
             if payload is None:
                 if prior is None:
-                    intended = f'{{"intended":{{"from":null,"to":"{kind}"}},"initial_state":null,'
+                    from_json = initial_json = "null"
                 else:
-                    intended = (
-                        f'{{"intended":{{"from":{q(prior[0])},"to":"{kind}"}},'
-                        f'"initial_state":{{"type":{q(prior[0])},"name":{q(prior[1])},'
-                        '"message":""},'
-                    )
-                payload = payloads[key] = (
-                    f'{intended}"validated_state":{{"type":"{kind}","name":{q(name)},'
-                    f'"message":{q(message or "")}}}}}'
+                    from_json = q(prior[0])
+                    initial_json = state_json % (from_json, q(prior[1]), '""')
+                payload = payloads[key] = payload_json % (
+                    from_json,
+                    kind_json,
+                    initial_json,
+                    state_json % (kind_json, q(name), q(message or "")),
                 )
             extend(
                 (
                     state_id,
                     stamp,
-                    "praefect.task-run." + name,
+                    event_prefix + name,
                     run[0],
-                    f'{run[1]}{kind}","praefect.state-name":{q(name)}}}',
+                    run[1] % (kind_json, q(name)),
                     run[2],
                     payload,
                 )

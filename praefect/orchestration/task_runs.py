@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from praefect import exceptions
 from praefect.database import bulk, tables, types
+from praefect.orchestration import event_shape
 from praefect.orchestration import filters as _filters
 from praefect.schemas import _results
 from praefect.schemas.states import State, now_utc
@@ -219,7 +220,7 @@ def require_flow_runs(conn: Connection, flow_run_ids: Iterable[Any]) -> None:
 # Python hands SQLite a state's id as 32 hex digits and its times as integer microseconds
 # (several times cheaper than ``str(uuid)`` and ``datetime.isoformat``), and SQLite formats them.
 # Rows go in multi-row INSERTs (``database.bulk``). Events never exist in Python: one INSERT ... SELECT builds
-# them (with ``json_object``) from the state rows of this batch, which are the ``task_run_state``
+# them (in the JSON of ``event_shape``) from the state rows of this batch, which are the ``task_run_state``
 # rows after the largest rowid before the batch (rowids grow in insertion order, and the write
 # transaction is the only writer); the "from" state is the previous row of the same run.
 
@@ -254,29 +255,61 @@ _RUN_VALUES = (
     "",  # empirical_policy
     "",  # tags
 )
-_EVENT_SQL = """
+_TASK_RUN = "task-run"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _related_sql(id_sql: str, role: str) -> str:
+    return event_shape.sql(event_shape.RELATED, id=f"json_quote({id_sql})", role=f"'\"{role}\"'")
+
+
+# the parts of _EVENT_SQL, each a SQL expression giving its JSON text (event_shape's shapes)
+_RUN_ID_SQL = _literal(event_shape.resource_id(_TASK_RUN, "")) + " || s.task_run_id"
+_FLOW_RUN_SQL = _related_sql(
+    _literal(event_shape.resource_id("flow-run", "")) + " || r.flow_run_id", "flow-run"
+)
+_TAG_SQL = _related_sql(_literal(event_shape.resource_id("tag", "")) + " || value", "tag")
+_RESOURCE_SQL = event_shape.sql(
+    event_shape.RESOURCE,
+    resource_id=f"json_quote({_RUN_ID_SQL})",
+    run_name="json_quote(r.name)",
+    state_type="json_quote(s.type)",
+    state_name="json_quote(s.name)",
+)
+_PAYLOAD_SQL = event_shape.sql(
+    event_shape.PAYLOAD,
+    from_type="json_quote(s.prev_type)",
+    to_type="json_quote(s.type)",
+    initial_state="CASE WHEN s.prev_type IS NULL THEN 'null' ELSE "
+    + event_shape.sql(
+        event_shape.STATE,
+        type="json_quote(s.prev_type)",
+        name="json_quote(s.prev_name)",
+        message="'\"\"'",
+    )
+    + " END",
+    validated_state=event_shape.sql(
+        event_shape.STATE,
+        type="json_quote(s.type)",
+        name="json_quote(s.name)",
+        message="json_quote(coalesce(s.message, ''))",
+    ),
+)
+_EVENT_SQL = f"""
 INSERT INTO event (id, occurred, event, resource_id, resource, related, payload, received)
-SELECT s.id, s.timestamp, 'praefect.task-run.' || s.name, 'praefect.task-run.' || s.task_run_id,
-  json_object('prefect.resource.id', 'praefect.task-run.' || s.task_run_id,
-    'prefect.resource.name', r.name, 'praefect.state-type', s.type,
-    'praefect.state-name', s.name),
+SELECT s.id, s.timestamp, {_literal(event_shape.event_name(_TASK_RUN, ""))} || s.name,
+  {_RUN_ID_SQL}, {_RESOURCE_SQL},
   CASE WHEN r.tags = '[]' THEN
-    CASE WHEN r.flow_run_id IS NULL THEN '[]' ELSE json_array(json_object(
-      'prefect.resource.id', 'praefect.flow-run.' || r.flow_run_id,
-      'prefect.resource.role', 'flow-run')) END
-  ELSE (SELECT json_group_array(json(x)) FROM (
-    SELECT json_object('prefect.resource.id', 'praefect.flow-run.' || r.flow_run_id,
-      'prefect.resource.role', 'flow-run') AS x WHERE r.flow_run_id IS NOT NULL
+    CASE WHEN r.flow_run_id IS NULL THEN '[]' ELSE '[' || {_FLOW_RUN_SQL} || ']' END
+  ELSE '[' || coalesce((SELECT group_concat(x, ',') FROM (
+    SELECT {_FLOW_RUN_SQL} AS x WHERE r.flow_run_id IS NOT NULL
     UNION ALL
-    SELECT json_object('prefect.resource.id', 'praefect.tag.' || value,
-      'prefect.resource.role', 'tag') FROM json_each(r.tags)))
+    SELECT {_TAG_SQL} FROM json_each(r.tags))), '') || ']'
   END,
-  json_object(
-    'intended', json_object('from', s.prev_type, 'to', s.type),
-    'initial_state', CASE WHEN s.prev_type IS NULL THEN NULL
-      ELSE json_object('type', s.prev_type, 'name', s.prev_name, 'message', '') END,
-    'validated_state', json_object('type', s.type, 'name', s.name,
-      'message', coalesce(s.message, ''))),
+  {_PAYLOAD_SQL},
   ?1
 FROM (
   SELECT rowid AS rid, id, task_run_id, type, name, timestamp, message,
@@ -499,7 +532,11 @@ def _write_generic(
         strings = per_run.get(run_id)
         if strings is None:
             sid = str(run_id)
-            strings = per_run[run_id] = (sid, "praefect.task-run." + sid, _related(row))
+            strings = per_run[run_id] = (
+                sid,
+                event_shape.resource_id(_TASK_RUN, sid),
+                _related(row),
+            )
         sid, resource_id, related = strings
         state_id = str(state.id)
         kind = state.type.value
@@ -525,26 +562,28 @@ def _write_generic(
         )
         previous = seen.get(run_id) or last_states.get(run_id)
         seen[run_id] = (kind, name)
+        kind_json = f'"{kind}"'
         if previous is None:
-            intended = f'{{"intended":{{"from":null,"to":"{kind}"}},"initial_state":null,'
+            from_json = initial_json = "null"
         else:
-            intended = (
-                f'{{"intended":{{"from":"{previous[0]}","to":"{kind}"}},'
-                f'"initial_state":{{"type":"{previous[0]}","name":{dumps(previous[1])},'
-                '"message":""},'
-            )
+            from_json = f'"{previous[0]}"'
+            initial_json = event_shape.STATE_JSON % (from_json, dumps(previous[1]), '""')
         event_rows.append(
             (
                 state_id,
                 stamp,
-                "praefect.task-run." + name,
+                event_shape.event_name(_TASK_RUN, name),
                 resource_id,
-                f'{{"prefect.resource.id":"{resource_id}","prefect.resource.name":'
-                f'{dumps(row["name"])},"praefect.state-type":"{kind}",'
-                f'"praefect.state-name":{name_json}}}',
+                event_shape.RESOURCE_JSON
+                % (f'"{resource_id}"', dumps(row["name"]), kind_json, name_json),
                 related,
-                f'{intended}"validated_state":{{"type":"{kind}","name":{name_json},'
-                f'"message":{dumps(message or "")}}}}}',
+                event_shape.PAYLOAD_JSON
+                % (
+                    from_json,
+                    kind_json,
+                    initial_json,
+                    event_shape.STATE_JSON % (kind_json, name_json, dumps(message or "")),
+                ),
                 now_db,
             )
         )
@@ -632,17 +671,13 @@ def _data_json(data: Any) -> str | None:
 
 def _related(row: Mapping[str, Any]) -> str:
     flow_run_id = row.get("flow_run_id")
+    related = event_shape.RELATED_JSON
     parts = []
     if flow_run_id is not None:
-        parts.append(
-            f'{{"prefect.resource.id":"praefect.flow-run.{flow_run_id}",'
-            '"prefect.resource.role":"flow-run"}'
-        )
+        flow_run = event_shape.resource_id("flow-run", flow_run_id)
+        parts.append(related % (f'"{flow_run}"', '"flow-run"'))
     for tag in row.get("tags") or ():
-        parts.append(
-            f'{{"prefect.resource.id":{types.dumps("praefect.tag." + str(tag))},'
-            '"prefect.resource.role":"tag"}'
-        )
+        parts.append(related % (types.dumps(event_shape.resource_id("tag", tag)), '"tag"'))
     return "[" + ",".join(parts) + "]"
 
 
