@@ -118,8 +118,11 @@ def flow_steps(
     else:
         _, upstreams, needs_resolving = dependencies.collect(parameters, wait_for)
 
+    # The attempt this process runs (the run count when it entered Running): every proposal it
+    # makes carries it, and the orchestrator refuses them once a newer attempt has started.
+    attempt: int | None = None
     if existing is not None:
-        yield from _resume(client, run, ctx, existing)
+        attempt = yield from _resume(client, run, ctx, existing)
     else:
         yield from _create(client, flow, run, ctx, parameters)
     logger = run.logger()
@@ -164,12 +167,16 @@ def flow_steps(
         else None
     )
     while True:
-        accepted = yield from _propose(client, run, Running() if run.run_count == 0 else Retrying())
+        start = Running() if run.run_count == 0 else Retrying()
+        start.state_details.update(hostname=socket.gethostname(), pid=os.getpid())
+        accepted = yield from _propose(client, run, _fenced(start, attempt))
         if accepted.type is not StateType.RUNNING:
             accepted.state_details["flow_run_id"] = run.id
             _record_wrapper(wrapper, accepted)
             return accepted
         run.run_count += 1
+        attempt = accepted.state_details.get("attempt") or run.run_count
+        run.run_count = attempt
         heartbeat.register(run.id, client)
         if run.start_time is None:
             run.start_time = _clock.now()
@@ -194,7 +201,7 @@ def flow_steps(
             if parent_flow is None:
                 client.flush()
             heartbeat.unregister(run.id)
-            client.set_flow_run_state(run.id, crashed, force=True)
+            client.set_flow_run_state(run.id, _fenced(crashed, attempt), force=True)
             run.state = crashed
             crashed.state_details["flow_run_id"] = run.id
             _record_wrapper(wrapper, crashed)
@@ -223,8 +230,12 @@ def flow_steps(
             caching.persist_flow_result(flow, ctx, state)
         if parent_flow is None:
             yield (BLOCK, client.flush, ())
-        result = yield (BLOCK, client.set_flow_run_state, (run.id, state))
+        result = yield (BLOCK, client.set_flow_run_state, (run.id, _fenced(state, attempt)))
         status = result.status.value
+        if status == "ABORT":
+            heartbeat.unregister(run.id)
+            reason = getattr(result.details, "reason", None) or "the orchestrator aborted it"
+            raise exceptions.Abort(f"Flow run {run.name!r} was aborted: {reason}")
         if (
             status == "REJECT"
             and result.state is not None
@@ -301,12 +312,22 @@ def _create(
 
 
 _WAITING_TO_START = frozenset({StateType.SCHEDULED, StateType.PENDING})
+_ATTEMPT_GOING_ON = frozenset({StateType.RUNNING, StateType.CANCELLING})
+
+
+def _fenced(state: State, attempt: int | None) -> State:
+    """``state`` as proposed by ``attempt`` (see ``rules.FenceStaleAttempts``)."""
+    if attempt is not None:
+        state.state_details["attempt"] = attempt
+    return state
 
 
 def _resume(client: Any, run: FlowRunRecord, ctx: Any, existing: Any) -> Any:
     """Take over a stored run: one waiting to start (Scheduled or Pending, as a worker or
     runner hands it over) starts as is; a Failed or Crashed one gets a new attempt. Same id,
-    name and history either way."""
+    name and history either way. A run that is running is left to the process running it.
+    Returns the run count read, which fences this process's proposals: they are refused if
+    another attempt starts first."""
     run.id = existing["id"]
     ctx.root_flow_run_id = run.id
     run.name = existing["name"]
@@ -314,20 +335,26 @@ def _resume(client: Any, run: FlowRunRecord, ctx: Any, existing: Any) -> Any:
     run.run_count = existing.get("run_count") or 0
     run.tags = list(existing.get("tags") or run.tags)
     run.parent_task_run_id = existing.get("parent_task_run_id")
-    # the flow's retry policy: the server's rules retry (and reschedule a crash) by it
-    where = {
-        "hostname": socket.gethostname(),
-        "pid": os.getpid(),
-        "empirical_policy": {**(existing.get("empirical_policy") or {}), **run.empirical_policy},
-    }
-    yield (BLOCK, lambda: client.update_flow_run(run.id, **where), ())
     current = existing.get("state")
+    if current is not None and current.type in _ATTEMPT_GOING_ON:
+        raise exceptions.Abort(
+            f"Flow run {run.name!r} is {current.name} in attempt {run.run_count} (pid "
+            f"{existing.get('pid')} on {existing.get('hostname')}); a second attempt cannot run "
+            "beside it: wait for it to finish, or cancel it first."
+        )
+    # the flow's retry policy: the server's rules retry (and reschedule a crash) by it
+    policy = {**(existing.get("empirical_policy") or {}), **run.empirical_policy}
+    yield (BLOCK, lambda: client.update_flow_run(run.id, empirical_policy=policy), ())
     if current is not None and current.type in _WAITING_TO_START:
         run.state = current
-        return
+        return run.run_count
     retry = AwaitingRetry(message="Retried by request: a new attempt of this flow run.")
-    result = yield (BLOCK, client.set_flow_run_state, (run.id, retry, True))
+    result = yield (BLOCK, client.set_flow_run_state, (run.id, _fenced(retry, run.run_count), True))
+    if result.status.value == "ABORT":
+        reason = getattr(result.details, "reason", None) or "the orchestrator aborted it"
+        raise exceptions.Abort(f"Flow run {run.name!r} was aborted: {reason}")
     run.state = result.state or retry
+    return run.run_count
 
 
 def _propose(client: Any, run: FlowRunRecord, state: State) -> Any:
@@ -340,6 +367,8 @@ def _propose(client: Any, run: FlowRunRecord, state: State) -> Any:
             state = state.fresh_copy()
             continue
         if status == "ACCEPT":
+            if result.state is not None and "attempt" in result.state.state_details:
+                state.state_details["attempt"] = result.state.state_details["attempt"]
             run.state = state
             return state
         if status == "ABORT":

@@ -374,12 +374,29 @@ def _record_state(
     now: _dt.datetime,
 ) -> State:
     state = _validated_state(run, initial, proposed)
+    values = _bookkeeping(run, initial, state, now)
+    if state.type is _S.RUNNING:
+        values.update(_attempt(state, values.get("run_count", run.get("run_count")), now))
     record = state.to_record()
     record["flow_run_id"] = run["id"]
     _rows.insert(conn, _state, record)
-    conn.execute(_UPDATE_RUN, {**_bookkeeping(run, initial, state, now), "run_id_": run["id"]})
+    conn.execute(_UPDATE_RUN, {**values, "run_id_": run["id"]})
     _write_event(conn, run, initial, state, now)
     return state
+
+
+def _attempt(state: State, run_count: int | None, now: _dt.datetime) -> dict[str, Any]:
+    """What entering Running records: the attempt's number (the fencing token its later
+    proposals carry) in the state's details, and on the run the process that runs it (from
+    the proposal's ``hostname`` and ``pid`` details) with a fresh heartbeat, so the crash check
+    watches this attempt's process, not an earlier one's."""
+    details = state.state_details
+    details["attempt"] = run_count or 0
+    values: dict[str, Any] = {"heartbeat": now}
+    if details.get("pid") is not None:
+        values["pid"] = details["pid"]
+        values["hostname"] = details.get("hostname")
+    return values
 
 
 def _validated_state(run: Mapping[str, Any], initial: State | None, proposed: State) -> State:

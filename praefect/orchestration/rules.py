@@ -31,7 +31,9 @@ __all__ = [
     "MINIMAL_FLOW_POLICY",
     "BypassCancellingFlowRunsWithNoInfra",
     "EnsureOnlyScheduledFlowsMarkedLate",
+    "FenceStaleAttempts",
     "HandleFlowTerminalStateTransitions",
+    "PreventConcurrentAttempts",
     "PreventPendingTransitions",
     "RetryCrashedDeploymentRuns",
     "RetryFailedFlows",
@@ -100,6 +102,52 @@ class Rule:
     @staticmethod
     def apply(ctx: TransitionContext) -> None:
         raise NotImplementedError
+
+
+def _process_of(run: Mapping[str, Any]) -> str:
+    pid, host = run.get("pid"), run.get("hostname")
+    return f" (pid {pid} on {host})" if pid is not None else ""
+
+
+class FenceStaleAttempts(Rule):
+    """A proposal made by one attempt of a run (its ``attempt`` detail: the run count when that
+    attempt started) is aborted once a newer attempt has started, forced or not: a process that
+    was given up on (declared crashed while alive, then retried elsewhere) cannot overwrite the
+    state of the attempt that replaced it, and learns that it must stop."""
+
+    FROM_STATES = _ALL | {None}
+    TO_STATES = _ALL
+
+    @staticmethod
+    def apply(ctx: TransitionContext) -> None:
+        attempt = ctx.proposed.state_details.get("attempt")
+        current = ctx.run.get("run_count") or 0
+        if attempt is None or attempt == current:
+            return
+        ctx.abort(
+            f"Attempt {attempt} of this flow run is stale: attempt {current} started since"
+            f"{_process_of(ctx.run)}, so this attempt's {ctx.proposed.type.value} is refused "
+            "and it must stop."
+        )
+
+
+class PreventConcurrentAttempts(Rule):
+    """A run that is running (or being cancelled) cannot start a second attempt beside it:
+    another process proposing Running is aborted (the attempt itself may propose Running
+    again)."""
+
+    FROM_STATES = frozenset({S.RUNNING, S.CANCELLING})
+    TO_STATES = frozenset({S.RUNNING})
+
+    @staticmethod
+    def apply(ctx: TransitionContext) -> None:
+        current = ctx.run.get("run_count") or 0
+        if ctx.proposed.state_details.get("attempt") == current:
+            return
+        ctx.abort(
+            f"This run is already {ctx.initial_type.value} in attempt {current}"
+            f"{_process_of(ctx.run)}; a second attempt cannot start beside it."
+        )
 
 
 class HandleFlowTerminalStateTransitions(Rule):
@@ -253,6 +301,8 @@ class RetryCrashedDeploymentRuns(Rule):
 
 
 FLOW_POLICY: tuple[type[Rule], ...] = (
+    FenceStaleAttempts,
+    PreventConcurrentAttempts,
     HandleFlowTerminalStateTransitions,
     BypassCancellingFlowRunsWithNoInfra,
     PreventPendingTransitions,
@@ -263,8 +313,12 @@ FLOW_POLICY: tuple[type[Rule], ...] = (
 )
 """The rules of an ordinary proposal, in the order they are asked."""
 
-MINIMAL_FLOW_POLICY: tuple[type[Rule], ...] = (BypassCancellingFlowRunsWithNoInfra,)
-"""The rules of a forced proposal (``force=True``), as in Prefect's MinimalFlowPolicy."""
+MINIMAL_FLOW_POLICY: tuple[type[Rule], ...] = (
+    FenceStaleAttempts,
+    BypassCancellingFlowRunsWithNoInfra,
+)
+"""The rules of a forced proposal (``force=True``), as in Prefect's MinimalFlowPolicy, and the
+fence: a stale attempt cannot force its way either."""
 
 
 def apply_policy(policy: Sequence[type[Rule]], ctx: TransitionContext) -> TransitionContext:

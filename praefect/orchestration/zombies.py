@@ -2,8 +2,10 @@
 
 A run is found dead in one of two ways:
 
-- on the host that ran it, its recorded process id no longer exists (checked by whichever
-  praefect process opens the store there: the CLI, a flow, a worker);
+- on the host that ran it, the process of its current attempt (recorded when the attempt entered
+  Running: ``orchestration.flow_runs``) no longer exists, or its process id now belongs to a
+  process started after that (checked by whichever praefect process opens the store there: the
+  CLI, a flow, a worker, the server);
 - anywhere, its heartbeat is older than ``stale_after`` seconds (the process, or its host, stopped
   without a word).
 
@@ -58,12 +60,14 @@ def process_started_at(pid: int) -> _dt.datetime | None:
     return _dt.datetime.fromtimestamp(seconds, _dt.UTC)
 
 
-def _same_process(pid: int, run_started: _dt.datetime | None) -> bool:
-    """False when the pid now belongs to a process that started after the run did (reused)."""
-    if run_started is None:
+def _same_process(pid: int, since: _dt.datetime | None) -> bool:
+    """False when the pid now belongs to a process that started after ``since`` (the time the
+    run entered its current state; its attempt's process was running by then): the pid was
+    reused."""
+    if since is None:
         return True
     started = process_started_at(pid)
-    return started is None or started <= run_started + _dt.timedelta(seconds=1)
+    return started is None or started <= since + _dt.timedelta(seconds=1)
 
 
 def find_dead_runs(
@@ -83,15 +87,14 @@ def find_dead_runs(
             _run.c.pid,
             _run.c.heartbeat,
             _run.c.state_timestamp,
-            _run.c.start_time,
         ).where(_run.c.state_type.in_(_ACTIVE))
     ).all()
     dead = []
-    for run_id, state_id, host, pid, heartbeat, state_ts, started in rows:
+    for run_id, state_id, host, pid, heartbeat, state_ts in rows:
         if host == hostname and pid is not None:
             if pid == os.getpid():
                 continue
-            if is_alive(pid) and _same_process(pid, started):
+            if is_alive(pid) and _same_process(pid, state_ts):
                 continue  # on this host the process table is the authority
             dead.append((run_id, state_id, f"Its process (pid {pid} on {host}) is gone."))
             continue

@@ -28,6 +28,7 @@ import asyncio
 import builtins
 import datetime as _dt
 import logging
+import os
 import re
 import socket
 import threading
@@ -354,8 +355,22 @@ class BaseWorker:
         state = run.state
         if state is None or state.type in _FINISHED:
             return
+        if not _attempt_was_ours(run, identifier):
+            _logger.info(
+                "Flow run %s is in an attempt of another process (pid %s on %s); its process "
+                "(%s) ended, the run is left to that attempt.",
+                flow_run_id,
+                _field(run, "pid"),
+                _field(run, "hostname"),
+                identifier,
+            )
+            return
+        # the run count read fences the proposals below: they are refused if another attempt
+        # starts meanwhile (rules.FenceStaleAttempts)
+        fence = {"attempt": _field(run, "run_count") or 0}
         if state.type is StateType.CANCELLING:
             cancelled = states.Cancelled(message="The flow run's process was stopped.")
+            cancelled.state_details.update(fence)
             self.client.set_flow_run_state(flow_run_id, cancelled, force=True)
             _logger.info("Flow run %s cancelled.", flow_run_id)
             return
@@ -366,9 +381,14 @@ class BaseWorker:
         else:
             why = f"its process ({identifier}) exited with status code {status_code}"
         message = f"Flow run infrastructure exited without a final state: {why}."
-        result = self.client.set_flow_run_state(flow_run_id, states.Crashed(message=message))
+        crashed = states.Crashed(message=message)
+        crashed.state_details.update(fence)
+        result = self.client.set_flow_run_state(flow_run_id, crashed)
         if result.status.value == "ABORT":
-            self.client.set_flow_run_state(flow_run_id, states.Crashed(message=message), force=True)
+            result = self.client.set_flow_run_state(flow_run_id, crashed.copy(), force=True)
+            if result.status.value == "ABORT":
+                _logger.info("Flow run %s was not marked Crashed: %s", flow_run_id, result.details)
+                return
         rescheduled = result.state is not None and result.state.type is StateType.SCHEDULED
         _logger.warning(
             "Flow run %s crashed: %s%s",
@@ -500,6 +520,25 @@ class BaseWorker:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def _attempt_was_ours(run: Any, identifier: str) -> bool:
+    """Whether the run's current attempt may be the one this worker's process (``identifier``,
+    ``hostname:pid``) ran: False when the run records another live process on this host as
+    running it (a newer attempt, started elsewhere, must not be marked Crashed for our exit)."""
+    host, _, pid = identifier.rpartition(":")
+    recorded_pid, recorded_host = _field(run, "pid"), _field(run, "hostname")
+    if recorded_pid is None or recorded_host != host or host != hostname():
+        return True
+    if str(recorded_pid) == pid:
+        return True
+    try:
+        os.kill(int(recorded_pid), 0)
+    except ProcessLookupError:
+        return True  # gone: a process of ours (a custom command's child) ran it
+    except (PermissionError, ValueError, OSError):
+        pass
+    return False
 
 
 def hostname() -> str:

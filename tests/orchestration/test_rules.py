@@ -146,6 +146,8 @@ def test_unknown_flow_run_raises_flow_run_not_found(propose):
 
 def test_policy_order_is_pinned():
     assert [rule.__name__ for rule in rules.FLOW_POLICY] == [
+        "FenceStaleAttempts",
+        "PreventConcurrentAttempts",
         "HandleFlowTerminalStateTransitions",
         "BypassCancellingFlowRunsWithNoInfra",
         "PreventPendingTransitions",
@@ -154,3 +156,41 @@ def test_policy_order_is_pinned():
         "RetryFailedFlows",
         "RetryCrashedDeploymentRuns",
     ]
+
+
+def _by_attempt(state: State, attempt: int) -> State:
+    state.state_details["attempt"] = attempt
+    return state
+
+
+def test_entering_running_numbers_the_attempt_and_records_its_process(new_run, propose, read_run):
+    run = new_run(State("PENDING"))
+    result = propose(run, State("RUNNING", state_details={"hostname": "h1", "pid": 41}))
+    assert result.state.state_details["attempt"] == 1
+    stored = read_run(run)
+    assert (stored["run_count"], stored["hostname"], stored["pid"]) == (1, "h1", 41)
+    assert stored["heartbeat"] is not None
+
+
+def test_a_stale_attempt_cannot_change_the_state_even_forced(new_run, propose, read_run):
+    run = new_run(State("PENDING"))
+    propose(run, State("RUNNING", state_details={"hostname": "h1", "pid": 41}))
+    propose(run, _by_attempt(State("CRASHED"), 1), force=True)
+    propose(run, _by_attempt(scheduled(name="AwaitingRetry"), 1), force=True)
+    propose(run, _by_attempt(State("RUNNING", state_details={"hostname": "h2", "pid": 7}), 1))
+    for force in (False, True):
+        result = propose(run, _by_attempt(State("COMPLETED"), 1), force=force)
+        assert result.status is ABORT
+        assert "Attempt 1 of this flow run is stale: attempt 2 started" in result.details.reason
+        assert "pid 7 on h2" in result.details.reason
+    assert read_run(run)["state_type"] == "RUNNING"
+    assert propose(run, _by_attempt(State("COMPLETED"), 2)).status is ACCEPT
+
+
+def test_a_second_process_cannot_start_an_attempt_beside_a_running_one(new_run, propose):
+    run = new_run(State("PENDING"))
+    propose(run, State("RUNNING", state_details={"hostname": "h1", "pid": 41}))
+    result = propose(run, State("RUNNING", state_details={"hostname": "h2", "pid": 7}))
+    assert result.status is ABORT
+    assert "already RUNNING in attempt 1 (pid 41 on h1)" in result.details.reason
+    assert propose(run, _by_attempt(State("RUNNING"), 1)).status is ACCEPT
