@@ -52,11 +52,6 @@ def _nothing_left(env: dict[str, str]) -> None:
     assert "praefect-verify-" not in listing.stdout
 
 
-@pytest.mark.xfail(
-    reason="a live retry in a new process is marked Crashed by the server's crash detection "
-    "(issue 16, defect 1): remove once attempts are fenced",
-    strict=False,
-)
 def test_verify_passes_against_a_server(
     database_url: str, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
