@@ -95,7 +95,7 @@ def run_checks(plan: _Plan, api_url: str | None) -> list[_verify_checks.Check]:
     run = _verify_checks.Workload(directory, namespace, plan.resume_seconds)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with _common.sync_client() as client, Progress(*columns, console=_common.err_console()) as bar:
-        problem = client.api_healthcheck()
+        problem = _unreachable(api_url) if api_url else client.api_healthcheck()
         if problem is not None:
             where = api_url or "the configured store"
             _common.exit_with_error(f"Cannot reach {where}: {problem}")
@@ -116,6 +116,18 @@ def run_checks(plan: _Plan, api_url: str | None) -> list[_verify_checks.Check]:
             with _stage(bar, "Cleaning up"):
                 _clean_up(client, run)
     return checks
+
+
+def _unreachable(api_url: str) -> Exception | None:
+    """Why the server does not answer its health check, or None. Asked once, with a short
+    timeout: the client itself would keep retrying a server that is down (for a restart)."""
+    import httpx
+
+    try:
+        httpx.get(f"{api_url.rstrip('/')}/health", timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        return exc
+    return None
 
 
 @contextlib.contextmanager
