@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -81,6 +84,17 @@ def start(
         f"Open the UI: {url}/"
     )
     runner = services.ServiceRunner(chosen, database_url=current.resolved_database_url)
+    pickup = threading.Event()  # set: stop picking up the spool
+
+    def on_started() -> None:
+        runner.start()
+        threading.Thread(
+            target=_pick_up_spool,
+            args=(current.home_path, host, port, pickup),
+            name="praefect-spool-pickup",
+            daemon=True,
+        ).start()
+
     try:
         config = uvicorn.Config(
             app_,
@@ -92,12 +106,29 @@ def start(
         )
         # The services start once the server listens; it ends the UI's live streams first
         # when it stops, so Ctrl-C stops at once.
-        server = serving.Server(config, on_started=runner.start)
+        server = serving.Server(config, on_started=on_started)
         server.run(sockets=serving.listen(host, port))
     except KeyboardInterrupt:
         pass  # Ctrl-C before uvicorn took over the signals: a normal stop all the same
     finally:
+        pickup.set()
         runner.stop()
+
+
+def _pick_up_spool(home: Path, host: str, port: int, stop: threading.Event) -> None:
+    """Deliver, every 10 s, what flows of this home spooled for this server while it could not
+    take their records (``praefect.client.spool_pickup``); the client is imported only once
+    something waits, so the server starts as light as before."""
+    while True:
+        if any((home / "spool").glob("*/*.batch")):
+            from praefect.client import spool_pickup
+
+            try:
+                spool_pickup.for_server(home, host, port).run_once()
+            except Exception:  # the next pass tries again
+                logging.getLogger("praefect.server").exception("Delivering the spool failed.")
+        if stop.wait(10.0):
+            return
 
 
 def _show_service_logs() -> None:

@@ -8,7 +8,6 @@ delivers what a process that exited left behind.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -79,38 +78,26 @@ def deliver(
 
 
 def _deliver_directory(directory: Path, url: str, timeout: float) -> tuple[int, int]:
-    """Deliver the batches of one spool directory to ``url`` for up to ``timeout`` seconds;
-    returns how many records were delivered and how many are left."""
+    """Deliver one spool directory to ``url``, printing progress; returns how many records
+    were delivered and how many are left."""
     from praefect import settings
-    from praefect.client import http, spool
+    from praefect.client import spool, spool_pickup
 
     console = _common.console()
     _, records = spool.Spool(directory, 0).waiting()
     if not records:
         return 0, 0
     current = settings.get_current_settings()
-    transport = http.Transport(url, current.api_key, current.api_auth_string)
-    delivered = 0
-
-    def send(path: str, body: bytes) -> bool:
-        return http.deliver_spooled(transport, deliverer, path, body)
+    done = 0
 
     def progress(count: int) -> None:
-        nonlocal delivered
-        delivered += count
-        console.print(f"  {url}: delivered {delivered} of {records} record(s)", markup=False)
+        nonlocal done
+        done += count
+        console.print(f"  {url}: delivered {done} of {records} record(s)", markup=False)
 
-    deliverer = spool.SpoolDeliverer(spool.Spool(directory, 0), send, url)
-    deadline = time.monotonic() + timeout
-    delay = 0.5
-    try:
-        while not deliverer.deliver_all(progress) and time.monotonic() < deadline:
-            time.sleep(deliverer.retry_after or delay)
-            deliverer.retry_after = None
-            delay = min(delay * 2, 5.0)
-    finally:
-        transport.close()
-    _, left = spool.Spool(directory, 0).waiting()
+    delivered, left = spool_pickup.deliver_directory(
+        directory, url, current.api_key, current.api_auth_string, timeout, progress
+    )
     console.print(
         f"{url}: {delivered} record(s) delivered, {left} left in {directory}.", markup=False
     )
