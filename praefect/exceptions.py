@@ -31,7 +31,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from praefect.schemas.states import State
 
 __all__ = [
     "Abort",
@@ -145,7 +148,7 @@ class CancelledRun(PrefectException):
 class PausedRun(PrefectException):
     """A run is paused."""
 
-    def __init__(self, message: str = "", state: Any = None) -> None:
+    def __init__(self, message: str = "", state: State | None = None) -> None:
         super().__init__(message)
         self.state = state
 
@@ -258,7 +261,7 @@ class Abort(PrefectSignal):
 class Pause(PrefectSignal):
     """The run is pausing."""
 
-    def __init__(self, message: str = "", state: Any = None) -> None:
+    def __init__(self, message: str = "", state: State | None = None) -> None:
         super().__init__(message)
         self.state = state
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from praefect.database import types
@@ -94,7 +95,9 @@ def insert_chunks(
 _unnest_sql: dict[tuple[str, tuple[str, ...], str], str] = {}
 
 
-def unnest_insert_sql(conn: Connection, table: Any, columns: tuple[str, ...], suffix: str) -> str:
+def unnest_insert_sql(
+    conn: Connection, table: sa.Table, columns: tuple[str, ...], suffix: str
+) -> str:
     """``INSERT INTO table (columns) SELECT * FROM unnest(%s::type[], ...) suffix`` for
     PostgreSQL (``suffix``: e.g. an ``ON CONFLICT`` clause), cached."""
     key = (table.name, columns, suffix)

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+import uuid
+from typing import TYPE_CHECKING
 
 from praefect.schemas.states import now_utc
+
+if TYPE_CHECKING:
+    from praefect.client.base import OrchestrationClient
 
 _logger = logging.getLogger("praefect.heartbeat")
 _lock = threading.Lock()
 _beat_done = threading.Condition(_lock)
-_running: dict[Any, Any] = {}
-_in_flight: Any = None  # the flow run whose beat is being written
+_running: dict[uuid.UUID, OrchestrationClient] = {}
+_in_flight: uuid.UUID | None = None  # the flow run whose beat is being written
 _thread: threading.Thread | None = None
 _wake = threading.Event()
 
 
-def register(flow_run_id: Any, client: Any) -> None:
+def register(flow_run_id: uuid.UUID, client: OrchestrationClient) -> None:
     """Start beating for a flow run that entered Running."""
     global _thread
     with _lock:
@@ -33,7 +37,7 @@ def register(flow_run_id: Any, client: Any) -> None:
             _thread.start()
 
 
-def unregister(flow_run_id: Any) -> None:
+def unregister(flow_run_id: uuid.UUID) -> None:
     """Stop beating for a flow run that left Running (waiting for its beat in flight, so no
     heartbeat is recorded after the run has ended)."""
     with _lock:
@@ -53,7 +57,7 @@ def _loop() -> None:
             _beat(flow_run_id)
 
 
-def _beat(flow_run_id: Any) -> None:
+def _beat(flow_run_id: uuid.UUID) -> None:
     global _in_flight
     with _lock:
         client = _running.get(flow_run_id)

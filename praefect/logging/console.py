@@ -13,19 +13,19 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from typing import Any
+from typing import IO
 
 _LINGER = 0.01  # seconds the writer waits so more lines share one write
 
 
 class _ConsoleQueue:
     def __init__(self) -> None:
-        self._items: list[tuple[Any, str]] = []
+        self._items: list[tuple[IO[str], str]] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def put(self, stream: Any, text: str) -> None:
+    def put(self, stream: IO[str], text: str) -> None:
         self._items.append((stream, text))
         if not self._wake.is_set():
             self._wake.set()
@@ -69,7 +69,7 @@ class _ConsoleQueue:
         self._thread = None
 
 
-def _write(stream: Any, chunk: list[str]) -> None:
+def _write(stream: IO[str], chunk: list[str]) -> None:
     try:
         stream.write("".join(chunk))
         stream.flush()

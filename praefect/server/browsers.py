@@ -18,10 +18,10 @@ Clients that are not browsers (praefect's and Prefect's clients, curl, scripts) 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["BrowserGuard", "is_json_content_type"]
 
@@ -56,13 +56,13 @@ class BrowserGuard:
     """ASGI middleware for the paths under ``prefix``: 403 to a request from a foreign
     ``Origin`` (unless ``allowed_origins`` names it, or is ``["*"]``), 415 to a non-JSON body."""
 
-    def __init__(self, app: Any, allowed_origins: Sequence[str], prefix: str = "/api") -> None:
+    def __init__(self, app: ASGIApp, allowed_origins: Sequence[str], prefix: str = "/api") -> None:
         self.app = app
         self.any_origin = "*" in allowed_origins
         self.allowed = {origin.rstrip("/").lower() for origin in allowed_origins}
         self.prefix = prefix
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         path: str = scope.get("path", "")
         if kind not in ("http", "websocket") or not (

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import HTTPException
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["BodySizeLimit"]
 
@@ -14,7 +13,7 @@ class BodySizeLimit:
     """Refuse a body above ``max_bytes``: at once when ``Content-Length`` says so, else as soon
     as the streamed body grows past it (the route then answers 413 instead of running)."""
 
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
@@ -24,7 +23,7 @@ class BodySizeLimit:
             "(server setting PRAEFECT_SERVER_MAX_BODY_BYTES); send smaller batches."
         )
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -35,7 +34,7 @@ class BodySizeLimit:
             return
         seen = 0
 
-        async def limited_receive() -> dict[str, Any]:
+        async def limited_receive() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":

@@ -10,9 +10,8 @@ True
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio
+from starlette.applications import Starlette
 
 __all__ = ["Streams", "close", "of"]
 
@@ -43,7 +42,7 @@ class Streams:
             wake.set()
 
 
-def of(app: Any) -> Streams:
+def of(app: Starlette) -> Streams:
     """The ``Streams`` of ``app`` (made on first use)."""
     found = getattr(app.state, "live_streams", None)
     if found is None:
@@ -51,9 +50,9 @@ def of(app: Any) -> Streams:
     return found
 
 
-def close(app: Any) -> None:
+def close(app: object) -> None:
     """End ``app``'s open live streams now, and any opened later at once, quietly: the
     server is stopping (uvicorn waits for the responses in flight before it stops). Call it from
     the server's event loop."""
-    if hasattr(app, "state"):  # not an import string
+    if isinstance(app, Starlette):  # not an import string
         of(app).close()
