@@ -15,7 +15,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; 
 
 help:
 	@echo "make run    create .venv if needed, run the examples, then serve the UI at http://127.0.0.1:4200/"
-	@echo "make test   lint, format check and the test suite"
+	@echo "make test   lint, format check, type check (mypy) and the test suite"
 	@echo "make lint   ruff check"
 	@echo "make fmt    ruff format + ruff check --fix"
 	@echo "make bench  quick benchmarks (benchmarks/bench_core.py --quick)"
@@ -60,6 +60,7 @@ screenshots: pyc chromium
 test: pyc chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

@@ -13,9 +13,12 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from praefect import flow, runtime, task
+from praefect.schemas.states import State
 
 _DIR = Path(os.environ.get("PRAEFECT_VERIFY_DIR", "."))
 _NAMESPACE = os.environ.get("PRAEFECT_VERIFY_NAMESPACE", "praefect-verify")
@@ -103,12 +106,20 @@ def killed(key: str) -> int:
         _attempt("end")
 
 
+def _final_state(run: Callable[..., Any], *args: object) -> State:
+    # return_state is not part of a flow's typed signature (its parameters are the function's)
+    state = run(*args, return_state=True)
+    if not isinstance(state, State):
+        raise TypeError(f"{run!r} returned {state!r}, not its final state.")
+    return state
+
+
 def main(argv: list[str]) -> int:
     which, key = argv[0], argv[1]
     if which == "steps":
-        state = steps(key, int(argv[2]) if len(argv) > 2 else 5, return_state=True)
+        state = _final_state(steps, key, int(argv[2]) if len(argv) > 2 else 5)
     else:
-        state = killed(key, return_state=True)
+        state = _final_state(killed, key)
     return 0 if state.is_completed() else 1
 
 

@@ -104,7 +104,7 @@ class Rule:
         raise NotImplementedError
 
 
-def _process_of(run: Mapping[str, Any]) -> str:
+def _process_of(run: Run) -> str:
     pid, host = run.get("pid"), run.get("hostname")
     return f" (pid {pid} on {host})" if pid is not None else ""
 
@@ -145,7 +145,7 @@ class PreventConcurrentAttempts(Rule):
         if ctx.proposed.state_details.get("attempt") == current:
             return
         ctx.abort(
-            f"This run is already {ctx.initial_type.value} in attempt {current}"
+            f"This run is already {ctx.initial_type} in attempt {current}"
             f"{_process_of(ctx.run)}; a second attempt cannot start beside it."
         )
 

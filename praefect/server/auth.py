@@ -172,7 +172,7 @@ class AuthMiddleware:
         from praefect import database
         from praefect.orchestration import api_keys
 
-        engine = database.get_engine(self.database_url)  # type: ignore[arg-type]
+        engine = database.get_engine(self.database_url)
         return database.read(engine, api_keys.roles_by_hash)
 
 
