@@ -252,32 +252,31 @@ def _wait(popen: subprocess.Popen[bytes], deadline: float) -> None:
 def _retry_killed(
     client: Any, run: _verify_checks.Workload, plan: _Plan, api_url: str | None
 ) -> None:
-    """Wait for each killed run to be marked Crashed, then ``praefect flow-run retry`` it."""
+    """Wait for the killed runs to be marked Crashed, then ``praefect flow-run retry`` them all
+    at once, running the crash check meanwhile."""
     sweep = _crash_sweep(client)
-    for process in run.processes:
-        if process.flow_run_id is None or process.killed_at is None:
-            continue
-        deadline = time.monotonic() + plan.deadline
-        crashed = False
-        while time.monotonic() < deadline:
-            sweep()
+    killed = [p for p in run.processes if p.flow_run_id is not None and p.killed_at is not None]
+    waiting = list(killed)
+    deadline = time.monotonic() + plan.deadline
+    while waiting and time.monotonic() < deadline:
+        sweep()
+        for process in list(waiting):
             state = client.read_flow_run(process.flow_run_id).state
             if state is not None and state.type.value == "CRASHED":
-                crashed = True
-                break
-            time.sleep(0.2)
-        run.crashed_after[process.flow_run_id] = (
-            time.time() - process.killed_at if crashed else None
-        )
-        if not crashed:
-            continue
-        args = ["-m", "praefect.cli", "flow-run", "retry", str(process.flow_run_id)]
-        process.retry = _spawn(run, args, process.log, api_url)
-        deadline = time.monotonic() + plan.deadline
-        while process.retry.poll() is None and time.monotonic() < deadline:
-            sweep()  # as any other praefect process opening the store would, meanwhile
-            time.sleep(0.5)
-        _wait(process.retry, deadline)
+                run.crashed_after[process.flow_run_id] = time.time() - (process.killed_at or 0)
+                waiting.remove(process)
+        time.sleep(0.2)
+    for process in killed:
+        if process.flow_run_id in run.crashed_after:
+            args = ["-m", "praefect.cli", "flow-run", "retry", str(process.flow_run_id)]
+            process.retry = _spawn(run, args, process.log, api_url)
+    retries = [p.retry for p in killed if p.retry is not None]
+    deadline = time.monotonic() + plan.deadline
+    while any(r.poll() is None for r in retries) and time.monotonic() < deadline:
+        sweep()  # as any other praefect process opening the store would, meanwhile
+        time.sleep(0.5)
+    for retry in retries:
+        _wait(retry, deadline)
 
 
 def _crash_sweep(client: Any) -> Callable[[], Any]:
