@@ -14,11 +14,14 @@ import atexit
 import hashlib
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from praefect import settings as _settings
 from praefect.client.base import OrchestrationClient
 from praefect.client.embedded import EmbeddedClient
+
+if TYPE_CHECKING:
+    from praefect.client.orchestration import PrefectClient, SyncPrefectClient
 
 __all__ = [
     "EmbeddedClient",
@@ -112,7 +115,27 @@ atexit.register(_flush_at_exit)
 os.register_at_fork(after_in_child=_forget_after_fork)
 
 
-def get_client(httpx_settings: dict | None = None, sync_client: bool = False):  # type: ignore[no-untyped-def]
+@overload
+def get_client(
+    httpx_settings: dict[str, Any] | None = None, sync_client: Literal[False] = False
+) -> PrefectClient: ...
+
+
+@overload
+def get_client(
+    httpx_settings: dict[str, Any] | None = None, *, sync_client: Literal[True]
+) -> SyncPrefectClient: ...
+
+
+@overload
+def get_client(
+    httpx_settings: dict[str, Any] | None = None, sync_client: bool = False
+) -> PrefectClient | SyncPrefectClient: ...
+
+
+def get_client(
+    httpx_settings: dict[str, Any] | None = None, sync_client: bool = False
+) -> PrefectClient | SyncPrefectClient:
     """Prefect's user-facing client: ``PrefectClient`` (async) or ``SyncPrefectClient``.
 
     >>> from praefect.client import get_client

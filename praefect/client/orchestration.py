@@ -15,7 +15,7 @@ import functools
 import socket
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, overload
 
 from praefect import exceptions
 from praefect.client.orchestration_deployments import DeploymentClientMethods
@@ -373,6 +373,24 @@ for _class in reversed(SyncPrefectClient.__mro__[:-1]):
     for _name, _method in list(vars(_class).items()):
         if not _name.startswith("_") and callable(_method):
             setattr(PrefectClient, _name, _async_twin(_name, _method))
+
+
+@overload
+def get_client(
+    httpx_settings: dict[str, Any] | None = None, sync_client: Literal[False] = False
+) -> PrefectClient: ...
+
+
+@overload
+def get_client(
+    httpx_settings: dict[str, Any] | None = None, *, sync_client: Literal[True]
+) -> SyncPrefectClient: ...
+
+
+@overload
+def get_client(
+    httpx_settings: dict[str, Any] | None = None, sync_client: bool = False
+) -> PrefectClient | SyncPrefectClient: ...
 
 
 def get_client(
