@@ -255,22 +255,26 @@ def _retry_killed(
     """Wait for the killed runs to be marked Crashed, then ``praefect flow-run retry`` them all
     at once, running the crash check meanwhile."""
     sweep = _crash_sweep(client)
-    killed = [p for p in run.processes if p.flow_run_id is not None and p.killed_at is not None]
+    killed = [
+        (p.flow_run_id, p)
+        for p in run.processes
+        if p.flow_run_id is not None and p.killed_at is not None
+    ]
     waiting = list(killed)
     deadline = time.monotonic() + plan.deadline
     while waiting and time.monotonic() < deadline:
         sweep()
-        for process in list(waiting):
-            state = client.read_flow_run(process.flow_run_id).state
+        for flow_run_id, process in list(waiting):
+            state = client.read_flow_run(flow_run_id).state
             if state is not None and state.type.value == "CRASHED":
-                run.crashed_after[process.flow_run_id] = time.time() - (process.killed_at or 0)
-                waiting.remove(process)
+                run.crashed_after[flow_run_id] = time.time() - (process.killed_at or 0)
+                waiting.remove((flow_run_id, process))
         time.sleep(0.2)
-    for process in killed:
-        if process.flow_run_id in run.crashed_after:
-            args = ["-m", "praefect.cli", "flow-run", "retry", str(process.flow_run_id)]
+    for flow_run_id, process in killed:
+        if flow_run_id in run.crashed_after:
+            args = ["-m", "praefect.cli", "flow-run", "retry", str(flow_run_id)]
             process.retry = _spawn(run, args, process.log, api_url)
-    retries = [p.retry for p in killed if p.retry is not None]
+    retries = [p.retry for _, p in killed if p.retry is not None]
     deadline = time.monotonic() + plan.deadline
     while any(r.poll() is None for r in retries) and time.monotonic() < deadline:
         sweep()  # as any other praefect process opening the store would, meanwhile
