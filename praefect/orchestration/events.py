@@ -18,6 +18,7 @@ from sqlalchemy.sql import ColumnElement
 from praefect.database import rows as _rows
 from praefect.database import tables
 from praefect.orchestration import event_shape
+from praefect.orchestration import filters as _filters
 from praefect.schemas.states import State, now_utc
 
 __all__ = ["count", "query", "read_many", "related_resource", "state_change_event", "write"]
@@ -129,15 +130,15 @@ def _clauses(
     c = _event.c
     out: list[ColumnElement[bool]] = []
     if names is not None:
-        out.append(c.event.in_(list(names)))
+        out.append(_filters.in_values(c.event, names))
     if prefixes is not None:
         out.append(sa.or_(sa.false(), *(c.event.startswith(p, autoescape=True) for p in prefixes)))
     if exclude_names:
-        out.append(c.event.not_in(list(exclude_names)))
+        out.append(_filters.in_values(c.event, exclude_names, negate=True))
     for prefix in exclude_prefixes or ():
         out.append(sa.not_(c.event.startswith(prefix, autoescape=True)))
     if resource_ids is not None:
-        out.append(c.resource_id.in_(list(resource_ids)))
+        out.append(_filters.in_values(c.resource_id, resource_ids))
     if resource_id_prefixes is not None:
         starts = (c.resource_id.startswith(p, autoescape=True) for p in resource_id_prefixes)
         out.append(sa.or_(sa.false(), *starts))

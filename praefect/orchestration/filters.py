@@ -5,12 +5,15 @@ Filters are read by attribute, so any object shaped like Prefect's filter schema
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from praefect.database import tables
 
@@ -23,6 +26,7 @@ __all__ = [
     "flow_clauses",
     "flow_run_clauses",
     "flow_run_order",
+    "in_values",
     "insert_ignoring_conflicts",
     "log_clauses",
     "log_order",
@@ -67,6 +71,80 @@ def upsert(
     return insert.on_conflict_do_update(index_elements=keys, set_=updates, where=where)
 
 
+# -- IN with many values ----------------------------------------------------------------------
+#
+# ``column.in_(values)`` binds one parameter per value: PostgreSQL takes at most 65,535 in a
+# statement (SQLite, in Python's build, 250,000). A long list is bound as one parameter instead:
+# an array on PostgreSQL (``column = ANY(:values)``), JSON text on SQLite
+# (``column IN (SELECT value FROM json_each(:values))``).
+
+_MANY = 1000
+"""Lists longer than this are bound as one parameter."""
+
+
+class _ValueList(sa.types.TypeDecorator[Any]):
+    """A list of values of ``item_type``, bound as one parameter."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def __init__(self, item_type: sa.types.TypeEngine[Any]) -> None:
+        super().__init__()
+        self.item_type = item_type
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            return dialect.type_descriptor(ARRAY(self.item_type))
+        return dialect.type_descriptor(sa.Text())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql":
+            return list(value)
+        process = self.item_type._cached_bind_processor(dialect)
+        return json.dumps([process(item) for item in value] if process else list(value))
+
+
+class _InValues(ColumnElement[bool]):
+    """``column IN values`` (``NOT IN`` with ``negate``), the values bound as one parameter."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("values", InternalTraversal.dp_clauseelement),
+        ("negate", InternalTraversal.dp_boolean),
+    ]
+
+    def __init__(self, column: Any, values: Sequence[Any], negate: bool) -> None:
+        self.column = column
+        self.values = sa.bindparam(None, values, type_=_ValueList(column.type))
+        self.negate = negate
+
+
+@compiles(_InValues)
+def _in_json_each(element: _InValues, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    operator = "NOT IN" if element.negate else "IN"
+    return f"{column} {operator} (SELECT value FROM json_each({compiler.process(element.values, **kw)}))"
+
+
+@compiles(_InValues, "postgresql")
+def _in_array(element: _InValues, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    values = compiler.process(element.values, **kw)
+    return f"{column} <> ALL({values})" if element.negate else f"{column} = ANY({values})"
+
+
+def in_values(column: Any, values: Iterable[Any], negate: bool = False) -> ColumnElement[bool]:
+    """``column.in_(values)`` (``not_in`` with ``negate``) for a list of any length."""
+    values = list(values)
+    if len(values) <= _MANY:
+        return column.not_in(values) if negate else column.in_(values)
+    return _InValues(column, values, negate)
+
+
 def _combine(f: Any, clauses: list[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
     if len(clauses) > 1 and getattr(getattr(f, "operator", None), "value", "and_") == "or_":
         return [sa.or_(*clauses)]
@@ -81,9 +159,9 @@ def _ids(column: Any, f: Any, out: list[ColumnElement[bool]]) -> None:
     if f is None:
         return
     if getattr(f, "any_", None) is not None:
-        out.append(column.in_(list(f.any_)))
+        out.append(in_values(column, f.any_))
     if getattr(f, "not_any_", None) is not None:
-        out.append(column.not_in(list(f.not_any_)))
+        out.append(in_values(column, f.not_any_, negate=True))
     is_null = getattr(f, "is_null_", None)
     if is_null is not None:
         out.append(column.is_(None) if is_null else column.is_not(None))
@@ -122,9 +200,9 @@ def _state(table: sa.Table, f: Any, out: list[ColumnElement[bool]]) -> None:
     inner: list[ColumnElement[bool]] = []
     if f.type is not None:
         if f.type.any_ is not None:
-            inner.append(table.c.state_type.in_(_values(f.type.any_)))
+            inner.append(in_values(table.c.state_type, _values(f.type.any_)))
         if f.type.not_any_ is not None:
-            inner.append(table.c.state_type.not_in(_values(f.type.not_any_)))
+            inner.append(in_values(table.c.state_type, _values(f.type.not_any_), negate=True))
     if f.name is not None:
         _ids(table.c.state_name, f.name, inner)
     out.extend(_combine(f, inner))
@@ -186,7 +264,7 @@ def flow_run_clauses(
         _ids(_run.c.parent_task_run_id, f.parent_task_run_id, inner)
         if f.parent_flow_run_id is not None and f.parent_flow_run_id.any_ is not None:
             parents = sa.select(_task.c.id).where(
-                _task.c.flow_run_id.in_(f.parent_flow_run_id.any_)
+                in_values(_task.c.flow_run_id, f.parent_flow_run_id.any_)
             )
             inner.append(_run.c.parent_task_run_id.in_(parents))
         out.extend(_combine(f, inner))
@@ -194,7 +272,7 @@ def flow_run_clauses(
         if _only_flow_ids(flow_filter):
             # the common case (runs of these flows): no subquery on ``flow``, so the planner
             # can use the (flow_id, created) index
-            out.append(_run.c.flow_id.in_(list(flow_filter.id.any_)))
+            out.append(in_values(_run.c.flow_id, flow_filter.id.any_))
         else:
             flows = sa.select(_flow.c.id).where(*flow_clauses(flow_filter))
             out.append(_run.c.flow_id.in_(flows))
@@ -324,7 +402,7 @@ def deployment_clauses(
         out.append(dep.c.id.in_(runs))
     names = getattr(work_pool_filter, "name", None)
     if names is not None and getattr(names, "any_", None) is not None:
-        out.append(dep.c.work_pool_name.in_(list(names.any_)))
+        out.append(in_values(dep.c.work_pool_name, names.any_))
     return out
 
 

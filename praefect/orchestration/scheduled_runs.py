@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 
 from praefect import exceptions
 from praefect.database import tables
+from praefect.orchestration import filters as _filters
 from praefect.orchestration import flow_runs
 from praefect.schemas.states import StateType, now_utc
 
@@ -86,7 +87,7 @@ def for_work_pool(
         raise exceptions.ObjectNotFound(f"Work pool {pool_name!r} not found.", name=pool_name)
     query = sa.select(_queue).where(_queue.c.work_pool_id == pool["id"])
     if work_queue_names:
-        query = query.where(_queue.c.name.in_(list(work_queue_names)))
+        query = query.where(_filters.in_values(_queue.c.name, work_queue_names))
     queues = conn.execute(query.order_by(_queue.c.priority, _queue.c.name)).mappings().all()
     if queues:
         ids = [queue["id"] for queue in queues]

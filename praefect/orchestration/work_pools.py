@@ -308,10 +308,10 @@ def read_queues(
     if work_queue_filter is not None:
         ids = getattr(getattr(work_queue_filter, "id", None), "any_", None)
         if ids is not None:
-            query = query.where(_queue.c.id.in_(list(ids)))
+            query = query.where(_filters.in_values(_queue.c.id, ids))
         names = getattr(work_queue_filter, "name", None)
         if names is not None and names.any_ is not None:
-            query = query.where(_queue.c.name.in_(list(names.any_)))
+            query = query.where(_filters.in_values(_queue.c.name, names.any_))
         if names is not None and getattr(names, "startswith_", None):
             query = query.where(sa.or_(*[_queue.c.name.startswith(p) for p in names.startswith_]))
     rows = conn.execute(query.limit(limit).offset(offset or None)).mappings().all()

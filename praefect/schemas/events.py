@@ -79,6 +79,10 @@ class Event(BaseModel):
         return row
 
 
+_Prefixes = Annotated[list[str], Field(max_length=100)]
+"""Each prefix is a text match of its own (and SQLite nests at most 1,000 in one query)."""
+
+
 class EventOccurredFilter(BaseModel):
     """Events that occurred in ``[since, until]`` (either bound optional)."""
 
@@ -93,8 +97,8 @@ class EventNameFilter(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    prefix: list[str] | None = None
-    exclude_prefix: list[str] | None = None
+    prefix: _Prefixes | None = None
+    exclude_prefix: _Prefixes | None = None
     name: list[str] | None = None
     exclude_name: list[str] | None = None
 
@@ -105,7 +109,7 @@ class EventResourceFilter(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: list[str] | None = None
-    id_prefix: list[str] | None = None
+    id_prefix: _Prefixes | None = None
 
 
 class EventOrder(enum.StrEnum):

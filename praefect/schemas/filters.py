@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import uuid
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from praefect.schemas.states import StateType
 
 __all__ = [
+    "MAX_TAGS",
     "DeploymentFilter",
     "DeploymentFilterId",
     "DeploymentFilterName",
@@ -61,6 +63,13 @@ __all__ = [
 ]
 
 
+MAX_TAGS = 100
+"""The most tags a tag filter's ``all_`` or ``any_`` takes: each tag is a text match of its own
+(and SQLite nests at most 1,000 of them in one query)."""
+_TagList = Annotated[list[str], Field(max_length=MAX_TAGS)]
+_Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+
+
 class Operator(enum.StrEnum):
     """How the criteria of one filter combine."""
 
@@ -90,9 +99,9 @@ class _Names(_Filter):
 
 
 class _Tags(_Filter):
-    all_: list[str] | None = None
+    all_: _TagList | None = None
     """Match runs having every one of these tags."""
-    any_: list[str] | None = None
+    any_: _TagList | None = None
     """Match runs having at least one of these tags."""
     is_null_: bool | None = None
     """True: match runs without tags; False: runs with tags."""
@@ -283,8 +292,8 @@ class LogFilterName(_Filter):
 class LogFilterLevel(_Filter):
     """Filter logs by level."""
 
-    ge_: int | None = None
-    le_: int | None = None
+    ge_: _Int32 | None = None
+    le_: _Int32 | None = None
 
 
 class LogFilterTimestamp(_Times):

@@ -206,7 +206,7 @@ class WorkQueueFilterId(_Ids):
 class WorkQueueFilterName(_Names):
     """Filter work queues by name (``startswith_`` too, as Prefect's)."""
 
-    startswith_: list[str] | None = None
+    startswith_: Annotated[list[str], Field(max_length=100)] | None = None
 
 
 class WorkQueueFilter(_Combined):

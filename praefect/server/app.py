@@ -23,7 +23,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from praefect import settings as _settings
 from praefect import ui
-from praefect.server import auth, browsers, errors, limits
+from praefect.server import auth, browsers, errors, limits, storable
 from praefect.server.api import admin
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -186,6 +186,7 @@ def create_app(
         routes.load("api", "ui")
     ui.add_guard(app)
     # add_middleware wraps: the last one added is the outermost.
+    app.add_middleware(storable.StorableInput)
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.server_max_body_bytes)
     app.add_middleware(
         auth.AuthMiddleware,

@@ -13,12 +13,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.responses import JSONResponse
 
 from praefect import database, exceptions
 
-__all__ = ["ServerErrors", "install", "validation_message"]
+__all__ = ["ServerErrors", "install", "invalid_request", "validation_message"]
 
 _log = logging.getLogger("praefect.server")
 
@@ -38,15 +38,28 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     return "Invalid request: " + "; ".join(parts) + more + "."
 
 
-async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = list(exc.errors())
+def _writable(part: Any) -> Any:
+    # a key in a location may be a lone surrogate, which no UTF-8 answer can carry
+    if isinstance(part, str) and not part.isascii():
+        return part.encode("utf-8", "backslashreplace").decode("utf-8")
+    return part
+
+
+def invalid_request(errors: list[dict[str, Any]]) -> JSONResponse:
+    """The 422 answer for pydantic's validation ``errors``: each error's location, message and
+    type, and one line naming them all (``validation_message``)."""
+    errors = [{**e, "loc": tuple(_writable(part) for part in e.get("loc", ()))} for e in errors]
     detail = [
-        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+        {"loc": list(e["loc"]), "msg": _writable(str(e.get("msg", ""))), "type": e.get("type", "")}
         for e in errors
     ]
     return JSONResponse(
         {"detail": detail, "exception_message": validation_message(errors)}, status_code=422
     )
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return invalid_request(list(exc.errors()))
 
 
 async def _not_found(request: Request, exc: exceptions.ObjectNotFound) -> JSONResponse:
@@ -61,6 +74,15 @@ async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:
     # Input that breaks a database constraint (a duplicate id): the client's mistake, not ours.
     return JSONResponse(
         {"detail": "Conflict: a record with the same identity already exists."}, status_code=409
+    )
+
+
+async def _refused_value(request: Request, exc: DataError) -> JSONResponse:
+    # A value the database refused (SQLSTATE class 22: out of range, bad text, ...) that
+    # StorableInput and the schemas let through: still the client's input, never an outage.
+    problem = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+    return JSONResponse(
+        {"detail": f"The database refused a value of this request: {problem}"}, status_code=422
     )
 
 
@@ -132,3 +154,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ValueError, _invalid_value)  # type: ignore[arg-type]
     app.add_exception_handler(exceptions.DatabaseUnavailable, _database_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _refused_value)  # type: ignore[arg-type]
