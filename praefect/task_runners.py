@@ -18,11 +18,14 @@ import concurrent.futures as cf
 import contextvars
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from praefect import exceptions
 from praefect.futures import PrefectConcurrentFuture, PrefectFuture, PrefectFutureList
 from praefect.utilities.annotations import BaseAnnotation, unmapped
+
+if TYPE_CHECKING:
+    from praefect.tasks import Task
 
 __all__ = [
     "ConcurrentTaskRunner",
@@ -46,7 +49,7 @@ class TaskRunner(abc.ABC):
     @abc.abstractmethod
     def submit(
         self,
-        task: Any,
+        task: Task[..., Any],
         parameters: dict[str, Any],
         wait_for: Iterable[Any] | None = None,
         dependencies: dict[str, Any] | None = None,
@@ -55,7 +58,7 @@ class TaskRunner(abc.ABC):
 
     def map(
         self,
-        task: Any,
+        task: Task[..., Any],
         parameters: dict[str, Any],
         wait_for: Iterable[Any] | None = None,
     ) -> PrefectFutureList[Any]:
@@ -85,7 +88,7 @@ def _is_iterable_parameter(value: Any) -> bool:
     return True
 
 
-def expand_map_parameters(task: Any, parameters: dict[str, Any]) -> list[dict[str, Any]]:
+def expand_map_parameters(task: Task[..., Any], parameters: dict[str, Any]) -> list[dict[str, Any]]:
     """The parameters of each run of a ``map``."""
     iterable: dict[str, list[Any]] = {}
     static: dict[str, Any] = {}
@@ -149,7 +152,7 @@ class ThreadPoolTaskRunner(TaskRunner):
 
     def submit(
         self,
-        task: Any,
+        task: Task[..., Any],
         parameters: dict[str, Any],
         wait_for: Iterable[Any] | None = None,
         dependencies: dict[str, Any] | None = None,
@@ -220,7 +223,7 @@ class ProcessPoolTaskRunner(TaskRunner):
 
     def submit(
         self,
-        task: Any,
+        task: Task[..., Any],
         parameters: dict[str, Any],
         wait_for: Iterable[Any] | None = None,
         dependencies: dict[str, Any] | None = None,

@@ -20,11 +20,15 @@ import asyncio
 import datetime as _dt
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from praefect import exceptions
 from praefect.utilities import wakeup
 from praefect.workers.process import ProcessJobConfiguration, ProcessWorker
+
+if TYPE_CHECKING:
+    from praefect.deployments.runner import RunnerDeployment
+    from praefect.flows import Flow
 
 __all__ = ["Runner"]
 
@@ -111,17 +115,17 @@ class Runner:
         self.started = False
 
     # -- what it serves ---------------------------------------------------------------------------
-    def add_deployment(self, deployment: Any) -> uuid.UUID:
+    def add_deployment(self, deployment: RunnerDeployment) -> uuid.UUID:
         """Register a deployment (a ``RunnerDeployment``, created or updated now) and serve its
         runs; return its id."""
         deployment_id = deployment.apply()
         self.deployment_ids.add(uuid.UUID(str(deployment_id)))
         return deployment_id
 
-    async def aadd_deployment(self, deployment: Any) -> uuid.UUID:
+    async def aadd_deployment(self, deployment: RunnerDeployment) -> uuid.UUID:
         return await asyncio.to_thread(self.add_deployment, deployment)
 
-    def add_flow(self, flow: Any, name: str | None = None, **options: Any) -> uuid.UUID:
+    def add_flow(self, flow: Flow[..., Any], name: str | None = None, **options: Any) -> uuid.UUID:
         """Create (or update) a deployment of ``flow`` called ``name`` (default: the flow's
         name) with no work pool, and serve it; return its id. Options as
         ``flow.to_deployment``: ``interval``, ``cron``, ``rrule``, ``schedules``, ``paused``,
@@ -136,7 +140,9 @@ class Runner:
         deployment = flow.to_deployment(name=name or flow.name, **given)
         return self.add_deployment(deployment)
 
-    async def aadd_flow(self, flow: Any, name: str | None = None, **options: Any) -> uuid.UUID:
+    async def aadd_flow(
+        self, flow: Flow[..., Any], name: str | None = None, **options: Any
+    ) -> uuid.UUID:
         return await asyncio.to_thread(self.add_flow, flow, name, **options)
 
     # -- running ----------------------------------------------------------------------------------

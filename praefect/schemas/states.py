@@ -11,12 +11,16 @@ import datetime as _dt
 import enum
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from praefect import exceptions
 from praefect.schemas import _results
 from praefect.utilities import clock, ids
 from praefect.utilities.ids import uuid7
+
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic_core import CoreSchema
 
 __all__ = [
     "TERMINAL_STATES",
@@ -287,10 +291,12 @@ class State:
 
     # -- pydantic integration: lets wire models hold a State field --------------------------
     @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
         from pydantic_core import core_schema
 
-        def validate(value: Any) -> State:
+        def validate(value: object) -> State:
             if isinstance(value, State):
                 return value
             if isinstance(value, dict):
@@ -308,7 +314,9 @@ class State:
         )
 
     @classmethod
-    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
         """The wire shape of a state (the keys of ``to_record``), for OpenAPI."""
         return {
             "title": "State",
