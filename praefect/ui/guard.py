@@ -18,10 +18,10 @@ import hmac
 import re
 import secrets
 from http.cookies import SimpleCookie
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["COOKIE", "FIELD", "HEADER", "FormGuard"]
 
@@ -39,10 +39,10 @@ class FormGuard:
     """Give each browser a CSRF token (``scope["state"]["csrf_token"]``, read by the templates)
     and answer 403 to a ``POST /ui/...`` from another site or without the token."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
         if scope["type"] != "http" or path.startswith(("/api/", "/static/")):
             await self.app(scope, receive, send)
@@ -71,7 +71,7 @@ class FormGuard:
         secure = "; Secure" if scope.get("scheme") == "https" else ""
         set_cookie = f"{COOKIE}={token}; Path=/; SameSite=Strict; HttpOnly{secure}".encode()
 
-        async def send_with_cookie(message: dict[str, Any]) -> None:
+        async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), (b"set-cookie", set_cookie)]
             await send(message)
@@ -93,7 +93,7 @@ def _cookie_token(header: bytes | None) -> str | None:
     return morsel.value
 
 
-async def _sent_token(headers: dict[bytes, bytes], receive: Any) -> tuple[str | None, Any]:
+async def _sent_token(headers: dict[bytes, bytes], receive: Receive) -> tuple[str | None, Receive]:
     """The token the request carries (header, else form field), and a ``receive`` that
     replays the body read to find it."""
     header = headers.get(HEADER.lower().encode())
@@ -102,7 +102,7 @@ async def _sent_token(headers: dict[bytes, bytes], receive: Any) -> tuple[str | 
     content_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
     if content_type != b"application/x-www-form-urlencoded":
         return None, receive
-    messages = []
+    messages: list[Message] = []
     body = b""
     while len(body) <= _MAX_FORM_BYTES:
         message = await receive()
@@ -115,7 +115,7 @@ async def _sent_token(headers: dict[bytes, bytes], receive: Any) -> tuple[str | 
     values = parse_qs(body.decode("latin-1"), keep_blank_values=True).get(FIELD)
     replay = iter(messages)
 
-    async def replaying() -> Any:
+    async def replaying() -> Message:
         message = next(replay, None)
         return message if message is not None else await receive()
 

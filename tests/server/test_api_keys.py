@@ -121,6 +121,20 @@ def test_an_operator_runs_flows_but_cannot_change_what_workers_execute(client, r
     assert client.post(runs, json=command, headers=admin).status_code == 201
 
 
+def test_the_uis_actions_need_an_operator(client, new_run, role_keys):
+    client.headers.update(_bearer(role_keys["admin"]))
+    run = new_run("SCHEDULED")
+    url = f"/ui/flow-runs/{run['id']}/cancel"
+    for role, status in (("viewer", 403), ("operator", 303)):
+        login = base64.b64encode(f"someone:{role_keys[role]}".encode()).decode()
+        client.headers["Authorization"] = f"Basic {login}"
+        client.get("/dashboard")
+        token = client.cookies["praefect_csrf"]
+        response = client.post(url, data={"csrf_token": token}, follow_redirects=False)
+        assert response.status_code == status, response.text
+    assert client.get(f"/api/flow_runs/{run['id']}").json()["state_type"] == "CANCELLED"
+
+
 def test_the_servers_own_auth_string_and_keys_are_admin(make_app, database_url, role_keys):
     client = TestClient(make_app(server_api_auth_string="u:p", server_api_keys="static"))
     basic = {"Authorization": "Basic " + base64.b64encode(b"u:p").decode()}

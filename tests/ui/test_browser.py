@@ -282,3 +282,68 @@ def test_run_form_refuses_a_bad_value_then_creates_the_run(page, server):
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_contain_text(f"{name}-dep")
     assert deployment["id"] in page.content()
+
+
+_EVIL_PAGE = """<!doctype html><title>cute cats</title>
+<form id="f" method="post" action="{ui}/ui/flow-runs/{run}/cancel"></form>
+<script>
+const steps = [{{"praefect.deployments.steps.run_shell_script": {{"script": "touch /tmp/pwned"}}}}];
+Promise.allSettled([
+  fetch("{api}/deployments/", {{method: "POST", mode: "no-cors",
+    headers: {{"Content-Type": "text/plain"}},
+    body: JSON.stringify({{name: "evil", flow_id: "{flow}", pull_steps: steps}})}}),
+  fetch("{api}/deployments/{deployment}/create_flow_run", {{method: "POST", mode: "no-cors",
+    body: new Blob([JSON.stringify({{job_variables: {{command: "touch /tmp/pwned"}}}})])}}),
+  fetch("{api}/deployments/{deployment}", {{method: "PATCH",
+    headers: {{"Content-Type": "application/json"}},
+    body: JSON.stringify({{pull_steps: steps}})}}),
+]).then(() => document.getElementById("f").submit());
+</script>"""
+
+
+def test_a_page_of_another_origin_can_neither_post_the_uis_forms_nor_use_the_api(
+    page, server, tmp_path
+):
+    import http.server
+
+    name = _unique("evil")
+    with httpx.Client(base_url=server.api_url, timeout=10) as api:
+        flow_id = api.post("/flows/", json={"name": name}).json()["id"]
+        body = {"flow_id": flow_id, "name": f"{name}-run", "state": {"type": "SCHEDULED"}}
+        run = api.post("/flow_runs/", json=body).json()
+        deployment = api.post("/deployments/", json={"name": name, "flow_id": flow_id}).json()
+        page.goto(f"/runs/flow-run/{run['id']}")  # the browser holds the UI's cookie
+        (tmp_path / "index.html").write_text(
+            _EVIL_PAGE.format(
+                ui=server.url,
+                api=server.api_url,
+                run=run["id"],
+                flow=flow_id,
+                deployment=deployment["id"],
+            )
+        )
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, directory=str(tmp_path), **kwargs)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet) as evil:
+            threading.Thread(target=evil.serve_forever, daemon=True).start()
+            try:
+                page.goto(f"http://127.0.0.1:{evil.server_address[1]}/index.html")
+                page.wait_for_url(f"{server.url}/ui/**")  # the form was posted
+                expect(page.locator("body")).to_contain_text("Refused")
+            finally:
+                evil.shutdown()
+        assert api.get(f"/flow_runs/{run['id']}").json()["state_type"] == "SCHEDULED"
+        stored = api.get(f"/deployments/{deployment['id']}").json()
+        assert stored["pull_steps"] in (None, [])
+        names = [d["name"] for d in api.post("/deployments/filter", json={}).json()]
+        assert "evil" not in names
+        runs = api.post(
+            "/flow_runs/filter", json={"flow_runs": {"deployment_id": {"any_": [stored["id"]]}}}
+        ).json()
+        assert runs == []
