@@ -22,17 +22,21 @@ import datetime as _dt
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from praefect.schemas.schedules import DeploymentScheduleCreate
 from praefect.utilities.parameter_schema import parameter_schema
 
+if TYPE_CHECKING:
+    from praefect.flows import Flow
+    from praefect.schedules import ScheduleLike
+
 __all__ = ["RunnerDeployment", "deploy"]
 
 
-def _entrypoint_of(flow: Any) -> str:
+def _entrypoint_of(flow: Flow[..., Any]) -> str:
     """``path/to/file.py:function``, the path relative to the working directory when the file
     is under it (so the code can move with its directory), else absolute."""
     entrypoint = flow.entrypoint or ""
@@ -89,14 +93,14 @@ class RunnerDeployment(BaseModel):
     @classmethod
     def from_flow(
         cls,
-        flow: Any,
+        flow: Flow[..., Any],
         name: str,
-        interval: Any = None,
-        cron: Any = None,
-        rrule: Any = None,
+        interval: float | _dt.timedelta | Iterable[float | _dt.timedelta] | None = None,
+        cron: str | Iterable[str] | None = None,
+        rrule: str | Iterable[str] | None = None,
         paused: bool | None = None,
-        schedule: Any = None,
-        schedules: Iterable[Any] | None = None,
+        schedule: ScheduleLike | None = None,
+        schedules: Iterable[ScheduleLike] | None = None,
         concurrency_limit: int | None = None,
         parameters: dict[str, Any] | None = None,
         triggers: list[Any] | None = None,
@@ -167,7 +171,7 @@ class RunnerDeployment(BaseModel):
         deployment.entrypoint = entrypoint
         return deployment
 
-    def apply(self, work_pool_name: str | None = None, image: Any = None, **_: Any) -> uuid.UUID:
+    def apply(self, work_pool_name: str | None = None, image: object = None, **_: Any) -> uuid.UUID:
         """Create the deployment, or update the one of this flow with this name; return its
         id. ``work_pool_name`` overrides the deployment's own."""
         if image is not None:
@@ -200,7 +204,7 @@ class RunnerDeployment(BaseModel):
                 job_variables=self.job_variables,
             )
 
-    async def aapply(self, work_pool_name: str | None = None, image: Any = None) -> uuid.UUID:
+    async def aapply(self, work_pool_name: str | None = None, image: object = None) -> uuid.UUID:
         """``apply``, awaited (the client calls run in a worker thread)."""
         import asyncio
 
@@ -210,7 +214,7 @@ class RunnerDeployment(BaseModel):
 def deploy(
     *deployments: RunnerDeployment,
     work_pool_name: str | None = None,
-    image: Any = None,
+    image: object = None,
     build: bool = True,
     push: bool = True,
     print_next_steps_message: bool = True,
