@@ -13,12 +13,11 @@ import enum
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from praefect.schemas.states import StateType
 
 __all__ = [
-    "MAX_TAGS",
     "DeploymentFilter",
     "DeploymentFilterId",
     "DeploymentFilterName",
@@ -70,6 +69,22 @@ _TagList = Annotated[list[str], Field(max_length=MAX_TAGS)]
 _Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 
 
+def _utc_bound(value: _dt.datetime) -> _dt.datetime:
+    # A bound beyond the times UTC can write (0001-01-01 at +01:00) bounds no more than the
+    # first or last of them: each database then compares it alike.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.UTC)
+    try:
+        return value.astimezone(_dt.UTC)
+    except OverflowError:
+        end = _dt.datetime.min if value.year == _dt.MINYEAR else _dt.datetime.max
+        return end.replace(tzinfo=_dt.UTC)
+
+
+TimeBound = Annotated[_dt.datetime, AfterValidator(_utc_bound)]
+"""A time a filter compares with, in UTC (no zone given: UTC)."""
+
+
 class Operator(enum.StrEnum):
     """How the criteria of one filter combine."""
 
@@ -108,9 +123,9 @@ class _Tags(_Filter):
 
 
 class _Times(_Filter):
-    before_: _dt.datetime | None = None
+    before_: TimeBound | None = None
     """At or before this time."""
-    after_: _dt.datetime | None = None
+    after_: TimeBound | None = None
     """At or after this time."""
     is_null_: bool | None = None
     """True: match rows where the time is unset; False: where it is set."""

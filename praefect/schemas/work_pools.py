@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from praefect.schemas.filters import _Combined, _Filter, _Ids, _Names
+from praefect.schemas.filters import TimeBound, _Combined, _Filter, _Ids, _Names
 from praefect.schemas.job_templates import PROCESS_BASE_JOB_TEMPLATE, default_base_job_template
 from praefect.schemas.objects import FlowRun
 
@@ -219,8 +219,8 @@ class WorkQueueFilter(_Combined):
 class WorkerFilterLastHeartbeatTime(_Filter):
     """Filter workers by their last heartbeat."""
 
-    before_: _dt.datetime | None = None
-    after_: _dt.datetime | None = None
+    before_: TimeBound | None = None
+    after_: TimeBound | None = None
 
 
 class WorkerFilterStatus(_Filter):

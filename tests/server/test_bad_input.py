@@ -154,3 +154,20 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(storable)
     assert result.failed == 0 and result.attempted > 0
+
+
+@pytest.mark.parametrize(
+    "bound", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00"]
+)
+def test_filter_times_beyond_utc_bound_nothing_more(client: TestClient, new_run: Any, bound: str):
+    run = new_run(state="RUNNING")
+    for path, body in [
+        ("/api/flow_runs/filter", {"flow_runs": {"start_time": {"before_": bound}}}),
+        ("/api/flow_runs/filter", {"flow_runs": {"start_time": {"after_": bound}}}),
+        ("/api/logs/filter", {"logs": {"timestamp": {"after_": bound}}}),
+    ]:
+        response = client.post(path, json=body)
+        assert response.status_code == 200, response.text
+    before = {"flow_runs": {"start_time": {"before_": bound}}}
+    found = [r["id"] for r in client.post("/api/flow_runs/filter", json=before).json()]
+    assert found == ([run["id"]] if bound.startswith("9999") else [])
