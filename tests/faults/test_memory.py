@@ -8,8 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-RESULT_BYTES = 50_000
-EARLY, LATE = 1_000, 3_000
+RESULT_BYTES = 100_000
+EARLY, LATE = 500, 1_500
 
 SCRIPT = textwrap.dedent(
     f"""

@@ -84,7 +84,7 @@ def test_transitions_the_server_acknowledged_survive_its_kill_9(
         server,
         api,
     ):
-        flow_id = httpx.post(f"{api}/flows/", json={"name": "t2"}).json()["id"]
+        flow_id = httpx.post(f"{api}/flows/", json={"name": "t2"}, timeout=30).json()["id"]
         clients = [_Client(api, flow_id, time.monotonic() + 90) for _ in range(CLIENTS)]
         for client in clients:
             client.start()
@@ -98,7 +98,7 @@ def test_transitions_the_server_acknowledged_survive_its_kill_9(
         assert not any(client.is_alive() for client in clients)
         assert sum(client.errors for client in clients) > 0  # the kill was felt
         missing, invalid, unfinished = [], [], []
-        http = httpx.Client(base_url=api)
+        http = httpx.Client(base_url=api, timeout=30)
         for client in clients:
             for run_id, state_ids in client.acknowledged.items():
                 history = http.get("/flow_run_states/", params={"flow_run_id": run_id}).json()

@@ -1,7 +1,7 @@
 """T5: several workers polling one pool claim each queued run exactly once.
 
 Three worker processes (the real ``BaseWorker`` polling and claiming, over HTTP to a real
-``praefect server start`` on PostgreSQL, where workers on several hosts share a pool) race for 24
+``praefect server start`` on PostgreSQL, where workers on several hosts share a pool) race for 16
 Scheduled runs. Their infrastructure is a line in a file,
 so the test sees every claim: each run is started by exactly one worker, and every run ends.
 """
@@ -21,7 +21,7 @@ from praefect.schemas import filters
 from tests.conftest import running_server
 
 WORKERS = 3
-RUNS = 24
+RUNS = 16
 
 SCRIPT = textwrap.dedent(
     """
