@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import traceback
 from collections.abc import Iterable
+from types import TracebackType
 from typing import Any
 
 from praefect.schemas import states as _schema_states
@@ -186,7 +187,7 @@ def raise_state_exception(state: State) -> None:
         raise get_state_exception(state)
 
 
-def format_exception(exc: BaseException, tb: Any = None) -> str:
+def format_exception(exc: BaseException, tb: TracebackType | None = None) -> str:
     """``"ValueError: message"``, the one-line form used in state messages."""
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 

@@ -68,10 +68,10 @@ class Hooks:
         self.kind = name
         self.attr = f"{name}_hooks"
 
-    def __get__(self, obj: Any, owner: type) -> Any:
+    def __get__(self, obj: object, owner: type) -> Any:
         return self if obj is None else getattr(obj, self.attr)
 
-    def __set__(self, obj: Any, value: Any) -> None:
+    def __set__(self, obj: object, value: Iterable[Hook] | Hook | None) -> None:
         setattr(obj, self.attr, _as_hooks(value, repr(obj), self.kind))
 
 
@@ -195,7 +195,7 @@ class Task(Generic[P, R]):
     on_commit = Hooks()
     on_rollback = Hooks()
 
-    def __get__(self, instance: Any, owner: Any) -> Any:
+    def __get__(self, instance: Any, owner: type | None) -> Any:
         if instance is None:
             return self
         import functools

@@ -117,7 +117,7 @@ def unnest_insert_sql(
 
 def unnest_insert(
     conn: Connection,
-    table: Any,
+    table: sa.Table,
     columns: tuple[str, ...],
     rows: list[tuple[Any, ...]],
     suffix: str = "",

@@ -27,6 +27,7 @@ more than SQLAlchemy does.
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -110,7 +111,7 @@ def _insert_if_absent(dialect: str, table: sa.Table) -> Any:
 _exists_sql: dict[sa.Table, tuple[str, Callable[[Any], Any] | None]] = {}  # SQLite's only
 
 
-def exists(conn: Connection, table: sa.Table, id: Any) -> bool:
+def exists(conn: Connection, table: sa.Table, id: uuid.UUID | str) -> bool:
     """Whether ``table`` (keyed by its ``id`` column) has a row with this ``id``, in ``conn``'s
     transaction."""
     if conn.dialect.name != "sqlite":

@@ -173,7 +173,9 @@ class Timestamp(TypeDecorator[_dt.datetime]):
             return _sqlite_text(value)
         return value
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> _dt.datetime | None:
+    def process_result_value(
+        self, value: _dt.datetime | str | None, dialect: Dialect
+    ) -> _dt.datetime | None:
         if value is None:
             return None
         if isinstance(value, str):
