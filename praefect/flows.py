@@ -165,9 +165,9 @@ class Flow(Generic[P, R]):
         return self._validator.validate(parameters)
 
     def serialize_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
-        from praefect.engine.flow_engine import _jsonable_parameters
+        from praefect.engine import shared
 
-        return _jsonable_parameters(parameters)
+        return shared.jsonable_parameters(parameters)
 
     on_completion = Hooks()
     on_failure = Hooks()

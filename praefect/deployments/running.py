@@ -84,9 +84,9 @@ def run_deployment(
     while True:
         if run.state is not None and run.state.is_final():
             if wrapper is not None:
-                from praefect.engine import flow_engine
+                from praefect.engine import shared
 
-                flow_engine._record_wrapper(wrapper, run.state)
+                shared.record_wrapper(wrapper, run.state)
             return run
         if deadline is not None and time.monotonic() >= deadline:
             return run
@@ -97,19 +97,6 @@ def run_deployment(
         run = client.read_flow_run(run.id)
 
 
-class _DeploymentTask:
-    """Stands in for a task: inside a flow, the run of a deployment is tracked as a subflow of
-    it through a "wrapper" task run (Prefect's ``as_subflow``), so the run graph shows it."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name.replace("/", "-")
-        self.task_key = f"run_deployment-{self.name}"
-        self.version = None
-        self.tags: frozenset[str] = frozenset()
-        self.task_run_name = None
-        self.empirical_policy = {"retries": 0, "retry_delay": [0.0], "retry_jitter_factor": None}
-
-
 def _subflow_wrapper(name: str, parameters: dict[str, Any]) -> Any:
     """The wrapper task run in the enclosing flow run (stored Pending), or None outside one."""
     from praefect.context import FlowRunContext
@@ -117,9 +104,11 @@ def _subflow_wrapper(name: str, parameters: dict[str, Any]) -> Any:
     parent = FlowRunContext.enclosing()
     if parent is None:
         return None
-    from praefect.engine import task_engine
+    from praefect.engine import shared, task_engine
 
-    wrapper, _, _ = task_engine.create_task_run(_DeploymentTask(name), parameters, None, parent)
+    name = name.replace("/", "-")
+    task = shared.WrapperTask(name, f"run_deployment-{name}")
+    wrapper, _, _ = task_engine.create_task_run(task, parameters, None, parent)
     return wrapper
 
 

@@ -3,6 +3,7 @@ replace them by their results."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from praefect.schemas.states import State, StateType
@@ -12,14 +13,12 @@ _ATOMIC = frozenset({int, float, str, bytes, bool, type(None), complex})
 _MAX_DEPTH = 8
 
 
+@dataclass(frozen=True, slots=True)
 class Upstream:
     """One future or state a run depends on, and whether its failure is allowed."""
 
-    __slots__ = ("item", "allow_failure")
-
-    def __init__(self, item: Any, allow: bool) -> None:
-        self.item = item
-        self.allow_failure = allow
+    item: Any
+    allow_failure: bool
 
     def final_state(self) -> State:
         item = self.item
@@ -33,7 +32,8 @@ def _is_future(value: Any) -> bool:
     return hasattr(value, "_praefect_state_for_return") and hasattr(value, "task_run_id")
 
 
-def _task_run_id_of(value: Any) -> Any:
+def task_run_id_of(value: Any) -> Any:
+    """The task run a future or a state belongs to (None if it names none)."""
     if isinstance(value, State):
         return value.state_details.get("task_run_id")
     return getattr(value, "task_run_id", None)
@@ -85,25 +85,24 @@ def collect(
         if _visit(value, False, found, 0):
             needs_resolving = True
         if found:
-            inputs = []
-            for item, allow in found:
-                upstreams.append(Upstream(item, allow))
-                run_id = _task_run_id_of(item)
-                if run_id is not None:
-                    inputs.append({"input_type": "task_run", "id": str(run_id)})
-            task_inputs[name] = inputs
+            task_inputs[name] = _inputs(found, upstreams)
     if wait_for:
         found = []
         for item in wait_for:
             _visit(item, False, found, 0)
-        inputs = []
-        for item, allow in found:
-            upstreams.append(Upstream(item, allow))
-            run_id = _task_run_id_of(item)
-            if run_id is not None:
-                inputs.append({"input_type": "task_run", "id": str(run_id)})
-        task_inputs["wait_for"] = inputs
+        task_inputs["wait_for"] = _inputs(found, upstreams)
     return task_inputs, upstreams, needs_resolving
+
+
+def _inputs(found: list[tuple[Any, bool]], upstreams: list[Upstream]) -> list[dict[str, Any]]:
+    """Add ``found`` to ``upstreams``; their task-run inputs for the graph."""
+    inputs = []
+    for item, allow in found:
+        upstreams.append(Upstream(item, allow))
+        run_id = task_run_id_of(item)
+        if run_id is not None:
+            inputs.append({"input_type": "task_run", "id": str(run_id)})
+    return inputs
 
 
 def first_unready(upstreams: list[Upstream]) -> tuple[Upstream, State] | None:

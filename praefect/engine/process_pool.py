@@ -42,7 +42,7 @@ from praefect import client as _client_module
 from praefect import exceptions
 from praefect import settings as _settings
 from praefect.context import FlowRunContext, TagsContext
-from praefect.engine import dependencies, task_engine
+from praefect.engine import dependencies, shared, task_engine
 from praefect.engine.drivers import drive_sync
 from praefect.engine.records import FlowRunRecord, TaskRunRecord
 from praefect.futures import PrefectConcurrentFuture
@@ -378,7 +378,7 @@ class ProcessPool:
         died): record the state unless it was recorded already, and resolve the future."""
         if job.run.state is not state:
             job.run.end_time = _clock.now()
-            task_engine._record(job.run, state)
+            shared.record_task_run(job.run, state)
         if not job.outer.done():
             job.outer.set_result(state)
 
@@ -580,7 +580,7 @@ def _run(
             "can import, or in the script that runs the flow."
         )
         state = _failed(message, load_error)
-        task_engine._record(run, state)
+        shared.record_task_run(run, state)
         return _reply(run, state)
 
     log_prints = (
@@ -598,7 +598,7 @@ def _run(
         crashed = run.state
         if crashed is None or crashed.type is not StateType.CRASHED:
             crashed = exception_to_crashed_state(exc)
-            task_engine._record(run, crashed)
+            shared.record_task_run(run, crashed)
         state = crashed
     finally:
         TagsContext._var.reset(tags_token)
@@ -640,6 +640,6 @@ def _reply(run: TaskRunRecord, state: State) -> tuple[bytes, dict[str, Any], str
                 "result and return a reference to it."
             )
             state = _failed(message, None)
-            task_engine._record(run, state)
+            shared.record_task_run(run, state)
         blob = cloudpickle.dumps(state)
     return blob, {name: getattr(run, name) for name in _RUN_FIELDS}, tb

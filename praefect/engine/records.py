@@ -16,7 +16,22 @@ from praefect.utilities import clock as _clock
 from praefect.utilities.ids import uuid7
 
 
-class TaskRunRecord:
+class _Record:
+    """What both records read of their current state (Prefect's ``state_type``/``state_name``)."""
+
+    __slots__ = ()
+    state: State | None
+
+    @property
+    def state_type(self) -> Any:
+        return self.state.type if self.state is not None else None
+
+    @property
+    def state_name(self) -> str | None:
+        return self.state.name if self.state is not None else None
+
+
+class TaskRunRecord(_Record):
     """One task run (what ``flow_run`` hooks and ``runtime.task_run`` see)."""
 
     __slots__ = (
@@ -83,14 +98,6 @@ class TaskRunRecord:
         self._logger: Any = None
         self._row: dict[str, Any] | None = None
 
-    @property
-    def state_type(self) -> Any:
-        return self.state.type if self.state is not None else None
-
-    @property
-    def state_name(self) -> str | None:
-        return self.state.name if self.state is not None else None
-
     def logger(self) -> Any:
         if self._logger is None:
             from praefect.logging import loggers
@@ -140,7 +147,7 @@ class TaskRunRecord:
         return f"TaskRun(id={self.id}, name={self.name!r}, state={self.state!r})"
 
 
-class FlowRunRecord:
+class FlowRunRecord(_Record):
     """One flow run (what flow hooks and ``runtime.flow_run`` see)."""
 
     __slots__ = (
@@ -186,14 +193,6 @@ class FlowRunRecord:
         self.deployment_id = None
         self.created = now
         self._logger: Any = None
-
-    @property
-    def state_type(self) -> Any:
-        return self.state.type if self.state is not None else None
-
-    @property
-    def state_name(self) -> str | None:
-        return self.state.name if self.state is not None else None
 
     def logger(self) -> Any:
         if self._logger is None:

@@ -5,19 +5,18 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from praefect import exceptions
 from praefect.context import FlowRunContext, TagsContext, TaskRunContext
-from praefect.engine import caching, dependencies
-from praefect.engine.drivers import BLOCK, CALL, HOOK, SLEEP, drive_async, drive_sync
+from praefect.engine import caching, dependencies, shared
+from praefect.engine.drivers import Block, Call, Hook, Sleep, Steps, drive_async, drive_sync
 from praefect.engine.records import TaskRunRecord
 from praefect.logging import lifecycle
 from praefect.schemas.states import State, StateType
 from praefect.states import (
     AwaitingRetry,
     Completed,
-    Crashed,
     Failed,
     Pending,
     Retrying,
@@ -30,26 +29,23 @@ from praefect.states import (
 from praefect.utilities import clock as _clock
 from praefect.utilities import names
 
+if TYPE_CHECKING:
+    from praefect.tasks import Task
+
+__all__ = [
+    "create_task_run",
+    "run_prepared_sync",
+    "run_task_async",
+    "run_task_sync",
+    "task_steps",
+]
+
 _INFO = logging.INFO
-
-
-_client_module: Any = None
-
-
-def _client() -> Any:
-    global _client_module
-    if _client_module is None:
-        from praefect import client
-
-        _client_module = client
-    return _client_module.get_orchestration_client()
-
-
 _PLAIN = frozenset({int, float, str, bytes, bool, type(None), dict})
 _TASK_LOGGER = logging.getLogger("praefect.task_runs")
 
 
-def _task_run_name(task: Any, parameters: dict[str, Any], run: TaskRunRecord | None) -> str:
+def _task_run_name(task: Task[Any, Any] | shared.WrapperTask, parameters: dict[str, Any]) -> str:
     if task.task_run_name is None:
         return f"{task.name}-{random.getrandbits(12):03x}"
     return names.format_run_name(
@@ -58,7 +54,7 @@ def _task_run_name(task: Any, parameters: dict[str, Any], run: TaskRunRecord | N
 
 
 def create_task_run(
-    task: Any,
+    task: Task[Any, Any] | shared.WrapperTask,
     parameters: dict[str, Any],
     wait_for: Any,
     flow_ctx: FlowRunContext | None,
@@ -78,112 +74,61 @@ def create_task_run(
     else:
         token = TaskRunContext._var.set(TaskRunContext(task, run, parameters, False))
         try:
-            run.name = _task_run_name(task, parameters, run)
+            run.name = _task_run_name(task, parameters)
         finally:
             TaskRunContext._var.reset(token)
-    _record(run, Pending())
+    shared.record_task_run(run, Pending())
     return run, upstreams, needs_resolving
 
 
-def _record(run: TaskRunRecord, state: State) -> None:
-    details = state.state_details
-    details["task_run_id"] = run.id
-    if run.flow_run_id is not None:
-        details["flow_run_id"] = run.flow_run_id
-    run.state = state
-    ctx = run.flow_context
-    client = ctx.client if ctx is not None else None
-    (client or _client()).enqueue_task_run(run.to_row(), state)
-
-
 def task_steps(
-    task: Any,
+    task: Task[Any, Any],
     run: TaskRunRecord,
     parameters: dict[str, Any],
     upstreams: list[dependencies.Upstream],
     needs_resolving: bool,
-) -> Any:
-    """The life of one task run: wait for upstreams, run with retries, finish. Yields effects
-    (see ``drivers``) and returns the final state."""
+) -> Steps:
+    """The life of one task run: wait for upstreams, take a cached result or run with
+    retries, finish. Yields effects (see ``drivers``) and returns the final state."""
     if upstreams:
-        unready = yield (BLOCK, dependencies.first_unready, (upstreams,))
+        unready = yield Block(dependencies.first_unready, (upstreams,))
         if unready is not None:
-            up, up_state = unready
-            state = Pending(
-                name="NotReady",
-                message=(
-                    f"Upstream task run '{dependencies._task_run_id_of(up.item)}' did not reach "
-                    f"a 'COMPLETED' state (it is {up_state.name})."
-                ),
-            )
-            _record(run, state)
+            state = shared.not_ready(unready)
+            shared.record_task_run(run, state)
             return state
     if needs_resolving:
         parameters = dependencies.resolve(parameters)
-
     flow_ctx = run.flow_context
     log_prints = task.log_prints
     if log_prints is None:
         log_prints = flow_ctx.log_prints if flow_ctx is not None else False
-    policy = task.retry_policy
+    ctx = TaskRunContext(task, run, parameters, log_prints)
+    plan = _result_plan(task, run, ctx) if caching.wants_results(task, flow_ctx) else None
+    if plan is not None:
+        cached = _cached(run, plan)
+        if cached is not None:
+            if task.on_completion:
+                yield from shared.run_hooks(task, run, cached, task.on_completion)
+            return cached
+
     timeout = task.timeout_seconds
     timeout_error = (
         exceptions.TaskRunTimeoutError(f"Task run exceeded timeout of {timeout} second(s)")
         if timeout is not None
         else None
     )
-    ctx = TaskRunContext(task, run, parameters, log_prints)
-
-    plan = None
-    if caching.wants_results(task, flow_ctx):
-        plan = caching.ResultPlan(task, ctx, parameters, flow_ctx)
-        ctx.persist_result = plan.persist
-        ctx.result_store = plan.store
-        run.cache_key = plan.key
-        plan.begin()
-        record = plan.cached_record(run.name)
-        if record is not None:
-            state = Completed(
-                name="Cached",
-                data=record,
-                state_details={"cache_key": plan.key},
-            )
-            now = _clock.now()
-            run.end_time = now
-            _record(run, state)
-            plan.finish(ok=True)
-            if _TASK_LOGGER.isEnabledFor(_INFO):
-                _lifecycle_message(run, f"Finished in state {_state_repr(state)}")
-            if task.on_completion:
-                yield from _hooks(task, run, state, task.on_completion)
-            return state
-
     while True:
-        run.run_count += 1
-        started = _clock.now()
-        if run.start_time is None:
-            run.start_time = started
-        _record(run, Running() if run.run_count == 1 else Retrying())
+        started, running = _start_attempt(run)
         if task.on_running:
-            yield from _hooks(task, run, run.state, task.on_running)
-
+            yield from shared.run_hooks(task, run, running, task.on_running)
         token = TaskRunContext._var.set(ctx)
         try:
-            value = yield (CALL, task.fn, parameters, task.call_plan, timeout, timeout_error)
-        except exceptions.TaskRunTimeoutError as exc:
-            state = Failed(name="TimedOut", message=str(exc), data=exc)
+            value = yield Call(task.fn, parameters, task.call_plan, timeout, timeout_error)
         except Exception as exc:
-            state = Failed(
-                data=exc, message=f"Task run encountered an exception {format_exception(exc)}"
-            )
+            state = _failed(exc)
         except BaseException as exc:
             TaskRunContext._var.reset(token)
-            crashed = exception_to_crashed_state(exc)
-            _finish(run, crashed, started)
-            if plan is not None:
-                plan.crash(exc)
-            if run.run_count:
-                run.logger().error("Crashed: %s", crashed.message)
+            _crash(run, exc, started, plan)
             raise
         else:
             if value.__class__ in _PLAIN:
@@ -194,111 +139,154 @@ def task_steps(
         finally:
             if TaskRunContext._var.get() is ctx:
                 TaskRunContext._var.reset(token)
-
-        if state.type is StateType.FAILED and run.run_count <= policy.retries:
-            retry = True
-            if task.retry_condition_fn is not None:
-                try:
-                    retry = bool((yield (HOOK, task.retry_condition_fn, (task, run, state))))
-                except Exception:
-                    run.logger().exception("retry_condition_fn raised; the run is not retried.")
-                    retry = False
-            if retry:
-                delay = policy.delay(run.run_count)
-                run.total_run_time += (_clock.now() - started).total_seconds()
-                run.logger().error(
-                    "Task run failed with exception: %s - Retry %s/%s will start %s",
-                    _describe(state),
-                    run.run_count,
-                    policy.retries,
-                    f"in {delay:g} second(s)" if delay else "immediately",
-                    exc_info=_exc_info(state),
-                )
-                _record(
-                    run,
-                    AwaitingRetry(
-                        scheduled_time=_clock.now() + _dt.timedelta(seconds=delay),
-                        message=state.message,
-                    ),
-                )
-                yield (SLEEP, delay)
+        if state.type is StateType.FAILED and run.run_count <= task.retry_policy.retries:
+            if (yield from _retry(task, run, state, started)):
                 continue
             state.state_details["retriable"] = False
         break
 
-    if plan is not None:
-        completed = state.type is StateType.COMPLETED
-        if completed:
-            plan.stage(state, on_rolled_back=lambda txn: _record(run, RolledBack()))
-        plan.finish(ok=completed)
-    _finish(run, state, started)
-    if state.type is StateType.COMPLETED:
-        if _TASK_LOGGER.isEnabledFor(_INFO):
-            _lifecycle_message(run, f"Finished in state {_state_repr(state)}", store=False)
-        if task.on_completion:
-            yield from _hooks(task, run, state, task.on_completion)
-    else:
-        logger = run.logger()
-        if state.type is StateType.FAILED:
-            suffix = " - Retries are exhausted" if policy.retries else ""
-            logger.error(
-                "Task run failed with exception: %s%s",
-                _describe(state),
-                suffix,
-                exc_info=_exc_info(state),
-            )
-        logger.info("Finished in state %s", _state_repr(state))
-        if state.type in (StateType.FAILED, StateType.CRASHED) and task.on_failure:
-            yield from _hooks(task, run, state, task.on_failure)
+    hooks = _finish(task, run, state, started, plan)
+    if hooks:
+        yield from shared.run_hooks(task, run, state, hooks)
     return state
+
+
+def _result_plan(
+    task: Task[Any, Any], run: TaskRunRecord, ctx: TaskRunContext
+) -> caching.ResultPlan:
+    """The run's result persistence and cache key, begun (for a task that persists its result
+    or runs in a transaction: the common case skips this)."""
+    plan = caching.ResultPlan(task, ctx, ctx.parameters, run.flow_context)
+    ctx.persist_result = plan.persist
+    ctx.result_store = plan.store
+    run.cache_key = plan.key
+    plan.begin()
+    return plan
+
+
+def _cached(run: TaskRunRecord, plan: caching.ResultPlan) -> State | None:
+    """The run ended ``Cached`` when its key has a valid record (None otherwise)."""
+    record = plan.cached_record(run.name)
+    if record is None:
+        return None
+    state = Completed(name="Cached", data=record, state_details={"cache_key": plan.key})
+    run.end_time = _clock.now()
+    shared.record_task_run(run, state)
+    plan.finish(ok=True)
+    if _TASK_LOGGER.isEnabledFor(_INFO):
+        _lifecycle_message(run, f"Finished in state {shared.state_repr(state)}")
+    return state
+
+
+def _start_attempt(run: TaskRunRecord) -> tuple[_dt.datetime, State]:
+    """Count the attempt and record it Running (Retrying after the first)."""
+    run.run_count += 1
+    started = _clock.now()
+    if run.start_time is None:
+        run.start_time = started
+    state = Running() if run.run_count == 1 else Retrying()
+    shared.record_task_run(run, state)
+    return started, state
+
+
+def _failed(exc: Exception) -> State:
+    if isinstance(exc, exceptions.TaskRunTimeoutError):
+        return Failed(name="TimedOut", message=str(exc), data=exc)
+    return Failed(data=exc, message=f"Task run encountered an exception {format_exception(exc)}")
+
+
+def _crash(
+    run: TaskRunRecord,
+    exc: BaseException,
+    started: _dt.datetime,
+    plan: caching.ResultPlan | None,
+) -> None:
+    """The run's end when something other than an ``Exception`` left the user's code (a
+    ``KeyboardInterrupt``, a cancellation): it is Crashed, and the exception goes on."""
+    crashed = exception_to_crashed_state(exc)
+    _end(run, crashed, started)
+    if plan is not None:
+        plan.crash(exc)
+    if run.run_count:
+        run.logger().error("Crashed: %s", crashed.message)
+
+
+def _retry(task: Task[Any, Any], run: TaskRunRecord, state: State, started: _dt.datetime) -> Steps:
+    """Whether the failed attempt is retried; if so, record AwaitingRetry and wait the delay."""
+    if task.retry_condition_fn is not None:
+        try:
+            retry = bool((yield Hook(task.retry_condition_fn, (task, run, state))))
+        except Exception:
+            run.logger().exception("retry_condition_fn raised; the run is not retried.")
+            retry = False
+        if not retry:
+            return False
+    policy = task.retry_policy
+    delay = policy.delay(run.run_count)
+    run.total_run_time += (_clock.now() - started).total_seconds()
+    run.logger().error(
+        "Task run failed with exception: %s - Retry %s/%s will start %s",
+        shared.describe(state),
+        run.run_count,
+        policy.retries,
+        f"in {delay:g} second(s)" if delay else "immediately",
+        exc_info=shared.exc_info(state),
+    )
+    scheduled = _clock.now() + _dt.timedelta(seconds=delay)
+    shared.record_task_run(run, AwaitingRetry(scheduled_time=scheduled, message=state.message))
+    yield Sleep(delay)
+    return True
+
+
+def _finish(
+    task: Task[Any, Any],
+    run: TaskRunRecord,
+    state: State,
+    started: _dt.datetime,
+    plan: caching.ResultPlan | None,
+) -> Any:
+    """Commit or roll back the run's result, record its final state and log it; the hooks to
+    run then."""
+    completed = state.type is StateType.COMPLETED
+    if plan is not None:
+        if completed:
+            plan.stage(state, on_rolled_back=lambda txn: shared.record_task_run(run, RolledBack()))
+        plan.finish(ok=completed)
+    _end(run, state, started)
+    if completed:
+        if _TASK_LOGGER.isEnabledFor(_INFO):
+            _lifecycle_message(run, f"Finished in state {shared.state_repr(state)}", store=False)
+        return task.on_completion
+    logger = run.logger()
+    if state.type is StateType.FAILED:
+        suffix = " - Retries are exhausted" if task.retry_policy.retries else ""
+        logger.error(
+            "Task run failed with exception: %s%s",
+            shared.describe(state),
+            suffix,
+            exc_info=shared.exc_info(state),
+        )
+    logger.info("Finished in state %s", shared.state_repr(state))
+    if state.type in (StateType.FAILED, StateType.CRASHED):
+        return task.on_failure
+    return ()
 
 
 def _lifecycle_message(run: TaskRunRecord, message: str, store: bool = True) -> None:
     ctx = run.flow_context
-    client = (ctx.client if ctx is not None else None) or _client()
+    client = (ctx.client if ctx is not None else None) or shared.client()
     lifecycle.task_run_message(run, _INFO, message, client, store)
 
 
-def _finish(run: TaskRunRecord, state: State, started: _dt.datetime) -> None:
+def _end(run: TaskRunRecord, state: State, started: _dt.datetime) -> None:
     now = _clock.now()
     run.end_time = now
     run.total_run_time += (now - started).total_seconds()
-    _record(run, state)
-
-
-def _describe(state: State) -> str:
-    exc = state.data
-    if isinstance(exc, BaseException):
-        return f"{type(exc).__name__}({', '.join(repr(a) for a in exc.args)})"
-    return state.message or state.name
-
-
-def _exc_info(state: State) -> Any:
-    exc = state.data
-    if isinstance(exc, BaseException) and exc.__traceback__ is not None:
-        return (type(exc), exc, exc.__traceback__)
-    return None
-
-
-def _state_repr(state: State) -> str:
-    if state.message and state.type is not StateType.COMPLETED:
-        return f"{state.name}(message={state.message!r}, type={state.type.value})"
-    return f"{state.name}()"
-
-
-def _hooks(task: Any, run: Any, state: State, hooks: Any) -> Any:
-    for hook in hooks:
-        try:
-            yield (HOOK, hook, (task, run, state))
-        except Exception:
-            run.logger().exception(
-                "An error was encountered while running hook %r",
-                getattr(hook, "__name__", hook),
-            )
+    shared.record_task_run(run, state)
 
 
 def run_task_sync(
-    task: Any,
+    task: Task[Any, Any],
     parameters: dict[str, Any],
     wait_for: Any = None,
     return_type: str = "result",
@@ -308,13 +296,13 @@ def run_task_sync(
     run, upstreams, needs_resolving = create_task_run(task, parameters, wait_for, flow_ctx)
     state = drive_sync(task_steps(task, run, parameters, upstreams, needs_resolving))
     if flow_ctx is None:
-        _client().flush()
+        shared.client().flush()
         lifecycle._console.flush()
     return state if return_type == "state" else state.result()
 
 
 async def run_task_async(
-    task: Any,
+    task: Task[Any, Any],
     parameters: dict[str, Any],
     wait_for: Any = None,
     return_type: str = "result",
@@ -324,13 +312,13 @@ async def run_task_async(
     run, upstreams, needs_resolving = create_task_run(task, parameters, wait_for, flow_ctx)
     state = await drive_async(task_steps(task, run, parameters, upstreams, needs_resolving))
     if flow_ctx is None:
-        _client().flush()
+        shared.client().flush()
         lifecycle._console.flush()
     return state if return_type == "state" else state.result()
 
 
 def run_prepared_sync(
-    task: Any,
+    task: Task[Any, Any],
     run: TaskRunRecord,
     parameters: dict[str, Any],
     upstreams: list[dependencies.Upstream],
@@ -339,22 +327,7 @@ def run_prepared_sync(
     """Run a task run created beforehand (by a task runner's ``submit``) in this thread."""
     steps = task_steps(task, run, parameters, upstreams, needs_resolving)
     if task.is_async:
-        return drivers_run_async(steps)
+        from praefect.engine import loops
+
+        return loops.run_in_thread_loop(drive_async(steps))
     return drive_sync(steps)
-
-
-def drivers_run_async(steps: Any) -> State:
-    from praefect.engine import loops
-
-    return loops.run_in_thread_loop(drive_async(steps))
-
-
-__all__ = [
-    "Completed",
-    "Crashed",
-    "create_task_run",
-    "run_prepared_sync",
-    "run_task_async",
-    "run_task_sync",
-    "task_steps",
-]

@@ -44,6 +44,10 @@ def user_traceback(exc: BaseException) -> str:
     return text
 
 
+_second: tuple[int, str] = (-1, "")
+"""The last whole second a console line was written in, and its ``HH:MM:SS``."""
+
+
 def console_line(
     created: float,
     levelname: str,
@@ -52,7 +56,14 @@ def console_line(
     flow_run_name: str | None = None,
 ) -> str:
     """``12:00:01.123 | INFO    | Task run 'add-3f2' - message`` (local time)."""
-    stamp = time.strftime("%H:%M:%S", time.localtime(created)) + f".{int(created % 1 * 1000):03d}"
+    global _second
+    second, clock = _second
+    if second != int(created):
+        # localtime and strftime are a microsecond a line; a task's lines share their second
+        second = int(created)
+        clock = time.strftime("%H:%M:%S", time.localtime(second))
+        _second = (second, clock)
+    stamp = f"{clock}.{int(created % 1 * 1000):03d}"
     if task_run_name:
         message = f"Task run {task_run_name!r} - {message}"
     elif flow_run_name:
