@@ -13,9 +13,9 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 OUTPUT_FORMATS = ("json",)
+OutputOption = Annotated[
+    str | None, typer.Option("--output", "-o", help="Output format: json.", show_default=False)
+]
 
 STATE_NAMES = (
     "Scheduled",
@@ -307,6 +310,50 @@ def print_details(rows: list[tuple[str, str | Text]]) -> None:
         out.print(line, soft_wrap=True)
 
 
+def state_rows(run: Any) -> list[tuple[str, str | Text]]:
+    """The ``State`` line of a run's details, and its ``Message`` when it has one."""
+    state_type, state_name = state_of(run)
+    state = field(run, "state")
+    message = field(state, "message") if state is not None else None
+    rows: list[tuple[str, str | Text]] = [("State", styled_state(state_type, state_name))]
+    if message:
+        rows.append(("Message", str(message)))
+    return rows
+
+
+def time_rows(run: Any) -> list[tuple[str, str | Text]]:
+    """The start and end time, duration and run count lines of a run's details."""
+    return [
+        ("Start time", format_time(field(run, "start_time"))),
+        ("End time", format_time(field(run, "end_time"))),
+        ("Duration", format_duration(run_duration(run))),
+        ("Run count", str(field(run, "run_count", 0))),
+    ]
+
+
+def print_run_details(rows: list[tuple[str, str | Text]], states: list[Any]) -> None:
+    """A run's details, then its state history as a table."""
+    from rich.table import Table
+    from rich.text import Text
+
+    history = Table()
+    for column in ("Time", "State", "Type"):
+        history.add_column(column, no_wrap=True)
+    history.add_column("Message")
+    for s in states:
+        s_type = field(s, "type")
+        s_type = getattr(s_type, "value", s_type)
+        history.add_row(
+            format_log_time(field(s, "timestamp")),
+            styled_state(s_type, field(s, "name")),
+            str(s_type),
+            str(field(s, "message") or ""),
+        )
+    print_details(rows)
+    console().print(Text("\nState history", style="bold"))
+    console().print(history)
+
+
 # -- JSON output -------------------------------------------------------------------------------
 
 
@@ -350,6 +397,37 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+ID_COLUMN: tuple[str, dict[str, Any]] = ("ID", {"min_width": 36, "style": "cyan"})
+
+
+def print_listing(
+    items: list[Any],
+    output: str | None,
+    empty_message: str,
+    columns: list[str | tuple[str, dict[str, Any]]],
+    row: Callable[[Any], list[Any]],
+    records: list[Any] | None = None,
+) -> None:
+    """A listing: the JSON of ``records`` (default: the items themselves) with ``-o json``,
+    ``empty_message`` when there is nothing, else a table of one ``row(item)`` per item (a
+    column is a title, or a title and ``add_column`` options; columns never wrap)."""
+    if output == "json":
+        print_json(items if records is None else records)
+        return
+    if not items:
+        console().print(empty_message)
+        return
+    from rich.table import Table
+
+    table = Table()
+    for column in columns:
+        title, options = (column, {}) if isinstance(column, str) else column
+        table.add_column(title, **{"no_wrap": True, **options})
+    for item in items:
+        table.add_row(*row(item))
+    console().print(table)
+
+
 def print_runs(
     runs: list[Any],
     output: str | None,
@@ -361,35 +439,29 @@ def print_runs(
 ) -> None:
     """Print a listing of flow runs or task runs: JSON records (with the parent's name under
     ``parent_key``) or a table (ID, name, parent, state, start time, duration)."""
+    records = []
     if output == "json":
-        records = []
         for run in runs:
             record = to_jsonable(run)
             record[parent_key] = parent_names.get(str(field(run, parent_field)))
             records.append(record)
-        print_json(records)
-        return
-    if not runs:
-        console().print(empty_message)
-        return
 
-    from rich.table import Table
-
-    table = Table()
-    table.add_column("ID", no_wrap=True, min_width=36, style="cyan")
-    table.add_column("Name", no_wrap=True)
-    table.add_column(parent_column, no_wrap=True)
-    table.add_column("State", no_wrap=True)
-    table.add_column("Start time", no_wrap=True)
-    table.add_column("Duration", justify="right", no_wrap=True)
-    for run in runs:
-        state_type, state_name = state_of(run)
-        table.add_row(
+    def row(run: Any) -> list[Any]:
+        return [
             str(field(run, "id")),
             str(field(run, "name")),
             parent_names.get(str(field(run, parent_field)), "-"),
-            styled_state(state_type, state_name),
+            styled_state(*state_of(run)),
             format_time(field(run, "start_time")),
             format_duration(run_duration(run)),
-        )
-    console().print(table)
+        ]
+
+    columns: list[str | tuple[str, dict[str, Any]]] = [
+        ID_COLUMN,
+        "Name",
+        parent_column,
+        "State",
+        "Start time",
+        ("Duration", {"justify": "right"}),
+    ]
+    print_listing(runs, output, empty_message, columns, row, records)

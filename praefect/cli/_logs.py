@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 from praefect.cli import _common
 
 PAGE_SIZE = 1000
 DEFAULT_NUM_LOGS = 20
+
+HeadOption = Annotated[
+    bool, typer.Option("--head", "-h", help="Show the first 20 logs (or --num-logs).")
+]
+NumLogsOption = Annotated[
+    int | None,
+    typer.Option("--num-logs", "-n", help="How many logs to show.", show_default=False),
+]
+ReverseOption = Annotated[bool, typer.Option("--reverse", "-r", help="Newest logs first.")]
+TailOption = Annotated[
+    bool, typer.Option("--tail", "-t", help="Show the last 20 logs (or --num-logs).")
+]
 
 
 def read_logs(

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from praefect.cli import _common
+from praefect.cli._common import OutputOption
 
 app = typer.Typer(
     name="deployment",
@@ -24,9 +25,6 @@ schedule_app = typer.Typer(
 )  # fmt: skip
 app.add_typer(schedule_app, name="schedule")
 
-OutputOption = Annotated[
-    str | None, typer.Option("--output", "-o", help="Output format: json.", show_default=False)
-]
 NameArgument = Annotated[
     str,
     typer.Argument(
@@ -167,34 +165,32 @@ def ls(
         names = _flow_names(client, deployments)
     if not by_created:
         deployments.sort(key=lambda d: (names.get(str(d.flow_id), ""), d.name))
+    records = []
     if output == "json":
-        records = []
         for deployment in deployments:
             record = _common.to_jsonable(deployment)
             record["flow_name"] = names.get(str(deployment.flow_id))
             records.append(record)
-        _common.print_json(records)
-        return
-    if not deployments:
-        _common.console().print("No deployments found.")
-        return
-    from rich.table import Table
-
-    table = Table()
-    table.add_column("Name", no_wrap=True)
-    table.add_column("ID", no_wrap=True, style="cyan")
-    table.add_column("Work pool", no_wrap=True)
-    table.add_column("Schedules")
-    table.add_column("Paused", no_wrap=True)
-    for deployment in deployments:
-        table.add_row(
+    _common.print_listing(
+        deployments,
+        output,
+        "No deployments found.",
+        [
+            "Name",
+            ("ID", {"style": "cyan"}),
+            "Work pool",
+            ("Schedules", {"no_wrap": False}),
+            "Paused",
+        ],
+        lambda deployment: [
             f"{names.get(str(deployment.flow_id), '?')}/{deployment.name}",
             str(deployment.id),
             deployment.work_pool_name or "-",
             ", ".join(_describe_schedule(s) for s in deployment.schedules) or "-",
             "yes" if deployment.paused else "no",
-        )
-    _common.console().print(table)
+        ],
+        records,
+    )
 
 
 @app.command("inspect")

@@ -29,23 +29,14 @@ def ls(
         flows = list(client.read_flows(limit=limit, sort=sorting.FlowSort.CREATED_DESC))
     flows.sort(key=_common.newest_first_key, reverse=True)
 
-    if output == "json":
-        _common.print_json(flows)
-        return
-    if not flows:
-        _common.console().print("No flows found.")
-        return
-
-    from rich.table import Table
-
-    table = Table()
-    table.add_column("ID", no_wrap=True, min_width=36, style="cyan")
-    table.add_column("Name", no_wrap=True)
-    table.add_column("Created", no_wrap=True)
-    for found in flows:
-        table.add_row(
+    _common.print_listing(
+        flows,
+        output,
+        "No flows found.",
+        [_common.ID_COLUMN, "Name", "Created"],
+        lambda found: [
             str(_common.field(found, "id")),
             str(_common.field(found, "name")),
             _common.format_time(_common.field(found, "created")),
-        )
-    _common.console().print(table)
+        ],
+    )

@@ -8,16 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from praefect.cli import _common, _logs
+from praefect.cli._common import OutputOption
 
 app = typer.Typer(
     name="flow-run",
     help="View, follow, cancel, delete and retry flow runs.",
     no_args_is_help=True,
 )
-
-OutputOption = Annotated[
-    str | None, typer.Option("--output", "-o", help="Output format: json.", show_default=False)
-]
 
 
 @app.command("ls")
@@ -93,24 +90,16 @@ def inspect(
         _common.print_json(record)
         return
 
-    from rich.table import Table
     from rich.text import Text
 
-    state_type, state_name = _common.state_of(run)
-    state = _common.field(run, "state")
-    message = _common.field(state, "message") if state is not None else None
-    details: list[tuple[str, str | Text]] = []
-    details.append(("ID", str(run_id)))
-    details.append(("Name", str(_common.field(run, "name"))))
-    details.append(("Flow", f"{flow_name or '-'} ({_common.field(run, 'flow_id')})"))
-    details.append(("State", _common.styled_state(state_type, state_name)))
-    if message:
-        details.append(("Message", str(message)))
-    details.append(("Start time", _common.format_time(_common.field(run, "start_time"))))
-    details.append(("End time", _common.format_time(_common.field(run, "end_time"))))
-    details.append(("Duration", _common.format_duration(_common.run_duration(run))))
-    details.append(("Run count", str(_common.field(run, "run_count", 0))))
-    details.append(("Parameters", _json_text(_common.field(run, "parameters") or {})))
+    details: list[tuple[str, str | Text]] = [
+        ("ID", str(run_id)),
+        ("Name", str(_common.field(run, "name"))),
+        ("Flow", f"{flow_name or '-'} ({_common.field(run, 'flow_id')})"),
+        *_common.state_rows(run),
+        *_common.time_rows(run),
+        ("Parameters", _json_text(_common.field(run, "parameters") or {})),
+    ]
     tags = _common.field(run, "tags") or []
     details.append(("Tags", ", ".join(tags) if tags else "-"))
     parent = _common.field(run, "parent_task_run_id")
@@ -118,40 +107,16 @@ def inspect(
         details.append(("Parent task run", str(parent)))
     summary = ", ".join(f"{name}: {n}" for name, n in counts.items())
     details.append(("Task runs", f"{task_run_count}" + (f" ({summary})" if summary else "")))
-
-    history = Table()
-    history.add_column("Time", no_wrap=True)
-    history.add_column("State", no_wrap=True)
-    history.add_column("Type", no_wrap=True)
-    history.add_column("Message")
-    for s in states:
-        s_type = _common.field(s, "type")
-        s_type = getattr(s_type, "value", s_type)
-        history.add_row(
-            _common.format_log_time(_common.field(s, "timestamp")),
-            _common.styled_state(s_type, _common.field(s, "name")),
-            str(s_type),
-            str(_common.field(s, "message") or ""),
-        )
-    _common.print_details(details)
-    _common.console().print(Text("\nState history", style="bold"))
-    _common.console().print(history)
+    _common.print_run_details(details, states)
 
 
 @app.command("logs")
 def logs(
     id: Annotated[str, typer.Argument(help="The flow run's id.", metavar="ID", show_default=False)],
-    head: Annotated[
-        bool, typer.Option("--head", "-h", help="Show the first 20 logs (or --num-logs).")
-    ] = False,
-    num_logs: Annotated[
-        int | None,
-        typer.Option("--num-logs", "-n", help="How many logs to show.", show_default=False),
-    ] = None,
-    reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Newest logs first.")] = False,
-    tail: Annotated[
-        bool, typer.Option("--tail", "-t", help="Show the last 20 logs (or --num-logs).")
-    ] = False,
+    head: _logs.HeadOption = False,
+    num_logs: _logs.NumLogsOption = None,
+    reverse: _logs.ReverseOption = False,
+    tail: _logs.TailOption = False,
     follow: Annotated[
         bool,
         typer.Option(

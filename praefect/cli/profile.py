@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from praefect.cli import _common, _profiles
+from praefect.cli._common import OutputOption
 
 app = typer.Typer(
     name="profile",
@@ -15,9 +16,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-OutputOption = Annotated[
-    str | None, typer.Option("--output", "-o", help="Output format: json.", show_default=False)
-]
 NameArgument = Annotated[str, typer.Argument(help="The profile's name.", show_default=False)]
 
 

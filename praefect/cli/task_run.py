@@ -7,16 +7,13 @@ from typing import Annotated, Any
 import typer
 
 from praefect.cli import _common, _logs
+from praefect.cli._common import OutputOption
 
 app = typer.Typer(
     name="task-run",
     help="View task runs, their details and their logs.",
     no_args_is_help=True,
 )
-
-OutputOption = Annotated[
-    str | None, typer.Option("--output", "-o", help="Output format: json.", show_default=False)
-]
 
 
 @app.command("ls")
@@ -86,24 +83,16 @@ def inspect(
 
     import json
 
-    from rich.table import Table
     from rich.text import Text
 
-    state_type, state_name = _common.state_of(task_run)
-    state = _common.field(task_run, "state")
-    message = _common.field(state, "message") if state is not None else None
-    details: list[tuple[str, str | Text]] = []
-    details.append(("ID", str(task_run_id)))
-    details.append(("Name", str(_common.field(task_run, "name"))))
-    details.append(("Task key", str(_common.field(task_run, "task_key") or "-")))
-    details.append(("Flow run", f"{flow_run_name or '-'} ({flow_run_id or '-'})"))
-    details.append(("State", _common.styled_state(state_type, state_name)))
-    if message:
-        details.append(("Message", str(message)))
-    details.append(("Start time", _common.format_time(_common.field(task_run, "start_time"))))
-    details.append(("End time", _common.format_time(_common.field(task_run, "end_time"))))
-    details.append(("Duration", _common.format_duration(_common.run_duration(task_run))))
-    details.append(("Run count", str(_common.field(task_run, "run_count", 0))))
+    details: list[tuple[str, str | Text]] = [
+        ("ID", str(task_run_id)),
+        ("Name", str(_common.field(task_run, "name"))),
+        ("Task key", str(_common.field(task_run, "task_key") or "-")),
+        ("Flow run", f"{flow_run_name or '-'} ({flow_run_id or '-'})"),
+        *_common.state_rows(task_run),
+        *_common.time_rows(task_run),
+    ]
     cache_key = _common.field(task_run, "cache_key")
     if cache_key:
         details.append(("Cache key", str(cache_key)))
@@ -111,40 +100,16 @@ def inspect(
     details.append(("Task inputs", json.dumps(_common.to_jsonable(inputs), default=str)))
     tags = _common.field(task_run, "tags") or []
     details.append(("Tags", ", ".join(tags) if tags else "-"))
-
-    history = Table()
-    history.add_column("Time", no_wrap=True)
-    history.add_column("State", no_wrap=True)
-    history.add_column("Type", no_wrap=True)
-    history.add_column("Message")
-    for s in states:
-        s_type = _common.field(s, "type")
-        s_type = getattr(s_type, "value", s_type)
-        history.add_row(
-            _common.format_log_time(_common.field(s, "timestamp")),
-            _common.styled_state(s_type, _common.field(s, "name")),
-            str(s_type),
-            str(_common.field(s, "message") or ""),
-        )
-    _common.print_details(details)
-    _common.console().print(Text("\nState history", style="bold"))
-    _common.console().print(history)
+    _common.print_run_details(details, states)
 
 
 @app.command("logs")
 def logs(
     id: Annotated[str, typer.Argument(help="The task run's id.", metavar="ID", show_default=False)],
-    head: Annotated[
-        bool, typer.Option("--head", "-h", help="Show the first 20 logs (or --num-logs).")
-    ] = False,
-    num_logs: Annotated[
-        int | None,
-        typer.Option("--num-logs", "-n", help="How many logs to show.", show_default=False),
-    ] = None,
-    reverse: Annotated[bool, typer.Option("--reverse", "-r", help="Newest logs first.")] = False,
-    tail: Annotated[
-        bool, typer.Option("--tail", "-t", help="Show the last 20 logs (or --num-logs).")
-    ] = False,
+    head: _logs.HeadOption = False,
+    num_logs: _logs.NumLogsOption = None,
+    reverse: _logs.ReverseOption = False,
+    tail: _logs.TailOption = False,
     output: OutputOption = None,
 ) -> None:
     """Print a task run's logs.

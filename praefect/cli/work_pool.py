@@ -7,13 +7,11 @@ from typing import Annotated, Any
 import typer
 
 from praefect.cli import _common
+from praefect.cli._common import OutputOption
 
 app = typer.Typer(name="work-pool", help="Manage work pools.", no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(help="The work pool's name.", show_default=False)]
-OutputOption = Annotated[
-    str | None, typer.Option("--output", "-o", help="Output format: json.", show_default=False)
-]
 
 
 def _read(client: Any, name: str) -> Any:
@@ -95,21 +93,19 @@ def ls(output: OutputOption = None) -> None:
     output = _common.check_output_format(output)
     with _common.sync_client() as client:
         pools = client.read_work_pools()
-    if output == "json":
-        _common.print_json(pools)
-        return
-    if not pools:
-        _common.console().print("No work pools found.")
-        return
-    from rich.table import Table
-
-    table = Table()
-    for column in ("Name", "Type", "ID", "Status", "Concurrency limit"):
-        table.add_column(column, no_wrap=True)
-    for pool in pools:
-        limit = "None" if pool.concurrency_limit is None else str(pool.concurrency_limit)
-        table.add_row(pool.name, pool.type, str(pool.id), str(pool.status), limit)
-    _common.console().print(table)
+    _common.print_listing(
+        pools,
+        output,
+        "No work pools found.",
+        ["Name", "Type", "ID", "Status", "Concurrency limit"],
+        lambda pool: [
+            pool.name,
+            pool.type,
+            str(pool.id),
+            str(pool.status),
+            "None" if pool.concurrency_limit is None else str(pool.concurrency_limit),
+        ],
+    )
 
 
 @app.command("inspect")

@@ -8,15 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from praefect.cli import _common
+from praefect.cli._common import OutputOption
 
 app = typer.Typer(name="work-queue", help="Manage work queues.", no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(help="The work queue's name.", show_default=False)]
 PoolOption = Annotated[
     str, typer.Option("--pool", "-p", help="The work pool of the queue.", show_default=False)
-]
-OutputOption = Annotated[
-    str | None, typer.Option("--output", "-o", help="Output format: json.", show_default=False)
 ]
 
 
@@ -83,23 +81,20 @@ def ls(
             queues = client.read_work_queues(work_pool_name=pool)
         except exceptions.ObjectNotFound:
             _common.exit_with_error(f"Work pool {pool!r} not found.")
-    if output == "json":
-        _common.print_json(queues)
-        return
-    if not queues:
-        _common.console().print("No work queues found.")
-        return
-    from rich.table import Table
-
-    table = Table()
-    for column in ("Name", "Pool", "ID", "Priority", "Status", "Concurrency limit"):
-        table.add_column(column, no_wrap=True)
-    for q in queues:
-        table.add_row(
-            q.name, str(q.work_pool_name), str(q.id), str(q.priority), str(q.status),
+    _common.print_listing(
+        queues,
+        output,
+        "No work queues found.",
+        ["Name", "Pool", "ID", "Priority", "Status", "Concurrency limit"],
+        lambda q: [
+            q.name,
+            str(q.work_pool_name),
+            str(q.id),
+            str(q.priority),
+            str(q.status),
             "None" if q.concurrency_limit is None else str(q.concurrency_limit),
-        )  # fmt: skip
-    _common.console().print(table)
+        ],
+    )
 
 
 @app.command("inspect")
