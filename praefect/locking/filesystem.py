@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from praefect.locking.protocol import TryingLockManager
+
 __all__ = ["FileSystemLockManager"]
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9._-]{1,120}$")
@@ -23,7 +25,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 
-class FileSystemLockManager:
+class FileSystemLockManager(TryingLockManager):
     """One lock file per key under ``lock_files_directory``, holding the holder, its process and
     host, and when the lock expires. Every read-check-write of a lock file happens under an
     exclusive ``fcntl.flock`` of the directory's guard file (an ``O_CREAT|O_EXCL`` guard where
@@ -99,27 +101,13 @@ class FileSystemLockManager:
         os.replace(tmp, path)
 
     # -- the protocol -----------------------------------------------------------------------
-    def acquire_lock(
-        self,
-        key: str,
-        holder: str,
-        acquire_timeout: float | None = None,
-        hold_timeout: float | None = None,
-    ) -> bool:
-        deadline = None if acquire_timeout is None else time.monotonic() + acquire_timeout
-        pause = 0.002
-        while True:
-            with self._guard():
-                lock = self._read(key)
-                if lock is None or lock["holder"] == holder:
-                    self._write(key, holder, hold_timeout)
-                    return True
-            if deadline is not None and time.monotonic() >= deadline:
+    def _try_acquire(self, key: str, holder: str, hold_timeout: float | None) -> bool:
+        with self._guard():
+            lock = self._read(key)
+            if lock is not None and lock["holder"] != holder:
                 return False
-            time.sleep(
-                pause if deadline is None else min(pause, max(deadline - time.monotonic(), 0))
-            )
-            pause = min(pause * 2, 0.05)
+            self._write(key, holder, hold_timeout)
+            return True
 
     def release_lock(self, key: str, holder: str) -> None:
         with self._guard():
@@ -140,16 +128,6 @@ class FileSystemLockManager:
         with self._guard():
             lock = self._read(key)
             return lock is not None and lock["holder"] == holder
-
-    def wait_for_lock(self, key: str, timeout: float | None = None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        pause = 0.002
-        while self.is_locked(key):
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            time.sleep(pause)
-            pause = min(pause * 2, 0.05)
-        return True
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

@@ -7,10 +7,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from praefect.locking.protocol import TryingLockManager
+
 __all__ = ["MemoryLockManager"]
 
 
-class MemoryLockManager:
+class MemoryLockManager(TryingLockManager):
     """Locks shared by every thread of this process. ``MemoryLockManager()`` is one process-wide
     instance (every store that makes one shares its locks); pass ``clock`` for a private instance
     whose expiry follows that clock (tests).
@@ -49,28 +51,28 @@ class MemoryLockManager:
             return None
         return lock
 
-    def acquire_lock(
-        self,
-        key: str,
-        holder: str,
-        acquire_timeout: float | None = None,
-        hold_timeout: float | None = None,
-    ) -> bool:
-        deadline = None if acquire_timeout is None else time.monotonic() + acquire_timeout
+    def _try_acquire(self, key: str, holder: str, hold_timeout: float | None) -> bool:
         with self._changed:
-            while True:
-                lock = self._current(key)
-                if lock is None or lock[0] == holder:
-                    expires = None if hold_timeout is None else self._clock() + hold_timeout
-                    self._locks[key] = (holder, expires)
-                    return True
-                wait = 0.05 if lock[1] is not None else None  # wake up to notice expiry
+            lock = self._current(key)
+            if lock is not None and lock[0] != holder:
+                return False
+            expires = None if hold_timeout is None else self._clock() + hold_timeout
+            self._locks[key] = (holder, expires)
+            return True
+
+    def _wait(self, attempt: Callable[[], bool], timeout: float | None) -> bool:
+        # Woken by every release; a lock may also expire, so look again every 50 ms.
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._changed:
+            while not attempt():
+                wait = 0.05
                 if deadline is not None:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         return False
-                    wait = remaining if wait is None else min(wait, remaining)
+                    wait = min(wait, remaining)
                 self._changed.wait(wait)
+            return True
 
     def release_lock(self, key: str, holder: str) -> None:
         with self._changed:
@@ -88,21 +90,6 @@ class MemoryLockManager:
         with self._changed:
             lock = self._current(key)
             return lock is not None and lock[0] == holder
-
-    def wait_for_lock(self, key: str, timeout: float | None = None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._changed:
-            while True:
-                lock = self._current(key)
-                if lock is None:
-                    return True
-                wait = 0.05 if lock[1] is not None else None
-                if deadline is not None:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return False
-                    wait = remaining if wait is None else min(wait, remaining)
-                self._changed.wait(wait)
 
     def __reduce__(self) -> Any:
         # Pickled into another process (process pool), it becomes that process's shared manager.

@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-__all__ = ["LockManager", "default_holder"]
+__all__ = ["LockManager", "TryingLockManager", "default_holder", "poll"]
 
 
 @runtime_checkable
@@ -50,6 +52,57 @@ class LockManager(Protocol):
     def wait_for_lock(self, key: str, timeout: float | None = None) -> bool:
         """Wait until ``key`` is not locked; False if still locked after ``timeout`` seconds."""
         ...
+
+
+class TryingLockManager:
+    """The part the lock managers here share: taking a lock is trying until it is free (or
+    ``acquire_timeout`` passes), and waiting for one is checking until it is gone. A subclass
+    says how to try once (``_try_acquire``) and may wait better than by polling (``_wait``)."""
+
+    def acquire_lock(
+        self,
+        key: str,
+        holder: str,
+        acquire_timeout: float | None = None,
+        hold_timeout: float | None = None,
+    ) -> bool:
+        return self._wait(lambda: self._try_acquire(key, holder, hold_timeout), acquire_timeout)
+
+    def wait_for_lock(self, key: str, timeout: float | None = None) -> bool:
+        return self._wait(lambda: not self.is_locked(key), timeout)
+
+    def _try_acquire(self, key: str, holder: str, hold_timeout: float | None) -> bool:
+        """Take the lock if it is free or ``holder``'s (refreshing its expiry); whether taken."""
+        raise NotImplementedError
+
+    def is_locked(self, key: str) -> bool:
+        raise NotImplementedError
+
+    def _wait(self, attempt: Callable[[], bool], timeout: float | None) -> bool:
+        return poll(attempt, timeout)
+
+
+def poll(attempt: Callable[[], bool], timeout: float | None) -> bool:
+    """Call ``attempt`` until it returns True, pausing between tries (2 ms, doubling up to
+    50 ms); False once ``timeout`` seconds have passed (None: no limit).
+
+    >>> poll(lambda: True, timeout=0)
+    True
+    >>> poll(lambda: False, timeout=0.01)
+    False
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    pause = 0.002
+    while not attempt():
+        if deadline is None:
+            time.sleep(pause)
+        else:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(pause, remaining))
+        pause = min(pause * 2, 0.05)
+    return True
 
 
 def default_holder() -> str:

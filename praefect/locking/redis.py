@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
+
+from praefect.locking.protocol import TryingLockManager
 
 __all__ = ["RedisLockManager"]
 
@@ -31,7 +32,7 @@ return 0
 """
 
 
-class RedisLockManager:
+class RedisLockManager(TryingLockManager):
     """Locks as Redis keys (``SET NX PX`` semantics, released by a Lua script that checks the
     holder), for runs on several hosts sharing one Redis.
 
@@ -84,24 +85,10 @@ class RedisLockManager:
     def _name(self, key: str) -> str:
         return f"{self.key_prefix}{key}"
 
-    def acquire_lock(
-        self,
-        key: str,
-        holder: str,
-        acquire_timeout: float | None = None,
-        hold_timeout: float | None = None,
-    ) -> bool:
+    def _try_acquire(self, key: str, holder: str, hold_timeout: float | None) -> bool:
         self._redis()
         px = "" if hold_timeout is None else str(max(int(hold_timeout * 1000), 1))
-        deadline = None if acquire_timeout is None else time.monotonic() + acquire_timeout
-        pause = 0.002
-        while True:
-            if self._acquire(keys=[self._name(key)], args=[holder, px]) == 1:
-                return True
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            time.sleep(pause)
-            pause = min(pause * 2, 0.05)
+        return bool(self._acquire(keys=[self._name(key)], args=[holder, px]) == 1)
 
     def release_lock(self, key: str, holder: str) -> None:
         self._redis()
@@ -114,16 +101,6 @@ class RedisLockManager:
     def is_lock_holder(self, key: str, holder: str) -> bool:
         current = self._redis().get(self._name(key))
         return current is not None and current.decode() == holder
-
-    def wait_for_lock(self, key: str, timeout: float | None = None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        pause = 0.002
-        while self.is_locked(key):
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            time.sleep(pause)
-            pause = min(pause * 2, 0.05)
-        return True
 
     def close(self) -> None:
         """Close the connection pool (a new one opens on next use)."""
