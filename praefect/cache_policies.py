@@ -229,6 +229,20 @@ class CachePolicy:
         return CompoundCachePolicy(policies=[self, Inputs(exclude=[other])])
 
 
+class _Hashing(CachePolicy):
+    """A policy that hashes what it reads: an unhashable argument is a warning and no key
+    (``_key_or_raise`` says how to hash; a compound policy warns once for all its parts)."""
+
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext | None,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        return _warn_unhashable(self._key_or_raise, task_ctx, inputs, flow_parameters, **kwargs)
+
+
 def _flatten(policy: CachePolicy) -> list[CachePolicy]:
     if isinstance(policy, CompoundCachePolicy) and policy.is_plain():
         return list(policy.policies)
@@ -236,7 +250,7 @@ def _flatten(policy: CachePolicy) -> list[CachePolicy]:
 
 
 @dataclasses.dataclass
-class CompoundCachePolicy(CachePolicy):
+class CompoundCachePolicy(_Hashing):
     """Several policies at once: the key hashes all their keys (those that are not None). If a
     part fails to hash an input, the whole key is None.
 
@@ -265,15 +279,6 @@ class CompoundCachePolicy(CachePolicy):
             if key is not None:
                 keys.append(key)
         return hash_objects(*keys) if keys else None
-
-    def compute_key(
-        self,
-        task_ctx: TaskRunContext | None,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
-    ) -> str | None:
-        return _warn_unhashable(self._key_or_raise, task_ctx, inputs, flow_parameters, **kwargs)
 
     def __sub__(self, other: str) -> CachePolicy:
         if not isinstance(other, str):
@@ -320,7 +325,7 @@ class CacheKeyFnPolicy(CachePolicy):
 
 
 @dataclasses.dataclass
-class Inputs(CachePolicy):
+class Inputs(_Hashing):
     """The call's inputs (the bound parameters), except those named in ``exclude``. A call with
     no inputs gives None.
 
@@ -341,15 +346,6 @@ class Inputs(CachePolicy):
         if not kept:
             return None
         return _hash_mapping(kept)
-
-    def compute_key(
-        self,
-        task_ctx: TaskRunContext | None,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
-    ) -> str | None:
-        return _warn_unhashable(self._key_or_raise, task_ctx, inputs, flow_parameters, **kwargs)
 
     def __sub__(self, other: str) -> CachePolicy:
         if not isinstance(other, str):
@@ -402,7 +398,7 @@ class TaskSource(CachePolicy):
 
 
 @dataclasses.dataclass
-class FlowParameters(CachePolicy):
+class FlowParameters(_Hashing):
     """The parameters of the enclosing flow run (None when it has none)."""
 
     def _key_or_raise(
@@ -415,15 +411,6 @@ class FlowParameters(CachePolicy):
         if not flow_parameters:
             return None
         return _hash_mapping(flow_parameters)
-
-    def compute_key(
-        self,
-        task_ctx: TaskRunContext | None,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
-    ) -> str | None:
-        return _warn_unhashable(self._key_or_raise, task_ctx, inputs, flow_parameters, **kwargs)
 
 
 @dataclasses.dataclass
