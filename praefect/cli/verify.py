@@ -91,14 +91,14 @@ def run_checks(plan: _Plan, api_url: str | None) -> list[_verify_checks.Check]:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     namespace = f"praefect-verify-{uuid.uuid4().hex[:8]}"
-    directory = Path(tempfile.mkdtemp(prefix=f"{namespace}-"))
-    run = _verify_checks.Workload(directory, namespace, plan.resume_seconds)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with _common.sync_client() as client, Progress(*columns, console=_common.err_console()) as bar:
         problem = _unreachable(api_url) if api_url else client.api_healthcheck()
         if problem is not None:
             where = api_url or "the configured store"
             _common.exit_with_error(f"Cannot reach {where}: {problem}")
+        directory = Path(tempfile.mkdtemp(prefix=f"{namespace}-"))
+        run = _verify_checks.Workload(directory, namespace, plan.resume_seconds)
         try:
             with _stage(bar, f"Workload {namespace}: flows with retries, persisted steps"):
                 _start_flows(run, plan, api_url)
