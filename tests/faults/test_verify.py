@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import running_server
 
 INVARIANTS = (
@@ -74,13 +72,3 @@ def test_verify_fails_loudly_when_the_server_does_not_answer(cli_env: dict[str, 
     result = _verify(cli_env, "--api-url", f"http://127.0.0.1:{free_port()}/api")
     assert result.returncode == 1
     assert "Cannot reach http://127.0.0.1:" in result.stderr
-
-
-@pytest.mark.parametrize(
-    "history, step", [(["PENDING", "RUNNING", "RUNNING"], "Running -> Running")]
-)
-def test_a_run_running_twice_in_a_row_is_an_invalid_path(history: list[str], step: str) -> None:
-    from praefect.cli import _verify_checks
-    from praefect.schemas.states import State
-
-    assert _verify_checks.invalid_step([State(kind) for kind in history]) == step
