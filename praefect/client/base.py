@@ -1,37 +1,62 @@
 """The one door from the SDK to orchestration: the ``OrchestrationClient`` protocol.
 
-Two implementations: ``EmbeddedClient`` (in-process, straight onto the service layer) and, in a
-later step, an HTTP client to a praefect server. The engine calls only these methods.
+Two implementations, which differ only in how the call travels: ``EmbeddedClient`` (in-process,
+straight onto the service layer, ``praefect.orchestration``) and ``HttpClient`` (the REST API of
+a praefect server). Every operation the two share is declared here once, typed; a test
+(``tests/client/test_door_protocol.py``) compares each door's ``inspect.signature`` with this
+one and fails when a door lacks an operation or spells it differently. A new operation is
+added here first, then to both doors. Reads take the query objects of
+``praefect.schemas.queries`` (Prefect's request bodies); rows come back as dicts, as the
+service layer gives them. See ``docs/internals/doors.md``.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import uuid
-from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from praefect.schemas.responses import OrchestrationResult
 from praefect.schemas.states import State
+
+if TYPE_CHECKING:  # pydantic models: a plain flow run never imports them
+    from praefect.schemas.queries import (
+        DeploymentCriteria,
+        DeploymentQuery,
+        FlowQuery,
+        FlowRunCriteria,
+        FlowRunQuery,
+        LogQuery,
+        TaskRunCriteria,
+        TaskRunQuery,
+        WorkerQuery,
+        WorkPoolQuery,
+        WorkQueueQuery,
+    )
 
 __all__ = ["OrchestrationClient"]
 
 
 @runtime_checkable
 class OrchestrationClient(Protocol):
-    """What the engine needs from the orchestrator (all methods are sync and thread-safe).
+    """What the SDK needs from the orchestrator (all methods are sync and thread-safe). A
+    ``query`` of None reads every record in the family's default order.
 
     >>> from praefect.client import get_orchestration_client
     >>> isinstance(get_orchestration_client(), OrchestrationClient)  # doctest: +SKIP
     True
     """
 
+    # -- what the engine calls --------------------------------------------------------------
     def ensure_flow(self, name: str) -> uuid.UUID:
         """The id of the flow called ``name``, created if needed (idempotent, cached)."""
         ...
 
     def create_flow_run(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """Create a flow run and its first state ``row["state"]`` (synchronously), or return
-        the existing one with the same ``id`` or the same flow and ``idempotency_key``."""
+        the existing one with the same ``id`` or the same flow and ``idempotency_key``;
+        ``FlowNotFound`` when ``row["flow_id"]`` names no flow."""
         ...
 
     def set_flow_run_state(
@@ -56,82 +81,196 @@ class OrchestrationClient(Protocol):
         """Block until everything queued so far is committed."""
         ...
 
-    def read_flow_run(self, flow_run_id: uuid.UUID) -> dict[str, Any] | None:
-        """The flow run as a dict with its current ``state``, or None."""
-        ...
-
-    def read_task_run(self, task_run_id: uuid.UUID) -> dict[str, Any] | None:
-        """The task run as a dict with its current ``state``, or None."""
-        ...
-
     def close(self) -> None:
         """Flush and release connections."""
         ...
 
-    # -- work pools, queues, workers (rows as dicts; see orchestration.work_pools) ---------
+    # -- flows and flow runs ----------------------------------------------------------------
+    def read_flow(self, flow_id: uuid.UUID) -> dict[str, Any] | None:
+        """The flow with this id, or None."""
+        ...
+
+    def read_flow_by_name(self, name: str) -> dict[str, Any] | None:
+        """The flow called ``name``, or None."""
+        ...
+
+    def read_flows(self, query: FlowQuery | None = None) -> list[dict[str, Any]]:
+        """The flows of ``query``, by name."""
+        ...
+
+    def read_flow_run(self, flow_run_id: uuid.UUID) -> dict[str, Any] | None:
+        """The flow run as a dict with its current ``state``, or None."""
+        ...
+
+    def read_flow_runs(self, query: FlowRunQuery | None = None) -> list[dict[str, Any]]:
+        """The flow runs of ``query``, each with its current ``state``."""
+        ...
+
+    def count_flow_runs(self, criteria: FlowRunCriteria | None = None) -> int:
+        """How many flow runs match."""
+        ...
+
+    def read_flow_run_states(self, flow_run_id: uuid.UUID) -> list[State]:
+        """A flow run's state history, oldest first."""
+        ...
+
+    def delete_flow_run(self, flow_run_id: uuid.UUID) -> bool:
+        """Delete a flow run with its states, task runs and logs; False if there was none."""
+        ...
+
+    # -- task runs, logs, events (the queue is flushed first) -------------------------------
+    def read_task_run(self, task_run_id: uuid.UUID) -> dict[str, Any] | None:
+        """The task run as a dict with its current ``state``, or None."""
+        ...
+
+    def read_task_runs(self, query: TaskRunQuery | None = None) -> list[dict[str, Any]]:
+        """The task runs of ``query``, each with its current ``state``."""
+        ...
+
+    def count_task_runs(self, criteria: TaskRunCriteria | None = None) -> int:
+        """How many task runs match."""
+        ...
+
+    def read_task_run_states(self, task_run_id: uuid.UUID) -> list[State]:
+        """A task run's state history, oldest first."""
+        ...
+
+    def read_logs(self, query: LogQuery | None = None) -> list[dict[str, Any]]:
+        """The log lines of ``query``, oldest first by default."""
+        ...
+
+    def read_events(
+        self,
+        event_prefix: str | None = None,
+        resource_id: str | None = None,
+        limit: int | None = 200,
+    ) -> list[dict[str, Any]]:
+        """Events, oldest first: those named ``event_prefix...``, about ``resource_id``."""
+        ...
+
+    # -- blocks -----------------------------------------------------------------------------
+    def create_block_type(self, block_type: Mapping[str, Any]) -> dict[str, Any]:
+        """The block type with ``block_type["slug"]``, created (or refreshed) if needed."""
+        ...
+
+    def read_block_type_by_slug(self, slug: str) -> dict[str, Any] | None:
+        """The block type with this slug, or None."""
+        ...
+
+    def create_block_document(
+        self, block_document: Mapping[str, Any], overwrite: bool = False
+    ) -> dict[str, Any]:
+        """Save a block document (its block type too, when given as ``block_type``);
+        ``ObjectAlreadyExists`` for a taken name unless ``overwrite``."""
+        ...
+
+    def read_block_document(self, block_document_id: uuid.UUID) -> dict[str, Any] | None:
+        """The block document (its block type nested), or None."""
+        ...
+
+    def read_block_document_by_name(self, name: str, block_type_slug: str) -> dict[str, Any] | None:
+        """The block document ``name`` of the block type ``block_type_slug``, or None."""
+        ...
+
+    def read_block_documents(
+        self, block_type_slug: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Saved block documents (of one block type, when given), by type slug then name."""
+        ...
+
+    def update_block_document(self, block_document_id: uuid.UUID, data: Mapping[str, Any]) -> bool:
+        """Replace a block document's ``data``; False when there is none."""
+        ...
+
+    def delete_block_document(self, block_document_id: uuid.UUID) -> bool:
+        """Delete a block document; False when there was none."""
+        ...
+
+    # -- work pools, queues, workers --------------------------------------------------------
     def create_work_pool(self, work_pool: Mapping[str, Any]) -> dict[str, Any]:
         """Create a work pool with its ``default`` queue (``ObjectAlreadyExists`` if taken)."""
         ...
 
-    def read_work_pool(self, name: str) -> dict[str, Any] | None: ...
+    def read_work_pool(self, name: str) -> dict[str, Any] | None:
+        """The work pool called ``name``, or None."""
+        ...
 
-    def read_work_pools(
-        self, work_pool_filter: Any = None, limit: int | None = None, offset: int = 0
-    ) -> list[dict[str, Any]]: ...
+    def read_work_pools(self, query: WorkPoolQuery | None = None) -> list[dict[str, Any]]:
+        """The work pools of ``query``, by name."""
+        ...
 
-    def update_work_pool(self, name: str, fields: Mapping[str, Any]) -> bool: ...
+    def update_work_pool(self, name: str, fields: Mapping[str, Any]) -> bool:
+        """Change a work pool; False when there is none."""
+        ...
 
-    def delete_work_pool(self, name: str) -> bool: ...
+    def delete_work_pool(self, name: str) -> bool:
+        """Delete a work pool with its queues; False when there was none."""
+        ...
 
     def create_work_queue(
         self, work_pool_name: str, work_queue: Mapping[str, Any]
-    ) -> dict[str, Any]: ...
+    ) -> dict[str, Any]:
+        """Create a queue in a pool."""
+        ...
 
-    def read_work_queue(self, work_queue_id: uuid.UUID) -> dict[str, Any] | None: ...
+    def read_work_queue(self, work_queue_id: uuid.UUID) -> dict[str, Any] | None:
+        """The work queue with this id, or None."""
+        ...
 
-    def read_work_queue_by_name(self, work_pool_name: str, name: str) -> dict[str, Any] | None: ...
+    def read_work_queue_by_name(self, work_pool_name: str, name: str) -> dict[str, Any] | None:
+        """The queue ``name`` of a pool, or None."""
+        ...
 
     def read_work_queues(
-        self,
-        work_pool_name: str | None = None,
-        work_queue_filter: Any = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[dict[str, Any]]: ...
+        self, work_pool_name: str | None = None, query: WorkQueueQuery | None = None
+    ) -> list[dict[str, Any]]:
+        """The queues of ``query`` (of one pool, when named), by priority."""
+        ...
 
-    def update_work_queue(self, work_queue_id: uuid.UUID, fields: Mapping[str, Any]) -> bool: ...
+    def update_work_queue(self, work_queue_id: uuid.UUID, fields: Mapping[str, Any]) -> bool:
+        """Change a queue; False when there is none."""
+        ...
 
-    def delete_work_queue(self, work_queue_id: uuid.UUID) -> bool: ...
+    def delete_work_queue(self, work_queue_id: uuid.UUID) -> bool:
+        """Delete a queue; False when there was none."""
+        ...
 
     def send_worker_heartbeat(
         self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: int | None = None
-    ) -> None: ...
+    ) -> None:
+        """Record that a worker of the pool is alive."""
+        ...
 
     def read_workers(
-        self,
-        work_pool_name: str,
-        worker_filter: Any = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[dict[str, Any]]: ...
+        self, work_pool_name: str, query: WorkerQuery | None = None
+    ) -> list[dict[str, Any]]:
+        """The workers of ``query`` in a pool, latest heartbeat first."""
+        ...
 
-    def delete_worker(self, work_pool_name: str, worker_name: str) -> bool: ...
+    def delete_worker(self, work_pool_name: str, worker_name: str) -> bool:
+        """Forget a worker; False when there was none."""
+        ...
 
     def get_scheduled_flow_runs_for_work_pool(
         self,
         work_pool_name: str,
-        work_queue_names: Any = None,
-        scheduled_before: Any = None,
+        work_queue_names: Sequence[str] | None = None,
+        scheduled_before: _dt.datetime | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """``{"work_pool_id", "work_queue_id", "flow_run"}`` of each due Scheduled run."""
         ...
 
     def get_scheduled_flow_runs_for_deployments(
-        self, deployment_ids: Any, scheduled_before: Any = None, limit: int | None = None
-    ) -> list[dict[str, Any]]: ...
+        self,
+        deployment_ids: Sequence[uuid.UUID],
+        scheduled_before: _dt.datetime | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The due Scheduled runs of these deployments (for ``serve()``)."""
+        ...
 
-    # -- deployments (the deployments issue): rows as dicts, like the reads above ----------
+    # -- deployments ------------------------------------------------------------------------
     def create_deployment(self, deployment: Mapping[str, Any]) -> dict[str, Any]:
         """Create a deployment, or update the one with the same flow and name."""
         ...
@@ -144,8 +283,12 @@ class OrchestrationClient(Protocol):
         """The deployment ``name`` of the flow ``flow_name``, or None."""
         ...
 
-    def read_deployments(self, **filters: Any) -> list[dict[str, Any]]:
-        """Deployments matching Prefect's filter schemas (``deployment_filter=``, ...)."""
+    def read_deployments(self, query: DeploymentQuery | None = None) -> list[dict[str, Any]]:
+        """The deployments of ``query``, each with its ``schedules``."""
+        ...
+
+    def count_deployments(self, criteria: DeploymentCriteria | None = None) -> int:
+        """How many deployments match."""
         ...
 
     def update_deployment(self, deployment_id: uuid.UUID, changes: Mapping[str, Any]) -> bool:
@@ -156,8 +299,36 @@ class OrchestrationClient(Protocol):
         """Delete a deployment and its schedules; False when there was none."""
         ...
 
+    def pause_deployment(self, deployment_id: uuid.UUID) -> bool:
+        """Stop scheduling runs of a deployment; False when there is none."""
+        ...
+
+    def resume_deployment(self, deployment_id: uuid.UUID) -> bool:
+        """Schedule runs of a deployment again; False when there is none."""
+        ...
+
     def create_flow_run_from_deployment(
         self, deployment_id: uuid.UUID, run: Mapping[str, Any]
     ) -> dict[str, Any]:
         """Create a run of a deployment (parameters checked against its schema)."""
+        ...
+
+    def read_deployment_schedules(self, deployment_id: uuid.UUID) -> list[dict[str, Any]]:
+        """A deployment's schedules."""
+        ...
+
+    def create_deployment_schedules(
+        self, deployment_id: uuid.UUID, schedules: list[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Add schedules to a deployment; return them as stored."""
+        ...
+
+    def update_deployment_schedule(
+        self, deployment_id: uuid.UUID, schedule_id: uuid.UUID, changes: Mapping[str, Any]
+    ) -> bool:
+        """Change one schedule of a deployment; False when there is none."""
+        ...
+
+    def delete_deployment_schedule(self, deployment_id: uuid.UUID, schedule_id: uuid.UUID) -> bool:
+        """Delete one schedule of a deployment; False when there was none."""
         ...

@@ -17,7 +17,7 @@ import logging
 import socket
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -27,6 +27,16 @@ from praefect.client.embedded_work_pools import EmbeddedWorkPoolMethods
 from praefect.client.writer import WriteBehind
 from praefect.schemas.responses import OrchestrationResult
 from praefect.schemas.states import State
+
+if TYPE_CHECKING:
+    from praefect.schemas.queries import (
+        FlowQuery,
+        FlowRunCriteria,
+        FlowRunQuery,
+        LogQuery,
+        TaskRunCriteria,
+        TaskRunQuery,
+    )
 
 __all__ = ["EmbeddedClient"]
 
@@ -145,17 +155,17 @@ class EmbeddedClient(EmbeddedWorkPoolMethods, EmbeddedDeploymentMethods):
     def read_flow_by_name(self, name: str) -> dict[str, Any] | None:
         return self._read(lambda conn: orchestration.flows.read_by_name(conn, name))
 
-    def read_flows(self, **kwargs: Any) -> list[dict[str, Any]]:
-        return self._read(lambda conn: orchestration.flows.read_many(conn, **kwargs))
+    def read_flows(self, query: FlowQuery | None = None) -> list[dict[str, Any]]:
+        return self._read(lambda conn: orchestration.flows.read_many(conn, query))
 
     def read_flow_run(self, flow_run_id: uuid.UUID) -> dict[str, Any] | None:
         return self._read(lambda conn: orchestration.flow_runs.read(conn, flow_run_id))
 
-    def read_flow_runs(self, **kwargs: Any) -> list[dict[str, Any]]:
-        return self._read(lambda conn: orchestration.flow_runs.read_many(conn, **kwargs))
+    def read_flow_runs(self, query: FlowRunQuery | None = None) -> list[dict[str, Any]]:
+        return self._read(lambda conn: orchestration.flow_runs.read_many(conn, query))
 
-    def count_flow_runs(self, **kwargs: Any) -> int:
-        return self._read(lambda conn: orchestration.flow_runs.count(conn, **kwargs))
+    def count_flow_runs(self, criteria: FlowRunCriteria | None = None) -> int:
+        return self._read(lambda conn: orchestration.flow_runs.count(conn, criteria))
 
     def read_flow_run_states(self, flow_run_id: uuid.UUID) -> list[State]:
         return self._read(lambda conn: orchestration.flow_runs.read_states(conn, flow_run_id))
@@ -164,25 +174,32 @@ class EmbeddedClient(EmbeddedWorkPoolMethods, EmbeddedDeploymentMethods):
         self.flush()
         return self._read(lambda conn: orchestration.task_runs.read(conn, task_run_id))
 
-    def read_task_runs(self, **kwargs: Any) -> list[dict[str, Any]]:
+    def read_task_runs(self, query: TaskRunQuery | None = None) -> list[dict[str, Any]]:
         self.flush()
-        return self._read(lambda conn: orchestration.task_runs.read_many(conn, **kwargs))
+        return self._read(lambda conn: orchestration.task_runs.read_many(conn, query))
 
-    def count_task_runs(self, **kwargs: Any) -> int:
+    def count_task_runs(self, criteria: TaskRunCriteria | None = None) -> int:
         self.flush()
-        return self._read(lambda conn: orchestration.task_runs.count(conn, **kwargs))
+        return self._read(lambda conn: orchestration.task_runs.count(conn, criteria))
 
     def read_task_run_states(self, task_run_id: uuid.UUID) -> list[State]:
         self.flush()
         return self._read(lambda conn: orchestration.task_runs.read_states(conn, task_run_id))
 
-    def read_logs(self, **kwargs: Any) -> list[dict[str, Any]]:
+    def read_logs(self, query: LogQuery | None = None) -> list[dict[str, Any]]:
         self.flush()
-        return self._read(lambda conn: orchestration.logs.read_many(conn, **kwargs))
+        return self._read(lambda conn: orchestration.logs.read_many(conn, query))
 
-    def read_events(self, **kwargs: Any) -> list[dict[str, Any]]:
+    def read_events(
+        self,
+        event_prefix: str | None = None,
+        resource_id: str | None = None,
+        limit: int | None = 200,
+    ) -> list[dict[str, Any]]:
         self.flush()
-        return self._read(lambda conn: orchestration.events.read_many(conn, **kwargs))
+        return self._read(
+            lambda conn: orchestration.events.read_many(conn, event_prefix, resource_id, limit)
+        )
 
     def delete_flow_run(self, flow_run_id: uuid.UUID) -> bool:
         self.flush()
@@ -220,8 +237,14 @@ class EmbeddedClient(EmbeddedWorkPoolMethods, EmbeddedDeploymentMethods):
             lambda conn: orchestration.blocks.read_document_by_name(conn, name, block_type_slug)
         )
 
-    def read_block_documents(self, **kwargs: Any) -> list[dict[str, Any]]:
-        return self._read(lambda conn: orchestration.blocks.read_documents(conn, **kwargs))
+    def read_block_documents(
+        self, block_type_slug: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        return self._read(
+            lambda conn: orchestration.blocks.read_documents(
+                conn, block_type_slug, limit=limit, offset=offset
+            )
+        )
 
     def update_block_document(self, block_document_id: uuid.UUID, data: Mapping[str, Any]) -> bool:
         return self._write(

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
 from praefect import orchestration
+
+if TYPE_CHECKING:
+    from praefect.schemas.queries import DeploymentCriteria, DeploymentQuery
 
 __all__ = ["EmbeddedDeploymentMethods"]
 
@@ -35,11 +38,11 @@ class EmbeddedDeploymentMethods:
             lambda conn: orchestration.deployments.read_by_name(conn, flow_name, name)
         )
 
-    def read_deployments(self, **kwargs: Any) -> list[dict[str, Any]]:
-        return self._read(lambda conn: orchestration.deployments.read_many(conn, **kwargs))
+    def read_deployments(self, query: DeploymentQuery | None = None) -> list[dict[str, Any]]:
+        return self._read(lambda conn: orchestration.deployments.read_many(conn, query))
 
-    def count_deployments(self, **kwargs: Any) -> int:
-        return self._read(lambda conn: orchestration.deployments.count(conn, **kwargs))
+    def count_deployments(self, criteria: DeploymentCriteria | None = None) -> int:
+        return self._read(lambda conn: orchestration.deployments.count(conn, criteria))
 
     def update_deployment(self, deployment_id: uuid.UUID, changes: Mapping[str, Any]) -> bool:
         return self._write(

@@ -7,9 +7,12 @@ from __future__ import annotations
 import datetime as _dt
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from praefect import orchestration
+
+if TYPE_CHECKING:
+    from praefect.schemas.queries import WorkerQuery, WorkPoolQuery, WorkQueueQuery
 
 __all__ = ["EmbeddedWorkPoolMethods"]
 
@@ -29,10 +32,8 @@ class EmbeddedWorkPoolMethods:
     def read_work_pool(self, name: str) -> dict[str, Any] | None:
         return self._read(lambda conn: _wp.read_pool(conn, name))
 
-    def read_work_pools(
-        self, work_pool_filter: Any = None, limit: int | None = None, offset: int = 0
-    ) -> list[dict[str, Any]]:
-        return self._read(lambda conn: _wp.read_pools(conn, work_pool_filter, limit, offset))
+    def read_work_pools(self, query: WorkPoolQuery | None = None) -> list[dict[str, Any]]:
+        return self._read(lambda conn: _wp.read_pools(conn, query))
 
     def update_work_pool(self, name: str, fields: Mapping[str, Any]) -> bool:
         return self._write(lambda conn: _wp.update_pool(conn, name, fields))
@@ -40,7 +41,9 @@ class EmbeddedWorkPoolMethods:
     def delete_work_pool(self, name: str) -> bool:
         return self._write(lambda conn: _wp.delete_pool(conn, name))
 
-    def create_work_queue(self, work_pool_name: str, work_queue: Mapping[str, Any]) -> dict:
+    def create_work_queue(
+        self, work_pool_name: str, work_queue: Mapping[str, Any]
+    ) -> dict[str, Any]:
         return self._write(lambda conn: _wp.create_queue(conn, work_pool_name, work_queue))
 
     def read_work_queue(self, work_queue_id: uuid.UUID) -> dict[str, Any] | None:
@@ -50,15 +53,9 @@ class EmbeddedWorkPoolMethods:
         return self._read(lambda conn: _wp.read_queue(conn, work_pool_name, name))
 
     def read_work_queues(
-        self,
-        work_pool_name: str | None = None,
-        work_queue_filter: Any = None,
-        limit: int | None = None,
-        offset: int = 0,
+        self, work_pool_name: str | None = None, query: WorkQueueQuery | None = None
     ) -> list[dict[str, Any]]:
-        return self._read(
-            lambda conn: _wp.read_queues(conn, work_pool_name, work_queue_filter, limit, offset)
-        )
+        return self._read(lambda conn: _wp.read_queues(conn, work_pool_name, query))
 
     def update_work_queue(self, work_queue_id: uuid.UUID, fields: Mapping[str, Any]) -> bool:
         return self._write(lambda conn: _wp.update_queue(conn, work_queue_id, fields))
@@ -76,15 +73,9 @@ class EmbeddedWorkPoolMethods:
         )
 
     def read_workers(
-        self,
-        work_pool_name: str,
-        worker_filter: Any = None,
-        limit: int | None = None,
-        offset: int = 0,
+        self, work_pool_name: str, query: WorkerQuery | None = None
     ) -> list[dict[str, Any]]:
-        return self._read(
-            lambda conn: _wp.read_workers(conn, work_pool_name, worker_filter, limit, offset)
-        )
+        return self._read(lambda conn: _wp.read_workers(conn, work_pool_name, query))
 
     def delete_worker(self, work_pool_name: str, worker_name: str) -> bool:
         return self._write(lambda conn: _wp.delete_worker(conn, work_pool_name, worker_name))

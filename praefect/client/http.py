@@ -33,7 +33,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pydantic_core
@@ -41,7 +41,7 @@ import pydantic_core
 from praefect import exceptions
 from praefect.client.http_blocks import HttpBlockMethods
 from praefect.client.http_deployments import HttpDeploymentMethods
-from praefect.client.http_rows import filter_body as _filter_body
+from praefect.client.http_rows import query_body as _query_body
 from praefect.client.http_rows import row as _row
 from praefect.client.http_work_pools import HttpWorkPoolMethods
 from praefect.client.spool import ServerError, Spool, SpoolDeliverer
@@ -49,6 +49,16 @@ from praefect.client.writer import WriteBehind
 from praefect.schemas import _results
 from praefect.schemas.responses import OrchestrationResult, SetStateStatus
 from praefect.schemas.states import State
+
+if TYPE_CHECKING:
+    from praefect.schemas.queries import (
+        FlowQuery,
+        FlowRunCriteria,
+        FlowRunQuery,
+        LogQuery,
+        TaskRunCriteria,
+        TaskRunQuery,
+    )
 
 __all__ = [
     "HttpClient",
@@ -411,7 +421,7 @@ class HttpClient(HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods):
     """An ``OrchestrationClient`` onto the praefect server at ``api_url``.
 
     >>> client = HttpClient("http://127.0.0.1:4200/api", api_key="k")  # doctest: +SKIP
-    >>> client.read_flow_runs(limit=1)  # doctest: +SKIP
+    >>> client.read_flow_runs(FlowRunQuery(limit=1))  # doctest: +SKIP
     []
     """
 
@@ -581,60 +591,18 @@ class HttpClient(HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods):
         rows = self._call("POST", "/flows/filter", body)
         return _row(rows[0]) if rows else None
 
-    def read_flows(
-        self,
-        flow_filter: Any = None,
-        flow_run_filter: Any = None,
-        task_run_filter: Any = None,
-        limit: int | None = None,
-        offset: int = 0,
-        sort: Any = None,
-    ) -> list[dict[str, Any]]:
-        body = _filter_body(
-            flows=flow_filter,
-            flow_runs=flow_run_filter,
-            task_runs=task_run_filter,
-            sort=sort,
-        )
-        return [_row(item) for item in self._filter_all("/flows/filter", body, limit, offset)]
+    def read_flows(self, query: FlowQuery | None = None) -> list[dict[str, Any]]:
+        return [_row(item) for item in self._filter_all("/flows/filter", query)]
 
     def read_flow_run(self, flow_run_id: uuid.UUID) -> dict[str, Any] | None:
         data = self._call("GET", f"/flow_runs/{flow_run_id}", missing=None)
         return _row(data) if data is not None else None
 
-    def read_flow_runs(
-        self,
-        flow_filter: Any = None,
-        flow_run_filter: Any = None,
-        task_run_filter: Any = None,
-        deployment_filter: Any = None,
-        sort: Any = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[dict[str, Any]]:
-        body = _filter_body(
-            flows=flow_filter,
-            flow_runs=flow_run_filter,
-            task_runs=task_run_filter,
-            deployments=deployment_filter,
-            sort=sort,
-        )
-        return [_row(item) for item in self._filter_all("/flow_runs/filter", body, limit, offset)]
+    def read_flow_runs(self, query: FlowRunQuery | None = None) -> list[dict[str, Any]]:
+        return [_row(item) for item in self._filter_all("/flow_runs/filter", query)]
 
-    def count_flow_runs(
-        self,
-        flow_filter: Any = None,
-        flow_run_filter: Any = None,
-        task_run_filter: Any = None,
-        deployment_filter: Any = None,
-    ) -> int:
-        body = _filter_body(
-            flows=flow_filter,
-            flow_runs=flow_run_filter,
-            task_runs=task_run_filter,
-            deployments=deployment_filter,
-        )
-        return int(self._call("POST", "/flow_runs/count", body))
+    def count_flow_runs(self, criteria: FlowRunCriteria | None = None) -> int:
+        return int(self._call("POST", "/flow_runs/count", _query_body(criteria)))
 
     def read_flow_run_states(self, flow_run_id: uuid.UUID) -> list[State]:
         data = self._call("GET", "/flow_run_states/", params={"flow_run_id": str(flow_run_id)})
@@ -645,42 +613,22 @@ class HttpClient(HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods):
         data = self._call("GET", f"/task_runs/{task_run_id}", missing=None)
         return _row(data) if data is not None else None
 
-    def read_task_runs(
-        self,
-        flow_filter: Any = None,
-        flow_run_filter: Any = None,
-        task_run_filter: Any = None,
-        sort: Any = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[dict[str, Any]]:
+    def read_task_runs(self, query: TaskRunQuery | None = None) -> list[dict[str, Any]]:
         self.flush()
-        body = _filter_body(
-            flows=flow_filter,
-            flow_runs=flow_run_filter,
-            task_runs=task_run_filter,
-            sort=sort,
-        )
-        return [_row(item) for item in self._filter_all("/task_runs/filter", body, limit, offset)]
+        return [_row(item) for item in self._filter_all("/task_runs/filter", query)]
 
-    def count_task_runs(
-        self, flow_filter: Any = None, flow_run_filter: Any = None, task_run_filter: Any = None
-    ) -> int:
+    def count_task_runs(self, criteria: TaskRunCriteria | None = None) -> int:
         self.flush()
-        body = _filter_body(flows=flow_filter, flow_runs=flow_run_filter, task_runs=task_run_filter)
-        return int(self._call("POST", "/task_runs/count", body))
+        return int(self._call("POST", "/task_runs/count", _query_body(criteria)))
 
     def read_task_run_states(self, task_run_id: uuid.UUID) -> list[State]:
         self.flush()
         data = self._call("GET", "/task_run_states/", params={"task_run_id": str(task_run_id)})
         return [State.from_record(item) for item in data]
 
-    def read_logs(
-        self, log_filter: Any = None, limit: int | None = None, offset: int = 0, sort: Any = None
-    ) -> list[dict[str, Any]]:
+    def read_logs(self, query: LogQuery | None = None) -> list[dict[str, Any]]:
         self.flush()
-        body = _filter_body(logs=log_filter, sort=sort)
-        return [_row(item) for item in self._filter_all("/logs/filter", body, limit, offset)]
+        return [_row(item) for item in self._filter_all("/logs/filter", query)]
 
     def read_events(
         self,
@@ -708,10 +656,13 @@ class HttpClient(HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods):
                 break
         return rows
 
-    def _filter_all(
-        self, path: str, body: dict[str, Any], limit: int | None, offset: int = 0
-    ) -> list[dict[str, Any]]:
-        """A filter read of up to ``limit`` rows (None: all), in pages the server accepts."""
+    def _filter_all(self, path: str, query: Any) -> list[dict[str, Any]]:
+        """The rows of ``query`` (None, or its ``limit`` None: all of them), in pages the
+        server accepts."""
+        if query is None:
+            body, limit, offset = {}, None, 0
+        else:
+            body, limit, offset = _query_body(query), query.limit, query.offset
         rows: list[dict[str, Any]] = []
         while True:
             want = _PAGE if limit is None else min(_PAGE, limit - len(rows))

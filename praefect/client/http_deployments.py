@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from praefect import exceptions
-from praefect.client.http_rows import filter_body, row
+from praefect.client.http_rows import query_body, row
+
+if TYPE_CHECKING:
+    from praefect.schemas.queries import DeploymentCriteria, DeploymentQuery
 
 __all__ = ["HttpDeploymentMethods"]
 
@@ -42,44 +45,12 @@ class HttpDeploymentMethods:
         path = f"/deployments/name/{flow_name}/{name}"
         return self._deployment(self._call("GET", path, missing=None))
 
-    def read_deployments(
-        self,
-        flow_filter: Any = None,
-        flow_run_filter: Any = None,
-        task_run_filter: Any = None,
-        deployment_filter: Any = None,
-        work_pool_filter: Any = None,
-        sort: Any = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[dict[str, Any]]:
-        body = filter_body(
-            flows=flow_filter,
-            flow_runs=flow_run_filter,
-            task_runs=task_run_filter,
-            deployments=deployment_filter,
-            work_pools=work_pool_filter,
-            sort=sort,
-        )
-        rows = self._filter_all("/deployments/filter", body, limit, offset)
+    def read_deployments(self, query: DeploymentQuery | None = None) -> list[dict[str, Any]]:
+        rows = self._filter_all("/deployments/filter", query)
         return [self._deployment(row) for row in rows]  # type: ignore[misc]
 
-    def count_deployments(
-        self,
-        flow_filter: Any = None,
-        flow_run_filter: Any = None,
-        task_run_filter: Any = None,
-        deployment_filter: Any = None,
-        work_pool_filter: Any = None,
-    ) -> int:
-        body = filter_body(
-            flows=flow_filter,
-            flow_runs=flow_run_filter,
-            task_runs=task_run_filter,
-            deployments=deployment_filter,
-            work_pools=work_pool_filter,
-        )
-        return int(self._call("POST", "/deployments/count", body))
+    def count_deployments(self, criteria: DeploymentCriteria | None = None) -> int:
+        return int(self._call("POST", "/deployments/count", query_body(criteria)))
 
     def update_deployment(self, deployment_id: uuid.UUID, changes: Mapping[str, Any]) -> bool:
         body = dict(changes)

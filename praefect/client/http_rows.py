@@ -1,26 +1,19 @@
 """JSON of Prefect's API and service-layer rows, shared by ``HttpClient`` and its mixins
 (``http_deployments``, ``http_work_pools``): ``row`` (a service-layer row from an API object)
-and ``filter_body`` (a filter request body)."""
+and ``query_body`` (the request body of a query)."""
 
 from __future__ import annotations
 
 import datetime as _dt
-import enum
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from praefect.schemas.states import State
 
-__all__ = ["filter_body", "filter_json", "row"]
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-
-def filter_json(value: Any) -> Any:
-    if value is None or isinstance(value, dict):
-        return value
-    dump = getattr(value, "model_dump", None)
-    if dump is not None:
-        return dump(mode="json", exclude_none=True)
-    return value
+__all__ = ["query_body", "row"]
 
 
 _TIME_KEYS = frozenset(
@@ -99,16 +92,9 @@ def row(data: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def filter_body(**parts: Any) -> dict[str, Any]:
-    """A filter request body: the filters that are set, and ``sort``."""
-    body: dict[str, Any] = {}
-    for key, value in parts.items():
-        if value is None:
-            continue
-        if key == "sort":
-            body[key] = value.value if isinstance(value, enum.Enum) else value
-        else:
-            value = filter_json(value)
-            if value:
-                body[key] = value
-    return body
+def query_body(query: BaseModel | None) -> dict[str, Any]:
+    """The request body of a query (``praefect.schemas.queries``; None: every record) but its
+    page (``limit``, ``offset``: the caller pages), the fields left unset left out."""
+    if query is None:
+        return {}
+    return query.model_dump(mode="json", exclude_none=True, exclude={"limit", "offset"})

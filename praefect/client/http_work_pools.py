@@ -7,11 +7,14 @@ from __future__ import annotations
 import datetime as _dt
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from praefect import exceptions
-from praefect.client.http_rows import filter_json, row
+from praefect.client.http_rows import row
+
+if TYPE_CHECKING:
+    from praefect.schemas.queries import WorkerQuery, WorkPoolQuery, WorkQueueQuery
 
 __all__ = ["HttpWorkPoolMethods"]
 
@@ -39,11 +42,8 @@ class HttpWorkPoolMethods:
     def read_work_pool(self, name: str) -> dict[str, Any] | None:
         return self._call("GET", f"/work_pools/{_q(name)}", missing=None)
 
-    def read_work_pools(
-        self, work_pool_filter: Any = None, limit: int | None = None, offset: int = 0
-    ) -> list[dict[str, Any]]:
-        body = {"work_pools": filter_json(work_pool_filter)} if work_pool_filter is not None else {}
-        return self._filter_all("/work_pools/filter", body, limit, offset)
+    def read_work_pools(self, query: WorkPoolQuery | None = None) -> list[dict[str, Any]]:
+        return self._filter_all("/work_pools/filter", query)
 
     def update_work_pool(self, name: str, fields: Mapping[str, Any]) -> bool:
         return self._done("PATCH", f"/work_pools/{_q(name)}", dict(fields))
@@ -51,7 +51,9 @@ class HttpWorkPoolMethods:
     def delete_work_pool(self, name: str) -> bool:
         return self._done("DELETE", f"/work_pools/{_q(name)}")
 
-    def create_work_queue(self, work_pool_name: str, work_queue: Mapping[str, Any]) -> dict:
+    def create_work_queue(
+        self, work_pool_name: str, work_queue: Mapping[str, Any]
+    ) -> dict[str, Any]:
         return self._call("POST", f"/work_pools/{_q(work_pool_name)}/queues", dict(work_queue))
 
     def read_work_queue(self, work_queue_id: uuid.UUID) -> dict[str, Any] | None:
@@ -62,25 +64,19 @@ class HttpWorkPoolMethods:
         return self._call("GET", path, missing=None)
 
     def read_work_queues(
-        self,
-        work_pool_name: str | None = None,
-        work_queue_filter: Any = None,
-        limit: int | None = None,
-        offset: int = 0,
+        self, work_pool_name: str | None = None, query: WorkQueueQuery | None = None
     ) -> list[dict[str, Any]]:
-        body = (
-            {"work_queues": filter_json(work_queue_filter)} if work_queue_filter is not None else {}
-        )
         if work_pool_name is not None:
-            path = f"/work_pools/{_q(work_pool_name)}/queues/filter"
-            return self._filter_all(path, body, limit, offset)
+            return self._filter_all(f"/work_pools/{_q(work_pool_name)}/queues/filter", query)
+        # no route lists the queues of every pool: each pool's, paged here
         rows: list[dict[str, Any]] = []
+        every = None if query is None else query.model_copy(update={"limit": None, "offset": 0})
         for pool in self.read_work_pools():
-            rows.extend(
-                self._filter_all(f"/work_pools/{_q(pool['name'])}/queues/filter", body, None)
-            )
-        end = None if limit is None else offset + limit
-        return rows[offset:end]
+            rows.extend(self._filter_all(f"/work_pools/{_q(pool['name'])}/queues/filter", every))
+        if query is None:
+            return rows
+        end = None if query.limit is None else query.offset + query.limit
+        return rows[query.offset : end]
 
     def update_work_queue(self, work_queue_id: uuid.UUID, fields: Mapping[str, Any]) -> bool:
         return self._done("PATCH", f"/work_queues/{work_queue_id}", dict(fields))
@@ -96,16 +92,9 @@ class HttpWorkPoolMethods:
         self._call("POST", f"/work_pools/{_q(work_pool_name)}/workers/heartbeat", body, budget=5.0)
 
     def read_workers(
-        self,
-        work_pool_name: str,
-        worker_filter: Any = None,
-        limit: int | None = None,
-        offset: int = 0,
+        self, work_pool_name: str, query: WorkerQuery | None = None
     ) -> list[dict[str, Any]]:
-        body = {"workers": filter_json(worker_filter)} if worker_filter is not None else {}
-        return self._filter_all(
-            f"/work_pools/{_q(work_pool_name)}/workers/filter", body, limit, offset
-        )
+        return self._filter_all(f"/work_pools/{_q(work_pool_name)}/workers/filter", query)
 
     def delete_worker(self, work_pool_name: str, worker_name: str) -> bool:
         return self._done("DELETE", f"/work_pools/{_q(work_pool_name)}/workers/{_q(worker_name)}")

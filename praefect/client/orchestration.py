@@ -20,7 +20,7 @@ from typing import Any, Literal, overload
 from praefect import exceptions
 from praefect.client.orchestration_deployments import DeploymentClientMethods
 from praefect.client.orchestration_work_pools import WorkPoolClientMethods
-from praefect.schemas import objects
+from praefect.schemas import filters, objects, queries, sorting
 from praefect.schemas.responses import OrchestrationResult
 from praefect.schemas.states import State, StateType
 
@@ -53,7 +53,7 @@ class SyncPrefectClient(WorkPoolClientMethods, DeploymentClientMethods):
     def api_healthcheck(self) -> Exception | None:
         """None if the database answers, else the exception met."""
         try:
-            self._client.read_flows(limit=1)
+            self._client.read_flows(queries.FlowQuery(limit=1))
         except Exception as exc:
             return exc
         return None
@@ -80,21 +80,21 @@ class SyncPrefectClient(WorkPoolClientMethods, DeploymentClientMethods):
 
     def read_flows(
         self,
-        flow_filter: Any = None,
-        flow_run_filter: Any = None,
-        task_run_filter: Any = None,
+        flow_filter: filters.FlowFilter | None = None,
+        flow_run_filter: filters.FlowRunFilter | None = None,
+        task_run_filter: filters.TaskRunFilter | None = None,
         limit: int | None = None,
         offset: int = 0,
         **_: Any,
     ) -> list[objects.Flow]:
-        rows = self._client.read_flows(
-            flow_filter=flow_filter,
-            flow_run_filter=flow_run_filter,
-            task_run_filter=task_run_filter,
+        query = queries.FlowQuery.of(
+            flows=flow_filter,
+            flow_runs=flow_run_filter,
+            task_runs=task_run_filter,
             limit=limit,
             offset=offset,
         )
-        return [objects.Flow.model_validate(row) for row in rows]
+        return [objects.Flow.model_validate(row) for row in self._client.read_flows(query)]
 
     def delete_flow(self, flow_id: uuid.UUID) -> None:
         """Delete a flow with all its runs (their states, task runs and logs)."""
@@ -146,41 +146,42 @@ class SyncPrefectClient(WorkPoolClientMethods, DeploymentClientMethods):
 
     def read_flow_runs(
         self,
-        flow_filter: Any = None,
-        flow_run_filter: Any = None,
-        task_run_filter: Any = None,
-        deployment_filter: Any = None,
-        sort: Any = None,
+        flow_filter: filters.FlowFilter | None = None,
+        flow_run_filter: filters.FlowRunFilter | None = None,
+        task_run_filter: filters.TaskRunFilter | None = None,
+        deployment_filter: filters.DeploymentFilter | None = None,
+        sort: sorting.FlowRunSort | None = None,
         limit: int | None = None,
         offset: int = 0,
         **_: Any,
     ) -> list[objects.FlowRun]:
         """Flow runs matching the filters, newest first unless ``sort`` says otherwise."""
-        rows = self._client.read_flow_runs(
-            flow_filter=flow_filter,
-            flow_run_filter=flow_run_filter,
-            task_run_filter=task_run_filter,
-            deployment_filter=deployment_filter,
+        query = queries.FlowRunQuery.of(
+            flows=flow_filter,
+            flow_runs=flow_run_filter,
+            task_runs=task_run_filter,
+            deployments=deployment_filter,
             sort=sort,
             limit=limit,
             offset=offset,
         )
-        return [objects.FlowRun.from_row(row) for row in rows]
+        return [objects.FlowRun.from_row(row) for row in self._client.read_flow_runs(query)]
 
     def count_flow_runs(
         self,
-        flow_filter: Any = None,
-        flow_run_filter: Any = None,
-        task_run_filter: Any = None,
-        deployment_filter: Any = None,
+        flow_filter: filters.FlowFilter | None = None,
+        flow_run_filter: filters.FlowRunFilter | None = None,
+        task_run_filter: filters.TaskRunFilter | None = None,
+        deployment_filter: filters.DeploymentFilter | None = None,
         **_: Any,
     ) -> int:
-        return self._client.count_flow_runs(
-            flow_filter=flow_filter,
-            flow_run_filter=flow_run_filter,
-            task_run_filter=task_run_filter,
-            deployment_filter=deployment_filter,
+        criteria = queries.FlowRunCriteria(
+            flows=flow_filter,
+            flow_runs=flow_run_filter,
+            task_runs=task_run_filter,
+            deployments=deployment_filter,
         )
+        return self._client.count_flow_runs(criteria)
 
     def read_flow_run_states(self, flow_run_id: uuid.UUID) -> list[State]:
         return self._client.read_flow_run_states(flow_run_id)
@@ -213,43 +214,49 @@ class SyncPrefectClient(WorkPoolClientMethods, DeploymentClientMethods):
 
     def read_task_runs(
         self,
-        flow_filter: Any = None,
-        flow_run_filter: Any = None,
-        task_run_filter: Any = None,
-        sort: Any = None,
+        flow_filter: filters.FlowFilter | None = None,
+        flow_run_filter: filters.FlowRunFilter | None = None,
+        task_run_filter: filters.TaskRunFilter | None = None,
+        sort: sorting.TaskRunSort | None = None,
         limit: int | None = None,
         offset: int = 0,
         **_: Any,
     ) -> list[objects.TaskRun]:
-        rows = self._client.read_task_runs(
-            flow_filter=flow_filter,
-            flow_run_filter=flow_run_filter,
-            task_run_filter=task_run_filter,
+        query = queries.TaskRunQuery.of(
+            flows=flow_filter,
+            flow_runs=flow_run_filter,
+            task_runs=task_run_filter,
             sort=sort,
             limit=limit,
             offset=offset,
         )
-        return [objects.TaskRun.from_row(row) for row in rows]
+        return [objects.TaskRun.from_row(row) for row in self._client.read_task_runs(query)]
 
     def count_task_runs(
-        self, flow_filter: Any = None, flow_run_filter: Any = None, task_run_filter: Any = None
+        self,
+        flow_filter: filters.FlowFilter | None = None,
+        flow_run_filter: filters.FlowRunFilter | None = None,
+        task_run_filter: filters.TaskRunFilter | None = None,
     ) -> int:
-        return self._client.count_task_runs(
-            flow_filter=flow_filter,
-            flow_run_filter=flow_run_filter,
-            task_run_filter=task_run_filter,
+        criteria = queries.TaskRunCriteria(
+            flows=flow_filter, flow_runs=flow_run_filter, task_runs=task_run_filter
         )
+        return self._client.count_task_runs(criteria)
 
     def read_task_run_states(self, task_run_id: uuid.UUID) -> list[State]:
         return self._client.read_task_run_states(task_run_id)
 
     # -- logs -----------------------------------------------------------------------------
     def read_logs(
-        self, log_filter: Any = None, limit: int | None = None, offset: int = 0, sort: Any = None
+        self,
+        log_filter: filters.LogFilter | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        sort: sorting.LogSort | None = None,
     ) -> list[objects.Log]:
         """Stored logs (this process's queued ones included), oldest first by default."""
-        rows = self._client.read_logs(log_filter=log_filter, limit=limit, offset=offset, sort=sort)
-        return [objects.Log.model_validate(row) for row in rows]
+        query = queries.LogQuery.of(logs=log_filter, limit=limit, offset=offset, sort=sort)
+        return [objects.Log.model_validate(row) for row in self._client.read_logs(query)]
 
     # -- blocks ---------------------------------------------------------------------------
     def create_block_type(self, block_type: Any) -> objects.BlockType:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from praefect import exceptions
-from praefect.schemas import objects
+from praefect.schemas import filters, objects, queries, sorting, work_pools
 from praefect.schemas import schedules as _schedules
 from praefect.schemas.states import State
 
@@ -119,46 +119,48 @@ class DeploymentClientMethods:
 
     def read_deployments(
         self,
-        flow_filter: Any = None,
-        flow_run_filter: Any = None,
-        task_run_filter: Any = None,
-        deployment_filter: Any = None,
-        work_pool_filter: Any = None,
-        work_queue_filter: Any = None,
+        flow_filter: filters.FlowFilter | None = None,
+        flow_run_filter: filters.FlowRunFilter | None = None,
+        task_run_filter: filters.TaskRunFilter | None = None,
+        deployment_filter: filters.DeploymentFilter | None = None,
+        work_pool_filter: work_pools.WorkPoolFilter | None = None,
+        work_queue_filter: work_pools.WorkQueueFilter | None = None,
         limit: int | None = None,
-        sort: Any = None,
+        sort: sorting.DeploymentSort | None = None,
         offset: int = 0,
         **_: Any,
     ) -> list[objects.Deployment]:
         """Deployments matching the filters, by name unless ``sort`` says otherwise."""
-        rows = self._client.read_deployments(
-            flow_filter=flow_filter,
-            flow_run_filter=flow_run_filter,
-            task_run_filter=task_run_filter,
-            deployment_filter=deployment_filter,
-            work_pool_filter=work_pool_filter,
+        query = queries.DeploymentQuery.of(
+            flows=flow_filter,
+            flow_runs=flow_run_filter,
+            task_runs=task_run_filter,
+            deployments=deployment_filter,
+            work_pools=work_pool_filter,
             sort=sort,
             limit=limit,
             offset=offset,
         )
+        rows = self._client.read_deployments(query)
         return [objects.Deployment.model_validate(row) for row in rows]
 
     def count_deployments(
         self,
-        flow_filter: Any = None,
-        flow_run_filter: Any = None,
-        task_run_filter: Any = None,
-        deployment_filter: Any = None,
-        work_pool_filter: Any = None,
+        flow_filter: filters.FlowFilter | None = None,
+        flow_run_filter: filters.FlowRunFilter | None = None,
+        task_run_filter: filters.TaskRunFilter | None = None,
+        deployment_filter: filters.DeploymentFilter | None = None,
+        work_pool_filter: work_pools.WorkPoolFilter | None = None,
         **_: Any,
     ) -> int:
-        return self._client.count_deployments(
-            flow_filter=flow_filter,
-            flow_run_filter=flow_run_filter,
-            task_run_filter=task_run_filter,
-            deployment_filter=deployment_filter,
-            work_pool_filter=work_pool_filter,
+        criteria = queries.DeploymentCriteria(
+            flows=flow_filter,
+            flow_runs=flow_run_filter,
+            task_runs=task_run_filter,
+            deployments=deployment_filter,
+            work_pools=work_pool_filter,
         )
+        return self._client.count_deployments(criteria)
 
     def update_deployment(self, deployment_id: uuid.UUID, deployment: Any) -> None:
         """Change the fields set on ``deployment`` (a ``DeploymentUpdate`` or a mapping)."""

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from praefect import exceptions
-from praefect.schemas import objects
+from praefect.schemas import objects, queries
 from praefect.schemas import work_pools as wp
 
 __all__ = ["WorkPoolClientMethods"]
@@ -56,9 +56,13 @@ class WorkPoolClientMethods:
         return wp.WorkPool.model_validate(row)
 
     def read_work_pools(
-        self, limit: int | None = None, offset: int = 0, work_pool_filter: Any = None
+        self,
+        limit: int | None = None,
+        offset: int = 0,
+        work_pool_filter: wp.WorkPoolFilter | None = None,
     ) -> list[wp.WorkPool]:
-        rows = self._client.read_work_pools(work_pool_filter, limit, offset or 0)
+        query = queries.WorkPoolQuery.of(work_pools=work_pool_filter, limit=limit, offset=offset)
+        rows = self._client.read_work_pools(query)
         return [wp.WorkPool.model_validate(row) for row in rows]
 
     def update_work_pool(self, work_pool_name: str, work_pool: Any) -> None:
@@ -108,7 +112,8 @@ class WorkPoolClientMethods:
         if work_pool_name is not None:
             row = self._client.read_work_queue_by_name(work_pool_name, name)
         else:
-            matches = [q for q in self._client.read_work_queues() if q["name"] == name]
+            every = self._client.read_work_queues(None, queries.WorkQueueQuery())
+            matches = [q for q in every if q["name"] == name]
             row = matches[0] if len(matches) == 1 else None
         if row is None:
             where = f" of work pool {work_pool_name!r}" if work_pool_name else ""
@@ -118,11 +123,12 @@ class WorkPoolClientMethods:
     def read_work_queues(
         self,
         work_pool_name: str | None = None,
-        work_queue_filter: Any = None,
+        work_queue_filter: wp.WorkQueueFilter | None = None,
         limit: int | None = None,
         offset: int | None = None,
     ) -> list[wp.WorkQueue]:
-        rows = self._client.read_work_queues(work_pool_name, work_queue_filter, limit, offset or 0)
+        query = queries.WorkQueueQuery.of(work_queues=work_queue_filter, limit=limit, offset=offset)
+        rows = self._client.read_work_queues(work_pool_name, query)
         return [wp.WorkQueue.model_validate(row) for row in rows]
 
     def update_work_queue(self, id: uuid.UUID, **kwargs: Any) -> None:
@@ -150,7 +156,7 @@ class WorkPoolClientMethods:
         self._client.send_worker_heartbeat(work_pool_name, worker_name, interval)
         if not get_worker_id:
             return None
-        for worker in self._client.read_workers(work_pool_name):
+        for worker in self._client.read_workers(work_pool_name, queries.WorkerQuery()):
             if worker["name"] == worker_name:
                 return uuid.UUID(str(worker["id"]))
         return None
@@ -158,11 +164,12 @@ class WorkPoolClientMethods:
     def read_workers_for_work_pool(
         self,
         work_pool_name: str,
-        worker_filter: Any = None,
+        worker_filter: wp.WorkerFilter | None = None,
         offset: int | None = None,
         limit: int | None = None,
     ) -> list[wp.Worker]:
-        rows = self._client.read_workers(work_pool_name, worker_filter, limit, offset or 0)
+        query = queries.WorkerQuery.of(workers=worker_filter, limit=limit, offset=offset)
+        rows = self._client.read_workers(work_pool_name, query)
         return [wp.Worker.model_validate(row) for row in rows]
 
     def get_scheduled_flow_runs_for_work_pool(

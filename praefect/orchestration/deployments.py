@@ -35,6 +35,7 @@ from praefect.schemas.states import State, StateType, now_utc
 from praefect.utilities import names
 
 if TYPE_CHECKING:
+    from praefect.schemas.queries import DeploymentCriteria, DeploymentQuery
     from praefect.schemas.schedules import DeploymentScheduleCreate
 
 __all__ = [
@@ -148,38 +149,19 @@ def read_by_name(conn: Connection, flow_name: str, name: str) -> dict[str, Any] 
     return _read_one(conn, (_dep.c.flow_id == flow_ids) & (_dep.c.name == name))
 
 
-def read_many(
-    conn: Connection,
-    flow_filter: Any = None,
-    flow_run_filter: Any = None,
-    task_run_filter: Any = None,
-    deployment_filter: Any = None,
-    work_pool_filter: Any = None,
-    sort: Any = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Deployments matching the filters (Prefect's filter schemas), by name by default."""
-    clauses = _filters.deployment_clauses(
-        flow_filter, flow_run_filter, task_run_filter, deployment_filter, work_pool_filter
-    )
-    query = sa.select(_dep).where(*clauses).order_by(*_filters.deployment_order(sort))
-    rows = [dict(row) for row in conn.execute(query.limit(limit).offset(offset or None)).mappings()]
-    return _with_schedules(conn, rows)
+def read_many(conn: Connection, query: DeploymentQuery | None = None) -> list[dict[str, Any]]:
+    """The deployments of ``query``'s page (by name by default; a ``limit`` of None: all),
+    each with its ``schedules``."""
+    page = query or _filters.ALL
+    statement = sa.select(_dep).where(*_filters.deployment_clauses(page))
+    statement = statement.order_by(*_filters.deployment_order(page.sort))
+    statement = statement.limit(page.limit).offset(page.offset or None)
+    return _with_schedules(conn, [dict(row) for row in conn.execute(statement).mappings()])
 
 
-def count(
-    conn: Connection,
-    flow_filter: Any = None,
-    flow_run_filter: Any = None,
-    task_run_filter: Any = None,
-    deployment_filter: Any = None,
-    work_pool_filter: Any = None,
-) -> int:
-    """How many deployments match the filters."""
-    clauses = _filters.deployment_clauses(
-        flow_filter, flow_run_filter, task_run_filter, deployment_filter, work_pool_filter
-    )
+def count(conn: Connection, criteria: DeploymentCriteria | None = None) -> int:
+    """How many deployments match the criteria."""
+    clauses = _filters.deployment_clauses(criteria or _filters.ALL)
     query = sa.select(sa.func.count()).select_from(_dep).where(*clauses)
     return conn.execute(query).scalar_one()
 

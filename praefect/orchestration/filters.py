@@ -1,4 +1,5 @@
-"""Turn filter and sort schemas into SQL, and build the few dialect-specific statements.
+"""Turn queries (``praefect.schemas.queries``) into SQL, and build the few dialect-specific
+statements.
 
 Filters are read by attribute, so any object shaped like Prefect's filter schemas works.
 """
@@ -7,7 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
@@ -17,7 +19,19 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 from praefect.database import tables
 
+if TYPE_CHECKING:
+    from praefect.schemas.filters import LogFilter
+    from praefect.schemas.queries import (
+        DeploymentCriteria,
+        FlowCriteria,
+        FlowRunCriteria,
+        TaskRunCriteria,
+    )
+    from praefect.schemas.work_pools import WorkPoolFilter
+
 __all__ = [
+    "ALL",
+    "Criteria",
     "by_created",
     "driver_values",
     "driver_values_with_state",
@@ -37,6 +51,30 @@ __all__ = [
 ]
 
 _flow, _run, _task = tables.flow, tables.flow_run, tables.task_run
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """A query the service layer builds itself (one nested in another, or ``ALL``): read by
+    attribute like the ``praefect.schemas.queries`` models, which a plain flow run and the
+    server's start-up do not import (pydantic)."""
+
+    flows: Any = None
+    flow_runs: Any = None
+    task_runs: Any = None
+    deployments: Any = None
+    work_pools: Any = None
+    work_queues: Any = None
+    workers: Any = None
+    logs: Any = None
+    sort: Any = None
+    """None: the family's default order."""
+    limit: int | None = None
+    offset: int = 0
+
+
+ALL = Criteria()
+"""Every record, in the default order: what a service read without a query reads."""
 
 
 def _dialect_insert(conn: Connection, table: sa.Table) -> Any:
@@ -208,10 +246,10 @@ def _state(table: sa.Table, f: Any, out: list[ColumnElement[bool]]) -> None:
     out.extend(_combine(f, inner))
 
 
-def flow_clauses(
-    flow_filter: Any = None, flow_run_filter: Any = None, task_run_filter: Any = None
-) -> list[ColumnElement[bool]]:
-    """WHERE clauses on ``flow`` for the given filters."""
+def flow_clauses(criteria: FlowCriteria | Criteria) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``flow`` for the criteria."""
+    flow_filter = criteria.flows
+    flow_run_filter, task_run_filter = criteria.flow_runs, criteria.task_runs
     out: list[ColumnElement[bool]] = []
     if flow_filter is not None:
         inner: list[ColumnElement[bool]] = []
@@ -221,7 +259,7 @@ def flow_clauses(
         out.extend(_combine(flow_filter, inner))
     if flow_run_filter is not None or task_run_filter is not None:
         runs = sa.select(_run.c.flow_id).where(
-            *flow_run_clauses(None, flow_run_filter, task_run_filter)
+            *flow_run_clauses(Criteria(flow_runs=flow_run_filter, task_runs=task_run_filter))
         )
         out.append(_flow.c.id.in_(runs))
     return out
@@ -240,15 +278,12 @@ def _only_flow_ids(flow_filter: Any) -> bool:
     return all(getattr(flow_filter, name, None) is None for name in fields - {"id", "operator"})
 
 
-def flow_run_clauses(
-    flow_filter: Any = None,
-    flow_run_filter: Any = None,
-    task_run_filter: Any = None,
-    deployment_filter: Any = None,
-) -> list[ColumnElement[bool]]:
-    """WHERE clauses on ``flow_run`` for the given filters."""
+def flow_run_clauses(criteria: FlowRunCriteria | Criteria) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``flow_run`` for the criteria."""
+    flow_filter, task_run_filter = criteria.flows, criteria.task_runs
+    deployment_filter = criteria.deployments
     out: list[ColumnElement[bool]] = []
-    f = flow_run_filter
+    f = criteria.flow_runs
     if f is not None:
         inner: list[ColumnElement[bool]] = []
         _ids(_run.c.id, f.id, inner)
@@ -274,22 +309,23 @@ def flow_run_clauses(
             # can use the (flow_id, created) index
             out.append(in_values(_run.c.flow_id, flow_filter.id.any_))
         else:
-            flows = sa.select(_flow.c.id).where(*flow_clauses(flow_filter))
+            flows = sa.select(_flow.c.id).where(*flow_clauses(Criteria(flows=flow_filter)))
             out.append(_run.c.flow_id.in_(flows))
     if task_run_filter is not None:
-        tasks = sa.select(_task.c.flow_run_id).where(*task_run_clauses(None, None, task_run_filter))
+        tasks = sa.select(_task.c.flow_run_id).where(
+            *task_run_clauses(Criteria(task_runs=task_run_filter))
+        )
         out.append(_run.c.id.in_(tasks))
     if deployment_filter is not None:
         _ids(_run.c.deployment_id, deployment_filter.id, out)
     return out
 
 
-def task_run_clauses(
-    flow_filter: Any = None, flow_run_filter: Any = None, task_run_filter: Any = None
-) -> list[ColumnElement[bool]]:
-    """WHERE clauses on ``task_run`` for the given filters."""
+def task_run_clauses(criteria: TaskRunCriteria | Criteria) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``task_run`` for the criteria."""
+    flow_filter, flow_run_filter = criteria.flows, criteria.flow_runs
     out: list[ColumnElement[bool]] = []
-    f = task_run_filter
+    f = criteria.task_runs
     if f is not None:
         inner: list[ColumnElement[bool]] = []
         _ids(_task.c.id, f.id, inner)
@@ -301,12 +337,14 @@ def task_run_clauses(
         _ids(_task.c.flow_run_id, f.flow_run_id, inner)
         out.extend(_combine(f, inner))
     if flow_filter is not None or flow_run_filter is not None:
-        runs = sa.select(_run.c.id).where(*flow_run_clauses(flow_filter, flow_run_filter))
+        runs = sa.select(_run.c.id).where(
+            *flow_run_clauses(Criteria(flows=flow_filter, flow_runs=flow_run_filter))
+        )
         out.append(_task.c.flow_run_id.in_(runs))
     return out
 
 
-def log_clauses(log_filter: Any = None) -> list[ColumnElement[bool]]:
+def log_clauses(log_filter: LogFilter | None = None) -> list[ColumnElement[bool]]:
     """WHERE clauses on ``log`` for a log filter."""
     if log_filter is None:
         return []
@@ -371,18 +409,14 @@ def log_order(sort: Any = None) -> list[Any]:
     return _order(tables.log, sort, "TIMESTAMP_ASC")
 
 
-def deployment_clauses(
-    flow_filter: Any = None,
-    flow_run_filter: Any = None,
-    task_run_filter: Any = None,
-    deployment_filter: Any = None,
-    work_pool_filter: Any = None,
-) -> list[ColumnElement[bool]]:
-    """WHERE clauses on ``deployment`` for the given filters (a deployment matches a run
-    filter when one of its runs does)."""
+def deployment_clauses(criteria: DeploymentCriteria | Criteria) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``deployment`` for the criteria (a deployment matches a run filter
+    when one of its runs does)."""
+    flow_filter, flow_run_filter = criteria.flows, criteria.flow_runs
+    task_run_filter, work_pool_filter = criteria.task_runs, criteria.work_pools
     dep = tables.deployment
     out: list[ColumnElement[bool]] = []
-    f = deployment_filter
+    f = criteria.deployments
     if f is not None:
         inner: list[ColumnElement[bool]] = []
         _ids(dep.c.id, getattr(f, "id", None), inner)
@@ -394,10 +428,11 @@ def deployment_clauses(
             inner.append(dep.c.paused == bool(paused.eq_))
         out.extend(_combine(f, inner))
     if flow_filter is not None:
-        out.append(dep.c.flow_id.in_(sa.select(_flow.c.id).where(*flow_clauses(flow_filter))))
+        flows = sa.select(_flow.c.id).where(*flow_clauses(Criteria(flows=flow_filter)))
+        out.append(dep.c.flow_id.in_(flows))
     if flow_run_filter is not None or task_run_filter is not None:
         runs = sa.select(_run.c.deployment_id).where(
-            *flow_run_clauses(None, flow_run_filter, task_run_filter)
+            *flow_run_clauses(Criteria(flow_runs=flow_run_filter, task_runs=task_run_filter))
         )
         out.append(dep.c.id.in_(runs))
     names = getattr(work_pool_filter, "name", None)
@@ -411,7 +446,7 @@ def deployment_order(sort: Any = None) -> list[Any]:
     return _order(tables.deployment, sort, "NAME_ASC")
 
 
-def work_pool_clauses(work_pool_filter: Any = None) -> list[ColumnElement[bool]]:
+def work_pool_clauses(work_pool_filter: WorkPoolFilter | None = None) -> list[ColumnElement[bool]]:
     """WHERE clauses on ``work_pool`` for a ``WorkPoolFilter`` (id, name, type)."""
     if work_pool_filter is None:
         return []

@@ -21,7 +21,7 @@ import datetime as _dt
 import functools
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -34,6 +34,9 @@ from praefect.orchestration import filters as _filters
 from praefect.schemas.responses import OrchestrationResult
 from praefect.schemas.states import TERMINAL_STATES, State, StateType, now_utc
 from praefect.utilities import names
+
+if TYPE_CHECKING:
+    from praefect.schemas.queries import FlowRunCriteria, FlowRunQuery
 
 __all__ = [
     "UPDATABLE_FIELDS",
@@ -215,46 +218,26 @@ def read(conn: Connection, flow_run_id: uuid.UUID) -> dict[str, Any] | None:
     return run
 
 
-def read_many(
-    conn: Connection,
-    flow_filter: Any = None,
-    flow_run_filter: Any = None,
-    task_run_filter: Any = None,
-    deployment_filter: Any = None,
-    sort: Any = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Flow runs matching the filters (Prefect's filter schemas), newest first by default."""
-    filters = (flow_filter, flow_run_filter, task_run_filter, deployment_filter)
-    query, params = _many(_WITH_STATE, filters, sort, limit, offset)
-    return [_joined_run(row) for row in conn.execute(query, params)]
+def read_many(conn: Connection, query: FlowRunQuery | None = None) -> list[dict[str, Any]]:
+    """The flow runs of ``query``'s page (newest first by default; a ``limit`` of None: all),
+    each with its current ``state``."""
+    statement, params = _many(_WITH_STATE, query or _filters.ALL)
+    return [_joined_run(row) for row in conn.execute(statement, params)]
 
 
-def read_many_raw(
-    conn: Connection,
-    flow_filter: Any = None,
-    flow_run_filter: Any = None,
-    task_run_filter: Any = None,
-    deployment_filter: Any = None,
-    sort: Any = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[tuple[Any, ...]]:
+def read_many_raw(conn: Connection, query: FlowRunQuery) -> list[tuple[Any, ...]]:
     """The runs of ``read_many``, each a tuple of the values of ``RAW_KEYS`` as the database
     driver returns them: no Python objects are built (on SQLite ids and times stay text, JSON
     stays text). For writing lists straight to JSON (``praefect.server.api._list_json``)."""
-    filters = (flow_filter, flow_run_filter, task_run_filter, deployment_filter)
-    query, params = _many(_RAW_WITH_STATE, filters, sort, limit, offset)
-    return [tuple(row) for row in conn.execute(query, params)]
+    statement, params = _many(_RAW_WITH_STATE, query)
+    return [tuple(row) for row in conn.execute(statement, params)]
 
 
-def _many(
-    base: Any, filters: tuple[Any, ...], sort: Any, limit: int | None, offset: int
-) -> tuple[Any, dict[str, int]]:
-    """``base`` (runs with their states) with the filters, in order, one page; and the
+def _many(base: Any, query: FlowRunQuery | _filters.Criteria) -> tuple[Any, dict[str, int]]:
+    """``base`` (runs with their states) with the query's filters, in order, one page; and the
     statement's parameters."""
-    clauses = _filters.flow_run_clauses(*filters)
+    sort, limit, offset = query.sort, query.limit, query.offset
+    clauses = _filters.flow_run_clauses(query)
     if not clauses and limit is not None:
         return _page(base, getattr(sort, "value", sort)), {"limit_": limit, "offset_": offset}
     order = _filters.flow_run_order(sort)
@@ -277,17 +260,9 @@ def _page(base: Any, sort: str | None) -> Any:
     return query.limit(sa.bindparam("limit_")).offset(sa.bindparam("offset_"))
 
 
-def count(
-    conn: Connection,
-    flow_filter: Any = None,
-    flow_run_filter: Any = None,
-    task_run_filter: Any = None,
-    deployment_filter: Any = None,
-) -> int:
-    """How many flow runs match the filters."""
-    clauses = _filters.flow_run_clauses(
-        flow_filter, flow_run_filter, task_run_filter, deployment_filter
-    )
+def count(conn: Connection, criteria: FlowRunCriteria | None = None) -> int:
+    """How many flow runs match the criteria."""
+    clauses = _filters.flow_run_clauses(criteria or _filters.ALL)
     query = sa.select(sa.func.count()).select_from(_run).where(*clauses)
     return conn.execute(query).scalar_one()
 

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,6 +20,9 @@ from praefect.database import tables
 from praefect.orchestration import filters as _filters
 from praefect.orchestration import flow_runs
 from praefect.schemas.states import now_utc
+
+if TYPE_CHECKING:
+    from praefect.schemas.queries import FlowCriteria, FlowQuery
 
 __all__ = ["count", "delete", "ensure", "exists", "read", "read_by_name", "read_many"]
 
@@ -56,25 +59,20 @@ def read_by_name(conn: Connection, name: str) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
-def read_many(
-    conn: Connection,
-    flow_filter: Any = None,
-    flow_run_filter: Any = None,
-    task_run_filter: Any = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Flows matching the filters, by name."""
-    query = sa.select(_flow).order_by(_flow.c.name, _flow.c.id)
-    query = query.where(*_filters.flow_clauses(flow_filter, flow_run_filter, task_run_filter))
-    query = query.limit(limit).offset(offset or None)
-    return [dict(row) for row in conn.execute(query).mappings()]
+def read_many(conn: Connection, query: FlowQuery | None = None) -> list[dict[str, Any]]:
+    """The flows of ``query``'s page, by name (a ``limit`` of None: all)."""
+    page = query or _filters.ALL
+    statement = sa.select(_flow).order_by(_flow.c.name, _flow.c.id)
+    statement = statement.where(*_filters.flow_clauses(page))
+    statement = statement.limit(page.limit).offset(page.offset or None)
+    return [dict(row) for row in conn.execute(statement).mappings()]
 
 
-def count(conn: Connection, flow_filter: Any = None) -> int:
-    """How many flows match ``flow_filter``."""
+def count(conn: Connection, criteria: FlowCriteria | None = None) -> int:
+    """How many flows match the criteria."""
     query = sa.select(sa.func.count()).select_from(_flow)
-    return conn.execute(query.where(*_filters.flow_clauses(flow_filter))).scalar_one()
+    clauses = _filters.flow_clauses(criteria or _filters.ALL)
+    return conn.execute(query.where(*clauses)).scalar_one()
 
 
 def delete(conn: Connection, flow_id: uuid.UUID) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -13,6 +13,9 @@ from praefect.database import bulk, tables, types
 from praefect.orchestration import filters as _filters
 from praefect.schemas.states import now_utc
 from praefect.utilities.ids import uuid7
+
+if TYPE_CHECKING:
+    from praefect.schemas.queries import LogQuery
 
 __all__ = ["RAW_KEYS", "read_many", "read_many_raw", "wire_values", "write_batch", "write_wire"]
 
@@ -182,29 +185,22 @@ def _write_sqlite(conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
     bulk.insert_chunks(conn, _sqlite_insert, _WIDTH, values, types._sqlite_text(now_utc()))
 
 
-def read_many(
-    conn: Connection,
-    log_filter: Any = None,
-    limit: int | None = None,
-    offset: int = 0,
-    sort: Any = None,
-) -> list[dict[str, Any]]:
-    """Logs matching ``log_filter``, oldest first by default."""
-    query = sa.select(_log).where(*_filters.log_clauses(log_filter))
-    query = query.order_by(*_filters.log_order(sort)).limit(limit).offset(offset or None)
-    return [dict(row) for row in conn.execute(query).mappings()]
+def read_many(conn: Connection, query: LogQuery | None = None) -> list[dict[str, Any]]:
+    """The log lines of ``query``'s page, oldest first by default (a ``limit`` of None:
+    all)."""
+    rows = conn.execute(_page(sa.select(_log), query or _filters.ALL)).mappings()
+    return [dict(row) for row in rows]
 
 
-def read_many_raw(
-    conn: Connection,
-    log_filter: Any = None,
-    limit: int | None = None,
-    offset: int = 0,
-    sort: Any = None,
-) -> list[tuple[Any, ...]]:
+def read_many_raw(conn: Connection, query: LogQuery) -> list[tuple[Any, ...]]:
     """The logs of ``read_many``, each a tuple of the values of ``RAW_KEYS`` as the database
     driver returns them (no Python objects built): for writing lists straight to JSON
     (``praefect.server.api._list_json``)."""
-    query = _RAW.where(*_filters.log_clauses(log_filter))
-    query = query.order_by(*_filters.log_order(sort)).limit(limit).offset(offset or None)
-    return [tuple(row) for row in conn.execute(query)]
+    return [tuple(row) for row in conn.execute(_page(_RAW, query))]
+
+
+def _page(base: Any, query: LogQuery | _filters.Criteria) -> Any:
+    statement = base.where(*_filters.log_clauses(query.logs)).order_by(
+        *_filters.log_order(query.sort)
+    )
+    return statement.limit(query.limit).offset(query.offset or None)

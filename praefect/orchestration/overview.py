@@ -29,7 +29,7 @@ import binascii
 import datetime as _dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -37,6 +37,9 @@ from sqlalchemy.engine import Connection
 from praefect.database import tables
 from praefect.orchestration import filters as _filters
 from praefect.schemas.states import StateType, now_utc
+
+if TYPE_CHECKING:
+    from praefect.schemas.queries import FlowRunCriteria
 
 __all__ = [
     "FAILURE_TYPES",
@@ -116,19 +119,17 @@ def decode_cursor(cursor: str) -> tuple[_dt.datetime, uuid.UUID]:
 
 def page(
     conn: Connection,
-    flow_filter: Any = None,
-    flow_run_filter: Any = None,
-    deployment_filter: Any = None,
+    criteria: FlowRunCriteria | None = None,
     created_after: _dt.datetime | None = None,
     created_before: _dt.datetime | None = None,
     after: str | None = None,
     limit: int = 50,
     work_queue_ids: list[uuid.UUID] | None = None,
 ) -> RunPage:
-    """Flow runs matching the filters (Prefect's filter schemas) created in the time range
-    (and sent to one of ``work_queue_ids``, when given), newest first, ``limit`` at a time;
-    ``after`` is the previous page's ``next_cursor``."""
-    clauses = _filters.flow_run_clauses(flow_filter, flow_run_filter, None, deployment_filter)
+    """Flow runs matching the criteria created in the time range (and sent to one of
+    ``work_queue_ids``, when given), newest first, ``limit`` at a time; ``after`` is the
+    previous page's ``next_cursor``."""
+    clauses = _filters.flow_run_clauses(criteria or _filters.ALL)
     if work_queue_ids is not None:
         clauses.append(_run.c.work_queue_id.in_(work_queue_ids))
     if created_after is not None:

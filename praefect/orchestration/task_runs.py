@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,6 +20,9 @@ from praefect.orchestration import event_shape
 from praefect.orchestration import filters as _filters
 from praefect.schemas import _results
 from praefect.schemas.states import State, now_utc
+
+if TYPE_CHECKING:
+    from praefect.schemas.queries import TaskRunCriteria, TaskRunQuery
 
 __all__ = [
     "RAW_KEYS",
@@ -687,52 +690,33 @@ def read(conn: Connection, task_run_id: uuid.UUID) -> dict[str, Any] | None:
     return _with_states(conn, [row])[0] if row is not None else None
 
 
-def read_many(
-    conn: Connection,
-    flow_filter: Any = None,
-    flow_run_filter: Any = None,
-    task_run_filter: Any = None,
-    sort: Any = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Task runs matching the filters (Prefect's filter schemas)."""
-    clauses = _filters.task_run_clauses(flow_filter, flow_run_filter, task_run_filter)
-    query = sa.select(_run).where(*clauses).order_by(*_filters.task_run_order(sort))
-    query = query.limit(limit).offset(offset or None)
-    return _with_states(conn, list(conn.execute(query).mappings()))
+def read_many(conn: Connection, query: TaskRunQuery | None = None) -> list[dict[str, Any]]:
+    """The task runs of ``query``'s page (newest first by default; a ``limit`` of None: all),
+    each with its current ``state``."""
+    page = query or _filters.ALL
+    clauses = _filters.task_run_clauses(page)
+    statement = sa.select(_run).where(*clauses).order_by(*_filters.task_run_order(page.sort))
+    statement = statement.limit(page.limit).offset(page.offset or None)
+    return _with_states(conn, list(conn.execute(statement).mappings()))
 
 
-def read_many_raw(
-    conn: Connection,
-    flow_filter: Any = None,
-    flow_run_filter: Any = None,
-    task_run_filter: Any = None,
-    sort: Any = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[tuple[Any, ...]]:
+def read_many_raw(conn: Connection, query: TaskRunQuery) -> list[tuple[Any, ...]]:
     """The runs of ``read_many``, each a tuple of the values of ``RAW_KEYS`` as the database
     driver returns them (no Python objects built), with their current states: for writing lists
     straight to JSON (``praefect.server.api._list_json``)."""
-    clauses = _filters.task_run_clauses(flow_filter, flow_run_filter, task_run_filter)
-    order = _filters.task_run_order(sort)
+    clauses = _filters.task_run_clauses(query)
+    order = _filters.task_run_order(query.sort)
     # No index of task runs is in a list's order: sort only the matching ids, then read the
     # page's runs with their states (the join and the wide rows stay out of the sort).
     page = sa.select(_run.c.id).where(*clauses).order_by(*order)
-    page = page.limit(limit).offset(offset or None)
-    query = _RAW_WITH_STATE.where(_run.c.id.in_(page)).order_by(*order)
-    return [tuple(row) for row in conn.execute(query)]
+    page = page.limit(query.limit).offset(query.offset or None)
+    statement = _RAW_WITH_STATE.where(_run.c.id.in_(page)).order_by(*order)
+    return [tuple(row) for row in conn.execute(statement)]
 
 
-def count(
-    conn: Connection,
-    flow_filter: Any = None,
-    flow_run_filter: Any = None,
-    task_run_filter: Any = None,
-) -> int:
-    """How many task runs match the filters."""
-    clauses = _filters.task_run_clauses(flow_filter, flow_run_filter, task_run_filter)
+def count(conn: Connection, criteria: TaskRunCriteria | None = None) -> int:
+    """How many task runs match the criteria."""
+    clauses = _filters.task_run_clauses(criteria or _filters.ALL)
     query = sa.select(sa.func.count()).select_from(_run).where(*clauses)
     return conn.execute(query).scalar_one()
 

@@ -20,7 +20,7 @@ import datetime as _dt
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -30,6 +30,9 @@ from praefect.database import tables
 from praefect.orchestration import filters as _filters
 from praefect.schemas.job_templates import default_base_job_template
 from praefect.schemas.states import now_utc
+
+if TYPE_CHECKING:
+    from praefect.schemas.queries import WorkerQuery, WorkPoolQuery, WorkQueueQuery
 
 __all__ = [
     "DEFAULT_QUEUE",
@@ -149,26 +152,22 @@ def read_pool_by_id(conn: Connection, pool_id: uuid.UUID) -> dict[str, Any] | No
     return _with_pool_status(conn, row, now_utc()) if row is not None else None
 
 
-def read_pools(
-    conn: Connection, work_pool_filter: Any = None, limit: int | None = None, offset: int = 0
-) -> list[dict[str, Any]]:
-    """Work pools matching the filter, by name."""
-    query = (
-        sa.select(_pool).where(*_filters.work_pool_clauses(work_pool_filter)).order_by(_pool.c.name)
-    )
-    rows = conn.execute(query.limit(limit).offset(offset or None)).mappings().all()
+def read_pools(conn: Connection, query: WorkPoolQuery | None = None) -> list[dict[str, Any]]:
+    """The work pools of ``query``'s page, by name (a ``limit`` of None: all)."""
+    page = query or _filters.ALL
+    statement = sa.select(_pool).where(*_filters.work_pool_clauses(page.work_pools))
+    statement = statement.order_by(_pool.c.name).limit(page.limit).offset(page.offset or None)
+    rows = conn.execute(statement).mappings().all()
     now = now_utc()
     return [_with_pool_status(conn, row, now) for row in rows]
 
 
-def count_pools(conn: Connection, work_pool_filter: Any = None) -> int:
-    """How many work pools match the filter."""
-    query = (
-        sa.select(sa.func.count())
-        .select_from(_pool)
-        .where(*_filters.work_pool_clauses(work_pool_filter))
-    )
-    return conn.execute(query).scalar_one()
+def count_pools(conn: Connection, query: WorkPoolQuery | None = None) -> int:
+    """How many work pools match the query's filter."""
+    work_pool_filter = query.work_pools if query is not None else None
+    statement = sa.select(sa.func.count()).select_from(_pool)
+    statement = statement.where(*_filters.work_pool_clauses(work_pool_filter))
+    return conn.execute(statement).scalar_one()
 
 
 def update_pool(conn: Connection, name: str, fields: Mapping[str, Any]) -> bool:
@@ -294,27 +293,27 @@ def read_queue_by_id(conn: Connection, queue_id: uuid.UUID) -> dict[str, Any] | 
 
 
 def read_queues(
-    conn: Connection,
-    pool_name: str | None = None,
-    work_queue_filter: Any = None,
-    limit: int | None = None,
-    offset: int = 0,
+    conn: Connection, pool_name: str | None = None, query: WorkQueueQuery | None = None
 ) -> list[dict[str, Any]]:
     """Queues (of one pool when ``pool_name`` is given), by priority then name; a missing pool
     raises ``ObjectNotFound``."""
-    query = _queue_select().order_by(_pool.c.name, _queue.c.priority, _queue.c.name)
+    page: WorkQueueQuery | _filters.Criteria = query or _filters.ALL
+    work_queue_filter = page.work_queues
+    statement = _queue_select().order_by(_pool.c.name, _queue.c.priority, _queue.c.name)
     if pool_name is not None:
-        query = query.where(_queue.c.work_pool_id == _pool_id(conn, pool_name))
+        statement = statement.where(_queue.c.work_pool_id == _pool_id(conn, pool_name))
     if work_queue_filter is not None:
         ids = getattr(getattr(work_queue_filter, "id", None), "any_", None)
         if ids is not None:
-            query = query.where(_filters.in_values(_queue.c.id, ids))
+            statement = statement.where(_filters.in_values(_queue.c.id, ids))
         names = getattr(work_queue_filter, "name", None)
         if names is not None and names.any_ is not None:
-            query = query.where(_filters.in_values(_queue.c.name, names.any_))
+            statement = statement.where(_filters.in_values(_queue.c.name, names.any_))
         if names is not None and getattr(names, "startswith_", None):
-            query = query.where(sa.or_(*[_queue.c.name.startswith(p) for p in names.startswith_]))
-    rows = conn.execute(query.limit(limit).offset(offset or None)).mappings().all()
+            statement = statement.where(
+                sa.or_(*[_queue.c.name.startswith(p) for p in names.startswith_])
+            )
+    rows = conn.execute(statement.limit(page.limit).offset(page.offset or None)).mappings().all()
     now = now_utc()
     return [_with_queue_status(row, now) for row in rows]
 
@@ -379,20 +378,21 @@ def heartbeat(
 def read_workers(
     conn: Connection,
     pool_name: str,
-    worker_filter: Any = None,
-    limit: int | None = None,
-    offset: int = 0,
+    query: WorkerQuery | None = None,
     now: _dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """The workers of a pool, latest heartbeat first, each ``ONLINE`` or ``OFFLINE``."""
-    query = sa.select(_worker).where(_worker.c.work_pool_id == _pool_id(conn, pool_name))
+    """The workers of a pool in ``query``'s page, latest heartbeat first, each ``ONLINE`` or
+    ``OFFLINE``."""
+    page = query or _filters.ALL
+    worker_filter, limit, offset = page.workers, page.limit, page.offset
+    statement = sa.select(_worker).where(_worker.c.work_pool_id == _pool_id(conn, pool_name))
     beat = getattr(worker_filter, "last_heartbeat_time", None)
     if beat is not None and beat.before_ is not None:
-        query = query.where(_worker.c.last_heartbeat_time <= beat.before_)
+        statement = statement.where(_worker.c.last_heartbeat_time <= beat.before_)
     if beat is not None and beat.after_ is not None:
-        query = query.where(_worker.c.last_heartbeat_time >= beat.after_)
-    query = query.order_by(_worker.c.last_heartbeat_time.desc(), _worker.c.name)
-    rows = conn.execute(query).mappings().all()
+        statement = statement.where(_worker.c.last_heartbeat_time >= beat.after_)
+    statement = statement.order_by(_worker.c.last_heartbeat_time.desc(), _worker.c.name)
+    rows = conn.execute(statement).mappings().all()
     now = now or now_utc()
     workers = []
     for row in rows:

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
 from praefect import database, exceptions, orchestration
-from praefect.schemas import filters
+from praefect.schemas import filters, queries
 from praefect.ui import pages, run_form, templating
 
 __all__ = ["describe_schedule", "router"]
@@ -52,12 +52,17 @@ def deployments_page(request: Request) -> Response:
     """Every deployment, by flow and name."""
 
     def read(conn: Connection) -> list[dict[str, Any]]:
-        found = orchestration.deployments.read_many(conn, limit=500)
-        names = {f["id"]: f["name"] for f in orchestration.flows.read_many(conn, limit=5000)}
+        found = orchestration.deployments.read_many(conn, queries.DeploymentQuery(limit=500))
+        names = {
+            f["id"]: f["name"]
+            for f in orchestration.flows.read_many(conn, queries.FlowQuery(limit=5000))
+        }
         for deployment in found:
             deployment["flow_name"] = names.get(deployment["flow_id"], "?")
             of = filters.DeploymentFilter(id=filters.DeploymentFilterId(any_=[deployment["id"]]))
-            newest = orchestration.overview.page(conn, deployment_filter=of, limit=1).runs
+            newest = orchestration.overview.page(
+                conn, queries.FlowRunCriteria(deployments=of), limit=1
+            ).runs
             deployment["last_run"] = newest[0] if newest else None
         found.sort(key=lambda d: (d["flow_name"], d["name"]))
         return found
@@ -79,9 +84,11 @@ def _deployment_context(conn: Connection, deployment_id: uuid.UUID) -> dict[str,
     return {
         "deployment": deployment,
         "flow": orchestration.flows.read(conn, deployment["flow_id"]),
-        "runs": orchestration.overview.page(conn, deployment_filter=of, limit=20).runs,
+        "runs": orchestration.overview.page(
+            conn, queries.FlowRunCriteria(deployments=of), limit=20
+        ).runs,
         "upcoming": orchestration.overview.page(
-            conn, deployment_filter=of, flow_run_filter=scheduled, limit=10
+            conn, queries.FlowRunCriteria(deployments=of, flow_runs=scheduled), limit=10
         ).runs,
         "describe": describe_schedule,
     }

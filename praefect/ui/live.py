@@ -29,7 +29,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Connection
 
 from praefect import database, orchestration
-from praefect.schemas import filters
+from praefect.schemas import filters, queries
 from praefect.schemas.states import TERMINAL_STATES, now_utc
 from praefect.ui import pages, runs, streams
 
@@ -169,7 +169,9 @@ class _RunWatch:
         after = self.log_cursor - LOG_LAG
         while True:
             log_filter.timestamp = filters.LogFilterTimestamp(after_=after)
-            rows = orchestration.logs.read_many(conn, log_filter, limit=_LOG_BATCH)
+            rows = orchestration.logs.read_many(
+                conn, queries.LogQuery(logs=log_filter, limit=_LOG_BATCH)
+            )
             fresh = [row for row in rows if str(row["id"]) not in self.sent_logs]
             if fresh or len(rows) < _LOG_BATCH or rows[-1]["timestamp"] <= after:
                 break

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
 from praefect import database, orchestration
-from praefect.schemas import filters
+from praefect.schemas import filters, queries
 from praefect.schemas.states import StateType, now_utc
 from praefect.ui import templating, work_pools
 
@@ -104,16 +104,17 @@ class RunQuery:
         if self.name:
             run_filter.name = filters.FlowRunFilterName(like_=self.name)
         flow_id, deployment_id = _parse_uuid(self.flow), _parse_uuid(self.deployment)
-        return {
-            "flow_filter": (
-                filters.FlowFilter(id=filters.FlowFilterId(any_=[flow_id])) if flow_id else None
-            ),
-            "flow_run_filter": run_filter if run_filter.model_fields_set else None,
-            "deployment_filter": (
+        criteria = queries.FlowRunCriteria(
+            flows=filters.FlowFilter(id=filters.FlowFilterId(any_=[flow_id])) if flow_id else None,
+            flow_runs=run_filter if run_filter.model_fields_set else None,
+            deployments=(
                 filters.DeploymentFilter(id=filters.DeploymentFilterId(any_=[deployment_id]))
                 if deployment_id
                 else None
             ),
+        )
+        return {
+            "criteria": criteria,
             "created_after": now_utc() - RANGES[self.range] if self.range else None,
         }
 
@@ -137,7 +138,7 @@ class RunQuery:
 
 
 def _flow_choices(conn: Connection) -> list[dict[str, Any]]:
-    return orchestration.flows.read_many(conn, limit=500)
+    return orchestration.flows.read_many(conn, queries.FlowQuery(limit=500))
 
 
 @router.get("/")
@@ -218,11 +219,13 @@ def flows_page(request: Request) -> Response:
     day_ago = now_utc() - RANGES["24h"]
 
     def read(conn: Connection) -> list[dict[str, Any]]:
-        found = orchestration.flows.read_many(conn, limit=500)
+        found = orchestration.flows.read_many(conn, queries.FlowQuery(limit=500))
         counts = orchestration.overview.state_counts_by_flow(conn, day_ago)
         for flow in found:
             of_flow = filters.FlowFilter(id=filters.FlowFilterId(any_=[flow["id"]]))
-            newest = orchestration.overview.page(conn, flow_filter=of_flow, limit=1).runs
+            newest = orchestration.overview.page(
+                conn, queries.FlowRunCriteria(flows=of_flow), limit=1
+            ).runs
             flow["last_run"] = newest[0] if newest else None
             flow["counts"] = counts.get(flow["id"], {})
         return found
@@ -244,7 +247,9 @@ def flow_page(request: Request, flow_id: str) -> Response:
         of_flow = filters.FlowFilter(id=filters.FlowFilterId(any_=[parsed]))
         return {
             "flow": flow,
-            "page": orchestration.overview.page(conn, flow_filter=of_flow, limit=PAGE_SIZE),
+            "page": orchestration.overview.page(
+                conn, queries.FlowRunCriteria(flows=of_flow), limit=PAGE_SIZE
+            ),
             "counts": orchestration.overview.state_counts(conn, day_ago, parsed),
         }
 

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
 from praefect import database, exceptions, orchestration
-from praefect.schemas import filters
+from praefect.schemas import filters, queries
 from praefect.schemas.states import TERMINAL_STATES, State, StateType
 from praefect.ui import pages, templating
 
@@ -86,7 +86,9 @@ def graph_nodes(conn: Connection, flow_run_id: uuid.UUID) -> list[dict[str, Any]
 
 
 def _logs(conn: Connection, log_filter: filters.LogFilter) -> list[dict[str, Any]]:
-    newest = orchestration.logs.read_many(conn, log_filter, limit=LOG_LINES, sort="TIMESTAMP_DESC")
+    newest = orchestration.logs.read_many(
+        conn, queries.LogQuery(logs=log_filter, limit=LOG_LINES, sort="TIMESTAMP_DESC")
+    )
     newest.reverse()
     return newest
 

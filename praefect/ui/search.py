@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
 from praefect import database, orchestration
-from praefect.schemas import filters
+from praefect.schemas import filters, queries
 from praefect.ui import pages, templating
 
 __all__ = ["LIMIT", "router"]
@@ -36,21 +36,21 @@ def _page_of_id(conn: Connection, found: uuid.UUID) -> str | None:
 
 
 def _by_name(conn: Connection, text: str) -> dict[str, Any]:
-    flows = orchestration.flows.read_many(
-        conn, filters.FlowFilter(name=filters.FlowFilterName(like_=text)), limit=LIMIT
-    )
+    named = filters.FlowFilter(name=filters.FlowFilterName(like_=text))
+    flows = orchestration.flows.read_many(conn, queries.FlowQuery(flows=named, limit=LIMIT))
+    deployed = filters.DeploymentFilter(name=filters.DeploymentFilterName(like_=text))
     deployments = orchestration.deployments.read_many(
-        conn,
-        deployment_filter=filters.DeploymentFilter(name=filters.DeploymentFilterName(like_=text)),
-        limit=LIMIT,
+        conn, queries.DeploymentQuery(deployments=deployed, limit=LIMIT)
     )
     pools = [
         pool
-        for pool in orchestration.work_pools.read_pools(conn, limit=500)
+        for pool in orchestration.work_pools.read_pools(conn, queries.WorkPoolQuery(limit=500))
         if text.lower() in pool["name"].lower()
     ][:LIMIT]
     by_name = filters.FlowRunFilter(name=filters.FlowRunFilterName(like_=text))
-    runs = orchestration.overview.page(conn, flow_run_filter=by_name, limit=LIMIT).runs
+    runs = orchestration.overview.page(
+        conn, queries.FlowRunCriteria(flow_runs=by_name), limit=LIMIT
+    ).runs
     return {"flows": flows, "deployments": deployments, "pools": pools, "runs": runs}
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 
 from praefect import database, orchestration
+from praefect.schemas import queries
 from praefect.ui import templating
 
 __all__ = ["pool_summaries", "router"]
@@ -19,7 +20,7 @@ router = APIRouter(include_in_schema=False)
 
 def pool_summaries(conn: Connection) -> list[dict[str, Any]]:
     """Every work pool with its status, its queues and how many of its workers are online."""
-    pools = orchestration.work_pools.read_pools(conn, limit=500)
+    pools = orchestration.work_pools.read_pools(conn, queries.WorkPoolQuery(limit=500))
     for pool in pools:
         workers = orchestration.work_pools.read_workers(conn, pool["name"])
         pool["workers_online"] = sum(1 for w in workers if w["status"] == "ONLINE")

@@ -25,6 +25,7 @@ from praefect.client.http import (
     task_run_items,
 )
 from praefect.client.spool import Spool
+from praefect.schemas.queries import LogQuery, TaskRunQuery
 from praefect.schemas.states import State, now_utc
 from praefect.server.app import create_app
 from praefect.settings import get_current_settings, temporary_settings
@@ -98,7 +99,7 @@ def _task_runs_in(db_url: str, flow_run_id: Any) -> list[dict[str, Any]]:
     store = EmbeddedClient(db_url)
     try:
         f = filters.FlowRunFilter(id=filters.FlowRunFilterId(any_=[flow_run_id]))
-        return store.read_task_runs(flow_run_filter=f)
+        return store.read_task_runs(TaskRunQuery(flow_runs=f))
     finally:
         store.close()
 
@@ -355,9 +356,9 @@ def test_spooled_records_outlive_the_process_and_reach_the_server_later(
     second = HttpClient(url, home=praefect_home)  # finds the spool and delivers it
     try:
         deadline = time.monotonic() + 10
-        while len(second.read_logs()) < 3 and time.monotonic() < deadline:
+        while len(second.read_logs(LogQuery())) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert sorted(row["message"] for row in second.read_logs()) == ["m0", "m1", "m2"]
+        assert sorted(row["message"] for row in second.read_logs(LogQuery())) == ["m0", "m1", "m2"]
         assert not list(second.spool.directory.glob("*.batch*"))
     finally:
         second.close()
@@ -414,6 +415,6 @@ def test_a_refused_record_costs_only_itself_and_reads_page_past_the_server_limit
         assert client.writer.failed_items == 1
         stored = client.read_logs()  # more than the server's largest page (1000)
         assert len(stored) == 1204 and "m700" not in {row["message"] for row in stored}
-        assert len(client.read_logs(limit=1100, offset=10)) == 1100
+        assert len(client.read_logs(LogQuery(limit=1100, offset=10))) == 1100
     finally:
         client.close()

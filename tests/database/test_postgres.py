@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from praefect import database, orchestration
 from praefect.database import migrations, tables
+from praefect.schemas.queries import FlowRunQuery
 from praefect.settings import temporary_settings
 
 
@@ -186,7 +187,9 @@ def test_sorting_and_filters_agree_with_sqlite(database_url, sort):
     )
     runs = database.read(
         engine,
-        lambda conn: orchestration.flow_runs.read_many(conn, flow_run_filter=tagged, sort=sort),
+        lambda conn: orchestration.flow_runs.read_many(
+            conn, FlowRunQuery(flow_runs=tagged, sort=sort)
+        ),
     )
     assert len(runs) == 6 and all(r["tags"] == ["odd", "x"] for r in runs)
     if sort == "NAME_ASC":

@@ -6,6 +6,7 @@ import pytest
 from praefect import database, orchestration
 from praefect.database import tables
 from praefect.schemas import filters, sorting
+from praefect.schemas.queries import FlowRunCriteria, FlowRunQuery
 from praefect.schemas.states import State, StateType, now_utc
 
 
@@ -96,8 +97,9 @@ def test_delete_removes_states_task_runs_and_logs(engine, new_run):
     assert not database.write(engine, lambda c: orchestration.flow_runs.delete(c, run))
 
 
-def _read(engine, **kwargs):
-    return database.read(engine, lambda c: orchestration.flow_runs.read_many(c, **kwargs))
+def _read(engine, flow_filter=None, flow_run_filter=None, sort=None, limit=None):
+    query = FlowRunQuery.of(flows=flow_filter, flow_runs=flow_run_filter, sort=sort, limit=limit)
+    return database.read(engine, lambda c: orchestration.flow_runs.read_many(c, query))
 
 
 def test_flow_runs_are_read_newest_first_by_default(engine, new_run):
@@ -122,7 +124,7 @@ def test_flow_runs_filter_by_state_type_name_tags_and_flow(engine, new_run, prop
     )
     assert [r["id"] for r in _read(engine, flow_run_filter=names)] == [done]
     count = database.read(
-        engine, lambda c: orchestration.flow_runs.count(c, flow_run_filter=state_filter)
+        engine, lambda c: orchestration.flow_runs.count(c, FlowRunCriteria(flow_runs=state_filter))
     )
     assert count == 1
 
@@ -186,7 +188,7 @@ def test_filtered_pages_in_every_order_are_slices_of_the_whole_order(engine):
         return database.read(
             engine,
             lambda conn: orchestration.flow_runs.read_many(
-                conn, of_flow, sort=sort, limit=limit, offset=offset
+                conn, FlowRunQuery(flows=of_flow, sort=sort, limit=limit, offset=offset)
             ),
         )
 

@@ -5,11 +5,13 @@ import pytest
 
 from praefect import database, orchestration
 from praefect.schemas import filters
+from praefect.schemas.queries import FlowRunCriteria
 from praefect.schemas.states import State, now_utc
 
 
-def _page(engine, **kwargs):
-    return database.read(engine, lambda conn: orchestration.overview.page(conn, **kwargs))
+def _page(engine, flow_filter=None, flow_run_filter=None, **kwargs):
+    criteria = FlowRunCriteria(flows=flow_filter, flow_runs=flow_run_filter)
+    return database.read(engine, lambda conn: orchestration.overview.page(conn, criteria, **kwargs))
 
 
 def test_keyset_pages_walk_every_run_once_newest_first(engine, new_run):

@@ -10,6 +10,7 @@ import pytest
 
 from praefect import database, exceptions, orchestration
 from praefect.database import tables
+from praefect.schemas.queries import WorkerQuery, WorkPoolQuery
 from praefect.schemas.states import State, StateType, now_utc
 from praefect.schemas.work_pools import WorkerFilter, WorkerFilterStatus, WorkPoolFilter
 
@@ -54,7 +55,9 @@ def test_pools_are_filtered_updated_paused_and_deleted_with_their_queues(write, 
     write(lambda c: wp.create_pool(c, {"name": "a"}))
     write(lambda c: wp.create_pool(c, {"name": "b", "type": "docker"}))
     only_b = WorkPoolFilter.model_validate({"type": {"any_": ["docker"]}})
-    assert [p["name"] for p in read(lambda c: wp.read_pools(c, only_b))] == ["b"]
+    assert [
+        p["name"] for p in read(lambda c: wp.read_pools(c, WorkPoolQuery(work_pools=only_b)))
+    ] == ["b"]
     assert read(lambda c: wp.count_pools(c)) == 2
     assert write(lambda c: wp.update_pool(c, "a", {"is_paused": True, "concurrency_limit": 3}))
     pool = read(lambda c: wp.read_pool(c, "a"))
@@ -95,7 +98,9 @@ def test_a_heartbeat_makes_the_worker_online_and_the_pool_ready_until_it_goes_qu
     workers = read(lambda c: wp.read_workers(c, "local"))
     assert [(w["name"], w["status"]) for w in workers] == [("w1", "ONLINE"), ("old", "OFFLINE")]
     online = WorkerFilter(status=WorkerFilterStatus(any_=["ONLINE"]))
-    assert [w["name"] for w in read(lambda c: wp.read_workers(c, "local", online))] == ["w1"]
+    assert [
+        w["name"] for w in read(lambda c: wp.read_workers(c, "local", WorkerQuery(workers=online)))
+    ] == ["w1"]
     assert write(lambda c: wp.delete_worker(c, "local", "old")) is True
 
 

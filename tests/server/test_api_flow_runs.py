@@ -11,6 +11,7 @@ from praefect import database
 from praefect.database import tables
 from praefect.orchestration import filters as sql_filters
 from praefect.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+from praefect.schemas.queries import FlowRunCriteria
 
 
 def _set(client, run_id, state, force=False, **extra):
@@ -212,7 +213,7 @@ def test_newest_flow_runs_are_listed_through_the_created_index(client, database_
 
     def plan(flow_run_filter=None, sort=None) -> str:
         query = sa.select(tables.flow_run).where(
-            *sql_filters.flow_run_clauses(None, flow_run_filter)
+            *sql_filters.flow_run_clauses(FlowRunCriteria(flow_runs=flow_run_filter))
         )
         query = query.order_by(*sql_filters.flow_run_order(sort)).limit(100)
         sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))

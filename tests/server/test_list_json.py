@@ -15,6 +15,7 @@ from praefect import database, orchestration
 from praefect.database import tables
 from praefect.schemas import objects, sorting
 from praefect.schemas.objects import FlowRun, Log, TaskRun
+from praefect.schemas.queries import FlowRunQuery, LogQuery, TaskRunQuery
 from praefect.schemas.states import State, stored_details_json
 from praefect.server.api import _list_json
 
@@ -137,8 +138,9 @@ def _compare(engine: Any, monkeypatch: pytest.MonkeyPatch, **filters: Any) -> by
     monkeypatch.setattr(objects, "now_utc", lambda: _NOW)
 
     def both(conn: Any) -> tuple[bytes, bytes]:
-        rows = orchestration.flow_runs.read_many(conn, **filters)
-        raw = orchestration.flow_runs.read_many_raw(conn, **filters)
+        query = FlowRunQuery.of(**filters)
+        rows = orchestration.flow_runs.read_many(conn, query)
+        raw = orchestration.flow_runs.read_many_raw(conn, query)
         return _models_json(rows), _list_json.flow_runs_json(raw, _NOW)
 
     expected, written = database.read(engine, both)
@@ -153,7 +155,9 @@ def test_flow_run_list_json_is_the_models_json(engine, monkeypatch):
     listed = json.loads(written)
     assert {run["id"] for run in listed} == {str(run_id) for run_id in made}
     # every column of the run and of its state was set somewhere above
-    full = database.read(engine, lambda c: orchestration.flow_runs.read_many_raw(c, limit=100))
+    full = database.read(
+        engine, lambda c: orchestration.flow_runs.read_many_raw(c, FlowRunQuery(limit=100))
+    )
     for key, values in zip(orchestration.flow_runs.RAW_KEYS, zip(*full, strict=True), strict=True):
         assert any(value is not None for value in values), key
     by_name = {run["name"]: run for run in listed}
@@ -285,8 +289,9 @@ def _compare_task_runs(engine: Any, monkeypatch: pytest.MonkeyPatch, **filters: 
     monkeypatch.setattr(objects, "now_utc", lambda: _NOW)
 
     def both(conn: Any) -> tuple[bytes, bytes]:
-        rows = orchestration.task_runs.read_many(conn, **filters)
-        raw = orchestration.task_runs.read_many_raw(conn, **filters)
+        query = TaskRunQuery.of(**filters)
+        rows = orchestration.task_runs.read_many(conn, query)
+        raw = orchestration.task_runs.read_many_raw(conn, query)
         return _task_models_json(rows), _list_json.task_runs_json(raw, _NOW)
 
     expected, written = database.read(engine, both)
@@ -299,7 +304,9 @@ def test_task_run_list_json_is_the_models_json(engine, monkeypatch):
     _task_runs(engine)
     listed = json.loads(_compare_task_runs(engine, monkeypatch, limit=100))
     assert len(listed) == 6
-    full = database.read(engine, lambda c: orchestration.task_runs.read_many_raw(c, limit=100))
+    full = database.read(
+        engine, lambda c: orchestration.task_runs.read_many_raw(c, TaskRunQuery(limit=100))
+    )
     for key, values in zip(orchestration.task_runs.RAW_KEYS, zip(*full, strict=True), strict=True):
         assert any(value is not None for value in values), key
     for sort in sorting.TaskRunSort:
@@ -326,9 +333,10 @@ def test_log_list_json_is_the_models_json(engine):
 
         def both(conn: Any, sort: str = sort) -> tuple[bytes, bytes]:
             models = [
-                Log.model_validate(row) for row in orchestration.logs.read_many(conn, sort=sort)
+                Log.model_validate(row)
+                for row in orchestration.logs.read_many(conn, LogQuery(sort=sort))
             ]
-            raw = orchestration.logs.read_many_raw(conn, sort=sort, limit=4, offset=1)
+            raw = orchestration.logs.read_many_raw(conn, LogQuery(sort=sort, limit=4, offset=1))
             page = TypeAdapter(list[Log]).dump_json(models[1:5])
             return page, _list_json.logs_json(raw)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Body, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy.engine import Engine
 
 from praefect import database
@@ -22,6 +22,7 @@ __all__ = [
     "engine",
     "json_list_response",
     "json_response",
+    "page",
     "validate_json",
 ]
 
@@ -39,6 +40,28 @@ async def engine(request: Request) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(engine)]
+
+Q = TypeVar("Q", bound=BaseModel)
+_LIMIT = TypeAdapter(Annotated[int, Field(ge=0, le=MAX_LIMIT)])
+
+
+def page(query: Q) -> Q:
+    """A query body (``praefect.schemas.queries``) as the API serves it: a ``limit`` of None is
+    ``DEFAULT_LIMIT``, and one over ``MAX_LIMIT`` is refused (422 on ``body.limit``) so no
+    request reads the whole table; in-process readers have no such page."""
+    limit = getattr(query, "limit", None)
+    if limit is None:
+        return query.model_copy(update={"limit": DEFAULT_LIMIT})
+    try:
+        _LIMIT.validate_python(limit)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        for error in errors:
+            error["loc"] = ("body", "limit")
+        raise RequestValidationError(errors) from None
+    return query
+
+
 LimitBody = Annotated[int, Body(ge=0, le=MAX_LIMIT, description="At most this many rows.")]
 OffsetBody = Annotated[int, Body(ge=0, le=2**31 - 1, description="Skip this many rows first.")]
 

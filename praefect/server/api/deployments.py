@@ -9,38 +9,28 @@ slug taken, parameters refused by the deployment's schema) leaves nothing writte
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Response, status
 from sqlalchemy.engine import Connection
 
 from praefect import database, exceptions, orchestration
-from praefect.schemas import filters, sorting
-from praefect.schemas import work_pools as _work_pools
 from praefect.schemas.actions import DeploymentCreate, DeploymentFlowRunCreate, DeploymentUpdate
 from praefect.schemas.objects import Deployment, FlowRun
+from praefect.schemas.queries import DeploymentCriteria, DeploymentQuery
 from praefect.schemas.schedules import (
     DeploymentSchedule,
     DeploymentScheduleCreate,
     DeploymentScheduleUpdate,
 )
 from praefect.server.api._deps import (
-    DEFAULT_LIMIT,
     EngineDep,
-    LimitBody,
-    OffsetBody,
     json_response,
+    page,
 )
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/deployments", tags=["Deployments"])
-
-_Deployments = Annotated[filters.DeploymentFilter | None, Body()]
-_Flows = Annotated[filters.FlowFilter | None, Body()]
-_FlowRuns = Annotated[filters.FlowRunFilter | None, Body()]
-_TaskRuns = Annotated[filters.TaskRunFilter | None, Body()]
-_WorkPools = Annotated[_work_pools.WorkPoolFilter | None, Body()]
 
 
 def _not_found(deployment_id: uuid.UUID) -> exceptions.ObjectNotFound:
@@ -73,49 +63,20 @@ def create_deployment(deployment: DeploymentCreate, engine: EngineDep) -> Respon
 
 @router.post("/filter", response_model=list[Deployment])
 def read_deployments(
-    engine: EngineDep,
-    flows: _Flows = None,
-    flow_runs: _FlowRuns = None,
-    task_runs: _TaskRuns = None,
-    deployments: _Deployments = None,
-    work_pools: _WorkPools = None,
-    sort: Annotated[sorting.DeploymentSort, Body()] = sorting.DeploymentSort.NAME_ASC,
-    limit: LimitBody = DEFAULT_LIMIT,
-    offset: OffsetBody = 0,
+    engine: EngineDep, query: DeploymentQuery = DeploymentQuery()
 ) -> list[Deployment]:
     """Deployments matching the filters, by name unless ``sort`` says otherwise."""
-    rows = database.read(
-        engine,
-        lambda conn: orchestration.deployments.read_many(
-            conn,
-            flows,
-            flow_runs,
-            task_runs,
-            deployments,
-            work_pools,
-            sort=sort,
-            limit=limit,
-            offset=offset,
-        ),
-    )
+    query = page(query)
+    rows = database.read(engine, lambda conn: orchestration.deployments.read_many(conn, query))
     return [Deployment.model_validate(row) for row in rows]
 
 
 @router.post("/count")
 def count_deployments(
-    engine: EngineDep,
-    flows: _Flows = None,
-    flow_runs: _FlowRuns = None,
-    task_runs: _TaskRuns = None,
-    deployments: _Deployments = None,
+    engine: EngineDep, criteria: DeploymentCriteria = DeploymentCriteria()
 ) -> int:
     """How many deployments match the filters."""
-    return database.read(
-        engine,
-        lambda conn: orchestration.deployments.count(
-            conn, flows, flow_runs, task_runs, deployments
-        ),
-    )
+    return database.read(engine, lambda conn: orchestration.deployments.count(conn, criteria))
 
 
 @router.get("/name/{flow_name}/{deployment_name}")

@@ -12,19 +12,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Connection
 
 from praefect import database, exceptions, orchestration
-from praefect.schemas import filters, sorting
+from praefect.schemas import filters
 from praefect.schemas.actions import FlowRunCreate, FlowRunUpdate, StateCreate
 from praefect.schemas.graph import DependencyResult
 from praefect.schemas.objects import FlowRun
+from praefect.schemas.queries import FlowRunCriteria, FlowRunQuery, TaskRunQuery
 from praefect.schemas.responses import OrchestrationResult
+from praefect.schemas.sorting import TaskRunSort
 from praefect.server.api import _list_json
-from praefect.server.api._deps import (
-    DEFAULT_LIMIT,
-    EngineDep,
-    LimitBody,
-    OffsetBody,
-    json_response,
-)
+from praefect.server.api._deps import EngineDep, json_response, page
 from praefect.server.api._writes import write
 
 __all__ = ["router"]
@@ -57,40 +53,18 @@ def read_flow_run(id: uuid.UUID, engine: EngineDep) -> Response:
 
 
 @router.post("/filter", response_model=list[FlowRun])
-def read_flow_runs(
-    engine: EngineDep,
-    flows: Annotated[filters.FlowFilter | None, Body()] = None,
-    flow_runs: Annotated[filters.FlowRunFilter | None, Body()] = None,
-    task_runs: Annotated[filters.TaskRunFilter | None, Body()] = None,
-    deployments: Annotated[filters.DeploymentFilter | None, Body()] = None,
-    sort: Annotated[sorting.FlowRunSort, Body()] = sorting.FlowRunSort.CREATED_DESC,
-    limit: LimitBody = DEFAULT_LIMIT,
-    offset: OffsetBody = 0,
-) -> Response:
+def read_flow_runs(engine: EngineDep, query: FlowRunQuery = FlowRunQuery()) -> Response:
     """Flow runs matching the filters, newest first unless ``sort`` says otherwise."""
-    runs = database.read(
-        engine,
-        lambda conn: orchestration.flow_runs.read_many_raw(
-            conn, flows, flow_runs, task_runs, deployments, sort=sort, limit=limit, offset=offset
-        ),
-    )
+    query = page(query)
+    runs = database.read(engine, lambda conn: orchestration.flow_runs.read_many_raw(conn, query))
     # written from the database's values, without a FlowRun model per run (see _list_json)
     return Response(_list_json.flow_runs_json(runs), media_type="application/json")
 
 
 @router.post("/count")
-def count_flow_runs(
-    engine: EngineDep,
-    flows: Annotated[filters.FlowFilter | None, Body()] = None,
-    flow_runs: Annotated[filters.FlowRunFilter | None, Body()] = None,
-    task_runs: Annotated[filters.TaskRunFilter | None, Body()] = None,
-    deployments: Annotated[filters.DeploymentFilter | None, Body()] = None,
-) -> int:
+def count_flow_runs(engine: EngineDep, criteria: FlowRunCriteria = FlowRunCriteria()) -> int:
     """How many flow runs match the filters."""
-    return database.read(
-        engine,
-        lambda conn: orchestration.flow_runs.count(conn, flows, flow_runs, task_runs, deployments),
-    )
+    return database.read(engine, lambda conn: orchestration.flow_runs.count(conn, criteria))
 
 
 @router.post(
@@ -121,9 +95,8 @@ def read_flow_run_graph(id: uuid.UUID, engine: EngineDep) -> list[DependencyResu
         if orchestration.flow_runs.read(conn, id) is None:
             raise _not_found(id)
         of_run = filters.TaskRunFilter(flow_run_id=filters.TaskRunFilterFlowRunId(any_=[id]))
-        return orchestration.task_runs.read_many(
-            conn, task_run_filter=of_run, sort="EXPECTED_START_TIME_ASC"
-        )
+        query = TaskRunQuery(task_runs=of_run, sort=TaskRunSort.EXPECTED_START_TIME_ASC)
+        return orchestration.task_runs.read_many(conn, query)
 
     return [DependencyResult.from_row(row) for row in database.read(engine, graph)]
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Response, status
 from sqlalchemy.engine import Connection
 
 from praefect import database, exceptions, orchestration
-from praefect.schemas import filters, sorting
 from praefect.schemas.actions import FlowCreate
 from praefect.schemas.objects import Flow
-from praefect.server.api._deps import DEFAULT_LIMIT, EngineDep, LimitBody, OffsetBody
+from praefect.schemas.queries import FlowCriteria, FlowQuery
+from praefect.server.api._deps import EngineDep, page
 
 __all__ = ["router"]
 
@@ -59,31 +59,17 @@ def read_flow(id: uuid.UUID, engine: EngineDep) -> Flow:
 
 
 @router.post("/filter")
-def read_flows(
-    engine: EngineDep,
-    flows: Annotated[filters.FlowFilter | None, Body()] = None,
-    flow_runs: Annotated[filters.FlowRunFilter | None, Body()] = None,
-    task_runs: Annotated[filters.TaskRunFilter | None, Body()] = None,
-    sort: Annotated[sorting.FlowSort | None, Body()] = None,
-    limit: LimitBody = DEFAULT_LIMIT,
-    offset: OffsetBody = 0,
-) -> list[Flow]:
+def read_flows(engine: EngineDep, query: FlowQuery = FlowQuery()) -> list[Flow]:
     """Flows matching the filters, by name."""
-    rows = database.read(
-        engine,
-        lambda conn: orchestration.flows.read_many(
-            conn, flows, flow_runs, task_runs, limit=limit, offset=offset
-        ),
-    )
+    query = page(query)
+    rows = database.read(engine, lambda conn: orchestration.flows.read_many(conn, query))
     return [Flow.model_validate(row) for row in rows]
 
 
 @router.post("/count")
-def count_flows(
-    engine: EngineDep, flows: Annotated[filters.FlowFilter | None, Body(embed=True)] = None
-) -> int:
+def count_flows(engine: EngineDep, criteria: FlowCriteria = FlowCriteria()) -> int:
     """How many flows match."""
-    return database.read(engine, lambda conn: orchestration.flows.count(conn, flows))
+    return database.read(engine, lambda conn: orchestration.flows.count(conn, criteria))
 
 
 @router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT)

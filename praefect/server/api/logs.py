@@ -5,22 +5,20 @@ from __future__ import annotations
 import functools
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from praefect import database, orchestration
-from praefect.schemas import filters, sorting
 from praefect.schemas.actions import LogCreate, LogWireItem
 from praefect.schemas.objects import Log
+from praefect.schemas.queries import LogQuery
 from praefect.server.api import _list_json
 from praefect.server.api._deps import (
-    DEFAULT_LIMIT,
     EngineDep,
-    LimitBody,
-    OffsetBody,
+    page,
     validate_json,
 )
 
@@ -81,19 +79,9 @@ async def create_logs(request: Request, engine: EngineDep) -> JSONResponse:
 
 
 @router.post("/filter", response_model=list[Log])
-def read_logs(
-    engine: EngineDep,
-    logs: Annotated[filters.LogFilter | None, Body()] = None,
-    sort: Annotated[sorting.LogSort, Body()] = sorting.LogSort.TIMESTAMP_ASC,
-    limit: LimitBody = DEFAULT_LIMIT,
-    offset: OffsetBody = 0,
-) -> Response:
+def read_logs(engine: EngineDep, query: LogQuery = LogQuery()) -> Response:
     """Log lines matching the filter, oldest first unless ``sort`` says otherwise."""
-    rows = database.read(
-        engine,
-        lambda conn: orchestration.logs.read_many_raw(
-            conn, logs, limit=limit, offset=offset, sort=sort
-        ),
-    )
+    query = page(query)
+    rows = database.read(engine, lambda conn: orchestration.logs.read_many_raw(conn, query))
     # written from the database's values, without a Log model per line (see _list_json)
     return Response(_list_json.logs_json(rows), media_type="application/json")

@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 
 from praefect import database, exceptions, orchestration
 from praefect.orchestration import task_run_batches, task_states
-from praefect.schemas import filters, sorting
 from praefect.schemas.actions import (
     StateCreate,
     TaskRunBatchItem,
@@ -25,13 +24,12 @@ from praefect.schemas.actions import (
     TaskRunCreate,
 )
 from praefect.schemas.objects import TaskRun
+from praefect.schemas.queries import TaskRunCriteria, TaskRunQuery
 from praefect.schemas.states import State, StateType
 from praefect.server.api import _list_json
 from praefect.server.api._deps import (
-    DEFAULT_LIMIT,
     EngineDep,
-    LimitBody,
-    OffsetBody,
+    page,
     validate_json,
 )
 
@@ -157,37 +155,18 @@ def read_task_run(id: uuid.UUID, engine: EngineDep) -> TaskRun:
 
 
 @router.post("/filter", response_model=list[TaskRun])
-def read_task_runs(
-    engine: EngineDep,
-    flows: Annotated[filters.FlowFilter | None, Body()] = None,
-    flow_runs: Annotated[filters.FlowRunFilter | None, Body()] = None,
-    task_runs: Annotated[filters.TaskRunFilter | None, Body()] = None,
-    sort: Annotated[sorting.TaskRunSort, Body()] = sorting.TaskRunSort.CREATED_DESC,
-    limit: LimitBody = DEFAULT_LIMIT,
-    offset: OffsetBody = 0,
-) -> Response:
+def read_task_runs(engine: EngineDep, query: TaskRunQuery = TaskRunQuery()) -> Response:
     """Task runs matching the filters, newest first unless ``sort`` says otherwise."""
-    runs = database.read(
-        engine,
-        lambda conn: orchestration.task_runs.read_many_raw(
-            conn, flows, flow_runs, task_runs, sort=sort, limit=limit, offset=offset
-        ),
-    )
+    query = page(query)
+    runs = database.read(engine, lambda conn: orchestration.task_runs.read_many_raw(conn, query))
     # written from the database's values, without a TaskRun model per run (see _list_json)
     return Response(_list_json.task_runs_json(runs), media_type="application/json")
 
 
 @router.post("/count")
-def count_task_runs(
-    engine: EngineDep,
-    flows: Annotated[filters.FlowFilter | None, Body()] = None,
-    flow_runs: Annotated[filters.FlowRunFilter | None, Body()] = None,
-    task_runs: Annotated[filters.TaskRunFilter | None, Body()] = None,
-) -> int:
+def count_task_runs(engine: EngineDep, criteria: TaskRunCriteria = TaskRunCriteria()) -> int:
     """How many task runs match the filters."""
-    return database.read(
-        engine, lambda conn: orchestration.task_runs.count(conn, flows, flow_runs, task_runs)
-    )
+    return database.read(engine, lambda conn: orchestration.task_runs.count(conn, criteria))
 
 
 @router.post("/{id}/set_state", response_class=JSONResponse)

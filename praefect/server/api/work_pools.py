@@ -17,9 +17,9 @@ from sqlalchemy.engine import Connection
 from praefect import database, exceptions, orchestration
 from praefect.schemas.actions import UtcDatetime
 from praefect.schemas.objects import FlowRun
+from praefect.schemas.queries import WorkerQuery, WorkPoolQuery, WorkQueueQuery
 from praefect.schemas.work_pools import (
     Worker,
-    WorkerFilter,
     WorkerFlowRunResponse,
     WorkPool,
     WorkPoolCreate,
@@ -27,10 +27,9 @@ from praefect.schemas.work_pools import (
     WorkPoolUpdate,
     WorkQueue,
     WorkQueueCreate,
-    WorkQueueFilter,
     WorkQueueUpdate,
 )
-from praefect.server.api._deps import DEFAULT_LIMIT, EngineDep, LimitBody, OffsetBody
+from praefect.server.api._deps import EngineDep, page
 
 __all__ = ["deployment_runs", "router", "routers", "work_pools", "work_queues"]
 
@@ -63,13 +62,9 @@ def create_work_pool(work_pool: WorkPoolCreate, engine: EngineDep) -> WorkPool:
 
 
 @work_pools.post("/filter")
-def read_work_pools(
-    engine: EngineDep,
-    work_pools: WorkPoolFilter | None = None,
-    limit: LimitBody = DEFAULT_LIMIT,
-    offset: OffsetBody = 0,
-) -> list[WorkPool]:
-    rows = database.read(engine, lambda c: _wp.read_pools(c, work_pools, limit, offset))
+def read_work_pools(engine: EngineDep, query: WorkPoolQuery = WorkPoolQuery()) -> list[WorkPool]:
+    query = page(query)
+    rows = database.read(engine, lambda c: _wp.read_pools(c, query))
     return [WorkPool.model_validate(row) for row in rows]
 
 
@@ -77,7 +72,8 @@ def read_work_pools(
 def count_work_pools(
     engine: EngineDep, work_pools: Annotated[WorkPoolFilter | None, Body(embed=True)] = None
 ) -> int:
-    return database.read(engine, lambda c: _wp.count_pools(c, work_pools))
+    query = WorkPoolQuery(work_pools=work_pools)
+    return database.read(engine, lambda c: _wp.count_pools(c, query))
 
 
 @work_pools.get("/{name}")
@@ -146,15 +142,10 @@ def create_work_queue(
 
 @work_pools.post("/{work_pool_name}/queues/filter")
 def read_work_queues(
-    work_pool_name: str,
-    engine: EngineDep,
-    work_queues: WorkQueueFilter | None = None,
-    limit: LimitBody = DEFAULT_LIMIT,
-    offset: OffsetBody = 0,
+    work_pool_name: str, engine: EngineDep, query: WorkQueueQuery = WorkQueueQuery()
 ) -> list[WorkQueue]:
-    rows = database.read(
-        engine, lambda c: _wp.read_queues(c, work_pool_name, work_queues, limit, offset)
-    )
+    query = page(query)
+    rows = database.read(engine, lambda c: _wp.read_queues(c, work_pool_name, query))
     return [WorkQueue.model_validate(row) for row in rows]
 
 
@@ -204,15 +195,10 @@ def worker_heartbeat(
 
 @work_pools.post("/{work_pool_name}/workers/filter")
 def read_workers(
-    work_pool_name: str,
-    engine: EngineDep,
-    workers: WorkerFilter | None = None,
-    limit: LimitBody = DEFAULT_LIMIT,
-    offset: OffsetBody = 0,
+    work_pool_name: str, engine: EngineDep, query: WorkerQuery = WorkerQuery()
 ) -> list[Worker]:
-    rows = database.read(
-        engine, lambda c: _wp.read_workers(c, work_pool_name, workers, limit, offset)
-    )
+    query = page(query)
+    rows = database.read(engine, lambda c: _wp.read_workers(c, work_pool_name, query))
     return [Worker.model_validate(row) for row in rows]
 
 

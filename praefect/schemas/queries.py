@@ -1,0 +1,180 @@
+"""Read queries, one per filter family: Prefect 3's request bodies of ``/filter`` and ``/count``.
+
+A query names which records (the ``...Criteria``, the body of ``/count``) and, for a read, their
+order and page (the ``...Query``, the body of ``/filter``). It is defined once: the route takes it
+as its body, the service layer (``praefect.orchestration``) takes it, both doors of the SDK pass
+it on; only the user-facing ``PrefectClient`` builds it from Prefect's keyword arguments.
+
+``limit`` None means the default: the API's page (200, at most 1,000 a request), and every
+match when the service layer is called in-process.
+
+>>> from praefect.schemas import filters
+>>> query = FlowRunQuery(flow_runs={"state": {"type": {"any_": ["FAILED"]}}}, limit=5)
+>>> query.flow_runs.state.type.any_, query.sort.value
+([<StateType.FAILED: 'FAILED'>], 'CREATED_DESC')
+>>> FlowRunQuery.model_validate({"limit": None, "work_pool_queues": None}).limit is None
+True
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from praefect.schemas import sorting
+from praefect.schemas.filters import (
+    DeploymentFilter,
+    FlowFilter,
+    FlowRunFilter,
+    LogFilter,
+    TaskRunFilter,
+)
+from praefect.schemas.work_pools import WorkerFilter, WorkPoolFilter, WorkQueueFilter
+
+__all__ = [
+    "DeploymentCriteria",
+    "DeploymentQuery",
+    "FlowCriteria",
+    "FlowQuery",
+    "FlowRunCriteria",
+    "FlowRunQuery",
+    "LogQuery",
+    "TaskRunCriteria",
+    "TaskRunQuery",
+    "WorkPoolQuery",
+    "WorkQueueQuery",
+    "WorkerQuery",
+]
+
+Limit = Annotated[int | None, Field(ge=0, description="At most this many rows.")]
+Offset = Annotated[int, Field(ge=0, le=2**31 - 1, description="Skip this many rows first.")]
+
+
+class _Query(BaseModel):
+    # Prefect's clients send fields this server has no use for (``work_pool_queues``, ...):
+    # they are ignored, as the routes' separate body fields ignored them.
+    model_config = ConfigDict(extra="ignore")
+
+    @classmethod
+    def of(cls, **fields: Any) -> Self:
+        """The query of the ``fields`` given, a None value meaning the field's default (how
+        Prefect's keyword arguments say "not given").
+
+        >>> FlowRunQuery.of(sort=None, limit=3).sort.value
+        'CREATED_DESC'
+        """
+        return cls(**{name: value for name, value in fields.items() if value is not None})
+
+
+# -- flows ---------------------------------------------------------------------------------------
+class FlowCriteria(_Query):
+    """Which flows: those matching ``flows`` with a run matching ``flow_runs`` and
+    ``task_runs`` (the body of ``POST /flows/count``)."""
+
+    flows: FlowFilter | None = None
+    flow_runs: FlowRunFilter | None = None
+    task_runs: TaskRunFilter | None = None
+
+
+class FlowQuery(FlowCriteria):
+    """A page of flows (the body of ``POST /flows/filter``); by name unless ``sort``."""
+
+    sort: sorting.FlowSort | None = None
+    limit: Limit = None
+    offset: Offset = 0
+
+
+# -- flow runs -----------------------------------------------------------------------------------
+class FlowRunCriteria(_Query):
+    """Which flow runs (the body of ``POST /flow_runs/count``)."""
+
+    flows: FlowFilter | None = None
+    flow_runs: FlowRunFilter | None = None
+    task_runs: TaskRunFilter | None = None
+    deployments: DeploymentFilter | None = None
+
+
+class FlowRunQuery(FlowRunCriteria):
+    """A page of flow runs (the body of ``POST /flow_runs/filter``), newest first unless
+    ``sort``."""
+
+    sort: sorting.FlowRunSort = sorting.FlowRunSort.CREATED_DESC
+    limit: Limit = None
+    offset: Offset = 0
+
+
+# -- task runs -----------------------------------------------------------------------------------
+class TaskRunCriteria(_Query):
+    """Which task runs (the body of ``POST /task_runs/count``)."""
+
+    flows: FlowFilter | None = None
+    flow_runs: FlowRunFilter | None = None
+    task_runs: TaskRunFilter | None = None
+
+
+class TaskRunQuery(TaskRunCriteria):
+    """A page of task runs (the body of ``POST /task_runs/filter``), newest first unless
+    ``sort``."""
+
+    sort: sorting.TaskRunSort = sorting.TaskRunSort.CREATED_DESC
+    limit: Limit = None
+    offset: Offset = 0
+
+
+# -- logs ----------------------------------------------------------------------------------------
+class LogQuery(_Query):
+    """A page of log lines (the body of ``POST /logs/filter``), oldest first unless ``sort``."""
+
+    logs: LogFilter | None = None
+    sort: sorting.LogSort = sorting.LogSort.TIMESTAMP_ASC
+    limit: Limit = None
+    offset: Offset = 0
+
+
+# -- deployments ---------------------------------------------------------------------------------
+class DeploymentCriteria(_Query):
+    """Which deployments (the body of ``POST /deployments/count``): a deployment matches a run
+    filter when one of its runs does."""
+
+    flows: FlowFilter | None = None
+    flow_runs: FlowRunFilter | None = None
+    task_runs: TaskRunFilter | None = None
+    deployments: DeploymentFilter | None = None
+    work_pools: WorkPoolFilter | None = None
+
+
+class DeploymentQuery(DeploymentCriteria):
+    """A page of deployments (the body of ``POST /deployments/filter``), by name unless
+    ``sort``."""
+
+    sort: sorting.DeploymentSort = sorting.DeploymentSort.NAME_ASC
+    limit: Limit = None
+    offset: Offset = 0
+
+
+# -- work pools, queues, workers -----------------------------------------------------------------
+class WorkPoolQuery(_Query):
+    """A page of work pools (the body of ``POST /work_pools/filter``), by name."""
+
+    work_pools: WorkPoolFilter | None = None
+    limit: Limit = None
+    offset: Offset = 0
+
+
+class WorkQueueQuery(_Query):
+    """A page of a pool's work queues (``POST /work_pools/{name}/queues/filter``), by
+    priority."""
+
+    work_queues: WorkQueueFilter | None = None
+    limit: Limit = None
+    offset: Offset = 0
+
+
+class WorkerQuery(_Query):
+    """A page of a pool's workers (``POST /work_pools/{name}/workers/filter``), newest
+    heartbeat first."""
+
+    workers: WorkerFilter | None = None
+    limit: Limit = None
+    offset: Offset = 0
