@@ -98,6 +98,10 @@ class OrchestrationClient(Protocol):
         """The flows of ``query``, by name."""
         ...
 
+    def delete_flow(self, flow_id: uuid.UUID) -> bool:
+        """Delete a flow with all its runs; False if there was none."""
+        ...
+
     def read_flow_run(self, flow_run_id: uuid.UUID) -> dict[str, Any] | None:
         """The flow run as a dict with its current ``state``, or None."""
         ...

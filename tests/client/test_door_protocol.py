@@ -17,7 +17,8 @@ DOORS = [EmbeddedClient, HttpClient]
 # Public methods one door has for reasons of its own transport, not operations of the protocol.
 DOOR_ONLY = {
     EmbeddedClient: {"crash_dead_runs"},  # the embedded store sweeps its own dead runs
-    HttpClient: {"from_settings"},  # built from the API settings
+    # built from the API settings; delivers what its on-disk spool holds
+    HttpClient: {"from_settings", "deliver_spool_in_background"},
 }
 
 

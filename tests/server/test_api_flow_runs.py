@@ -134,6 +134,19 @@ def test_filter_count_sort_and_paging(client, new_run, flow_id):
     assert len(client.post("/api/flow_runs/filter", json=window).json()) == 3
 
 
+def test_a_null_limit_is_the_default_page_and_too_large_a_limit_is_refused(client, new_run):
+    for _ in range(3):
+        new_run()
+    for path in ("/api/flow_runs/filter", "/api/task_runs/filter", "/api/logs/filter"):
+        assert client.post(path, json={"limit": None}).status_code == 200, path
+    assert len(client.post("/api/flow_runs/filter", json={"limit": None}).json()) == 3
+    # Prefect's client sends fields this server does not use: they are ignored
+    prefect_body = {"limit": 2, "work_pools": None, "work_pool_queues": None}
+    assert len(client.post("/api/flow_runs/filter", json=prefect_body).json()) == 2
+    too_many = client.post("/api/flow_runs/filter", json={"limit": 1001})
+    assert too_many.status_code == 422 and "limit" in too_many.text
+
+
 def test_update_and_delete(client, new_run):
     run = new_run()
     assert client.patch(f"/api/flow_runs/{run['id']}", json={"name": "renamed"}).status_code == 204
