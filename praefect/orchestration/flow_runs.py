@@ -419,6 +419,13 @@ def _bookkeeping(
         "updated": now,
     }
     initial_kind = initial.type if initial is not None else None
+    if (
+        kind is _S.PENDING
+        and initial_kind not in (None, _S.PENDING)
+        and run.get("infrastructure_pid")
+    ):
+        # a new claim: the infrastructure of an earlier one is not this attempt's
+        values["infrastructure_pid"] = None
     if kind is _S.RUNNING and initial_kind not in (_S.RUNNING, _S.PAUSED):
         values["run_count"] = (run.get("run_count") or 0) + 1
     if kind is _S.RUNNING and run.get("start_time") is None:

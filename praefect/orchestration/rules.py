@@ -34,6 +34,7 @@ __all__ = [
     "FenceStaleAttempts",
     "HandleFlowTerminalStateTransitions",
     "PreventConcurrentAttempts",
+    "PreventCrashingScheduledRuns",
     "PreventPendingTransitions",
     "RetryCrashedDeploymentRuns",
     "RetryFailedFlows",
@@ -260,19 +261,41 @@ class RetryFailedFlows(Rule):
         ctx.reject(f"Retrying: attempt {run_count} of {retries + 1} failed.", retry)
 
 
+class PreventCrashingScheduledRuns(Rule):
+    """A Scheduled run has no process that could crash: a Crashed proposed for it (by a worker
+    whose process ended after the crash check had already rescheduled the run) is refused and
+    nothing is written, so the retry stands."""
+
+    FROM_STATES = frozenset({S.SCHEDULED})
+    TO_STATES = frozenset({S.CRASHED})
+
+    @staticmethod
+    def apply(ctx: TransitionContext) -> None:
+        ctx.reject(f"The run is {ctx.initial.name}: it has no process that could have crashed.")
+
+
 def crash_retry_state(run: Run, crashed: State, now: _dt.datetime) -> State | None:
     """The AwaitingRetry state a crashed run of a deployment is rescheduled in when its
     retries are not used up (a worker then picks it up again), else None. A run without a
-    deployment has no one to pick it up: it stays Crashed (``praefect flow-run retry``)."""
-    if run.get("deployment_id") is None or run.get("state_type") != S.RUNNING.value:
-        return None  # a run that never started (or was being cancelled) is not retried
+    deployment has no one to pick it up: it stays Crashed (``praefect flow-run retry``).
+
+    A Running run's attempt is its run count; a Pending one (claimed by a worker that died
+    before it started) counts the attempt it did not get to start as used."""
+    if run.get("deployment_id") is None:
+        return None
+    run_count = run.get("run_count") or 0
+    if run.get("state_type") == S.RUNNING.value:
+        attempt = run_count
+    elif run.get("state_type") == S.PENDING.value:
+        attempt = run_count + 1
+    else:
+        return None  # a run being cancelled is not retried
     policy = run.get("empirical_policy") or {}
     retries = policy.get("retries") or 0
-    run_count = run.get("run_count") or 0
-    if run_count < 1 or run_count > retries:
+    if attempt < 1 or attempt > retries:
         return None
     delay = retry_delay_seconds(
-        policy.get("retry_delay"), max(run_count, 1), policy.get("retry_jitter_factor")
+        policy.get("retry_delay"), attempt, policy.get("retry_jitter_factor")
     )
     details = dict(crashed.state_details)
     details["scheduled_time"] = now + _dt.timedelta(seconds=delay)
@@ -310,6 +333,7 @@ FLOW_POLICY: tuple[type[Rule], ...] = (
     WaitForScheduledTime,
     RetryFailedFlows,
     RetryCrashedDeploymentRuns,
+    PreventCrashingScheduledRuns,
 )
 """The rules of an ordinary proposal, in the order they are asked."""
 

@@ -375,6 +375,26 @@ def heartbeat(
     return conn.execute(sa.select(_worker.c.id).where(where)).scalar_one()
 
 
+def worker_last_heartbeat(
+    conn: Connection, pool_name: str, worker_name: str
+) -> tuple[_dt.datetime, float] | None:
+    """When the worker called ``worker_name`` of the pool last sent a heartbeat, and the
+    window after it within which it counts as online (three heartbeat intervals); None for a
+    worker (or pool) not known."""
+    query = (
+        sa.select(_worker.c.last_heartbeat_time, _worker.c.heartbeat_interval_seconds)
+        .select_from(_worker.join(_pool, _pool.c.id == _worker.c.work_pool_id))
+        .where(_pool.c.name == pool_name, _worker.c.name == worker_name)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    last, interval = row
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=_dt.UTC)
+    return last, float(_HEARTBEAT_MULTIPLE * (interval or _DEFAULT_HEARTBEAT_SECONDS))
+
+
 def read_workers(
     conn: Connection,
     pool_name: str,

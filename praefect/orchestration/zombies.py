@@ -9,7 +9,12 @@ A run is found dead in one of two ways:
 - anywhere, its heartbeat is older than ``stale_after`` seconds (the process, or its host, stopped
   without a word).
 
-Such a run is moved to Crashed in one transaction that first checks it is still in the state it
+A run a worker claimed (Pending, not yet Running) is found orphaned when the worker died with it:
+its process (``infrastructure_pid``) is gone from this host, or the worker that claimed it (named
+in the Pending state's details) has sent no heartbeat for three of its heartbeat intervals.
+
+Such a run is moved to Crashed (a deployment's run with retries left is rescheduled instead) in
+one transaction that first checks it is still in the state it
 was seen in, so a run that finished meanwhile is never overwritten.
 """
 
@@ -24,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from praefect.database import tables
-from praefect.orchestration import flow_runs, rules, task_runs
+from praefect.orchestration import flow_runs, rules, task_runs, work_pools
 from praefect.schemas.states import State, StateType, now_utc
 
 __all__ = ["find_dead_runs", "mark_crashed", "pid_alive"]
@@ -108,7 +113,44 @@ def find_dead_runs(
                     f"{last_sign.isoformat(timespec='seconds')}.",
                 )
             )
+    dead.extend(_orphaned_pending(conn, hostname, now, is_alive))
     return dead
+
+
+def _orphaned_pending(
+    conn: Connection, hostname: str, now: _dt.datetime, is_alive: Callable[[int], bool]
+) -> list[tuple[Any, Any, str]]:
+    """Pending runs claimed by a worker that is gone (see the module's docstring)."""
+    state = tables.flow_run_state
+    rows = conn.execute(
+        sa.select(_run.c.id, _run.c.state_id, _run.c.infrastructure_pid, state.c.state_details)
+        .select_from(_run.join(state, state.c.id == _run.c.state_id))
+        .where(_run.c.state_type == StateType.PENDING.value)
+    ).all()
+    workers: dict[tuple[str, str], tuple[_dt.datetime, float] | None] = {}
+    orphaned = []
+    for run_id, state_id, infrastructure, details in rows:
+        details = details or {}
+        worker, pool = details.get("worker_name"), details.get("work_pool_name")
+        host, _, pid = (infrastructure or "").rpartition(":")
+        if host == hostname and pid.isdigit():
+            if not is_alive(int(pid)):
+                reason = f"Its process ({infrastructure}) is gone before it started running."
+                orphaned.append((run_id, state_id, reason))
+            continue  # on this host the process table is the authority
+        if not (isinstance(worker, str) and isinstance(pool, str)):
+            continue  # not claimed by a praefect worker: nothing to watch
+        if (pool, worker) not in workers:
+            workers[pool, worker] = work_pools.worker_last_heartbeat(conn, pool, worker)
+        beat = workers[pool, worker]
+        if beat is not None and (now - beat[0]).total_seconds() <= beat[1]:
+            continue
+        since = "" if beat is None else f" since {beat[0].isoformat(timespec='seconds')}"
+        reason = (
+            f"The worker {worker!r} of pool {pool!r} that claimed it has sent no heartbeat{since}."
+        )
+        orphaned.append((run_id, state_id, reason))
+    return orphaned
 
 
 def mark_crashed(conn: Connection, run_id: Any, seen_state_id: Any, reason: str) -> bool:

@@ -46,9 +46,8 @@ __all__ = ["BaseJobConfiguration", "BaseWorker", "BaseWorkerResult"]
 
 _logger = logging.getLogger("praefect.worker")
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w.-]+)\s*\}\}")
-_FINISHED = frozenset(
-    {StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
-)
+_LEFT_BY_A_PROCESS = frozenset({StateType.PENDING, StateType.RUNNING, StateType.CANCELLING})
+"""The states a run's process may leave it in when it ends: only these are reported."""
 
 
 def _render(template: Any, values: Mapping[str, Any]) -> Any:
@@ -281,7 +280,11 @@ class BaseWorker:
 
     def _claim(self, flow_run: Any) -> bool:
         try:
-            result = self.client.set_flow_run_state(flow_run.id, states.Pending())
+            # the claim names the worker: if it dies, the server sees its heartbeat stop and
+            # crashes (or reschedules) the runs it left Pending (orchestration.zombies)
+            claim = states.Pending()
+            claim.state_details.update(worker_name=self.name, work_pool_name=self.work_pool_name)
+            result = self.client.set_flow_run_state(flow_run.id, claim)
         except exceptions.ObjectNotFound:
             return False
         return result.status.value == "ACCEPT"
@@ -321,15 +324,19 @@ class BaseWorker:
         with self._jobs_lock:
             self._jobs[flow_run.id] = job
         self.submitted += 1
+        # recorded before the watcher starts: its report of the exit checks the run is still
+        # on this infrastructure (not claimed again since)
+        try:
+            self.client.update_flow_run(flow_run.id, infrastructure_pid=identifier)
+        except exceptions.ObjectNotFound:
+            pass  # deleted meanwhile: its process finds out by itself
+        except Exception:
+            _logger.exception("Could not record the infrastructure of flow run %s.", flow_run.id)
         watcher = threading.Thread(
             target=self._watch, args=(job,), name=f"praefect-watch-{flow_run.id}", daemon=True
         )
         self._watchers.append(watcher)
         watcher.start()
-        try:
-            self.client.update_flow_run(flow_run.id, infrastructure_pid=identifier)
-        except exceptions.ObjectNotFound:
-            pass  # deleted meanwhile: its process finds out by itself
         _logger.info("Started flow run %s (%s).", flow_run.id, identifier)
         return True
 
@@ -353,8 +360,8 @@ class BaseWorker:
         except exceptions.ObjectNotFound:
             return
         state = run.state
-        if state is None or state.type in _FINISHED:
-            return
+        if state is None or state.type not in _LEFT_BY_A_PROCESS:
+            return  # finished, or rescheduled (by the crash check) meanwhile
         if not _attempt_was_ours(run, identifier):
             _logger.info(
                 "Flow run %s is in an attempt of another process (pid %s on %s); its process "
@@ -526,6 +533,9 @@ def _attempt_was_ours(run: Any, identifier: str) -> bool:
     """Whether the run's current attempt may be the one this worker's process (``identifier``,
     ``hostname:pid``) ran: False when the run records another live process on this host as
     running it (a newer attempt, started elsewhere, must not be marked Crashed for our exit)."""
+    if run.state.type is StateType.PENDING:
+        # claimed again since (the claim clears the infrastructure), or by another worker
+        return _field(run, "infrastructure_pid") == identifier
     host, _, pid = identifier.rpartition(":")
     recorded_pid, recorded_host = _field(run, "pid"), _field(run, "hostname")
     if recorded_pid is None or recorded_host != host or host != hostname():

@@ -155,6 +155,7 @@ def test_policy_order_is_pinned():
         "WaitForScheduledTime",
         "RetryFailedFlows",
         "RetryCrashedDeploymentRuns",
+        "PreventCrashingScheduledRuns",
     ]
 
 
@@ -194,3 +195,11 @@ def test_a_second_process_cannot_start_an_attempt_beside_a_running_one(new_run, 
     assert result.status is ABORT
     assert "already RUNNING in attempt 1 (pid 41 on h1)" in result.details.reason
     assert propose(run, _by_attempt(State("RUNNING"), 1)).status is ACCEPT
+
+
+def test_a_scheduled_run_cannot_crash_unless_forced(new_run, propose, read_run):
+    run = new_run(scheduled(name="AwaitingRetry"))
+    result = propose(run, State("CRASHED"))
+    assert result.status is REJECT and result.state.name == "AwaitingRetry"
+    assert read_run(run)["state_name"] == "AwaitingRetry"
+    assert propose(run, State("CRASHED"), force=True).status is ACCEPT

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
+import time
 
 from praefect import database, orchestration
 from praefect.schemas.states import State, StateType, now_utc
@@ -93,3 +96,48 @@ def test_a_reused_pid_does_not_keep_a_dead_run_alive(engine, new_run):
     finally:
         other.kill()
         other.wait()
+
+
+def _claim(worker: str, pool: str = "pool") -> State:
+    return State(StateType.PENDING, state_details={"worker_name": worker, "work_pool_name": pool})
+
+
+def test_pending_run_of_a_worker_that_stopped_heartbeating_is_orphaned(engine, new_run):
+    def beat(conn, at):  # type: ignore[no-untyped-def]
+        orchestration.work_pools.create_pool(conn, {"name": "pool"})
+        orchestration.work_pools.heartbeat(conn, "pool", "w1", 10, now=at)
+
+    database.write(engine, lambda conn: beat(conn, now_utc()))
+    claimed = new_run(_claim("w1"), infrastructure_pid="elsewhere:12")
+    unknown = new_run(_claim("gone-worker"))
+    plain = new_run(State(StateType.PENDING), hostname=HOST, pid=999_999_999)
+    dead = {run_id: reason for run_id, _, reason in _find(engine)}
+    assert set(dead) == {unknown}
+    later = now_utc() + dt.timedelta(seconds=31)
+    dead = {run_id: reason for run_id, _, reason in _find(engine, now=later)}
+    assert set(dead) == {claimed, unknown} and plain not in dead
+    assert "The worker 'w1' of pool 'pool' that claimed it has sent no heartbeat" in dead[claimed]
+
+
+def test_pending_run_whose_process_is_gone_on_this_host_is_orphaned(engine, new_run):
+    gone = new_run(_claim("w1"), infrastructure_pid=f"{HOST}:999999999")
+    starting = new_run(_claim("w1"), infrastructure_pid=f"{HOST}:{os.getpid()}")
+    dead = {run_id: reason for run_id, _, reason in _find(engine)}
+    assert gone in dead and starting not in dead
+    assert f"({HOST}:999999999) is gone before it started running" in dead[gone]
+
+
+def test_a_new_attempt_is_watched_through_its_own_process(engine, new_run, propose):
+    """The first attempt ran long ago in another process; the new one runs in a process that
+    started after the run's first start: it is alive, not a reused pid."""
+    long_ago = now_utc() - dt.timedelta(days=1)
+    run_id = new_run(State(StateType.FAILED), hostname=HOST, pid=1, start_time=long_ago)
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as attempt:
+        try:
+            time.sleep(0.1)
+            propose(run_id, State(StateType.SCHEDULED), force=True)
+            running = {"hostname": HOST, "pid": attempt.pid}
+            propose(run_id, State(StateType.RUNNING, state_details=running))
+            assert _find(engine, alive=orchestration.zombies.pid_alive) == []
+        finally:
+            attempt.kill()
