@@ -271,7 +271,8 @@ class PreventCrashingScheduledRuns(Rule):
 
     @staticmethod
     def apply(ctx: TransitionContext) -> None:
-        ctx.reject(f"The run is {ctx.initial.name}: it has no process that could have crashed.")
+        name = ctx.initial.name if ctx.initial is not None else "Scheduled"
+        ctx.reject(f"The run is {name}: it has no process that could have crashed.")
 
 
 def crash_retry_state(run: Run, crashed: State, now: _dt.datetime) -> State | None:
