@@ -12,7 +12,7 @@ from praefect.context import FlowRunContext, TagsContext, TaskRunContext
 from praefect.engine import caching, dependencies, shared
 from praefect.engine.drivers import Block, Call, Hook, Sleep, Steps, drive_async, drive_sync
 from praefect.engine.records import TaskRunRecord
-from praefect.logging import lifecycle
+from praefect.logging import console, lifecycle
 from praefect.schemas.states import State, StateType
 from praefect.states import (
     AwaitingRetry,
@@ -297,7 +297,7 @@ def run_task_sync(
     state = drive_sync(task_steps(task, run, parameters, upstreams, needs_resolving))
     if flow_ctx is None:
         shared.client().flush()
-        lifecycle._console.flush()
+        console.flush()
     return state if return_type == "state" else state.result()
 
 
@@ -313,7 +313,7 @@ async def run_task_async(
     state = await drive_async(task_steps(task, run, parameters, upstreams, needs_resolving))
     if flow_ctx is None:
         shared.client().flush()
-        lifecycle._console.flush()
+        console.flush()
     return state if return_type == "state" else state.result()
 
 

@@ -265,17 +265,18 @@ def flow_clauses(criteria: FlowCriteria | Criteria) -> list[ColumnElement[bool]]
     return out
 
 
-def _only_flow_ids(flow_filter: Any) -> bool:
-    """Whether ``flow_filter`` says only ``id.any_`` (the flows' ids are then the answer)."""
+def _only_flow_ids(flow_filter: Any) -> list[Any] | None:
+    """The flows' ids when ``flow_filter`` says only ``id.any_`` (they are then the answer),
+    else None."""
     ids = getattr(flow_filter, "id", None)
-    if ids is None or getattr(ids, "any_", None) is None:
-        return False
+    any_: list[Any] | None = getattr(ids, "any_", None)
+    if any_ is None:
+        return None
     if any(getattr(ids, name, None) is not None for name in ("not_any_", "is_null_", "like_")):
-        return False
+        return None
     fields = getattr(flow_filter, "model_fields_set", None)
-    if fields is None:
-        return all(getattr(flow_filter, name, None) is None for name in ("name", "tags"))
-    return all(getattr(flow_filter, name, None) is None for name in fields - {"id", "operator"})
+    others = ("name", "tags") if fields is None else fields - {"id", "operator"}
+    return any_ if all(getattr(flow_filter, name, None) is None for name in others) else None
 
 
 def flow_run_clauses(criteria: FlowRunCriteria | Criteria) -> list[ColumnElement[bool]]:
@@ -304,10 +305,11 @@ def flow_run_clauses(criteria: FlowRunCriteria | Criteria) -> list[ColumnElement
             inner.append(_run.c.parent_task_run_id.in_(parents))
         out.extend(_combine(f, inner))
     if flow_filter is not None:
-        if _only_flow_ids(flow_filter):
+        flow_ids = _only_flow_ids(flow_filter)
+        if flow_ids is not None:
             # the common case (runs of these flows): no subquery on ``flow``, so the planner
             # can use the (flow_id, created) index
-            out.append(in_values(_run.c.flow_id, flow_filter.id.any_))
+            out.append(in_values(_run.c.flow_id, flow_ids))
         else:
             flows = sa.select(_flow.c.id).where(*flow_clauses(Criteria(flows=flow_filter)))
             out.append(_run.c.flow_id.in_(flows))
