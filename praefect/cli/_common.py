@@ -1,8 +1,9 @@
 """Helpers shared by the CLI commands: consoles, errors, output formats, states and times.
 
-Only the standard library and typer are imported at module level: the CLI must start fast, so
-rich is imported when something is printed, and everything that touches the client or the
-database inside the commands (``praefect server start`` then never loads rich at all).
+Only the standard library, typer and ``praefect.utilities.fields`` are imported at module
+level: the CLI must start fast, so rich is imported when something is printed, and everything
+that touches the client or the database inside the commands (``praefect server start`` then
+never loads rich at all).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+
+from praefect.utilities.fields import field
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -192,13 +195,6 @@ def not_found_as_error(what: str, run_id: uuid.UUID) -> Iterator[None]:
 
 
 # -- reading fields of client objects ----------------------------------------------------------
-
-
-def field(obj: Any, name: str, default: Any = None) -> Any:
-    """``obj.name`` for models, ``obj[name]`` for mappings; ``default`` when missing."""
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
 
 
 def state_of(run: Any) -> tuple[str | None, str | None]:

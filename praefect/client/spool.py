@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from praefect.utilities import processes
+
 __all__ = [
     "URL_FILE",
     "Claimed",
@@ -226,7 +228,7 @@ class Spool:
                 pid = int(file.name.rsplit(".", 2)[-2])
             except ValueError:
                 continue
-            if pid != self._pid and not _pid_alive(pid):
+            if pid != self._pid and not processes.pid_alive(pid):
                 name = file.name.split(_SUFFIX)[0] + _SUFFIX
                 try:
                     os.replace(file, file.with_name(name))
@@ -430,13 +432,3 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except FileNotFoundError:
         return 0
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -22,6 +22,7 @@ from typing import Any
 
 from praefect import exceptions
 from praefect.schemas.states import State
+from praefect.utilities.fields import field as _field
 
 __all__ = [
     "FLOW_RUN_ID_VARIABLES",
@@ -46,14 +47,6 @@ def flow_run_id_from_environment() -> uuid.UUID | None:
             except ValueError:
                 raise ValueError(f"{name}={value!r} is not a flow run id (a UUID).") from None
     return None
-
-
-def _field(obj: Any, name: str) -> Any:
-    if obj is None:
-        return None
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
 
 
 def _read_deployment(client: Any, deployment_id: Any) -> Any:

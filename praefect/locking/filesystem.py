@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from praefect.locking.protocol import TryingLockManager
+from praefect.utilities import processes
 
 __all__ = ["FileSystemLockManager"]
 
@@ -154,12 +155,4 @@ class FileSystemLockManager(TryingLockManager):
 
 
 def _process_alive(pid: Any) -> bool:
-    if not isinstance(pid, int):
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return not isinstance(pid, int) or processes.pid_alive(pid)

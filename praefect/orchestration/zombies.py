@@ -31,24 +31,12 @@ from sqlalchemy.engine import Connection
 from praefect.database import tables
 from praefect.orchestration import flow_runs, rules, task_runs, work_pools
 from praefect.schemas.states import State, StateType, now_utc
+from praefect.utilities.processes import pid_alive
 
 __all__ = ["find_dead_runs", "mark_crashed", "pid_alive"]
 
 _run = tables.flow_run
 _ACTIVE = (StateType.RUNNING.value, StateType.CANCELLING.value)
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this host."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def process_started_at(pid: int) -> _dt.datetime | None:

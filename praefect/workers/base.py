@@ -41,6 +41,7 @@ from typing import Any, ClassVar
 from praefect import exceptions, states
 from praefect.schemas.states import StateType
 from praefect.utilities import wakeup
+from praefect.utilities.fields import field as _field
 
 __all__ = ["BaseJobConfiguration", "BaseWorker", "BaseWorkerResult"]
 
@@ -133,14 +134,6 @@ class _Job:
     handle: Any
     identifier: str
     killing: bool = False
-
-
-def _field(obj: Any, name: str) -> Any:
-    if obj is None:
-        return None
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
 
 
 class BaseWorker:
