@@ -386,8 +386,9 @@ class HttpWriteBehind(WriteBehind):
         if not self._warned:
             self._warned = True
             _logger.warning(
-                "The praefect server at %s is unreachable or cannot take run records now (%s). Runs go"
-                " on: their records are kept in %s and sent when the server is back.",
+                "The praefect server at %s is unreachable or cannot take run records now"
+                " (%s). Runs go on: their records are kept in %s and sent when the server is"
+                " back.",
                 self.transport.api_url,
                 problem or "earlier batches are still waiting",
                 self.spool.directory,

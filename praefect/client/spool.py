@@ -366,6 +366,7 @@ class SpoolDeliverer:
         take one now (False); ``progress`` is called with the record count of each batch
         delivered."""
         delivered_before = self.delivered
+        self.spool.has_files()  # takes back the batches of a process killed while sending them
         while True:
             claimed = self.spool.claim()
             if claimed is None:

@@ -10,9 +10,9 @@ PostgreSQL is reached through psycopg 3 (``pip install 'praefect[postgres]'``): 
 (praefect's engine is synchronous). ``write()`` retries a transaction that met a deadlock or a
 serialization failure. A database that cannot be reached (connection refused or lost, a
 server shutting down) raises ``exceptions.DatabaseUnavailable`` from ``write()`` and ``read()``:
-nothing was written, and the caller may try again (the API answers 503). Both dialects size their connection pool from the settings
-(``database_pool_size``, ``database_max_overflow``, ``database_pool_timeout``,
-``database_pool_recycle``).
+nothing was written, and the caller may try again (the API answers 503). Both dialects size
+their connection pool from the settings (``database_pool_size``, ``database_max_overflow``,
+``database_pool_timeout``, ``database_pool_recycle``).
 """
 
 from __future__ import annotations

@@ -150,8 +150,8 @@ def sql(shape: Mapping[str, Any], **values: str) -> str:
     """A SQL expression building the JSON text of ``shape``: each slot is the SQL expression
     given for it, which must give JSON text (``json_quote(x)`` for a text ``x``).
 
-    >>> sql(STATE, type="json_quote(t)", name="json_quote(n)", message="'\\"\\"'")
-    '\\'{"type":\\' || json_quote(t) || \\',"name":\\' || json_quote(n) || \\',"message":\\' || \\'""\\' || \\'}\\''
+    >>> print(sql(RELATED, id="json_quote(x)", role="json_quote(r)"))
+    '{"prefect.resource.id":' || json_quote(x) || ',"prefect.resource.role":' || json_quote(r) || '}'
     """
     parts = []
     for part in _merged(shape):

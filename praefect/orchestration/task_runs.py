@@ -222,10 +222,11 @@ def require_flow_runs(conn: Connection, flow_run_ids: Iterable[Any]) -> None:
 #
 # Python hands SQLite a state's id as 32 hex digits and its times as integer microseconds
 # (several times cheaper than ``str(uuid)`` and ``datetime.isoformat``), and SQLite formats them.
-# Rows go in multi-row INSERTs (``database.bulk``). Events never exist in Python: one INSERT ... SELECT builds
-# them (in the JSON of ``event_shape``) from the state rows of this batch, which are the ``task_run_state``
-# rows after the largest rowid before the batch (rowids grow in insertion order, and the write
-# transaction is the only writer); the "from" state is the previous row of the same run.
+# Rows go in multi-row INSERTs (``database.bulk``). Events never exist in Python: one
+# INSERT ... SELECT builds them (in the JSON of ``event_shape``) from the state rows of this
+# batch, which are the ``task_run_state`` rows after the largest rowid before the batch (rowids
+# grow in insertion order, and the write transaction is the only writer); the "from" state is
+# the previous row of the same run.
 
 _EPOCH = types._EPOCH
 _US = types._US
