@@ -136,3 +136,36 @@ def test_a_server_on_the_same_home_picks_up_what_was_spooled_for_it(cli_env, tmp
         assert _messages(api) == [f"kept {i}" for i in range(5)]
     spooled = list((Path(cli_env["PRAEFECT_HOME"]) / "spool").glob("*/*.batch*"))
     assert spooled == []
+
+
+def test_a_running_worker_delivers_what_was_spooled_for_its_api_url(cli_env, tmp_path):
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    cli_env["PRAEFECT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'server.db'}"
+    other = {**cli_env, "PRAEFECT_HOME": str(tmp_path / "server-home")}  # no pickup there
+    os.makedirs(other["PRAEFECT_HOME"])
+    env = {**cli_env, "PRAEFECT_API_URL": api}
+    env.pop("PRAEFECT_DATABASE_URL")
+    with _server(other, port):
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "praefect.cli", "worker", "start", "--pool", "spooled"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert worker.stdout is not None
+        for line in worker.stdout:
+            if "started" in line:
+                break
+    try:
+        # the server is down: a flow process of the worker's home spools and exits
+        _spool_while_down(cli_env, api, tmp_path)
+        with _server(other, port):
+            deadline = time.monotonic() + 60
+            while len(_messages(api)) < 5 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert _messages(api) == [f"kept {i}" for i in range(5)]
+    finally:
+        worker.terminate()
+        worker.communicate(timeout=30)
