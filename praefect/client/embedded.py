@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 import uuid
@@ -52,9 +53,9 @@ class EmbeddedClient(EmbeddedWorkPoolMethods, EmbeddedDeploymentMethods):
         self._engine: Engine | None = None
         self._flow_ids: dict[str, uuid.UUID] = {}
         self.writer = WriteBehind(self._get_engine)
-        # Bound straight to the queue: the hot path is one deque append.
-        self.enqueue_task_run = self.writer.put_task_run
-        self.enqueue_logs = self.writer.put_logs
+        # Bound straight to the queue: the hot path is one deque append (no method frame).
+        self.enqueue_task_run = self.writer.put_task_run  # type: ignore[method-assign]
+        self.enqueue_logs = self.writer.put_logs  # type: ignore[method-assign]
 
     @property
     def engine(self) -> Engine:
@@ -87,8 +88,11 @@ class EmbeddedClient(EmbeddedWorkPoolMethods, EmbeddedDeploymentMethods):
         for run_id, state_id, reason in dead:
             if database.write(
                 engine,
-                lambda conn, r=run_id, s=state_id, why=reason: orchestration.zombies.mark_crashed(
-                    conn, r, s, why
+                functools.partial(
+                    orchestration.zombies.mark_crashed,
+                    run_id=run_id,
+                    seen_state_id=state_id,
+                    reason=reason,
                 ),
             ):
                 marked += 1

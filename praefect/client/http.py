@@ -443,9 +443,9 @@ class HttpClient(HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods):
         self.spool = Spool(home / "spool" / key, spool_max_bytes, url=self.url)
         self.deliverer = SpoolDeliverer(self.spool, self._deliver, self.url)
         self.writer = HttpWriteBehind(self.transport, self.spool, self.deliverer)
-        # Bound straight to the queue: the hot path is one deque append.
-        self.enqueue_task_run = self.writer.put_task_run
-        self.enqueue_logs = self.writer.put_logs
+        # Bound straight to the queue: the hot path is one deque append (no method frame).
+        self.enqueue_task_run = self.writer.put_task_run  # type: ignore[method-assign]
+        self.enqueue_logs = self.writer.put_logs  # type: ignore[method-assign]
         self._flow_ids: dict[str, uuid.UUID] = {}
         self._warned_records = 0
         if self.spool.has_files():  # left by an earlier process

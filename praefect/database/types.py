@@ -14,7 +14,7 @@ import datetime as _dt
 import json
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -39,6 +39,18 @@ _UTC = _dt.UTC
 
 dumps: Callable[[Any], str] = json.JSONEncoder(default=str, separators=(",", ":")).encode
 """Compact JSON text; values JSON does not know (UUIDs, datetimes) are written with ``str``."""
+
+
+@overload
+def _sqlite_text(value: _dt.datetime) -> str: ...
+
+
+@overload
+def _sqlite_text(value: None) -> None: ...
+
+
+@overload
+def _sqlite_text(value: _dt.datetime | None) -> str | None: ...
 
 
 def _sqlite_text(value: _dt.datetime | None) -> str | None:

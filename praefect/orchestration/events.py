@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,6 +20,9 @@ from praefect.database import tables
 from praefect.orchestration import event_shape
 from praefect.orchestration import filters as _filters
 from praefect.schemas.states import State, now_utc
+
+if TYPE_CHECKING:
+    from praefect.orchestration.rules import Run
 
 __all__ = ["count", "query", "read_many", "related_resource", "state_change_event", "write"]
 
@@ -36,7 +39,7 @@ def _state_summary(state: State | None) -> dict[str, Any] | None:
 
 def state_change_event(
     kind: str,
-    run: Mapping[str, Any],
+    run: Run,
     initial: State | None,
     validated: State,
     related: list[dict[str, str]],

@@ -21,7 +21,7 @@ import datetime as _dt
 import functools
 import uuid
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -36,6 +36,7 @@ from praefect.schemas.states import TERMINAL_STATES, State, StateType, now_utc
 from praefect.utilities import names
 
 if TYPE_CHECKING:
+    from praefect.orchestration.rules import Run
     from praefect.schemas.queries import FlowRunCriteria, FlowRunQuery
 
 __all__ = [
@@ -115,7 +116,19 @@ def _joined_run(row: Any) -> dict[str, Any]:
 def create(conn: Connection, row: Mapping[str, Any]) -> State:
     """Insert a flow run and its first state (``row["state"]``, default Pending), with no rule
     consulted; return the state as written."""
-    return create_run(conn, row)["state"]  # type: ignore[index]
+    return create_run(conn, row)["state"]
+
+
+@overload
+def create_run(
+    conn: Connection, row: Mapping[str, Any], *, if_absent: Literal[False] = False
+) -> dict[str, Any]: ...
+
+
+@overload
+def create_run(
+    conn: Connection, row: Mapping[str, Any], *, if_absent: bool
+) -> dict[str, Any] | None: ...
 
 
 def create_run(
@@ -343,7 +356,7 @@ def _current_state(conn: Connection, state_id: uuid.UUID | None) -> State | None
 
 def _record_state(
     conn: Connection,
-    run: Mapping[str, Any],
+    run: Run,
     initial: State | None,
     proposed: State,
     now: _dt.datetime,
@@ -374,7 +387,7 @@ def _attempt(state: State, run_count: int | None, now: _dt.datetime) -> dict[str
     return values
 
 
-def _validated_state(run: Mapping[str, Any], initial: State | None, proposed: State) -> State:
+def _validated_state(run: Run, initial: State | None, proposed: State) -> State:
     """The state to store: a copy of ``proposed`` with the run's id, a timestamp after the
     current state's and the scheduled time it implies."""
     state = proposed.copy()
@@ -397,7 +410,7 @@ def _validated_state(run: Mapping[str, Any], initial: State | None, proposed: St
 
 def _write_event(
     conn: Connection,
-    run: Mapping[str, Any],
+    run: Run,
     initial: State | None,
     state: State,
     now: _dt.datetime,
@@ -408,7 +421,7 @@ def _write_event(
 
 
 def _bookkeeping(
-    run: Mapping[str, Any], initial: State | None, state: State, now: _dt.datetime
+    run: Run, initial: State | None, state: State, now: _dt.datetime
 ) -> dict[str, Any]:
     kind = state.type
     values: dict[str, Any] = {
@@ -430,7 +443,7 @@ def _bookkeeping(
         values["run_count"] = (run.get("run_count") or 0) + 1
     if kind is _S.RUNNING and run.get("start_time") is None:
         values["start_time"] = state.timestamp
-    if initial_kind is _S.RUNNING:
+    if initial is not None and initial.type is _S.RUNNING:
         elapsed = (state.timestamp - initial.timestamp).total_seconds()
         values["total_run_time"] = (run.get("total_run_time") or 0.0) + max(elapsed, 0.0)
     if kind in TERMINAL_STATES:

@@ -272,7 +272,7 @@ def write(conn: Connection, prepared: Prepared) -> int:
         extend(tail)
     events = _events(conn, in_order, latest) if in_order else None
     now = types._sqlite_text(now_utc())
-    task_runs.insert_sqlite(conn, runs, states, now, events, text=True)  # type: ignore[arg-type]
+    task_runs.insert_sqlite(conn, runs, states, now, events, text=True)
     return len(ids) - len(stored)
 
 

@@ -127,6 +127,7 @@ def _sql(conn: Connection, name: str) -> tuple[str, tuple[str, ...] | None]:
     key = (conn.dialect.name, name)
     cached = _compiled.get(key)
     if cached is None:
+        columns: tuple[str, ...]
         if name == "run":
             statement = _filters.upsert(
                 conn,
@@ -165,7 +166,8 @@ def _execute(conn: Connection, name: str, rows: list[tuple[Any, ...]]) -> None:
         return
     sql, names = _sql(conn, name)
     if names is not None:
-        rows = [dict(zip(names, row, strict=True)) for row in rows]
+        conn.exec_driver_sql(sql, [dict(zip(names, row, strict=True)) for row in rows])
+        return
     conn.exec_driver_sql(sql, rows)
 
 
@@ -394,39 +396,48 @@ def _write_sqlite(
             strings = per_run[key] = (sid, flow_run_id, standard)
         sid = strings[0]
         state_hex = "%032x" % state.id.int  # noqa: UP031 (faster than format())
-        stamp = state.timestamp
         try:
-            stamp = (stamp - epoch) // us
+            stamp = (state.timestamp - epoch) // us
         except TypeError:
-            stamp = to_us(stamp)
+            stamp = to_us(state.timestamp)
         latest[key] = (row, state, state_hex, stamp)
         details = state.state_details
+        standard = strings[2]
         if not details:
-            details = "{}"
+            details_json = "{}"
         elif (
             len(details) == 2
             and details.get("task_run_id") is run_id
             and details.get("flow_run_id") is strings[1]
-            and strings[2] is not None
+            and standard is not None
             and next(iter(details)) == "task_run_id"
         ):
-            details = strings[2]
+            details_json = standard
         else:
-            details = dumps(_results.jsonable_details(details))
+            details_json = dumps(_results.jsonable_details(details))
         data = state.data
         if data is not None and data.__class__ not in plain:
             data = _data_json(data)
         else:
             data = None
         extend(
-            (state_hex, sid, state.type._value_, state.name, stamp, state.message, details, data)
+            (
+                state_hex,
+                sid,
+                state.type._value_,
+                state.name,
+                stamp,
+                state.message,
+                details_json,
+                data,
+            )
         )
     if not latest:
         return
     policies: dict[int, str] = {}
     runs: list[Any] = []
     extend = runs.extend
-    for key, (row, state, state_hex, stamp) in latest.items():
+    for key, (row, last_state, last_hex, last_stamp) in latest.items():
         get = row.get
         strings = per_run.get(key)
         sid = str(row["id"]) if strings is None else strings[0]
@@ -463,10 +474,10 @@ def _write_sqlite(
                 None if cache_expiration is None else to_us(cache_expiration),
                 dumps(task_inputs) if task_inputs else "{}",
                 get("flow_run_run_count") or 0,
-                state_hex,
-                None if state is None else state.type._value_,
-                None if state is None else state.name,
-                stamp,
+                last_hex,
+                None if last_state is None else last_state.type._value_,
+                None if last_state is None else last_state.name,
+                last_stamp,
                 get("run_count") or 0,
                 expected,
                 None if start_time is None else to_us(start_time),
@@ -529,8 +540,8 @@ def _write_generic(
     for row, state in items:
         run_id = row["id"]
         if state is None:
-            previous = latest.get(run_id)
-            latest[run_id] = (row, previous[1] if previous is not None else None)
+            earlier = latest.get(run_id)
+            latest[run_id] = (row, earlier[1] if earlier is not None else None)
             continue
         latest[run_id] = (row, state)
         strings = per_run.get(run_id)
