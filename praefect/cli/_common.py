@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from praefect.utilities.fields import field
+from praefect.utilities.fields import field as field  # the commands read fields through _common
 
 if TYPE_CHECKING:
     from rich.console import Console
