@@ -11,17 +11,24 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import inspect
 import os
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from praefect import exceptions
 from praefect.engine.retries import RetryPolicy
 from praefect.tasks import Hooks, _as_hooks
 from praefect.utilities import importtools
 from praefect.utilities.callables import ParameterValidator, Signature
+
+if TYPE_CHECKING:
+    from praefect.results import StorageArgument
+    from praefect.schedules import ScheduleLike
+    from praefect.serializers import Serializer
+    from praefect.task_runners import TaskRunner
 
 __all__ = [
     "Flow",
@@ -55,13 +62,13 @@ class Flow(Generic[P, R]):
         retries: int | None = None,
         retry_delay_seconds: Any = None,
         retry_jitter_factor: float | None = None,
-        task_runner: Any = None,
+        task_runner: TaskRunner | None = None,
         description: str | None = None,
         timeout_seconds: float | None = None,
         validate_parameters: bool = True,
         persist_result: bool | None = None,
-        result_storage: Any = None,
-        result_serializer: Any = None,
+        result_storage: StorageArgument | None = None,
+        result_serializer: Serializer | str | None = None,
         cache_result_in_memory: bool = True,
         log_prints: bool | None = None,
         tags: Iterable[str] | None = None,
@@ -223,12 +230,12 @@ class Flow(Generic[P, R]):
     def serve(
         self,
         name: str | None = None,
-        interval: Any = None,
-        cron: Any = None,
-        rrule: Any = None,
+        interval: float | _dt.timedelta | Iterable[float | _dt.timedelta] | None = None,
+        cron: str | Iterable[str] | None = None,
+        rrule: str | Iterable[str] | None = None,
         paused: bool | None = None,
-        schedule: Any = None,
-        schedules: Any = None,
+        schedule: ScheduleLike | None = None,
+        schedules: Iterable[ScheduleLike] | None = None,
         parameters: dict[str, Any] | None = None,
         description: str | None = None,
         tags: list[str] | None = None,
@@ -304,7 +311,7 @@ class Flow(Generic[P, R]):
         self,
         name: str,
         work_pool_name: str | None = None,
-        image: Any = None,
+        image: object = None,
         build: bool = True,
         push: bool = True,
         print_next_steps: bool = True,

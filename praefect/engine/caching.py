@@ -12,16 +12,21 @@ when its transaction commits. A key that cannot be computed caches nothing (fail
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from praefect import settings as _settings
 from praefect import transactions
 from praefect.schemas.states import State
 
+if TYPE_CHECKING:
+    from praefect.context import FlowRunContext, TaskRunContext
+    from praefect.flows import Flow
+    from praefect.tasks import Task
+
 _logger = logging.getLogger("praefect.cache")
 
 
-def wants_results(task: Any, flow_ctx: Any) -> bool:
+def wants_results(task: Task[..., Any], flow_ctx: FlowRunContext | None) -> bool:
     """Whether a task run must take the results/transactions path at all (cheap)."""
     if task.results_configured or transactions._current.get() is not None:
         return True
@@ -33,7 +38,13 @@ def wants_results(task: Any, flow_ctx: Any) -> bool:
 class ResultPlan:
     """What one task run does with its result: the store, the key, its transaction."""
 
-    def __init__(self, task: Any, task_ctx: Any, parameters: dict[str, Any], flow_ctx: Any) -> None:
+    def __init__(
+        self,
+        task: Task[..., Any],
+        task_ctx: TaskRunContext | None,
+        parameters: dict[str, Any],
+        flow_ctx: FlowRunContext | None,
+    ) -> None:
         from praefect import cache_policies, results
 
         self.task = task
@@ -151,7 +162,7 @@ class ResultPlan:
         self.txn.__exit__(type(exc), exc, exc.__traceback__)
 
 
-def flow_result_setup(flow: Any, flow_ctx: Any) -> None:
+def flow_result_setup(flow: Flow[..., Any], flow_ctx: FlowRunContext) -> None:
     """Decide whether the flow (and, by default, its tasks) persist results."""
     if not (
         flow.persist_result is not None
@@ -170,7 +181,7 @@ def flow_result_setup(flow: Any, flow_ctx: Any) -> None:
         flow_ctx.result_store = results.get_result_store().update_for_flow(flow)
 
 
-def persist_flow_result(flow: Any, flow_ctx: Any, state: State) -> None:
+def persist_flow_result(flow: Flow[..., Any], flow_ctx: FlowRunContext, state: State) -> None:
     """Write a completed flow run's result to storage (the state keeps a reference)."""
     if not flow_ctx.persist_result:
         return

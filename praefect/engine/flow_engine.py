@@ -32,6 +32,7 @@ from praefect.utilities import clock as _clock
 from praefect.utilities.names import format_run_name, generate_slug
 
 if TYPE_CHECKING:
+    from praefect.client.base import OrchestrationClient
     from praefect.flows import Flow
 
 __all__ = ["flow_steps", "run_flow_async", "run_flow_sync"]
@@ -289,7 +290,7 @@ def _finish(r: _Run, final: State) -> Steps:
 
 
 def _create(
-    client: Any,
+    client: OrchestrationClient,
     flow: Flow[Any, Any],
     run: FlowRunRecord,
     ctx: FlowRunContext,
@@ -330,7 +331,9 @@ _WAITING_TO_START = frozenset({StateType.SCHEDULED, StateType.PENDING})
 _ATTEMPT_GOING_ON = frozenset({StateType.RUNNING, StateType.CANCELLING})
 
 
-def _resume(client: Any, run: FlowRunRecord, ctx: FlowRunContext, existing: Any) -> Steps:
+def _resume(
+    client: OrchestrationClient, run: FlowRunRecord, ctx: FlowRunContext, existing: Any
+) -> Steps:
     """Take over a stored run: one waiting to start (Scheduled or Pending, as a worker or
     runner hands it over) starts as is; a Failed or Crashed one gets a new attempt. Same id,
     name and history either way. A run that is running is left to the process running it.
@@ -376,7 +379,7 @@ def _aborted(run: FlowRunRecord, result: Any) -> exceptions.Abort:
     return exceptions.Abort(f"Flow run {run.name!r} was aborted: {reason}")
 
 
-def _propose(client: Any, run: FlowRunRecord, state: State) -> Steps:
+def _propose(client: OrchestrationClient, run: FlowRunRecord, state: State) -> Steps:
     """Propose ``state``; wait and propose again on WAIT; return the state now current."""
     for _ in range(1000):
         result = yield Block(client.set_flow_run_state, (run.id, state))
@@ -397,7 +400,7 @@ def _propose(client: Any, run: FlowRunRecord, state: State) -> Steps:
     raise exceptions.Abort(f"Flow run {run.name!r} waited too long to enter {state.name}.")
 
 
-def _propose_final(client: Any, run: FlowRunRecord, state: State) -> Steps:
+def _propose_final(client: OrchestrationClient, run: FlowRunRecord, state: State) -> Steps:
     """Propose a final state (the task runs recorded first); the state the run ends in."""
     yield Block(client.flush)
     result = yield Block(client.set_flow_run_state, (run.id, state))

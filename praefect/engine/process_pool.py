@@ -139,7 +139,7 @@ class ProcessPool:
 
     # -- submit ------------------------------------------------------------------------------
     def submit(
-        self, task: Any, parameters: dict[str, Any], wait_for: Any = None
+        self, task: Task[..., Any], parameters: dict[str, Any], wait_for: Any = None
     ) -> PrefectConcurrentFuture[Any]:
         """Create the run (Pending, in the store) and return its future at once."""
         if self._closed:
@@ -278,7 +278,7 @@ class ProcessPool:
         flow_blob = self._flow_blob[3] if flow_ctx is not None and self._flow_blob else b""
         return spec, cached[1], params_blob, flow_blob
 
-    def _flow_spec(self, flow_ctx: Any) -> dict[str, Any]:
+    def _flow_spec(self, flow_ctx: FlowRunContext) -> dict[str, Any]:
         cached = self._flow_blob
         if cached is not None and cached[0] is flow_ctx and cached[1] is flow_ctx.parameters:
             return cached[2]  # type: ignore[return-value]
@@ -334,11 +334,13 @@ class ProcessPool:
             executor = self._pool()
             return executor, executor.submit(run_in_worker, *payload)
 
-    def _on_worker_done(self, job: _Job, executor: Any, future: cf.Future[Any]) -> None:
+    def _on_worker_done(
+        self, job: _Job, executor: cf.ProcessPoolExecutor, future: cf.Future[Any]
+    ) -> None:
         # Runs on the executor's thread (or inline): settle in a copy of the submitter's context.
         job.context.copy().run(self._collect, job, executor, future)
 
-    def _collect(self, job: _Job, executor: Any, future: cf.Future[Any]) -> None:
+    def _collect(self, job: _Job, executor: cf.ProcessPoolExecutor, future: cf.Future[Any]) -> None:
         run = job.run
         try:
             blob, fields, tb = future.result()
@@ -417,7 +419,7 @@ def _failed(message: str, error: BaseException | None) -> State:
     return Failed(message=message, data=data)
 
 
-def _picklable(value: Any) -> bool:
+def _picklable(value: object) -> bool:
     try:
         cloudpickle.dumps(value)
     except Exception:
@@ -480,7 +482,7 @@ _tasks: dict[bytes, Any] = {}
 _flow_parameters: tuple[bytes, Any] | None = None
 
 
-def _source_file(task: Any) -> str | None:
+def _source_file(task: object) -> str | None:
     code = getattr(getattr(task, "fn", None), "__code__", None)
     return code.co_filename if code is not None else None
 
@@ -517,7 +519,7 @@ def _load_flow(blob: bytes) -> Any:
     return cached[1]
 
 
-def _flow_context(spec: dict[str, Any], blob: bytes, client: Any) -> FlowRunContext:
+def _flow_context(spec: dict[str, Any], blob: bytes, client: OrchestrationClient) -> FlowRunContext:
     parameters, store = _load_flow(blob)
     info = _FlowInfo(spec["flow_name"], spec["flow_version"], spec["empirical_policy"])
     flow_run = FlowRunRecord(info, parameters, spec["tags"])
@@ -608,7 +610,7 @@ def _run(
     return _reply(run, state)
 
 
-def _dumps(value: Any) -> bytes:
+def _dumps(value: object) -> bytes:
     # The standard pickler is several times faster; it refuses (rather than mis-pickles) what
     # only cloudpickle can carry: objects of classes that came by value, lambdas, closures.
     try:
