@@ -10,6 +10,8 @@ route is closed until it is placed here). The table in docs/security.md is this 
 'operator'
 >>> required_role("PATCH", "/api/deployments/0b8e...")
 'admin'
+>>> required_role("WEBSOCKET", "/api/events/out")
+'viewer'
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ _RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
         (None, r"/api/block_documents(/.*)?", "operator"),
         (None, r"/api/block_types/slug/[^/]+/block_documents(/.*)?", "operator"),
         (_READ_METHODS, r"/api/.*", "viewer"),
+        # WebSockets (the method of their scope is taken as "WEBSOCKET"): subscriptions read
+        (frozenset({"WEBSOCKET"}), r"/api/(events|logs)/out", "viewer"),
+        (frozenset({"WEBSOCKET"}), r"/api/events/in", "operator"),
         (frozenset({"POST"}), r"/api/.*/(filter|count|paginate|history)", "viewer"),
         (frozenset({"POST"}), r"/api/ui/.*", "viewer"),
         # running flows: their flows, runs, states, task runs, logs and events
