@@ -16,6 +16,7 @@ route is closed until it is placed here). The table in docs/security.md is this 
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["JOB_VARIABLES_PATHS", "RANK", "allows", "required_role"]
@@ -74,6 +75,7 @@ JOB_VARIABLES_PATHS = (
 environment a worker runs the flow with, which is an admin's to set."""
 
 
+@functools.lru_cache(maxsize=4096)  # the hot paths (batches, logs, set_state) repeat
 def required_role(method: str, path: str) -> str:
     """The least role that may send ``method`` to ``path``."""
     for methods, pattern, role in _RULES:
