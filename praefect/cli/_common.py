@@ -197,7 +197,7 @@ def not_found_as_error(what: str, run_id: uuid.UUID) -> Iterator[None]:
 # -- reading fields of client objects ----------------------------------------------------------
 
 
-def state_of(run: Any) -> tuple[str | None, str | None]:
+def state_of(run: object) -> tuple[str | None, str | None]:
     """The (type, name) of a run's current state, as plain strings."""
     state = field(run, "state")
     state_type = field(run, "state_type") or (field(state, "type") if state is not None else None)
@@ -228,7 +228,7 @@ def as_datetime(value: Any) -> _dt.datetime | None:
     return value
 
 
-def timestamp(item: Any) -> _dt.datetime:
+def timestamp(item: object) -> _dt.datetime:
     """The ``timestamp`` of a log line or a state (the store writes one on every row)."""
     value = as_datetime(field(item, "timestamp"))
     if value is None:
@@ -236,7 +236,7 @@ def timestamp(item: Any) -> _dt.datetime:
     return value
 
 
-def newest_first_key(run: Any) -> _dt.datetime:
+def newest_first_key(run: object) -> _dt.datetime:
     """Sort key of a run by when it was (expected to be) started; use with ``reverse=True``."""
     for name in ("expected_start_time", "start_time", "created"):
         value = as_datetime(field(run, name))
@@ -245,7 +245,7 @@ def newest_first_key(run: Any) -> _dt.datetime:
     return _dt.datetime.min.replace(tzinfo=_dt.UTC)
 
 
-def format_time(value: Any) -> str:
+def format_time(value: object) -> str:
     """A timestamp in the local timezone, to the second; ``-`` when unset."""
     when = as_datetime(value)
     if when is None:
@@ -253,7 +253,7 @@ def format_time(value: Any) -> str:
     return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def format_log_time(value: Any) -> str:
+def format_log_time(value: object) -> str:
     """A log timestamp in the local timezone, to the millisecond."""
     when = as_datetime(value)
     if when is None:
@@ -262,7 +262,7 @@ def format_log_time(value: Any) -> str:
     return local.strftime("%Y-%m-%d %H:%M:%S.") + f"{local.microsecond // 1000:03d}"
 
 
-def run_duration(run: Any) -> float | None:
+def run_duration(run: object) -> float | None:
     """Seconds a run has run: still counting while it runs, ``None`` if it never started."""
     state_type, _ = state_of(run)
     start = as_datetime(field(run, "start_time"))
@@ -306,7 +306,7 @@ def print_details(rows: list[tuple[str, str | Text]]) -> None:
         out.print(line, soft_wrap=True)
 
 
-def state_rows(run: Any) -> list[tuple[str, str | Text]]:
+def state_rows(run: object) -> list[tuple[str, str | Text]]:
     """The ``State`` line of a run's details, and its ``Message`` when it has one."""
     state_type, state_name = state_of(run)
     state = field(run, "state")
@@ -317,7 +317,7 @@ def state_rows(run: Any) -> list[tuple[str, str | Text]]:
     return rows
 
 
-def time_rows(run: Any) -> list[tuple[str, str | Text]]:
+def time_rows(run: object) -> list[tuple[str, str | Text]]:
     """The start and end time, duration and run count lines of a run's details."""
     return [
         ("Start time", format_time(field(run, "start_time"))),
@@ -387,7 +387,7 @@ def to_jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def print_json(data: Any) -> None:
+def print_json(data: object) -> None:
     """Write ``data`` as indented JSON on stdout (plain text: no colors, no wrapping)."""
     sys.stdout.write(json.dumps(to_jsonable(data), indent=2, default=str) + "\n")
     sys.stdout.flush()
@@ -442,7 +442,7 @@ def print_runs(
             record[parent_key] = parent_names.get(str(field(run, parent_field)))
             records.append(record)
 
-    def row(run: Any) -> list[Any]:
+    def row(run: object) -> list[Any]:
         return [
             str(field(run, "id")),
             str(field(run, "name")),
