@@ -7,7 +7,6 @@ waiting for one to finish.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from typing import Any
@@ -28,14 +27,10 @@ def retry_flow_run(flow_run_id: uuid.UUID | str, return_state: bool = True) -> A
 
     Returns the run's final state (or its result with ``return_state=False``).
     """
-    from praefect import client as client_module
-    from praefect.engine import flow_engine
+    from praefect.engine import execute
 
-    run_id = uuid.UUID(str(flow_run_id))
-    store = client_module.get_orchestration_client()
-    run = store.read_flow_run(run_id)
-    if run is None:
-        raise exceptions.FlowRunNotFound(f"Flow run {run_id} not found.", flow_run_id=run_id)
+    _, run = execute.read_stored_run(flow_run_id)
+    run_id = run["id"]
     state: State | None = run.get("state")
     if state is None or state.type not in _RETRYABLE:
         current = state.name if state is not None else "no state"
@@ -50,13 +45,7 @@ def retry_flow_run(flow_run_id: uuid.UUID | str, return_state: bool = True) -> A
             "run again."
         )
     flow = load_flow_from_entrypoint(entrypoint)
-    parameters = dict(run.get("parameters") or {})
-    return_type = "state" if return_state else "result"
-    if flow.is_async:
-        return asyncio.run(
-            flow_engine.run_flow_async(flow, parameters, None, return_type, existing=run)
-        )
-    return flow_engine.run_flow_sync(flow, parameters, None, return_type, existing=run)
+    return execute.run_stored(flow, run, "state" if return_state else "result")
 
 
 def wait_for_flow_run(

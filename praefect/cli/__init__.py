@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from types import ModuleType
 from typing import Annotated
 
 import typer
@@ -73,28 +74,16 @@ def _root(
 
 
 app.command("version")(version.version)
-app.add_typer(config.app, name="config")
-app.add_typer(profile.app, name="profile")
-app.add_typer(profile.app, name="profiles", hidden=True)
-app.add_typer(flow.app, name="flow")
-app.add_typer(flow.app, name="flows", hidden=True)
-app.add_typer(flow_run.app, name="flow-run")
-app.add_typer(flow_run.app, name="flow-runs", hidden=True)
-app.add_typer(task_run.app, name="task-run")
-app.add_typer(task_run.app, name="task-runs", hidden=True)
-app.add_typer(server.app, name="server")
-app.add_typer(spool.app, name="spool")
-# -- work pools, queues, workers
-app.add_typer(work_pool.app, name="work-pool")
-app.add_typer(work_pool.app, name="work-pools", hidden=True)
-app.add_typer(work_queue.app, name="work-queue")
-app.add_typer(work_queue.app, name="work-queues", hidden=True)
-app.add_typer(worker.app, name="worker")
-# -- deployments
-app.add_typer(deployment.app, name="deployment")
-app.add_typer(deployment.app, name="deployments", hidden=True)
-app.add_typer(api_key.app, name="api-key")
-app.add_typer(api_key.app, name="api-keys", hidden=True)
+# Each noun's group, named after its module, in the order --help lists them; the plural is a
+# hidden alias (`praefect flow-runs ls`), but for the nouns Prefect has no plural of.
+_NO_PLURAL = {"config", "server", "spool", "worker"}
+_GROUPS: tuple[ModuleType, ...] = (config, profile, flow, flow_run, task_run, server, spool)
+_GROUPS += (work_pool, work_queue, worker, deployment, api_key)
+for _module in _GROUPS:
+    _name = _module.__name__.rsplit(".", 1)[-1].replace("_", "-")
+    app.add_typer(_module.app, name=_name)
+    if _name not in _NO_PLURAL:
+        app.add_typer(_module.app, name=f"{_name}s", hidden=True)
 app.command("deploy")(deploy.deploy)
 app.command("verify")(verify.verify)
 

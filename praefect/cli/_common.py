@@ -109,6 +109,11 @@ def err_console() -> Console:
     return _stderr
 
 
+def warn(message: str) -> None:
+    """A warning on stderr, in yellow, printed as is (no rich markup)."""
+    err_console().print(message, style="yellow", soft_wrap=True, markup=False)
+
+
 def exit_with_error(message: str, code: int = 1) -> NoReturn:
     """Print ``message`` in red on stderr and leave with ``code``."""
     from rich.text import Text

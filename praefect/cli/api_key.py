@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from praefect.cli import _common
+from praefect.cli._common import OutputOption
 
 app = typer.Typer(
     help="Create, list and revoke API keys (viewer, operator, admin) on the server's database.",
@@ -45,9 +46,7 @@ def create(
 
 @app.command("ls")
 def ls(
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Output format: json.", show_default=False)
-    ] = None,
+    output: OutputOption = None,
 ) -> None:
     """List the keys (name, role, first characters, created); never the keys themselves."""
     from praefect.server import keys

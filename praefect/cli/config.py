@@ -215,12 +215,9 @@ def _warn_if_overridden(key: str, field: str) -> None:
 
     for var in settings.setting_names(field):
         if var in os.environ:
-            _common.err_console().print(
+            _common.warn(
                 f"{var} is also set by an environment variable, which overrides the profile's "
-                f"{key}.",
-                style="yellow",
-                soft_wrap=True,
-                markup=False,
+                f"{key}."
             )
             return
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from praefect.cli import _common
+from praefect.cli._common import OutputOption
 
 app = typer.Typer(name="flow", help="View flows.", no_args_is_help=True)
 
@@ -14,9 +15,7 @@ app = typer.Typer(name="flow", help="View flows.", no_args_is_help=True)
 @app.command("ls")
 def ls(
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many flows to show.")] = 15,
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Output format: json.", show_default=False)
-    ] = None,
+    output: OutputOption = None,
 ) -> None:
     """List flows, most recently created first.
 

@@ -97,12 +97,9 @@ def use(name: NameArgument) -> None:
     out.print(f"Now using profile {name!r}.", markup=False)
     env_profile = settings.selected_profile()
     if env_profile and env_profile != name:
-        _common.err_console().print(
+        _common.warn(
             f"PRAEFECT_PROFILE={env_profile} is set in this shell and overrides the active "
-            "profile until it is unset.",
-            style="yellow",
-            soft_wrap=True,
-            markup=False,
+            "profile until it is unset."
         )
     api_url = next((v for k, v in table.items() if settings.field_for(str(k)) == "api_url"), None)
     if api_url:
@@ -188,10 +185,7 @@ def _report_connection(api_url: str) -> None:
     if ok:
         _common.console().print(f"Connected to the praefect server at {api_url}.", markup=False)
     else:
-        _common.err_console().print(
+        _common.warn(
             f"The server at {api_url} did not answer ({problem}); runs cannot be recorded "
-            "until it does.",
-            style="yellow",
-            soft_wrap=True,
-            markup=False,
+            "until it does."
         )

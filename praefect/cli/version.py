@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from praefect.cli import _common
+from praefect.cli._common import OutputOption
 
 
 def version(
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Output format: json.", show_default=False)
-    ] = None,
+    output: OutputOption = None,
 ) -> None:
     """Show praefect's version, Python's, the database and the API in use.
 

@@ -18,11 +18,14 @@ import asyncio
 import os
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from praefect import exceptions
 from praefect.schemas.states import State
 from praefect.utilities.fields import field as _field
+
+if TYPE_CHECKING:
+    from praefect.flows import Flow
 
 __all__ = [
     "FLOW_RUN_ID_VARIABLES",
@@ -93,30 +96,44 @@ def load_flow(run: dict[str, Any], client: Any) -> Any:
     return load_flow_from_entrypoint(entrypoint)
 
 
-def execute_flow_run(flow_run_id: uuid.UUID | str) -> State:
-    """Run the stored flow run ``flow_run_id`` here, in place; return its final state.
-
-    A run already in a final state is refused with ``ValueError`` naming its state.
-    """
+def read_stored_run(flow_run_id: uuid.UUID | str) -> tuple[Any, dict[str, Any]]:
+    """The orchestration client and the stored run ``flow_run_id`` (``FlowRunNotFound``)."""
     from praefect import client as client_module
-    from praefect.engine import flow_engine
 
     run_id = uuid.UUID(str(flow_run_id))
     client = client_module.get_orchestration_client()
     run = client.read_flow_run(run_id)
     if run is None:
         raise exceptions.FlowRunNotFound(f"Flow run {run_id} not found.", flow_run_id=run_id)
+    return client, run
+
+
+def run_stored(flow: Flow[Any, Any], run: dict[str, Any], return_type: str = "state") -> Any:
+    """Run ``flow`` as a new attempt of the stored ``run``, here, with its parameters."""
+    from praefect.engine import flow_engine
+
+    parameters = dict(run.get("parameters") or {})
+    if flow.is_async:
+        return asyncio.run(
+            flow_engine.run_flow_async(flow, parameters, None, return_type, existing=run)
+        )
+    return flow_engine.run_flow_sync(flow, parameters, None, return_type, existing=run)
+
+
+def execute_flow_run(flow_run_id: uuid.UUID | str) -> State:
+    """Run the stored flow run ``flow_run_id`` here, in place; return its final state.
+
+    A run already in a final state is refused with ``ValueError`` naming its state.
+    """
+    client, run = read_stored_run(flow_run_id)
     state: State | None = run.get("state")
     if state is not None and state.is_final():
         raise ValueError(
-            f"Flow run {run['name']!r} ({run_id}) is already {state.name}; only a run that has "
-            "not finished can be executed."
+            f"Flow run {run['name']!r} ({run['id']}) is already {state.name}; only a run that "
+            "has not finished can be executed."
         )
-    flow = load_flow(run, client)
-    parameters = dict(run.get("parameters") or {})
-    if flow.is_async:
-        return asyncio.run(flow_engine.run_flow_async(flow, parameters, None, "state", run))
-    return flow_engine.run_flow_sync(flow, parameters, None, "state", existing=run)
+    final: State = run_stored(load_flow(run, client), run)
+    return final
 
 
 def main(flow_run_id: str | None = None) -> int:
