@@ -50,7 +50,7 @@ metadata = sa.MetaData(
 )
 
 
-def _base_columns() -> list[sa.Column]:
+def _base_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("id", UUID(), primary_key=True),
         sa.Column("created", Timestamp(), nullable=False),
@@ -58,7 +58,7 @@ def _base_columns() -> list[sa.Column]:
     ]
 
 
-def _state_columns() -> list[sa.Column]:
+def _state_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("state_id", UUID()),
         sa.Column("state_type", sa.String(20)),
@@ -67,7 +67,7 @@ def _state_columns() -> list[sa.Column]:
     ]
 
 
-def _run_timing_columns() -> list[sa.Column]:
+def _run_timing_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("run_count", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("expected_start_time", Timestamp()),

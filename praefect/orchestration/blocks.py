@@ -148,7 +148,7 @@ def create_document(
     return _read_one(conn, _doc.c.id == values["id"])  # type: ignore[return-value]
 
 
-def _select() -> sa.Select:
+def _select() -> sa.Select[Any]:
     return sa.select(
         _doc,
         _type.c.slug.label("block_type_slug"),

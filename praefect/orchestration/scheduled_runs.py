@@ -46,7 +46,9 @@ def _active_count(conn: Connection, where: Any) -> int:
     return conn.execute(query).scalar_one()
 
 
-def _due(conn: Connection, where: Any, scheduled_before: _dt.datetime, limit: int | None) -> list:
+def _due(
+    conn: Connection, where: Any, scheduled_before: _dt.datetime, limit: int | None
+) -> list[dict[str, Any]]:
     query = (
         flow_runs._WITH_STATE.where(
             where,

@@ -260,7 +260,7 @@ def ensure_queue(conn: Connection, pool_name: str, name: str | None = None) -> d
         return read_queue(conn, pool_name, name)  # type: ignore[return-value]
 
 
-def _queue_select() -> sa.Select:
+def _queue_select() -> sa.Select[Any]:
     return sa.select(_queue, _pool.c.name.label("work_pool_name")).join(
         _pool, _pool.c.id == _queue.c.work_pool_id
     )

@@ -73,7 +73,7 @@ def now_utc() -> _dt.datetime:
     return clock.now()
 
 
-class StateDetails(dict):
+class StateDetails(dict[str, Any]):
     """Free-form details of a state (``flow_run_id``, ``task_run_id``, ``scheduled_time``,
     ``cache_key``, ``retriable``, ``pause_timeout`` ...), readable as attributes like Prefect's."""
 

@@ -72,7 +72,7 @@ class ProcessJobConfiguration(BaseJobConfiguration):
             self.working_dir = Path(self.working_dir).expanduser()
 
 
-def kill_process(process: subprocess.Popen, grace_seconds: float) -> None:
+def kill_process(process: subprocess.Popen[Any], grace_seconds: float) -> None:
     """SIGTERM the process's group, then SIGKILL it if it is still there after
     ``grace_seconds``."""
     for sig, wait in ((signal.SIGTERM, grace_seconds), (signal.SIGKILL, 5.0)):
@@ -98,7 +98,7 @@ def _read_at_interpreter_start(env: dict[str, Any]) -> bool:
     return any(key.startswith(("PYTHON", "LD_")) for key in env)
 
 
-def _dismiss(spare: subprocess.Popen) -> None:
+def _dismiss(spare: subprocess.Popen[str]) -> None:
     """Let an idle spare process go (it was given no run, so stopping it loses nothing)."""
     try:
         spare.stdin.close()  # type: ignore[union-attr]
@@ -119,7 +119,7 @@ class ProcessWorker(BaseWorker):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._spare: subprocess.Popen | None = None
+        self._spare: subprocess.Popen[str] | None = None
         self._spare_lock = threading.Lock()
         self._spawners: list[threading.Thread] = []
         self._closing = False
@@ -160,7 +160,7 @@ class ProcessWorker(BaseWorker):
         if old is not None:
             _dismiss(old)
 
-    def _take_spare(self) -> subprocess.Popen | None:
+    def _take_spare(self) -> subprocess.Popen[str] | None:
         with self._spare_lock:
             spare, self._spare = self._spare, None
         if spare is None:

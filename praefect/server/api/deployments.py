@@ -9,6 +9,7 @@ slug taken, parameters refused by the deployment's schema) leaves nothing writte
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Response, status
 from sqlalchemy.engine import Connection
@@ -48,7 +49,7 @@ def _require(conn: Connection, deployment_id: uuid.UUID) -> None:
 def create_deployment(deployment: DeploymentCreate, engine: EngineDep) -> Response:
     """Create a deployment (201), or update the one with the same flow and name (200)."""
 
-    def create(conn: Connection) -> tuple[dict, bool]:
+    def create(conn: Connection) -> tuple[dict[str, Any], bool]:
         if not orchestration.flows.exists(conn, deployment.flow_id):
             raise exceptions.FlowNotFound(
                 f"Flow {deployment.flow_id} not found (field flow_id).",
@@ -151,7 +152,7 @@ def create_flow_run_from_deployment(
 def read_deployment_schedules(id: uuid.UUID, engine: EngineDep) -> list[DeploymentSchedule]:
     """The schedules of a deployment."""
 
-    def read(conn: Connection) -> list[dict]:
+    def read(conn: Connection) -> list[dict[str, Any]]:
         _require(conn, id)
         return orchestration.deployments.read_schedules(conn, id)
 

@@ -9,6 +9,8 @@ Create Date: 2026-12-02 00:00:00.000000
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,7 +22,7 @@ branch_labels = None
 depends_on = None
 
 
-def _base() -> list[sa.Column]:
+def _base() -> list[sa.Column[Any]]:
     return [
         sa.Column("id", UUID(), nullable=False),
         sa.Column("created", Timestamp(), nullable=False),
