@@ -44,7 +44,8 @@ _NOT_FINITE = "NaN and Infinity are not numbers JSON can carry: send null or a s
 
 def suspect(body: bytes) -> bool:
     """Whether the JSON text ``body`` may hold a value ``problems`` refuses (a quick scan of
-    the bytes; False means it holds none)."""
+    the bytes; False means it holds none, except a number that overflows to infinity in a body
+    over ``_EXPONENT_SCAN_BYTES``)."""
     if b"NaN" in body or b"Infinity" in body or _ESCAPES.search(body) is not None:
         return True
     return len(body) <= _EXPONENT_SCAN_BYTES and _BIG_EXPONENT.search(body) is not None
