@@ -94,6 +94,10 @@ class OrchestrationClient(Protocol):
         """The flow called ``name``, or None."""
         ...
 
+    def check_health(self) -> None:
+        """Raise at once (no retries) if the orchestrator cannot answer now."""
+        ...
+
     def read_flows(self, query: FlowQuery | None = None) -> list[dict[str, Any]]:
         """The flows of ``query``, by name."""
         ...

@@ -159,6 +159,9 @@ class EmbeddedClient(EmbeddedWorkPoolMethods, EmbeddedDeploymentMethods):
     def read_flow_by_name(self, name: str) -> dict[str, Any] | None:
         return self._read(lambda conn: orchestration.flows.read_by_name(conn, name))
 
+    def check_health(self) -> None:
+        self._read(lambda conn: conn.exec_driver_sql("SELECT 1").scalar())
+
     def read_flows(self, query: FlowQuery | None = None) -> list[dict[str, Any]]:
         return self._read(lambda conn: orchestration.flows.read_many(conn, query))
 

@@ -592,6 +592,10 @@ class HttpClient(HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods):
         rows = self._call("POST", "/flows/filter", body)
         return _row(rows[0]) if rows else None
 
+    def check_health(self) -> None:
+        # one try: a health check answers now, it does not wait out an outage
+        self._call("GET", "/health", budget=0)
+
     def read_flows(self, query: FlowQuery | None = None) -> list[dict[str, Any]]:
         return [_row(item) for item in self._filter_all("/flows/filter", query)]
 

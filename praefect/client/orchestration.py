@@ -53,7 +53,7 @@ class SyncPrefectClient(WorkPoolClientMethods, DeploymentClientMethods):
     def api_healthcheck(self) -> Exception | None:
         """None if the database answers, else the exception met."""
         try:
-            self._client.read_flows(queries.FlowQuery(limit=1))
+            self._client.check_health()
         except Exception as exc:
             return exc
         return None

@@ -24,12 +24,14 @@ from praefect.client.http import (
     ServerUnavailable,
     task_run_items,
 )
+from praefect.client.orchestration import SyncPrefectClient
 from praefect.client.spool import Spool
 from praefect.schemas.queries import LogQuery, TaskRunQuery
 from praefect.schemas.states import State, now_utc
 from praefect.server.app import create_app
 from praefect.settings import get_current_settings, temporary_settings
 from praefect.testing.utilities import _ServerThread, prefect_test_harness
+from tests.conftest import free_port
 
 
 class Recorder:
@@ -418,3 +420,16 @@ def test_a_refused_record_costs_only_itself_and_reads_page_past_the_server_limit
         assert len(client.read_logs(LogQuery(limit=1100, offset=10))) == 1100
     finally:
         client.close()
+
+
+def test_health_check_of_a_server_that_is_down_answers_at_once(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/api"
+    client = HttpClient(url, home=tmp_path, retry_seconds=90.0)
+    try:
+        start = time.monotonic()
+        problem = SyncPrefectClient(client).api_healthcheck()
+        elapsed = time.monotonic() - start
+    finally:
+        client.close()
+    assert isinstance(problem, ServerUnavailable) and url in str(problem)
+    assert elapsed < 10, f"the health check waited {elapsed:.1f} s for a server that is down"
