@@ -144,9 +144,12 @@ class AuthMiddleware:
         from praefect.orchestration import api_keys
 
         digest = api_keys.hash_key(token)
-        found = (await self._table()).get(digest)
-        if found is None and time.monotonic() - self._loaded > _MISS_REFRESH_SECONDS:
-            found = (await self._table(force=True)).get(digest)  # a key made just now
+        table = await self._table()
+        found = table.get(digest)
+        # a key made just now; with no key known yet, always look: the server's first key
+        # closes it at once instead of leaving it open (and its holder an admin) for a moment
+        if found is None and (not table or time.monotonic() - self._loaded > _MISS_REFRESH_SECONDS):
+            found = (await self._table(force=True)).get(digest)
         if found is None:
             return None
         role, name = found
