@@ -13,7 +13,6 @@ True
 
 from __future__ import annotations
 
-import functools
 import logging
 import socket
 import uuid
@@ -81,23 +80,10 @@ class EmbeddedClient(EmbeddedWorkPoolMethods, EmbeddedDeploymentMethods):
             stale_after = 3 * get_current_settings().heartbeat_seconds
         hostname = socket.gethostname()
         engine = self._engine or database.get_engine(self.url)
-        dead = database.read(
-            engine, lambda conn: orchestration.zombies.find_dead_runs(conn, hostname, stale_after)
-        )
-        marked = 0
-        for run_id, state_id, reason in dead:
-            if database.write(
-                engine,
-                functools.partial(
-                    orchestration.zombies.mark_crashed,
-                    run_id=run_id,
-                    seen_state_id=state_id,
-                    reason=reason,
-                ),
-            ):
-                marked += 1
-                _logger.warning("Flow run %s marked Crashed: %s", run_id, reason)
-        return marked
+        crashed = orchestration.zombies.crash_dead_runs(engine, hostname, stale_after)
+        for run_id, reason in crashed:
+            _logger.warning("Flow run %s marked Crashed: %s", run_id, reason)
+        return len(crashed)
 
     def _write(self, fn: Callable[[Connection], T]) -> T:
         return database.write(self._get_engine(), fn)

@@ -21,6 +21,18 @@ class _Record:
 
     __slots__ = ()
     state: State | None
+    _logger: Any
+
+    def logger(self) -> Any:
+        """The run's logger, made on first use (most runs never log)."""
+        if self._logger is None:
+            from praefect.logging import loggers
+
+            self._logger = self._make_logger(loggers)
+        return self._logger
+
+    def _make_logger(self, loggers: Any) -> Any:
+        raise NotImplementedError
 
     @property
     def state_type(self) -> Any:
@@ -98,13 +110,9 @@ class TaskRunRecord(_Record):
         self._logger: Any = None
         self._row: dict[str, Any] | None = None
 
-    def logger(self) -> Any:
-        if self._logger is None:
-            from praefect.logging import loggers
-
-            flow_run = self.flow_context.flow_run if self.flow_context is not None else None
-            self._logger = loggers.task_run_logger(self, self._task, flow_run)
-        return self._logger
+    def _make_logger(self, loggers: Any) -> Any:
+        flow_run = self.flow_context.flow_run if self.flow_context is not None else None
+        return loggers.task_run_logger(self, self._task, flow_run)
 
     def to_row(self) -> dict[str, Any]:
         """The run's row for the store. One dict per run, updated in place on every state
@@ -194,12 +202,8 @@ class FlowRunRecord(_Record):
         self.created = now
         self._logger: Any = None
 
-    def logger(self) -> Any:
-        if self._logger is None:
-            from praefect.logging import loggers
-
-            self._logger = loggers.flow_run_logger(self, self._flow)
-        return self._logger
+    def _make_logger(self, loggers: Any) -> Any:
+        return loggers.flow_run_logger(self, self._flow)
 
     def __repr__(self) -> str:
         return f"FlowRun(id={self.id}, name={self.name!r}, state={self.state!r})"

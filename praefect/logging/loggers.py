@@ -48,11 +48,15 @@ def get_logger(name: str | None = None) -> logging.Logger:
     return logging.getLogger(name if name.startswith("praefect") else f"praefect.{name}")
 
 
+def _run_logger(name: str, extra: dict[str, Any]) -> PrefectLogAdapter:
+    configuration.setup_logging()
+    return PrefectLogAdapter(logging.getLogger(name), extra)
+
+
 def flow_run_logger(flow_run: Any, flow: Any = None) -> PrefectLogAdapter:
     """The logger of one flow run."""
-    configuration.setup_logging()
-    return PrefectLogAdapter(
-        logging.getLogger("praefect.flow_runs"),
+    return _run_logger(
+        "praefect.flow_runs",
         {
             "flow_run_id": flow_run.id,
             "flow_run_name": flow_run.name,
@@ -65,9 +69,8 @@ def flow_run_logger(flow_run: Any, flow: Any = None) -> PrefectLogAdapter:
 
 def task_run_logger(task_run: Any, task: Any = None, flow_run: Any = None) -> PrefectLogAdapter:
     """The logger of one task run."""
-    configuration.setup_logging()
-    return PrefectLogAdapter(
-        logging.getLogger("praefect.task_runs"),
+    return _run_logger(
+        "praefect.task_runs",
         {
             "task_run_id": task_run.id,
             "task_run_name": task_run.name,

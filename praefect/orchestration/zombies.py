@@ -21,19 +21,21 @@ was seen in, so a run that finished meanwhile is never overwritten.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
+from praefect import database
 from praefect.database import tables
 from praefect.orchestration import flow_runs, rules, task_runs, work_pools
 from praefect.schemas.states import State, StateType, now_utc
 from praefect.utilities.processes import pid_alive
 
-__all__ = ["find_dead_runs", "mark_crashed", "pid_alive"]
+__all__ = ["crash_dead_runs", "find_dead_runs", "mark_crashed", "pid_alive"]
 
 _run = tables.flow_run
 _ACTIVE = (StateType.RUNNING.value, StateType.CANCELLING.value)
@@ -155,6 +157,22 @@ def mark_crashed(conn: Connection, run_id: Any, seen_state_id: Any, reason: str)
     flow_runs.set_state(conn, run_id, retry or state, force=True)
     _crash_task_runs(conn, run_id, state.timestamp)
     return True
+
+
+def crash_dead_runs(
+    engine: Engine, hostname: str, stale_after: float, now: _dt.datetime | None = None
+) -> list[tuple[Any, str]]:
+    """Find the dead runs and mark each Crashed in its own transaction: ``(flow_run_id, reason)``
+    of those marked (a run that moved on meanwhile is left alone)."""
+    dead = database.read(engine, lambda conn: find_dead_runs(conn, hostname, stale_after, now=now))
+    crashed = []
+    for run_id, state_id, reason in dead:
+        if database.write(
+            engine,
+            functools.partial(mark_crashed, run_id=run_id, seen_state_id=state_id, reason=reason),
+        ):
+            crashed.append((run_id, reason))
+    return crashed
 
 
 def _crash_task_runs(conn: Connection, flow_run_id: Any, now: _dt.datetime) -> None:

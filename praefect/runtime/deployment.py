@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from praefect.runtime._env import _MISSING, env_override
+from praefect.runtime._env import pinned
 
 __all__ = ["flow_run_id", "id", "name", "parameters", "version"]
 
@@ -18,5 +18,4 @@ def __getattr__(name: str) -> Any:
         from praefect.runtime import flow_run
 
         value = flow_run.id
-    override = env_override("deployment", name, value)
-    return value if override is _MISSING else override
+    return pinned("deployment", name, value)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from praefect.context import FlowRunContext
-from praefect.runtime._env import _MISSING, env_override
+from praefect.runtime._env import _MISSING, run_attributes
 
 __all__ = [
     "api_url",
@@ -28,23 +28,11 @@ __all__ = [
 ]
 
 
-def _get(name: str) -> Any:
-    ctx = FlowRunContext.enclosing()
-    run = ctx.flow_run if ctx is not None else None
-    if name == "id":
-        value = run.id if run else None
-    elif name == "name":
-        value = run.name if run else None
-    elif name == "flow_name":
+def _own(name: str, ctx: Any, run: Any) -> Any:
+    if name == "flow_name":
         value = ctx.flow.name if ctx else None
     elif name == "flow_version":
         value = ctx.flow.version if ctx else None
-    elif name == "parameters":
-        value = dict(ctx.parameters) if ctx else {}
-    elif name == "tags":
-        value = list(run.tags) if run else []
-    elif name == "run_count":
-        value = run.run_count if run else 0
     elif name == "scheduled_start_time":
         value = run.expected_start_time if run else None
     elif name == "parent_flow_run_id":
@@ -63,10 +51,8 @@ def _get(name: str) -> Any:
     elif name == "ui_url":
         value = None
     else:
-        raise AttributeError(f"module 'praefect.runtime.flow_run' has no attribute {name!r}")
-    override = env_override("flow_run", name, value)
-    return value if override is _MISSING else override
+        value = _MISSING
+    return value
 
 
-def __getattr__(name: str) -> Any:
-    return _get(name)
+__getattr__ = run_attributes("flow_run", FlowRunContext.enclosing, _own)

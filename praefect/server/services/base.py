@@ -9,6 +9,7 @@ scheduler for good.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import logging
 import threading
@@ -18,11 +19,19 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 
 from praefect import database
+from praefect import settings as _settings
 from praefect.utilities import clock as _clock
 
 __all__ = ["Service", "ServiceRunner"]
 
 _log = logging.getLogger("praefect.server.services")
+
+
+def setting_field(name: str) -> Any:
+    """A dataclass field defaulting to setting ``name`` as it is when the service is made."""
+    return dataclasses.field(
+        default_factory=lambda: getattr(_settings.get_current_settings(), name)
+    )
 
 
 class Service(Protocol):

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import functools
 import logging
 import socket
 import uuid
 
 from sqlalchemy.engine import Engine
 
-from praefect import database, orchestration
-from praefect import settings as _settings
+from praefect import orchestration
+from praefect.server.services.base import setting_field
 
 __all__ = ["CrashedRuns"]
 
@@ -26,37 +25,15 @@ _log = logging.getLogger("praefect.server.services.crashed_runs")
 class CrashedRuns:
     """Finds runs whose process died and marks each Crashed in its own transaction."""
 
-    loop_seconds: float = dataclasses.field(
-        default_factory=lambda: (
-            _settings.get_current_settings().server_services_crashed_runs_loop_seconds
-        )
-    )
-    after_seconds: float = dataclasses.field(
-        default_factory=lambda: (
-            _settings.get_current_settings().server_services_crashed_runs_after_seconds
-        )
-    )
+    loop_seconds: float = setting_field("server_services_crashed_runs_loop_seconds")
+    after_seconds: float = setting_field("server_services_crashed_runs_after_seconds")
     hostname: str = dataclasses.field(default_factory=socket.gethostname)
     name: str = "CrashedRuns"
 
     def run_once(self, engine: Engine, now: _dt.datetime) -> list[uuid.UUID]:
-        dead = database.read(
-            engine,
-            lambda conn: orchestration.zombies.find_dead_runs(
-                conn, self.hostname, self.after_seconds, now=now
-            ),
+        crashed = orchestration.zombies.crash_dead_runs(
+            engine, self.hostname, self.after_seconds, now=now
         )
-        crashed = []
-        for run_id, state_id, reason in dead:
-            if database.write(
-                engine,
-                functools.partial(
-                    orchestration.zombies.mark_crashed,
-                    run_id=run_id,
-                    seen_state_id=state_id,
-                    reason=reason,
-                ),
-            ):
-                crashed.append(run_id)
-                _log.warning("Flow run %s crashed: %s", run_id, reason)
-        return crashed
+        for run_id, reason in crashed:
+            _log.warning("Flow run %s crashed: %s", run_id, reason)
+        return [run_id for run_id, _ in crashed]

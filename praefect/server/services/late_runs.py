@@ -11,7 +11,7 @@ import uuid
 from sqlalchemy.engine import Engine
 
 from praefect import database, orchestration
-from praefect import settings as _settings
+from praefect.server.services.base import setting_field
 
 __all__ = ["MarkLateRuns"]
 
@@ -23,16 +23,8 @@ _BATCH = 500
 class MarkLateRuns:
     """Marks overdue Scheduled runs Late, ``_BATCH`` a transaction until none is left."""
 
-    loop_seconds: float = dataclasses.field(
-        default_factory=lambda: (
-            _settings.get_current_settings().server_services_late_runs_loop_seconds
-        )
-    )
-    after_seconds: float = dataclasses.field(
-        default_factory=lambda: (
-            _settings.get_current_settings().server_services_late_runs_after_seconds
-        )
-    )
+    loop_seconds: float = setting_field("server_services_late_runs_loop_seconds")
+    after_seconds: float = setting_field("server_services_late_runs_after_seconds")
     name: str = "MarkLateRuns"
 
     def run_once(self, engine: Engine, now: _dt.datetime) -> list[uuid.UUID]:

@@ -17,24 +17,18 @@ import uuid
 from sqlalchemy.engine import Engine
 
 from praefect import database, orchestration
-from praefect import settings as _settings
+from praefect.server.services.base import setting_field
 
 __all__ = ["RecentDeploymentsScheduler", "Scheduler"]
 
 _log = logging.getLogger("praefect.server.services.scheduler")
 
 
-def _settings_loop(name: str) -> float:
-    return getattr(_settings.get_current_settings(), name)
-
-
 @dataclasses.dataclass
 class Scheduler:
     """Inserts the next Scheduled runs of every active schedule of every unpaused deployment."""
 
-    loop_seconds: float = dataclasses.field(
-        default_factory=lambda: _settings_loop("server_services_scheduler_loop_seconds")
-    )
+    loop_seconds: float = setting_field("server_services_scheduler_loop_seconds")
     name: str = "Scheduler"
 
     def run_once(self, engine: Engine, now: _dt.datetime) -> list[uuid.UUID]:
@@ -51,11 +45,7 @@ class RecentDeploymentsScheduler:
     """The scheduler's quick pass, over deployments (or schedules) changed since its last
     pass."""
 
-    loop_seconds: float = dataclasses.field(
-        default_factory=lambda: _settings_loop(
-            "server_services_scheduler_recent_deployments_loop_seconds"
-        )
-    )
+    loop_seconds: float = setting_field("server_services_scheduler_recent_deployments_loop_seconds")
     name: str = "RecentDeploymentsScheduler"
     _since: _dt.datetime | None = dataclasses.field(default=None, repr=False)
 
