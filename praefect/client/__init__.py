@@ -144,4 +144,4 @@ def get_client(
     """
     from praefect.client import orchestration
 
-    return orchestration.get_client(httpx_settings=httpx_settings, sync_client=sync_client)
+    return orchestration.SyncPrefectClient() if sync_client else orchestration.PrefectClient()

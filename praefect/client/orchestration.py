@@ -15,9 +15,10 @@ import functools
 import socket
 import uuid
 from collections.abc import Callable
-from typing import Any, Literal, overload
+from typing import Any
 
 from praefect import exceptions
+from praefect.client import get_client
 from praefect.client.orchestration_deployments import DeploymentClientMethods
 from praefect.client.orchestration_work_pools import WorkPoolClientMethods
 from praefect.schemas import filters, objects, queries, sorting
@@ -380,33 +381,3 @@ for _class in reversed(SyncPrefectClient.__mro__[:-1]):
     for _name, _method in list(vars(_class).items()):
         if not _name.startswith("_") and callable(_method):
             setattr(PrefectClient, _name, _async_twin(_name, _method))
-
-
-@overload
-def get_client(
-    httpx_settings: dict[str, Any] | None = None, sync_client: Literal[False] = False
-) -> PrefectClient: ...
-
-
-@overload
-def get_client(
-    httpx_settings: dict[str, Any] | None = None, *, sync_client: Literal[True]
-) -> SyncPrefectClient: ...
-
-
-@overload
-def get_client(
-    httpx_settings: dict[str, Any] | None = None, sync_client: bool = False
-) -> PrefectClient | SyncPrefectClient: ...
-
-
-def get_client(
-    httpx_settings: dict[str, Any] | None = None, sync_client: bool = False
-) -> PrefectClient | SyncPrefectClient:
-    """The user-facing client for the current settings (Prefect's ``get_client``).
-
-    >>> with get_client(sync_client=True) as client:  # doctest: +SKIP
-    ...     client.read_flow_runs(limit=1)
-    []
-    """
-    return SyncPrefectClient() if sync_client else PrefectClient()

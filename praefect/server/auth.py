@@ -25,9 +25,10 @@ from collections.abc import Sequence
 
 import anyio
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from praefect.server import roles
+from praefect.server.bodies import read_body
 
 __all__ = ["OPEN_PATHS", "AuthMiddleware", "parse_api_keys"]
 
@@ -207,16 +208,7 @@ def _forbidden(method: str, path: str, needed: str, role: str, who: str) -> str:
 async def _without_job_variables(scope: Scope, receive: Receive, role: str, who: str) -> Receive:
     """``receive`` replaying the request's body, after refusing (403) a body that sets
     ``job_variables``: they choose the command a worker runs, which only an admin may."""
-    messages: list[Message] = []
-    body = b""
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            break
-        body += message.get("body", b"")
-        if not message.get("more_body", False):
-            break
+    body, replaying = await read_body(receive)
     try:
         parsed = json.loads(body) if body else None
     except ValueError:
@@ -227,10 +219,4 @@ async def _without_job_variables(scope: Scope, receive: Receive, role: str, who:
             403,
             _forbidden(method, scope["path"] + " with job_variables", "admin", role, who),
         )
-    replay = iter(messages)
-
-    async def replaying() -> Message:
-        message = next(replay, None)
-        return message if message is not None else await receive()
-
     return replaying

@@ -23,6 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from praefect.server.bodies import read_body
+
 __all__ = ["COOKIE", "FIELD", "HEADER", "FormGuard"]
 
 COOKIE = "praefect_csrf"
@@ -102,23 +104,8 @@ async def _sent_token(headers: dict[bytes, bytes], receive: Receive) -> tuple[st
     content_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
     if content_type != b"application/x-www-form-urlencoded":
         return None, receive
-    messages: list[Message] = []
-    body = b""
-    while len(body) <= _MAX_FORM_BYTES:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            break
-        body += message.get("body", b"")
-        if not message.get("more_body", False):
-            break
+    body, replaying = await read_body(receive, _MAX_FORM_BYTES)
     values = parse_qs(body.decode("latin-1"), keep_blank_values=True).get(FIELD)
-    replay = iter(messages)
-
-    async def replaying() -> Message:
-        message = next(replay, None)
-        return message if message is not None else await receive()
-
     return (values[0] if values else None), replaying
 
 
