@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from praefect.schemas import sorting
 from praefect.schemas.filters import (
@@ -47,6 +47,9 @@ __all__ = [
     "WorkerQuery",
 ]
 
+_NULL_DEFAULTS = ("sort", "offset")
+"""Fields whose null on the wire means their default."""
+
 Limit = Annotated[int | None, Field(ge=0, description="At most this many rows.")]
 Offset = Annotated[int, Field(ge=0, le=2**31 - 1, description="Skip this many rows first.")]
 
@@ -55,6 +58,14 @@ class _Query(BaseModel):
     # Prefect's clients send fields this server has no use for (``work_pool_queues``, ...):
     # they are ignored, as the routes' separate body fields ignored them.
     model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_the_default(cls, data: Any) -> Any:
+        # Prefect's clients send "sort": null (and may send "offset": null) for "not given"
+        if isinstance(data, dict) and any(data.get(name, 0) is None for name in _NULL_DEFAULTS):
+            return {k: v for k, v in data.items() if not (k in _NULL_DEFAULTS and v is None)}
+        return data
 
     @classmethod
     def of(cls, **fields: Any) -> Self:

@@ -143,6 +143,14 @@ def test_a_null_limit_is_the_default_page_and_too_large_a_limit_is_refused(clien
     # Prefect's client sends fields this server does not use: they are ignored
     prefect_body = {"limit": 2, "work_pools": None, "work_pool_queues": None}
     assert len(client.post("/api/flow_runs/filter", json=prefect_body).json()) == 2
+    # and "sort": null (Prefect's read_flow_runs with no sort): the default order, newest first
+    for path in ("/api/flow_runs/filter", "/api/task_runs/filter", "/api/logs/filter"):
+        answer = client.post(path, json={"sort": None, "offset": None, "limit": 2})
+        assert answer.status_code == 200, (path, answer.text)
+    newest = client.post("/api/flow_runs/filter", json={"sort": None}).json()
+    assert [run["created"] for run in newest] == sorted(
+        (r["created"] for r in newest), reverse=True
+    )
     too_many = client.post("/api/flow_runs/filter", json={"limit": 1001})
     assert too_many.status_code == 422 and "limit" in too_many.text
 
