@@ -1,24 +1,26 @@
 """The shape of a run's state-change event, defined once.
 
-A state change is recorded as an event row: its name (``praefect.task-run.Completed``), the
-resource it is about (``praefect.task-run.<id>``, with its name and new state), the related
+A state change is recorded as an event row: its name (``prefect.task-run.Completed``), the
+resource it is about (``prefect.task-run.<id>``, with its name and new state), the related
 resources (the flow run, the tags) and a payload naming the state it came from and the one it
 entered. Three writers store these rows, each its own way for speed: SQLite builds a batch's
 events in SQL (``task_runs._EVENT_SQL``), the general writer formats JSON text in Python
 (``task_runs._write_generic``), the SQLite fast path too (``task_run_batches._events``), and a
 flow run's event is a dict (``events.state_change_event``). All of them take the names and the
 JSON from here: the shapes below are the one definition, and each writer's form (a ``%`` format
-string, a SQL expression, a dict) is derived from them. Renaming the events (to Prefect's
-``prefect.flow-run.Completed``) is a change of ``PREFIX``.
+string, a SQL expression, a dict) is derived from them. Names and labels are Prefect's to the
+letter (``prefect.flow-run.Completed`` about ``prefect.flow-run.<id>``), so Prefect's
+automations and tools read our events.
 
 >>> event_name("task-run", "Completed"), resource_id("task-run", "r1")
-('praefect.task-run.Completed', 'praefect.task-run.r1')
+('prefect.task-run.Completed', 'prefect.task-run.r1')
 >>> STATE_JSON % ('"RUNNING"', '"Running"', '""')
 '{"type":"RUNNING","name":"Running","message":""}'
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -36,13 +38,14 @@ __all__ = [
     "Slot",
     "event_name",
     "fill",
+    "iso_timestamp",
     "resource_id",
     "slots",
     "sql",
 ]
 
-PREFIX = "praefect"
-"""The namespace of event names, resource ids and our resource labels."""
+PREFIX = "prefect"
+"""The namespace of event names, resource ids and resource labels (Prefect's)."""
 
 
 class Slot(str):
@@ -52,10 +55,13 @@ class Slot(str):
 RESOURCE: Mapping[str, Any] = {
     "prefect.resource.id": Slot("resource_id"),
     "prefect.resource.name": Slot("run_name"),
-    f"{PREFIX}.state-type": Slot("state_type"),
+    f"{PREFIX}.state-message": Slot("state_message"),
     f"{PREFIX}.state-name": Slot("state_name"),
+    f"{PREFIX}.state-timestamp": Slot("state_timestamp"),
+    f"{PREFIX}.state-type": Slot("state_type"),
 }
-"""The resource an event is about: the run, with its new state."""
+"""The resource an event is about: the run, with its new state (Prefect's labels; the message
+``""`` when there is none, the timestamp in ISO 8601 with microseconds and ``+00:00``)."""
 
 RELATED: Mapping[str, Any] = {
     "prefect.resource.id": Slot("id"),
@@ -90,6 +96,18 @@ def event_name(kind: str, state_name: str) -> str:
 def resource_id(kind: str, run_id: object) -> str:
     """The resource id of a ``kind`` run."""
     return f"{PREFIX}.{kind}.{run_id}"
+
+
+def iso_timestamp(moment: _dt.datetime) -> str:
+    """The ``prefect.state-timestamp`` label of a state entered at ``moment``: UTC, ISO 8601
+    with microseconds (the stored text of SQLite with ``T`` and ``+00:00``).
+
+    >>> iso_timestamp(_dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=_dt.UTC))
+    '2030-01-02T03:04:05.000000+00:00'
+    """
+    if moment.tzinfo is not _dt.UTC:
+        moment = moment.astimezone(_dt.UTC)
+    return moment.isoformat(timespec="microseconds")
 
 
 def _segments(shape: Mapping[str, Any]) -> list[str | Slot]:
@@ -135,8 +153,8 @@ def slots(shape: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 RESOURCE_JSON = _percent_string(RESOURCE)
-"""``RESOURCE`` as a ``%`` format string: ``RESOURCE_JSON % (resource_id, run_name, state_type,
-state_name)``, each the JSON text of its value."""
+"""``RESOURCE`` as a ``%`` format string: ``RESOURCE_JSON % (resource_id, run_name,
+state_message, state_name, state_timestamp, state_type)``, each the JSON text of its value."""
 RELATED_JSON = _percent_string(RELATED)
 """``RELATED`` as a ``%`` format string: ``RELATED_JSON % (id, role)``."""
 STATE_JSON = _percent_string(STATE)
@@ -165,8 +183,8 @@ def sql(shape: Mapping[str, Any], **values: str) -> str:
 def fill(shape: Mapping[str, Any], **values: Any) -> dict[str, Any]:
     """``shape`` as a dict, each slot replaced by its value (for writers that store dicts).
 
-    >>> fill(RELATED, id="praefect.tag.x", role="tag")
-    {'prefect.resource.id': 'praefect.tag.x', 'prefect.resource.role': 'tag'}
+    >>> fill(RELATED, id="prefect.tag.x", role="tag")
+    {'prefect.resource.id': 'prefect.tag.x', 'prefect.resource.role': 'tag'}
     """
     return {
         key: values[value]

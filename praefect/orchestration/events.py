@@ -1,14 +1,17 @@
-"""Events: one row per state change (and later, per anything else worth reacting to).
+"""Events: one row per state change, and per anything else worth reacting to.
 
-Event names and resources follow Prefect's shape with our prefix:
-``praefect.flow-run.Completed`` about resource ``praefect.flow-run.<id>``.
+Names, resources and labels are Prefect's to the letter: ``prefect.flow-run.Completed`` about
+``prefect.flow-run.<id>``, related to ``prefect.flow.<id>``, ``prefect.deployment.<id>``,
+``prefect.work-queue.<id>``, ``prefect.work-pool.<id>`` and ``prefect.tag.<tag>``. Every event
+stored from Python goes through ``ingest`` (user events, events sent to the API, flow-run state
+changes); the task-run writers store their batches' state-change events in SQL, in the same
+shape (``event_shape``).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -24,9 +27,19 @@ from praefect.schemas.states import State, now_utc
 if TYPE_CHECKING:
     from praefect.orchestration.rules import Run
 
-__all__ = ["count", "query", "read_many", "related_resource", "state_change_event", "write"]
+__all__ = [
+    "count",
+    "flow_run_related",
+    "ingest",
+    "query",
+    "read_many",
+    "related_resource",
+    "state_change_event",
+    "write",
+]
 
 _event = tables.event
+_TIGHT = _dt.timedelta(minutes=5)
 
 
 def _state_summary(state: State | None) -> dict[str, Any] | None:
@@ -44,28 +57,39 @@ def state_change_event(
     validated: State,
     related: list[dict[str, str]],
     now: _dt.datetime | None = None,
+    run_count: int | None = None,
 ) -> dict[str, Any]:
     """The event row recording that run ``run`` (``kind`` is ``"flow-run"`` or ``"task-run"``)
-    entered ``validated`` from ``initial``.
+    entered ``validated`` from ``initial``, as Prefect's server writes it: the event's id is the
+    state's, and it ``follows`` the previous state's event when that was under 5 minutes ago.
 
     >>> from praefect.schemas.states import State
     >>> row = state_change_event("flow-run", {"id": "r1", "name": "x"}, None, State("RUNNING"), [])
-    >>> row["event"], row["resource"]["prefect.resource.id"]
-    ('praefect.flow-run.Running', 'praefect.flow-run.r1')
+    >>> row["event"], row["resource"]["prefect.resource.id"], row["resource"]["prefect.state-type"]
+    ('prefect.flow-run.Running', 'prefect.flow-run.r1', 'RUNNING')
     """
     resource_id = event_shape.resource_id(kind, run["id"])
+    resource = event_shape.fill(
+        event_shape.RESOURCE,
+        resource_id=resource_id,
+        run_name=run.get("name"),
+        state_message=validated.message or "",
+        state_name=validated.name,
+        state_timestamp=event_shape.iso_timestamp(validated.timestamp),
+        state_type=validated.type.value,
+    )
+    count = run_count if run_count is not None else run.get("run_count")
+    if count is not None:
+        resource["prefect.run-count"] = str(count)
+    follows = None
+    if initial is not None and abs(validated.timestamp - initial.timestamp) < _TIGHT:
+        follows = initial.id
     return {
-        "id": uuid.uuid4(),
+        "id": validated.id,
         "occurred": validated.timestamp,
         "event": event_shape.event_name(kind, validated.name),
         "resource_id": resource_id,
-        "resource": event_shape.fill(
-            event_shape.RESOURCE,
-            resource_id=resource_id,
-            run_name=run.get("name"),
-            state_type=validated.type.value,
-            state_name=validated.name,
-        ),
+        "resource": resource,
         "related": related,
         "payload": event_shape.fill(
             event_shape.PAYLOAD,
@@ -75,8 +99,70 @@ def state_change_event(
             validated_state=_state_summary(validated),
         ),
         "received": now or now_utc(),
-        "follows": None,
+        "follows": follows,
     }
+
+
+_t = tables
+_RELATED_SQL = (
+    sa.select(
+        _t.flow.c.name.label("flow_name"),
+        _t.flow.c.tags.label("flow_tags"),
+        _t.deployment.c.name.label("deployment_name"),
+        _t.deployment.c.tags.label("deployment_tags"),
+        _t.work_queue.c.name.label("work_queue_name"),
+        _t.work_pool.c.id.label("work_pool_id"),
+        _t.work_pool.c.name.label("work_pool_name"),
+        _t.work_pool.c.type.label("work_pool_type"),
+        _t.task_run.c.name.label("task_run_name"),
+    )
+    .select_from(_t.flow)
+    .outerjoin(_t.deployment, _t.deployment.c.id == sa.bindparam("deployment_id"))
+    .outerjoin(_t.work_queue, _t.work_queue.c.id == sa.bindparam("work_queue_id"))
+    .outerjoin(_t.work_pool, _t.work_pool.c.id == _t.work_queue.c.work_pool_id)
+    .outerjoin(_t.task_run, _t.task_run.c.id == sa.bindparam("parent_task_run_id"))
+    .where(_t.flow.c.id == sa.bindparam("flow_id"))
+)
+
+
+def flow_run_related(conn: Connection, run: Run) -> list[dict[str, str]]:
+    """The related resources of a flow run's events, as Prefect names them: its flow, its
+    deployment, work queue and work pool (when it has them), the task run it is a subflow of
+    (role ``task-run``), then the tags of the run, its flow and its deployment, sorted."""
+    found = conn.execute(
+        _RELATED_SQL,
+        {
+            "flow_id": run["flow_id"],
+            "deployment_id": run.get("deployment_id"),
+            "work_queue_id": run.get("work_queue_id"),
+            "parent_task_run_id": run.get("parent_task_run_id"),
+        },
+    ).first()
+    related: list[dict[str, str]] = []
+    tags = set(run.get("tags") or ())
+
+    def add(kind: str, id: object, name: str | None, **labels: str) -> None:
+        resource = related_resource(kind, id)
+        if name is not None:
+            resource["prefect.resource.name"] = name
+        resource.update(labels)
+        related.append(resource)
+
+    if found is not None:
+        add("flow", run["flow_id"], found.flow_name)
+        tags.update(found.flow_tags or ())
+        if found.deployment_name is not None:
+            add("deployment", run["deployment_id"], found.deployment_name)
+            tags.update(found.deployment_tags or ())
+        if found.work_queue_name is not None:
+            add("work-queue", run["work_queue_id"], found.work_queue_name)
+        if found.work_pool_name is not None:
+            pool_type = {"prefect.work-pool.type": found.work_pool_type}
+            add("work-pool", found.work_pool_id, found.work_pool_name, **pool_type)
+        if found.task_run_name is not None:
+            add("task-run", run["parent_task_run_id"], found.task_run_name)
+    related.extend(related_resource("tag", tag) for tag in sorted(tags))
+    return related
 
 
 def related_resource(kind: str, id: object) -> dict[str, str]:
@@ -84,24 +170,30 @@ def related_resource(kind: str, id: object) -> dict[str, str]:
     ``id``, in that role.
 
     >>> related_resource("tag", "etl")
-    {'prefect.resource.id': 'praefect.tag.etl', 'prefect.resource.role': 'tag'}
+    {'prefect.resource.id': 'prefect.tag.etl', 'prefect.resource.role': 'tag'}
     """
     return event_shape.fill(event_shape.RELATED, id=event_shape.resource_id(kind, id), role=kind)
 
 
-def write(conn: Connection, rows: list[dict[str, Any]], ignore_existing: bool = False) -> None:
-    """Insert event rows; with ``ignore_existing``, rows whose id is already stored are skipped
-    (so a client may send a batch again)."""
+def ingest(conn: Connection, rows: Sequence[Mapping[str, Any]], skip_existing: bool = True) -> None:
+    """Store event rows (as ``schemas.events.Event.to_row`` gives them): the one way an event
+    built in Python is stored, so whatever reacts to events has one place to look. With
+    ``skip_existing`` (the default) a row whose id is already stored is skipped, so a client
+    may send a batch again; a flow-run state change, whose event is new by construction, passes
+    False (one plain INSERT: the hot path)."""
     if not rows:
         return
-    if ignore_existing:
-        from praefect.orchestration import filters
-
-        conn.execute(filters.insert_ignoring_conflicts(conn, _event, ["id"]), rows)
-    elif len(rows) == 1:  # a state change's event: the hot path
+    if skip_existing:
+        conn.execute(_filters.insert_ignoring_conflicts(conn, _event, ["id"]), list(rows))
+    elif len(rows) == 1:
         _rows.insert(conn, _event, rows[0])
     else:
-        conn.execute(_event.insert(), rows)
+        conn.execute(_event.insert(), list(rows))
+
+
+def write(conn: Connection, rows: list[dict[str, Any]], ignore_existing: bool = False) -> None:
+    """``ingest`` under its older name (``ignore_existing`` is ``skip_existing``)."""
+    ingest(conn, rows, skip_existing=ignore_existing)
 
 
 def read_many(

@@ -369,7 +369,7 @@ def _record_state(
     record["flow_run_id"] = run["id"]
     _rows.insert(conn, _state, record)
     conn.execute(_UPDATE_RUN, {**values, "run_id_": run["id"]})
-    _write_event(conn, run, initial, state, now)
+    _write_event(conn, run, initial, state, now, values.get("run_count", run.get("run_count")))
     return state
 
 
@@ -414,10 +414,11 @@ def _write_event(
     initial: State | None,
     state: State,
     now: _dt.datetime,
+    run_count: int | None = None,
 ) -> None:
-    related = [events.related_resource("flow", run["flow_id"])]
-    related.extend(events.related_resource("tag", tag) for tag in run.get("tags") or ())
-    events.write(conn, [events.state_change_event("flow-run", run, initial, state, related, now)])
+    related = events.flow_run_related(conn, run)
+    event = events.state_change_event("flow-run", run, initial, state, related, now, run_count)
+    events.ingest(conn, [event], skip_existing=False)
 
 
 def _bookkeeping(

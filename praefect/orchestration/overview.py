@@ -353,7 +353,7 @@ def newest_flow_run_change(conn: Connection, after: _dt.datetime) -> _dt.datetim
     """
     event = tables.event
     query = sa.select(sa.func.max(event.c.occurred)).where(
-        event.c.occurred > after, event.c.event.like("praefect.flow-run.%")
+        event.c.occurred > after, event.c.event.like("prefect.flow-run.%")
     )
     value = conn.execute(query).scalar()
     if isinstance(value, str):  # SQLite's max() gives the stored text back

@@ -344,13 +344,14 @@ def _events(
                     parts.append(related % (q(tag_prefix + tag), '"tag"'))
                 resource_id = task_run + run_id
                 # the run's part of its events' resource, filled once; the state's part per event
-                filled = (f'"{resource_id}"', q(head[2]).replace("%", "%%"), "%s", "%s")
+                filled = (f'"{resource_id}"', q(head[2]).replace("%", "%%"), *("%s",) * 4)
                 run = of_run[run_id] = (resource_id, resource % filled, "[" + ",".join(parts) + "]")
             prior = previous.get(run_id)
             previous[run_id] = (kind, name)
             key = (prior, kind, name, message)
             payload = payloads.get(key)
             kind_json = kinds_json[kind]
+            message_json = q(message or "")
             if payload is None:
                 if prior is None:
                     from_json = initial_json = "null"
@@ -361,7 +362,7 @@ def _events(
                     from_json,
                     kind_json,
                     initial_json,
-                    state_json % (kind_json, q(name), q(message or "")),
+                    state_json % (kind_json, q(name), message_json),
                 )
             extend(
                 (
@@ -369,7 +370,8 @@ def _events(
                     stamp,
                     event_prefix + name,
                     run[0],
-                    run[1] % (kind_json, q(name)),
+                    run[1]
+                    % (message_json, q(name), f'"{stamp.replace(" ", "T")}+00:00"', kind_json),
                     run[2],
                     payload,
                 )

@@ -282,8 +282,10 @@ _RESOURCE_SQL = event_shape.sql(
     event_shape.RESOURCE,
     resource_id=f"json_quote({_RUN_ID_SQL})",
     run_name="json_quote(r.name)",
-    state_type="json_quote(s.type)",
+    state_message="json_quote(coalesce(s.message, ''))",
     state_name="json_quote(s.name)",
+    state_timestamp="json_quote(replace(s.timestamp, ' ', 'T') || '+00:00')",
+    state_type="json_quote(s.type)",
 )
 _PAYLOAD_SQL = event_shape.sql(
     event_shape.PAYLOAD,
@@ -575,6 +577,7 @@ def _write_generic(
                 None if data is None else _data_json(data),
             )
         )
+        message_json = dumps(message or "")
         previous = seen.get(run_id) or last_states.get(run_id)
         seen[run_id] = (kind, name)
         kind_json = f'"{kind}"'
@@ -590,14 +593,21 @@ def _write_generic(
                 event_shape.event_name(_TASK_RUN, name),
                 resource_id,
                 event_shape.RESOURCE_JSON
-                % (f'"{resource_id}"', dumps(row["name"]), kind_json, name_json),
+                % (
+                    f'"{resource_id}"',
+                    dumps(row["name"]),
+                    message_json,
+                    name_json,
+                    f'"{event_shape.iso_timestamp(state.timestamp)}"',
+                    kind_json,
+                ),
                 related,
                 event_shape.PAYLOAD_JSON
                 % (
                     from_json,
                     kind_json,
                     initial_json,
-                    event_shape.STATE_JSON % (kind_json, name_json, dumps(message or "")),
+                    event_shape.STATE_JSON % (kind_json, name_json, message_json),
                 ),
                 now_db,
             )

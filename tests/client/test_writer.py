@@ -56,7 +56,7 @@ def test_enqueued_task_runs_and_logs_are_visible_after_flush(tmp_path):
         )
         assert [s.type.value for s in history] == ["PENDING", "COMPLETED"]
         events = database.read(engine, lambda c: orchestration.events.read_many(c, limit=None))
-        events = [event for event in events if event["event"].startswith("praefect.task-run.")]
+        events = [event for event in events if event["event"].startswith("prefect.task-run.")]
         assert len(events) == 100
         assert events[-1]["payload"]["intended"]["from"] == "PENDING"
         assert database.read(engine, orchestration.logs.read_many)[0]["message"] == "hi"
@@ -77,7 +77,7 @@ def test_last_row_of_a_task_run_wins_across_batches(tmp_path):
         stored = client.read_task_run(row["id"])
         assert (stored["name"], stored["run_count"], stored["cache_key"]) == ("renamed", 1, "k")
         assert stored["state_type"] == "COMPLETED"
-        events = client.read_events(resource_id=f"praefect.task-run.{row['id']}")
+        events = client.read_events(resource_id=f"prefect.task-run.{row['id']}")
         assert events[-1]["payload"]["intended"] == {"from": "RUNNING", "to": "COMPLETED"}
     finally:
         client.close()

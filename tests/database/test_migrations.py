@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 import subprocess
 import sys
 import time
@@ -226,3 +227,70 @@ def test_indexes_partial_on_sqlite_are_partial_on_postgresql_too(database_url):
         definitions = [row[0] or "" for row in conn.exec_driver_sql(query)]
     assert expected == 5
     assert sum(" WHERE " in definition for definition in definitions) == expected, definitions
+
+
+def _downgrade(conn: sa.Connection, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations.__path__[0]))
+    config.attributes["connection"] = conn
+    command.downgrade(config, revision)
+
+
+def test_stored_state_change_events_are_renamed_to_prefects_names(database_url):
+    """0008 rewrites events stored under praefect's old names; a user's events stay as sent."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            migrations.upgrade(conn, "0007_api_keys")
+            _downgrade(conn, "0007_api_keys")  # the shared PostgreSQL database is at the head
+            run = "01a23782-b341-7e4c-b4ad-29594c2a7153"
+            old = {
+                "event": "praefect.flow-run.Completed",
+                "resource_id": f"praefect.flow-run.{run}",
+                "resource": json.dumps(
+                    {
+                        "prefect.resource.id": f"praefect.flow-run.{run}",
+                        "praefect.state-type": "COMPLETED",
+                        "praefect.state-name": "Completed",
+                    }
+                ),
+                "related": '[{"prefect.resource.id":"praefect.flow.f1","prefect.resource.role":'
+                '"flow"},{"prefect.resource.id":"praefect.tag.etl","prefect.resource.role":"tag"}]',
+            }
+            mine = {
+                "event": "acme.order.created",
+                "resource_id": "acme.order.1",
+                "resource": '{"prefect.resource.id":"acme.order.1"}',
+                "related": "[]",
+            }
+            for row in (old, mine):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO event (id, occurred, event, resource_id, resource, related,"
+                        " payload, received) VALUES (:id, :at, :event, :resource_id, :resource,"
+                        " :related, '{}', :at)"
+                    ),
+                    {**row, "id": str(uuid.uuid4()), "at": dt.datetime.now(dt.UTC)},
+                )
+            migrations.upgrade(conn)
+        with engine.connect() as conn:
+            event = tables.event
+            rows = conn.execute(sa.select(event).order_by(event.c.resource_id)).mappings().all()
+    finally:
+        engine.dispose()
+    by_resource = {row["resource_id"]: row for row in rows}
+    renamed = by_resource[f"prefect.flow-run.{run}"]
+    assert renamed["event"] == "prefect.flow-run.Completed"
+    assert renamed["resource"] == {
+        "prefect.resource.id": f"prefect.flow-run.{run}",
+        "prefect.state-type": "COMPLETED",
+        "prefect.state-name": "Completed",
+    }
+    assert [r["prefect.resource.id"] for r in renamed["related"]] == [
+        "prefect.flow.f1",
+        "prefect.tag.etl",
+    ]
+    assert by_resource["acme.order.1"]["event"] == "acme.order.created"

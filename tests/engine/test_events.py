@@ -21,11 +21,11 @@ def test_flow_run_state_changes_write_events():
         ids["flow"] = flow_run.id
 
     f()
-    events = _events(f"praefect.flow-run.{ids['flow']}")
+    events = _events(f"prefect.flow-run.{ids['flow']}")
     assert [e["event"] for e in events] == [
-        "praefect.flow-run.Pending",
-        "praefect.flow-run.Running",
-        "praefect.flow-run.Completed",
+        "prefect.flow-run.Pending",
+        "prefect.flow-run.Running",
+        "prefect.flow-run.Completed",
     ]
 
 
@@ -43,13 +43,13 @@ def test_task_run_state_changes_write_events():
         flaky()
 
     f()
-    events = _events(f"praefect.task-run.{ids['task']}")
+    events = _events(f"prefect.task-run.{ids['task']}")
     assert [e["event"] for e in events] == [
-        "praefect.task-run.Pending",
-        "praefect.task-run.Running",
-        "praefect.task-run.AwaitingRetry",
-        "praefect.task-run.Retrying",
-        "praefect.task-run.Completed",
+        "prefect.task-run.Pending",
+        "prefect.task-run.Running",
+        "prefect.task-run.AwaitingRetry",
+        "prefect.task-run.Retrying",
+        "prefect.task-run.Completed",
     ]
 
 
@@ -62,5 +62,5 @@ def test_failed_flow_writes_a_failed_event():
         raise ValueError("x")
 
     broken(return_state=True)
-    events = _events(f"praefect.flow-run.{ids['flow']}")
-    assert events[-1]["event"] == "praefect.flow-run.Failed"
+    events = _events(f"prefect.flow-run.{ids['flow']}")
+    assert events[-1]["event"] == "prefect.flow-run.Failed"

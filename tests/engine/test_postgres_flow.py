@@ -82,11 +82,11 @@ def test_a_flow_with_retries_logs_and_a_subflow_is_recorded_in_postgres(use_data
     events = database.read(
         database.get_engine(),
         lambda conn: praefect.orchestration.events.query(
-            conn, resource_ids=[f"praefect.task-run.{flaky_run.id}"], newest_first=False
+            conn, resource_ids=[f"prefect.task-run.{flaky_run.id}"], newest_first=False
         ),
     )
-    assert [e["event"] for e in events][-1] == "praefect.task-run.Completed"
+    assert [e["event"] for e in events][-1] == "prefect.task-run.Completed"
     assert events[-1]["payload"]["intended"] == {"from": "RUNNING", "to": "COMPLETED"}
-    assert {"prefect.resource.id": f"praefect.flow-run.{parent_id}"}.items() <= (
+    assert {"prefect.resource.id": f"prefect.flow-run.{parent_id}"}.items() <= (
         events[-1]["related"][0].items()
     )

@@ -56,7 +56,7 @@ def _events(url: str) -> list[tuple[Any, ...]]:
     event = tables.event
 
     def read(conn: Any) -> list[tuple[Any, ...]]:
-        query = sa.select(event).where(event.c.event.startswith("praefect.task-run."))
+        query = sa.select(event).where(event.c.event.startswith("prefect.task-run."))
         rows = conn.execute(query.order_by(event.c.occurred, event.c.id)).mappings()
         return [
             (
@@ -137,6 +137,8 @@ def test_each_shapes_json_template_and_dict_agree(shape):
         "run_name": 'n "q" ✓',
         "state_type": "RUNNING",
         "state_name": "Running",
+        "state_message": "done",
+        "state_timestamp": "2030-01-01T00:00:00.000000+00:00",
         "id": "i",
         "role": "tag",
         "type": "T",

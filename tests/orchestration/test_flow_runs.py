@@ -48,17 +48,24 @@ def test_every_accepted_transition_writes_an_event(engine, new_run, propose):
     propose(run, State("PENDING"))  # aborted: no event
     events = database.read(
         engine,
-        lambda c: orchestration.events.read_many(c, resource_id=f"praefect.flow-run.{run}"),
+        lambda c: orchestration.events.read_many(c, resource_id=f"prefect.flow-run.{run}"),
     )
     assert [e["event"] for e in events] == [
-        "praefect.flow-run.Pending",
-        "praefect.flow-run.Running",
+        "prefect.flow-run.Pending",
+        "prefect.flow-run.Running",
     ]
     last = events[-1]
     assert last["payload"]["intended"] == {"from": "PENDING", "to": "RUNNING"}
-    assert last["resource"]["praefect.state-type"] == "RUNNING"
+    assert last["resource"]["prefect.state-type"] == "RUNNING"
+    assert last["resource"]["prefect.state-name"] == "Running"
+    assert last["resource"]["prefect.run-count"] == "1"
+    assert last["follows"] == events[0]["id"]  # Prefect's ordering hint: the state before
     roles = {r["prefect.resource.role"] for r in last["related"]}
     assert roles == {"flow", "tag"}
+    assert last["related"][-1] == {
+        "prefect.resource.id": "prefect.tag.nightly",
+        "prefect.resource.role": "tag",
+    }
 
 
 def test_update_changes_plain_fields_and_refuses_others(engine, new_run, read_run):

@@ -72,7 +72,7 @@ def test_batch_route_records_rows_and_states_in_order_and_is_safe_to_resend(clie
     assert read_b["tags"] == ["late"] and read_b["state_type"] == "PENDING"
     events = client.post(
         "/api/events/filter",
-        json={"filter": {"resource": {"id": [f"praefect.task-run.{a['id']}"]}}},
+        json={"filter": {"resource": {"id": [f"prefect.task-run.{a['id']}"]}}},
     ).json()
     assert events["total"] == 3
 

@@ -141,7 +141,7 @@ def _stored(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as conn:
         for table, skip in (("task_run", "updated"), ("task_run_state", ""), ("event", "received")):
             # the flow run's own event (made before the batches) is not a batch's
-            where = " WHERE event LIKE 'praefect.task-run.%'" if table == "event" else ""
+            where = " WHERE event LIKE 'prefect.task-run.%'" if table == "event" else ""
             cursor = conn.exec_driver_sql(f"SELECT * FROM {table}{where} ORDER BY rowid")
             keep = [i for i, col in enumerate(cursor.keys()) if col != skip]
             out[table] = [tuple(row[i] for i in keep) for row in cursor.fetchall()]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, status
 from sqlalchemy.engine import Connection
 
 from praefect import database, orchestration
-from praefect.schemas.events import Event, EventFilter, EventOrder, EventPage
+from praefect.schemas.events import Event, EventFilter, EventOrder, EventPage, ReceivedEvent
 from praefect.schemas.states import now_utc
 from praefect.server.api._deps import EngineDep, OffsetBody
 
@@ -62,4 +62,4 @@ def read_events(
         return rows, orchestration.events.count(conn, **criteria)
 
     rows, total = database.read(engine, page)
-    return EventPage(events=[Event.model_validate(row) for row in rows], total=total)
+    return EventPage(events=[ReceivedEvent.model_validate(row) for row in rows], total=total)
