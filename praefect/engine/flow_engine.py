@@ -211,7 +211,7 @@ def _start_attempt(r: _Run, running: State) -> None:
     run.run_count += 1
     r.attempt = running.state_details.get("attempt") or run.run_count
     run.run_count = r.attempt
-    heartbeat.register(run.id, r.client)
+    heartbeat.register(run.id, r.client, r.attempt)
     if run.start_time is None:
         run.start_time = _clock.now()
     shared.record_wrapper(r.wrapper, running)

@@ -1,8 +1,9 @@
 """Heartbeats of the flow runs executing in this process.
 
 One daemon thread per process, started with the first running flow run, writes the time into
-every running flow run of the process each ``PRAEFECT_HEARTBEAT_SECONDS`` (10 s). A run whose
-heartbeat goes stale is marked Crashed by whoever looks next (see
+every running flow run of the process each ``PRAEFECT_HEARTBEAT_SECONDS`` (10 s), with the
+attempt that runs it: once a newer attempt has started, the orchestrator ignores the beats of the
+replaced one. A run whose heartbeat goes stale is marked Crashed by whoever looks next (see
 ``praefect.orchestration.zombies``).
 """
 
@@ -21,17 +22,19 @@ if TYPE_CHECKING:
 _logger = logging.getLogger("praefect.heartbeat")
 _lock = threading.Lock()
 _beat_done = threading.Condition(_lock)
-_running: dict[uuid.UUID, OrchestrationClient] = {}
+_running: dict[uuid.UUID, tuple[OrchestrationClient, int | None]] = {}
 _in_flight: uuid.UUID | None = None  # the flow run whose beat is being written
 _thread: threading.Thread | None = None
 _wake = threading.Event()
 
 
-def register(flow_run_id: uuid.UUID, client: OrchestrationClient) -> None:
-    """Start beating for a flow run that entered Running."""
+def register(
+    flow_run_id: uuid.UUID, client: OrchestrationClient, attempt: int | None = None
+) -> None:
+    """Start beating for a flow run that entered Running (in ``attempt``)."""
     global _thread
     with _lock:
-        _running[flow_run_id] = client
+        _running[flow_run_id] = client, attempt
         if _thread is None or not _thread.is_alive():
             _thread = threading.Thread(target=_loop, name="praefect-heartbeat", daemon=True)
             _thread.start()
@@ -60,12 +63,16 @@ def _loop() -> None:
 def _beat(flow_run_id: uuid.UUID) -> None:
     global _in_flight
     with _lock:
-        client = _running.get(flow_run_id)
-        if client is None:  # it left Running since the list was taken
+        beating = _running.get(flow_run_id)
+        if beating is None:  # it left Running since the list was taken
             return
         _in_flight = flow_run_id
+    client, attempt = beating
+    fields: dict[str, object] = {"heartbeat": now_utc()}
+    if attempt:
+        fields["attempt"] = attempt
     try:
-        client.update_flow_run(flow_run_id, heartbeat=now_utc())
+        client.update_flow_run(flow_run_id, **fields)
     except Exception as exc:  # a missed beat is retried at the next one
         _logger.debug("Heartbeat of flow run %s failed: %s", flow_run_id, exc)
     finally:

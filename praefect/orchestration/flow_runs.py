@@ -287,8 +287,15 @@ def read_states(conn: Connection, flow_run_id: uuid.UUID) -> list[State]:
     return [State.from_record(row) for row in rows]
 
 
-def update(conn: Connection, flow_run_id: uuid.UUID, **fields: Any) -> None:
-    """Change plain fields of a flow run (see ``UPDATABLE_FIELDS``)."""
+def update(
+    conn: Connection, flow_run_id: uuid.UUID, attempt: int | None = None, **fields: Any
+) -> bool:
+    """Change plain fields of a flow run (see ``UPDATABLE_FIELDS``).
+
+    ``attempt``: the attempt of the run the change comes from (praefect's heartbeats say it);
+    once a newer attempt has started nothing is changed and False is returned, so a replaced
+    attempt's heartbeats cannot keep the run looking alive.
+    """
     unknown = fields.keys() - UPDATABLE_FIELDS
     if unknown:
         raise ValueError(
@@ -296,11 +303,16 @@ def update(conn: Connection, flow_run_id: uuid.UUID, **fields: Any) -> None:
             f"updatable fields are: {', '.join(sorted(UPDATABLE_FIELDS))}."
         )
     statement = _run.update().where(_run.c.id == flow_run_id)
+    if attempt:
+        statement = statement.where(sa.func.coalesce(_run.c.run_count, 0) <= attempt)
     result = conn.execute(statement.values(updated=now_utc(), **fields))
     if result.rowcount == 0:
+        if attempt and read(conn, flow_run_id) is not None:
+            return False
         raise exceptions.FlowRunNotFound(
             f"Flow run {flow_run_id} not found.", flow_run_id=flow_run_id
         )
+    return True
 
 
 def delete(conn: Connection, flow_run_id: uuid.UUID) -> bool:

@@ -248,6 +248,7 @@ def write(conn: Connection, prepared: Prepared) -> int:
             prepared = [item for item in prepared if item[2] is None or item[2] not in stored]
     else:
         stored = set()
+    prepared = _without_stale_attempts(conn, prepared)
     latest: dict[str, tuple[Any, tuple[Any, ...] | None]] = {}
     states: list[Any] = []
     in_order: list[tuple[Any, ...]] = []
@@ -263,7 +264,6 @@ def write(conn: Connection, prepared: Prepared) -> int:
             latest[key] = (values, state)
     if not latest:
         return 0
-    task_runs.require_flow_runs(conn, {head[3] for (head, _, _), _ in latest.values()})
     runs: list[Any] = []
     extend = runs.extend
     for (head, tail, _), state in latest.values():
@@ -274,6 +274,25 @@ def write(conn: Connection, prepared: Prepared) -> int:
     now = types._sqlite_text(now_utc())
     task_runs.insert_sqlite(conn, runs, states, now, events, text=True)
     return len(ids) - len(stored)
+
+
+def _without_stale_attempts(conn: Connection, prepared: Prepared) -> Prepared:
+    """``prepared`` less the writes of attempts that had been replaced when they were made
+    (``task_runs.stale_cutoffs``); raises ``FlowRunNotFound`` for a flow run that does not
+    exist."""
+    attempts = {(head[3], head[10]) for (head, _, _), _, _ in prepared}
+    run_counts = task_runs.require_flow_runs(conn, {flow_run_id for flow_run_id, _ in attempts})
+    cutoffs = task_runs.stale_cutoffs(conn, run_counts, attempts)
+    if not cutoffs:
+        return prepared
+    stamps = {(str(fid), n): types._sqlite_text(at) for (fid, n), at in cutoffs.items()}
+    kept: Prepared = []
+    for item in prepared:
+        head, state = item[0][0], item[1]
+        cutoff = stamps.get((head[3], head[10]))
+        if cutoff is None or (state is not None and state[4] < cutoff):
+            kept.append(item)
+    return kept
 
 
 # -- events, as task_runs._EVENT_SQL builds them (both from event_shape) -------------------------

@@ -7,6 +7,7 @@ hands plain tuples to the driver's ``executemany``, with SQL compiled once per d
 
 from __future__ import annotations
 
+import datetime as _dt
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from praefect.database import bulk, tables, types
 from praefect.orchestration import event_shape
 from praefect.orchestration import filters as _filters
 from praefect.schemas import _results
-from praefect.schemas.states import State, now_utc
+from praefect.schemas.states import State, StateType, now_utc
 
 if TYPE_CHECKING:
     from praefect.schemas.queries import TaskRunCriteria, TaskRunQuery
@@ -33,6 +34,7 @@ __all__ = [
     "read_many_raw",
     "read_states",
     "require_flow_runs",
+    "stale_cutoffs",
     "write_batch",
 ]
 
@@ -187,27 +189,35 @@ def write_batch(
     """
     if not isinstance(items, list):
         items = list(items)
-    require_flow_runs(conn, {row.get("flow_run_id") for row, _ in items})
+    attempts = {(row.get("flow_run_id"), row.get("flow_run_run_count")) for row, _ in items}
+    run_counts = require_flow_runs(conn, {flow_run_id for flow_run_id, _ in attempts})
+    cutoffs = stale_cutoffs(conn, run_counts, attempts)
+    if cutoffs:
+        items = [(row, state) for row, state in items if _current(row, state, cutoffs)]
+        if not items:
+            return
     if conn.dialect.name == "sqlite":
         _write_sqlite(conn, items)
     else:
         _write_generic(conn, items, last_states)
 
 
-def require_flow_runs(conn: Connection, flow_run_ids: Iterable[Any]) -> None:
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def require_flow_runs(conn: Connection, flow_run_ids: Iterable[Any]) -> dict[uuid.UUID, int]:
     """Raise ``FlowRunNotFound`` when a flow run of ``flow_run_ids`` (UUIDs or their text;
     None, a task run outside any flow run, is skipped) does not exist: a task run may only
-    name a flow run that was created first. One indexed lookup per batch."""
-    wanted = {
-        value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-        for value in flow_run_ids
-        if value is not None
-    }
+    name a flow run that was created first. One indexed lookup per batch. Returns each flow
+    run's ``run_count`` (the number of its current attempt)."""
+    wanted = {_uuid(value) for value in flow_run_ids if value is not None}
     if not wanted:
-        return
-    column = tables.flow_run.c.id
-    found = set(conn.execute(sa.select(column).where(column.in_(wanted))).scalars())
-    missing = sorted(str(value) for value in wanted - found)
+        return {}
+    flow_run = tables.flow_run
+    query = sa.select(flow_run.c.id, flow_run.c.run_count).where(flow_run.c.id.in_(wanted))
+    found: dict[uuid.UUID, int] = {fid: count or 0 for fid, count in conn.execute(query)}
+    missing = sorted(str(value) for value in wanted - found.keys())
     if missing:
         shown = ", ".join(missing[:5]) + (
             f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -218,6 +228,59 @@ def require_flow_runs(conn: Connection, flow_run_ids: Iterable[Any]) -> None:
             flow_run_id=uuid.UUID(missing[0]),
             flow_run_ids=[uuid.UUID(value) for value in missing],
         )
+    return found
+
+
+_Attempt = tuple[uuid.UUID, int]
+"""A flow run and the number of one of its attempts."""
+
+
+def stale_cutoffs(
+    conn: Connection, run_counts: Mapping[uuid.UUID, int], attempts: Iterable[tuple[Any, Any]]
+) -> dict[_Attempt, _dt.datetime]:
+    """For each attempt of ``attempts`` (the ``flow_run_id`` and ``flow_run_run_count`` of
+    task runs being written) older than its flow run's current attempt (``run_counts``, as
+    ``require_flow_runs`` returns them): when the attempt after it started (the time of its
+    Running state). A task-run state of that attempt stamped at or after this time was
+    written by an attempt that had been replaced, and is not recorded; what it wrote before is
+    history. Attempt 0 (a client that does not say, as Prefect's) is never stale. No query
+    unless a stale attempt writes."""
+    stale = set()
+    for flow_run_id, attempt in attempts:
+        if flow_run_id is not None and attempt:
+            key = (_uuid(flow_run_id), attempt)
+            if attempt < run_counts.get(key[0], 0):
+                stale.add(key)
+    if not stale:
+        return {}
+    fs = tables.flow_run_state
+    query = sa.select(fs.c.flow_run_id, fs.c.timestamp, fs.c.state_details).where(
+        fs.c.flow_run_id.in_({flow_run_id for flow_run_id, _ in stale}),
+        fs.c.type == StateType.RUNNING.value,
+    )
+    starts = [
+        (fid, at, (details or {}).get("attempt") or 0) for fid, at, details in conn.execute(query)
+    ]
+    cutoffs: dict[_Attempt, _dt.datetime] = {}
+    for flow_run_id, attempt in stale:
+        later = [at for fid, at, number in starts if fid == flow_run_id and number > attempt]
+        if later:
+            cutoffs[flow_run_id, attempt] = min(later)
+    return cutoffs
+
+
+def _current(
+    row: Mapping[str, Any], state: State | None, cutoffs: Mapping[_Attempt, _dt.datetime]
+) -> bool:
+    """Whether a task-run write is not a replaced attempt's (see ``stale_cutoffs``); a row
+    without a state, which has no time, is one when its attempt is stale."""
+    flow_run_id = row.get("flow_run_id")
+    if flow_run_id is None:
+        return True
+    cutoff = cutoffs.get((_uuid(flow_run_id), row.get("flow_run_run_count") or 0))
+    if cutoff is None:
+        return True
+    return state is not None and state.timestamp < cutoff
 
 
 # -- SQLite: multi-row INSERTs with cheap raw values, events built by SQLite ------------------

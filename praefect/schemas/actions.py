@@ -215,6 +215,9 @@ class FlowRunUpdate(_Action):
     pid: _Count | None = None
     entrypoint: str | None = None
     work_queue_name: _Str255 | None = None
+    attempt: _Count | None = None
+    """Not a field: the attempt of the run this change comes from (praefect's heartbeats send
+    it); once a newer attempt has started the change is ignored."""
 
 
 class TaskRunInputCreate(BaseModel):

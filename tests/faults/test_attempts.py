@@ -68,6 +68,21 @@ FLOWS = textwrap.dedent(
         return "done"
 
 
+    @flow
+    def replaced():
+        Path(os.environ["RUN_ID_FILE"]).write_text(str(runtime.flow_run.id))
+        mark("start")
+        if runtime.flow_run.run_count == 1:
+            go = Path(os.environ["GO"])  # the test replaces this attempt meanwhile
+            while not go.exists():
+                time.sleep(0.05)
+            time.sleep(0.5)  # the replaced attempt's heartbeats go on (every 0.1 s)
+        step(1)
+        step(2)
+        mark("end")
+        return "done"
+
+
     if __name__ == "__main__":
         fails_first()
     """
@@ -94,6 +109,7 @@ def server(
         "MARKS": str(tmp_path / "marks"),
         "RUN_ID_FILE": str(tmp_path / "run_id"),
         "FAIL_WHILE": str(tmp_path / "fail"),
+        "GO": str(tmp_path / "go"),
     }
     with running_server(env, log=tmp_path / "server.log") as (_, api):
         yield api, {**env, "PRAEFECT_API_URL": api}
@@ -254,3 +270,64 @@ def test_a_stale_attempt_cannot_write_its_state_and_stops(server, project):
     assert (run["state"]["type"], run["run_count"]) == ("COMPLETED", 2)
     history = _history(api, run_id)
     assert history.count("Completed") == 1, history
+
+
+def test_a_replaced_attempt_cannot_write_task_runs_or_heartbeats(server, project):
+    """An attempt replaced by a newer one (declared crashed while alive, then retried) goes on
+    running tasks and beating: none of its task-run states after the new attempt began is
+    recorded, its heartbeats no longer move the run's, and every history is a valid path."""
+    from praefect.cli._verify_checks import invalid_step
+
+    api, env = server
+    stale = subprocess.Popen(
+        [sys.executable, "-c", "import attempt_flows; attempt_flows.replaced()"],
+        env={**env, "PRAEFECT_HEARTBEAT_SECONDS": "0.1"}, cwd=project,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        run_id_file = Path(env["RUN_ID_FILE"])
+        deadline = time.monotonic() + 60
+        while not run_id_file.exists() or not _marks(env):
+            assert stale.poll() is None and time.monotonic() < deadline, stale.communicate()[0]
+            time.sleep(0.1)
+        run_id = run_id_file.read_text()
+        crashed = {"type": "CRASHED", "message": "Declared dead (test)."}
+        httpx.post(f"{api}/flow_runs/{run_id}/set_state", json={"state": crashed})
+        retried = _praefect("flow-run", "retry", run_id, env=env, cwd=project)
+        assert retried.returncode == 0, f"{retried.stdout}\n{retried.stderr}"
+        beat = httpx.get(f"{api}/flow_runs/{run_id}").json()["heartbeat"]
+        Path(env["GO"]).touch()  # the replaced attempt runs its tasks now
+        output = stale.communicate(timeout=60)[0]
+    finally:
+        if stale.poll() is None:
+            stale.kill()
+            stale.wait()
+
+    assert stale.returncode != 0 and "Attempt 1 of this flow run is stale" in output, output
+    assert [(what, attempt) for what, attempt, _, _ in _marks(env)] == [
+        ("start", 1),
+        ("start", 2),
+        ("end", 2),
+        ("end", 1),
+    ]
+    run = httpx.get(f"{api}/flow_runs/{run_id}").json()
+    assert (run["state"]["type"], run["run_count"]) == ("COMPLETED", 2)
+    assert run["heartbeat"] == beat
+    body = {"flow_runs": {"id": {"any_": [run_id]}}}
+    tasks = httpx.post(f"{api}/task_runs/filter", json=body).json()
+    assert sorted((t["name"].split("-")[0], t["flow_run_run_count"]) for t in tasks) == [
+        ("step", 2),
+        ("step", 2),
+    ]
+    histories = [_states(api, "flow_run", run_id)]
+    histories += [_states(api, "task_run", task["id"]) for task in tasks]
+    for history in histories:
+        assert invalid_step(history) is None, [state.name for state in history]
+    assert [state.name for state in histories[1]] == ["Pending", "Running", "Completed"]
+
+
+def _states(api: str, kind: str, run_id: str) -> list[Any]:
+    from praefect.schemas.states import State, StateType
+
+    answer = httpx.get(f"{api}/{kind}_states/", params={f"{kind}_id": run_id}).json()
+    return [State(StateType(state["type"]), name=state["name"]) for state in answer]

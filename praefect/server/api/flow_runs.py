@@ -104,14 +104,15 @@ def read_flow_run_graph(id: uuid.UUID, engine: EngineDep) -> list[DependencyResu
 @router.patch("/{id}", status_code=status.HTTP_204_NO_CONTENT)
 def update_flow_run(id: uuid.UUID, flow_run: FlowRunUpdate, engine: EngineDep) -> None:
     """Change the fields sent (states change only through ``set_state``)."""
-    fields = flow_run.model_dump(exclude_unset=True, exclude={"empirical_policy"})
+    fields = flow_run.model_dump(exclude_unset=True, exclude={"empirical_policy", "attempt"})
     if "empirical_policy" in flow_run.model_fields_set and flow_run.empirical_policy is not None:
         fields["empirical_policy"] = flow_run.empirical_policy.model_dump(exclude_none=True)
     if not fields:
         if database.read(engine, lambda conn: orchestration.flow_runs.read(conn, id)) is None:
             raise _not_found(id)
         return
-    database.write(engine, lambda conn: orchestration.flow_runs.update(conn, id, **fields))
+    attempt = flow_run.attempt
+    database.write(engine, lambda conn: orchestration.flow_runs.update(conn, id, attempt, **fields))
 
 
 @router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT)

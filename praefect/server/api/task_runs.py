@@ -62,7 +62,13 @@ def create_task_run(task_run: TaskRunCreate, engine: EngineDep) -> TaskRun:
         orchestration.task_runs.write_batch(conn, [(row, state)])
         return orchestration.task_runs.read(conn, row["id"])
 
-    return TaskRun.from_row(database.write(engine, create))  # type: ignore[arg-type]
+    created = database.write(engine, create)
+    if created is None:
+        raise ValueError(
+            f"Task run {row['id']} was not recorded: attempt {row['flow_run_run_count']} of flow "
+            f"run {row['flow_run_id']} was replaced by a newer attempt before this state."
+        )
+    return TaskRun.from_row(created)
 
 
 MAX_BATCH = 100_000
