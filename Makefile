@@ -61,7 +61,10 @@ test: pyc chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -q
+	@# Two processes for the ordinary tests (they wait on subprocesses and servers more than on
+	@# the CPU); the fault tests kill processes and stop databases, so they run one at a time.
+	$(PY) -m pytest -q -n 2 -m 'not faults'
+	$(PY) -m pytest -q -m faults
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
