@@ -181,12 +181,47 @@ def is_unavailable(exc: BaseException) -> bool:
             or state in _RETRYABLE_SQLSTATES
         )
     if type(orig).__module__.startswith("psycopg"):
-        # no SQLSTATE: the client side of the connection failed (refused, closed, timed out)
-        return isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError)
+        return _connection_lost(orig)
     if isinstance(exc, OperationalError):
         text = str(orig).lower()
         return any(word in text for word in ("locked", "busy", "unable to open", "disk i/o"))
     return False
+
+
+# what libpq says when it cannot reach the server or lost it (errors that carry no SQLSTATE)
+_LOST_CONNECTION = (
+    "connection refused",
+    "could not connect",
+    "connection failed",
+    "server closed the connection",
+    "connection is closed",
+    "connection is lost",
+    "connection is bad",
+    "could not receive data",
+    "could not send data",
+    "no connection to the server",
+    "timeout expired",
+    "connection timed out",
+    "could not translate host name",
+    "ssl connection has been closed",
+    "terminating connection",
+)
+
+
+def _connection_lost(orig: BaseException | None) -> bool:
+    """Whether a psycopg error without SQLSTATE says the connection failed or was lost (its
+    connection is bad, or libpq says so), as opposed to a statement psycopg refused itself (a
+    query with more than 65,535 parameters, a value it cannot adapt): that one is no outage,
+    and trying it again will not help."""
+    pgconn = getattr(orig, "pgconn", None)
+    if pgconn is not None and getattr(pgconn, "status", 0) == _CONNECTION_BAD:
+        return True
+    text = str(orig).lower()
+    return any(marker in text for marker in _LOST_CONNECTION)
+
+
+_CONNECTION_BAD = 1
+"""libpq's ``CONNECTION_BAD`` (``psycopg.pq.ConnStatus.BAD``)."""
 
 
 def _raise_unavailable(exc: sa.exc.DBAPIError, engine: Engine) -> None:
