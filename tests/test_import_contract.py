@@ -52,6 +52,7 @@ LAYERS = (
         (
             "praefect",
             "praefect._filesystems",
+            "praefect.automations",
             "praefect.blocks",
             "praefect.cache_policies",
             "praefect.context",

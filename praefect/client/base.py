@@ -21,6 +21,7 @@ from praefect.schemas.responses import OrchestrationResult
 from praefect.schemas.states import State
 
 if TYPE_CHECKING:  # pydantic models: a plain flow run never imports them
+    from praefect.schemas.automations import AutomationCore, AutomationCriteria, AutomationQuery
     from praefect.schemas.queries import (
         DeploymentCriteria,
         DeploymentQuery,
@@ -339,4 +340,42 @@ class OrchestrationClient(Protocol):
 
     def delete_deployment_schedule(self, deployment_id: uuid.UUID, schedule_id: uuid.UUID) -> bool:
         """Delete one schedule of a deployment; False when there was none."""
+        ...
+
+    # -- automations ------------------------------------------------------------------------
+    def create_automation(self, automation: AutomationCore) -> dict[str, Any]:
+        """Create an automation; ``ValueError`` when an action names a deployment (work pool,
+        queue, automation) that does not exist."""
+        ...
+
+    def read_automation(self, automation_id: uuid.UUID) -> dict[str, Any] | None:
+        """The automation with this id, or None."""
+        ...
+
+    def read_automations(self, query: AutomationQuery | None = None) -> list[dict[str, Any]]:
+        """The automations of ``query``, by name unless its ``sort``."""
+        ...
+
+    def count_automations(self, criteria: AutomationCriteria | None = None) -> int:
+        """How many automations match."""
+        ...
+
+    def update_automation(self, automation_id: uuid.UUID, automation: AutomationCore) -> bool:
+        """Replace an automation; False when there is none."""
+        ...
+
+    def set_automation_enabled(self, automation_id: uuid.UUID, enabled: bool) -> bool:
+        """Enable or disable an automation; False when there is none."""
+        ...
+
+    def delete_automation(self, automation_id: uuid.UUID) -> bool:
+        """Delete an automation; False when there was none."""
+        ...
+
+    def read_automations_related_to(self, resource_id: str) -> list[dict[str, Any]]:
+        """The automations that belong to ``resource_id`` or act on it."""
+        ...
+
+    def delete_automations_owned_by(self, resource_id: str) -> None:
+        """Delete the automations ``resource_id`` owns."""
         ...

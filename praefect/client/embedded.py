@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.engine import Connection, Engine
 
 from praefect import database, orchestration
+from praefect.client.embedded_automations import EmbeddedAutomationMethods
 from praefect.client.embedded_deployments import EmbeddedDeploymentMethods
 from praefect.client.embedded_work_pools import EmbeddedWorkPoolMethods
 from praefect.client.writer import WriteBehind
@@ -44,7 +45,7 @@ T = TypeVar("T")
 _logger = logging.getLogger("praefect.client")
 
 
-class EmbeddedClient(EmbeddedWorkPoolMethods, EmbeddedDeploymentMethods):
+class EmbeddedClient(EmbeddedWorkPoolMethods, EmbeddedDeploymentMethods, EmbeddedAutomationMethods):
     """An ``OrchestrationClient`` onto the database at ``url``."""
 
     def __init__(self, url: str) -> None:

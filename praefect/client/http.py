@@ -39,6 +39,7 @@ import httpx
 import pydantic_core
 
 from praefect import exceptions
+from praefect.client.http_automations import HttpAutomationMethods
 from praefect.client.http_blocks import HttpBlockMethods
 from praefect.client.http_deployments import HttpDeploymentMethods
 from praefect.client.http_rows import query_body as _query_body
@@ -418,7 +419,9 @@ def deliver_spooled(
 # -- the client ---------------------------------------------------------------------------------
 
 
-class HttpClient(HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods):
+class HttpClient(
+    HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods, HttpAutomationMethods
+):
     """An ``OrchestrationClient`` onto the praefect server at ``api_url``.
 
     >>> client = HttpClient("http://127.0.0.1:4200/api", api_key="k")  # doctest: +SKIP

@@ -17,6 +17,10 @@ from praefect.database.types import JSON, UUID, Timestamp, newest_first, not_nul
 __all__ = [
     "add_postgresql_options",
     "api_key",
+    "automation",
+    "automation_action_run",
+    "automation_bucket",
+    "automation_related_resource",
     "block_document",
     "block_type",
     "deployment",
@@ -351,6 +355,73 @@ api_key = sa.Table(
 )
 """API keys with a role (``viewer``, ``operator``, ``admin``): the SHA-256 of the key, never the
 key itself, and its first characters to recognise it by."""
+
+
+# -- automations ----------------------------------------------------------------------------------
+automation = sa.Table(
+    "automation",
+    metadata,
+    *_base_columns(),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False, server_default=""),
+    sa.Column("enabled", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("tags", JSON(), nullable=False),
+    sa.Column("trigger", JSON(), nullable=False),
+    sa.Column("actions", JSON(), nullable=False),
+    sa.Column("actions_on_trigger", JSON(), nullable=False),
+    sa.Column("actions_on_resolve", JSON(), nullable=False),
+    sa.Column("owner_resource", sa.String(255)),
+    sa.Index(None, "name"),
+    sa.Index(None, "owner_resource"),
+)
+"""An automation: a trigger (JSON, Prefect's shape) and the actions it runs when it fires."""
+
+automation_related_resource = sa.Table(
+    "automation_related_resource",
+    metadata,
+    sa.Column("automation_id", UUID(), primary_key=True),
+    sa.Column("resource_id", sa.String(255), primary_key=True),
+    sa.Index(None, "resource_id"),
+)
+"""The resources an automation acts on or belongs to (``GET /automations/related-to/{id}``)."""
+
+automation_bucket = sa.Table(
+    "automation_bucket",
+    metadata,
+    sa.Column("id", UUID(), primary_key=True),
+    sa.Column("automation_id", UUID(), nullable=False),
+    sa.Column("trigger_id", sa.String(64), nullable=False),
+    sa.Column("bucket_key", sa.String(512), nullable=False),
+    sa.Column("start", Timestamp(), nullable=False),
+    sa.Column("end", Timestamp(), nullable=False),
+    sa.Column("count", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("last_event", JSON()),
+    sa.Column("triggered_at", Timestamp()),
+    sa.UniqueConstraint("automation_id", "trigger_id", "bucket_key"),
+    sa.Index(None, "end"),
+)
+"""A trigger's open window for one ``for_each`` key: how many events it counted since
+``start`` (kept in the database, so a restart loses no count)."""
+
+automation_action_run = sa.Table(
+    "automation_action_run",
+    metadata,
+    *_base_columns(),
+    sa.Column("automation_id", UUID(), nullable=False),
+    sa.Column("firing_id", UUID(), nullable=False),
+    sa.Column("trigger_state", sa.String(16), nullable=False),
+    sa.Column("action_index", sa.Integer(), nullable=False),
+    sa.Column("action", JSON(), nullable=False),
+    sa.Column("event", JSON()),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", Timestamp(), nullable=False),
+    sa.Column("claimed_until", Timestamp()),
+    sa.Column("error", sa.Text()),
+    sa.Index(None, "status", "next_attempt_at"),
+)
+"""One action of one firing, from its firing until it is done or has failed for good (the
+actions runner's queue, with its retries)."""
 
 
 def add_postgresql_options() -> None:

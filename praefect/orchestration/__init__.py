@@ -12,6 +12,11 @@ True
 from __future__ import annotations
 
 from praefect.orchestration import (
+    automation_actions,
+    automation_effects,
+    automation_templates,
+    automation_triggers,
+    automations,
     blocks,
     deployments,
     events,
@@ -29,6 +34,11 @@ from praefect.orchestration import (
 )
 
 __all__ = [
+    "automation_actions",
+    "automation_effects",
+    "automation_templates",
+    "automation_triggers",
+    "automations",
     "blocks",
     "deployments",
     "events",

@@ -20,7 +20,7 @@ from sqlalchemy.sql import ColumnElement
 
 from praefect.database import rows as _rows
 from praefect.database import tables
-from praefect.orchestration import event_shape
+from praefect.orchestration import automation_triggers, event_shape
 from praefect.orchestration import filters as _filters
 from praefect.schemas.states import State, now_utc
 
@@ -189,6 +189,9 @@ def ingest(conn: Connection, rows: Sequence[Mapping[str, Any]], skip_existing: b
         _rows.insert(conn, _event, rows[0])
     else:
         conn.execute(_event.insert(), list(rows))
+    emitted = automation_triggers.evaluate(conn, rows)  # events about automations that fired
+    if emitted:
+        ingest(conn, emitted, skip_existing=False)
 
 
 def write(conn: Connection, rows: list[dict[str, Any]], ignore_existing: bool = False) -> None:

@@ -43,6 +43,7 @@ _ROUTERS = (
     "work_pools",
     # deployments
     "deployments",
+    "automations",
     # -- scheduling: POST /deployments/{id}/schedule
     "scheduling",
 )

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 __all__ = ["HEAD", "current_version", "is_current", "lock", "migrate", "upgrade"]
 
-HEAD = "0008_prefect_event_names"
+HEAD = "0009_automations"
 """The newest revision; bump it with every new file in ``versions/``."""
 
 _version_table = sa.Table(
