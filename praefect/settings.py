@@ -182,6 +182,16 @@ class Settings:
     server_services_crashed_runs_after_seconds: float = 20.0
     """A Running (or Cancelling) run with no heartbeat for this many seconds is Crashed (two
     missed heartbeats at the default ``PRAEFECT_HEARTBEAT_SECONDS`` of 10)."""
+    server_services_triggers_enabled: bool = True
+    """Whether ``praefect server start`` evaluates proactive automation triggers on a timer
+    (reactive ones are evaluated as each event is stored, service or not)."""
+    server_services_triggers_loop_seconds: float = 5.0
+    """Seconds between two passes over the proactive triggers."""
+    server_services_actions_enabled: bool = True
+    """Whether ``praefect server start`` runs the automation actions that are due (retries,
+    and actions queued by processes that have exited)."""
+    server_services_actions_loop_seconds: float = 1.0
+    """Seconds between two passes of the automation actions runner."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:

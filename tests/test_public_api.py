@@ -16,6 +16,7 @@ import pytest
 
 PUBLIC_MODULES = [
     "praefect",
+    "praefect.automations",
     "praefect.blocks",
     "praefect.blocks.core",
     "praefect.blocks.system",
@@ -116,6 +117,36 @@ REQUIRED: dict[str, set[str]] = {
 
 # The whole __all__ of each module, pinned. Update deliberately when the public API changes.
 PINNED: dict[str, list[str]] = {
+    "praefect.automations": [
+        "Automation",
+        "AutomationCore",
+        "CallWebhook",
+        "CancelFlowRun",
+        "ChangeFlowRunState",
+        "CompositeTrigger",
+        "CompoundTrigger",
+        "DeclareIncident",
+        "DeleteFlowRun",
+        "DoNothing",
+        "EventTrigger",
+        "PauseAutomation",
+        "PauseDeployment",
+        "PauseWorkPool",
+        "PauseWorkQueue",
+        "Posture",
+        "ResourceSpecification",
+        "ResourceTrigger",
+        "ResumeAutomation",
+        "ResumeDeployment",
+        "ResumeFlowRun",
+        "ResumeWorkPool",
+        "ResumeWorkQueue",
+        "RunDeployment",
+        "SendNotification",
+        "SequenceTrigger",
+        "SuspendFlowRun",
+        "Trigger",
+    ],
     "praefect": [
         "Flow",
         "State",

