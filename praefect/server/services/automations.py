@@ -27,7 +27,7 @@ class ProactiveTriggers:
     def run_once(self, engine: Engine, now: _dt.datetime) -> int:
         def evaluate(conn: Connection) -> int:
             emitted = orchestration.automation_triggers.evaluate_proactive(conn, now)
-            orchestration.events.write(conn, emitted)
+            orchestration.events.ingest(conn, emitted, skip_existing=False)
             return sum(e["event"] == "prefect.automation.triggered" for e in emitted)
 
         return database.write(engine, evaluate)
