@@ -210,7 +210,12 @@ class InvalidNameError(PrefectException, ValueError):
 
 
 class SerializationError(PrefectException):
-    """A value could not be serialized."""
+    """A value could not be serialized (``parameter``: the argument it was, when it was one)."""
+
+    def __init__(self, message: str = "", **fields: Any) -> None:
+        super().__init__(message)
+        for key, value in fields.items():
+            setattr(self, key, value)
 
 
 class ConfigurationError(PrefectException):

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import abc
 import concurrent.futures as cf
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -25,6 +27,7 @@ from praefect.schemas.states import State
 __all__ = [
     "DoneAndNotDoneFutures",
     "PrefectConcurrentFuture",
+    "PrefectDistributedFuture",
     "PrefectFuture",
     "PrefectFutureList",
     "PrefectWrappedFuture",
@@ -141,6 +144,124 @@ class PrefectConcurrentFuture(PrefectWrappedFuture[R]):
 
     def __repr__(self) -> str:
         return f"PrefectConcurrentFuture(task_run_id={self._task_run_id}, state={self.state!r})"
+
+
+class PrefectDistributedFuture(PrefectFuture[R]):
+    """The future of a background task run (``Task.delay()`` / ``apply_async()``), run by a
+    task worker somewhere: its state is read from the orchestrator, so it works in any process
+    that can reach it (it pickles as its task run id).
+
+    >>> future = add.delay(1, 2)  # doctest: +SKIP
+    >>> future.result(timeout=10)  # doctest: +SKIP
+    3
+    """
+
+    __slots__ = ("_task_run_id", "_final", "_wrapped", "_lock")
+
+    _MAX_POLL = 0.25
+
+    def __init__(self, task_run_id: uuid.UUID) -> None:
+        self._task_run_id = task_run_id
+        self._final: State | None = None
+        self._wrapped: cf.Future[State] | None = None
+        self._lock = threading.Lock()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._task_run_id,))
+
+    @property
+    def task_run_id(self) -> uuid.UUID:
+        return self._task_run_id
+
+    def _read_state(self) -> State | None:
+        from praefect.engine import shared
+
+        run = shared.client().read_task_run(self._task_run_id)
+        if run is None:
+            raise exceptions.TaskRunNotFound(
+                f"Task run {self._task_run_id} not found.", task_run_id=self._task_run_id
+            )
+        state: State | None = run.get("state")
+        if state is not None and state.is_final():
+            self._final = state
+        return state
+
+    @property
+    def state(self) -> State:
+        if self._final is not None:
+            return self._final
+        state = self._read_state()
+        if state is None:
+            from praefect.states import Scheduled
+
+            return Scheduled()
+        return state
+
+    def done(self) -> bool:
+        if self._final is None:
+            self._read_state()
+        return self._final is not None
+
+    def wait(self, timeout: float | None = None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.005
+        while self._final is None:
+            self._read_state()
+            if self._final is not None:
+                return
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                delay = min(delay, remaining)
+            time.sleep(delay)
+            delay = min(delay * 1.5, self._MAX_POLL)
+
+    def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> R:
+        self.wait(timeout)
+        if self._final is None:
+            raise TimeoutError(
+                f"Task run {self._task_run_id} did not finish within {timeout} second(s)"
+                f" (its state: {self.state.name}); is a task worker serving its task?"
+                " Start one with `praefect task serve` or `praefect.task_worker.serve()`."
+            )
+        value: R = self._final.result(raise_on_failure=raise_on_failure)
+        return value
+
+    @property
+    def wrapped_future(self) -> cf.Future[State]:
+        """A ``concurrent.futures.Future`` of the final state, filled by a watcher thread (for
+        ``wait()`` and ``as_completed()``)."""
+        with self._lock:
+            if self._wrapped is None:
+                wrapped: cf.Future[State] = cf.Future()
+                self._wrapped = wrapped
+
+                def watch() -> None:
+                    try:
+                        self.wait()
+                    except BaseException as exc:  # noqa: B036 - handed to the waiter
+                        wrapped.set_exception(exc)
+                    else:
+                        assert self._final is not None
+                        wrapped.set_result(self._final)
+
+                threading.Thread(target=watch, name="praefect-future-watch", daemon=True).start()
+            return self._wrapped
+
+    def add_done_callback(self, fn: Callable[[PrefectFuture[R]], Any]) -> None:
+        self.wrapped_future.add_done_callback(lambda _: fn(self))
+
+    def __hash__(self) -> int:
+        return hash(self._task_run_id)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, PrefectDistributedFuture) and other._task_run_id == self._task_run_id
+        )
+
+    def __repr__(self) -> str:
+        return f"PrefectDistributedFuture(task_run_id={self._task_run_id})"
 
 
 class PrefectFutureList(list[PrefectFuture[R]], Generic[R]):

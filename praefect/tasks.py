@@ -24,6 +24,7 @@ from praefect.utilities.callables import Signature
 if TYPE_CHECKING:
     from praefect.cache_policies import CachePolicy
     from praefect.context import TaskRunContext
+    from praefect.futures import PrefectDistributedFuture
     from praefect.results import StorageArgument
     from praefect.serializers import Serializer
 
@@ -293,6 +294,34 @@ class Task(Generic[P, R]):
             futures.wait()
             return [f.state for f in futures]
         return futures
+
+    def delay(self, *args: P.args, **kwargs: P.kwargs) -> PrefectDistributedFuture[R]:
+        """Schedule a run of this task for a task worker (``praefect task serve``,
+        ``praefect.task_worker.serve()``) and return its future at once.
+
+        >>> future = fetch.delay("a")  # doctest: +SKIP
+        >>> future.result(timeout=10)  # doctest: +SKIP
+        'A'
+        """
+        return self.apply_async(args=args, kwargs=kwargs)
+
+    def apply_async(
+        self,
+        args: tuple[Any, ...] | None = None,
+        kwargs: dict[str, Any] | None = None,
+        wait_for: Iterable[Any] | None = None,
+        dependencies: dict[str, Any] | None = None,
+    ) -> PrefectDistributedFuture[R]:
+        """``delay()`` with its options: the run starts once the futures in ``wait_for`` are
+        done, and ``dependencies`` (parameter name: upstream task runs) go into its run graph.
+        An argument that cannot be serialised raises ``SerializationError`` naming it, here.
+
+        >>> future = fetch.apply_async(("a",), wait_for=[other])  # doctest: +SKIP
+        """
+        from praefect.engine import background
+
+        parameters = self._signature.bind(tuple(args or ()), dict(kwargs or {}))
+        return background.schedule(self, parameters, wait_for, dependencies)
 
     def __repr__(self) -> str:
         return f"Task(name={self.name!r})"

@@ -44,7 +44,7 @@ LAYERS = (
     ),
     Layer(
         "workers",
-        ("praefect.workers", "praefect.runner"),
+        ("praefect.workers", "praefect.runner", "praefect.task_worker"),
         ("workers", "sdk", "client", "base"),
     ),
     Layer(

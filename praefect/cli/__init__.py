@@ -22,6 +22,7 @@ from praefect.cli import (
     profile,
     server,
     spool,
+    task,
     task_run,
     verify,
     version,
@@ -76,8 +77,8 @@ def _root(
 app.command("version")(version.version)
 # Each noun's group, named after its module, in the order --help lists them; the plural is a
 # hidden alias (`praefect flow-runs ls`), but for the nouns Prefect has no plural of.
-_NO_PLURAL = {"config", "server", "spool", "worker"}
-_GROUPS: tuple[ModuleType, ...] = (config, profile, flow, flow_run, task_run, server, spool)
+_NO_PLURAL = {"config", "server", "spool", "task", "worker"}
+_GROUPS: tuple[ModuleType, ...] = (config, profile, flow, flow_run, task, task_run, server, spool)
 _GROUPS += (work_pool, work_queue, worker, deployment, api_key)
 for _module in _GROUPS:
     _name = _module.__name__.rsplit(".", 1)[-1].replace("_", "-")

@@ -22,6 +22,7 @@ from praefect.schemas.states import State
 
 if TYPE_CHECKING:  # pydantic models: a plain flow run never imports them
     from praefect.schemas.automations import AutomationCore, AutomationCriteria, AutomationQuery
+    from praefect.schemas.filters import TaskWorkerFilter
     from praefect.schemas.queries import (
         DeploymentCriteria,
         DeploymentQuery,
@@ -155,6 +156,35 @@ class OrchestrationClient(Protocol):
         limit: int | None = 200,
     ) -> list[dict[str, Any]]:
         """Events, oldest first: those named ``event_prefix...``, about ``resource_id``."""
+        ...
+
+    # -- background tasks and task workers --------------------------------------------------
+    def schedule_task_run(self, row: Mapping[str, Any], state: State) -> dict[str, Any]:
+        """Create a background task run (no flow run) in ``state`` (Scheduled), at once, for a
+        task worker to claim; return it."""
+        ...
+
+    def claim_task_runs(
+        self, task_keys: Sequence[str], client_id: str, limit: int = 1, timeout: float = 0.0
+    ) -> list[dict[str, Any]]:
+        """Take up to ``limit`` Scheduled background runs of ``task_keys`` for the task worker
+        ``client_id`` (each now Pending, given to this worker only), waiting up to ``timeout``
+        seconds for one when none is ready."""
+        ...
+
+    def send_task_worker_heartbeat(self, client_id: str, task_keys: Sequence[str]) -> None:
+        """Record that a task worker is alive; the runs of workers that are gone are marked
+        Crashed (and scheduled again when they have retries left)."""
+        ...
+
+    def remove_task_worker(self, client_id: str) -> bool:
+        """Forget a stopped task worker; False when there was none."""
+        ...
+
+    def read_task_workers(
+        self, task_worker_filter: TaskWorkerFilter | None = None
+    ) -> list[dict[str, Any]]:
+        """The task workers (serving any of the filter's task keys), latest heartbeat first."""
         ...
 
     # -- blocks -----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from praefect import database, orchestration
 from praefect.client.embedded_automations import EmbeddedAutomationMethods
 from praefect.client.embedded_deployments import EmbeddedDeploymentMethods
+from praefect.client.embedded_task_workers import EmbeddedTaskWorkerMethods
 from praefect.client.embedded_work_pools import EmbeddedWorkPoolMethods
 from praefect.client.writer import WriteBehind
 from praefect.schemas.responses import OrchestrationResult
@@ -45,7 +46,12 @@ T = TypeVar("T")
 _logger = logging.getLogger("praefect.client")
 
 
-class EmbeddedClient(EmbeddedWorkPoolMethods, EmbeddedDeploymentMethods, EmbeddedAutomationMethods):
+class EmbeddedClient(
+    EmbeddedWorkPoolMethods,
+    EmbeddedDeploymentMethods,
+    EmbeddedAutomationMethods,
+    EmbeddedTaskWorkerMethods,
+):
     """An ``OrchestrationClient`` onto the database at ``url``."""
 
     def __init__(self, url: str) -> None:

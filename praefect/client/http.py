@@ -44,6 +44,7 @@ from praefect.client.http_blocks import HttpBlockMethods
 from praefect.client.http_deployments import HttpDeploymentMethods
 from praefect.client.http_rows import query_body as _query_body
 from praefect.client.http_rows import row as _row
+from praefect.client.http_task_workers import HttpTaskWorkerMethods
 from praefect.client.http_work_pools import HttpWorkPoolMethods
 from praefect.client.spool import ServerError, Spool, SpoolDeliverer
 from praefect.client.writer import WriteBehind
@@ -420,7 +421,11 @@ def deliver_spooled(
 
 
 class HttpClient(
-    HttpBlockMethods, HttpWorkPoolMethods, HttpDeploymentMethods, HttpAutomationMethods
+    HttpBlockMethods,
+    HttpWorkPoolMethods,
+    HttpDeploymentMethods,
+    HttpAutomationMethods,
+    HttpTaskWorkerMethods,
 ):
     """An ``OrchestrationClient`` onto the praefect server at ``api_url``.
 

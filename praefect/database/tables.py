@@ -32,7 +32,9 @@ __all__ = [
     "log",
     "metadata",
     "task_run",
+    "task_run_claim",
     "task_run_state",
+    "task_worker",
     "work_pool",
     "work_queue",
     "worker",
@@ -341,6 +343,40 @@ sa.Index(
     flow_run.c.next_scheduled_start_time,
     **_not_null("deployment_id"),
 )
+
+
+# -- background tasks -----------------------------------------------------------------------------
+_BACKGROUND = sa.text("flow_run_id IS NULL")
+# Task workers look for Scheduled runs of their task keys outside any flow run (``.delay()``);
+# runs inside flow runs, the vast majority, stay out of this index and cost it nothing.
+sa.Index(
+    "ix_task_run__state_type_task_key_background",
+    task_run.c.state_type,
+    task_run.c.task_key,
+    sqlite_where=_BACKGROUND,
+)
+
+task_worker = sa.Table(
+    "task_worker",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("created", Timestamp(), nullable=False),
+    sa.Column("last_heartbeat_time", Timestamp(), nullable=False),
+    sa.Column("task_keys", JSON(), nullable=False),
+    sa.Column("hostname", sa.String(255)),
+    sa.Column("pid", sa.Integer()),
+)
+"""A task worker (``praefect task serve``), known by its client id and its heartbeats."""
+
+task_run_claim = sa.Table(
+    "task_run_claim",
+    metadata,
+    sa.Column("task_run_id", UUID(), primary_key=True),
+    sa.Column("task_worker_id", sa.String(255), nullable=False),
+    sa.Column("claimed", Timestamp(), nullable=False),
+    sa.Index(None, "task_worker_id"),
+)
+"""Which task worker took a background task run: when the worker is gone, the run crashed."""
 
 
 # -- access ---------------------------------------------------------------------------------------

@@ -150,6 +150,20 @@ class ResultPlan:
             on_commit_hooks=task.on_commit_hooks,
         )
 
+    def persist_exception(self, state: State) -> None:
+        """Store a failed run's exception as its result (Prefect persists failures too), so
+        another process reading the run gets the exception itself; one that cannot be
+        serialised stays in memory only."""
+        if not self.persist or not isinstance(state.data, BaseException):
+            return
+        try:
+            record = self.store.create_result_record(state.data)  # type: ignore[union-attr]
+            self.store.persist_result_record(record)  # type: ignore[union-attr]
+        except Exception as exc:
+            _logger.debug("The exception of a failed run could not be stored: %s", exc)
+            return
+        state.data = record
+
     def finish(self, ok: bool) -> None:
         """Leave the transaction; a run that did not complete writes nothing."""
         if not ok:

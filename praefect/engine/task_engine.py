@@ -251,6 +251,8 @@ def _finish(
     if plan is not None:
         if completed:
             plan.stage(state, on_rolled_back=lambda txn: shared.record_task_run(run, RolledBack()))
+        elif state.type is StateType.FAILED:
+            plan.persist_exception(state)
         plan.finish(ok=completed)
     _end(run, state, started)
     if completed:

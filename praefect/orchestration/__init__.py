@@ -29,6 +29,7 @@ from praefect.orchestration import (
     scheduled_runs,
     scheduling,
     task_runs,
+    task_workers,
     work_pools,
     zombies,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "scheduled_runs",
     "scheduling",
     "task_runs",
+    "task_workers",
     "work_pools",
     "zombies",
 ]

@@ -45,9 +45,11 @@ __all__ = [
     "StateDetailsCreate",
     "TaskRunBatchItem",
     "TaskRunBatchWireItem",
+    "TaskRunClaim",
     "TaskRunCreate",
     "TaskRunInputCreate",
     "TaskRunRow",
+    "TaskWorkerHeartbeat",
     "UtcDatetime",
 ]
 
@@ -489,3 +491,26 @@ class DeploymentFlowRunCreate(_Action):
         row = self.model_dump(mode="python", exclude={"state", "context", "labels"})
         row["state"] = self.state.to_state() if self.state is not None else None
         return row
+
+
+class TaskRunClaim(_Action):
+    """A task worker asks for Scheduled background runs of its tasks (``POST
+    /api/task_runs/claim``): each run is given to one worker only."""
+
+    task_keys: Annotated[list[_Str255], Field(min_length=1)]
+    """The keys of the tasks the worker serves."""
+    client_id: _Str255
+    """The worker's id (its claims are recorded against it)."""
+    limit: Annotated[int, Field(ge=1, le=1000)] = 1
+    """The most runs to take."""
+    timeout: Annotated[float, Field(ge=0, le=60)] = 0.0
+    """Seconds to wait for a run when none is ready (a long poll)."""
+
+
+class TaskWorkerHeartbeat(_Action):
+    """A task worker says it is alive (``POST /api/task_workers/heartbeat``)."""
+
+    client_id: _Str255
+    task_keys: list[_Str255] = Field(default_factory=list)
+    hostname: _Str255 | None = None
+    pid: int | None = None

@@ -59,6 +59,7 @@ __all__ = [
     "TaskRunFilterStateName",
     "TaskRunFilterStateType",
     "TaskRunFilterTags",
+    "TaskWorkerFilter",
 ]
 
 
@@ -367,3 +368,10 @@ class DeploymentFilter(_Combined):
     tags: DeploymentFilterTags | None = None
     work_queue_name: DeploymentFilterWorkQueueName | None = None
     paused: DeploymentFilterPaused | None = None
+
+
+class TaskWorkerFilter(_Filter):
+    """Which task workers: those serving any of ``task_keys`` (the body of
+    ``POST /api/task_workers/filter`` is ``{"task_worker_filter": {...}}``)."""
+
+    task_keys: list[str] = Field(default_factory=list)

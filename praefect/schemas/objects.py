@@ -34,6 +34,7 @@ __all__ = [
     "TaskRun",
     "TaskRunInput",
     "TaskRunPolicy",
+    "TaskWorkerResponse",
 ]
 
 
@@ -245,3 +246,19 @@ class Deployment(_Object):
     created_by: dict[str, Any] | None = None
     updated_by: dict[str, Any] | None = None
     status: str | None = None
+
+
+class TaskWorkerResponse(_Model):
+    """A task worker as ``POST /api/task_workers/filter`` answers (Prefect's fields, then
+    praefect's: where it runs and how many runs it holds)."""
+
+    identifier: str
+    task_keys: list[str]
+    timestamp: _dt.datetime
+    hostname: str | None = None
+    pid: int | None = None
+    running: int = 0
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> TaskWorkerResponse:
+        return cls(**row)

@@ -357,8 +357,14 @@ _FAILURE_TYPES = frozenset({StateType.FAILED, StateType.CRASHED, StateType.CANCE
 
 def state_exception(state: State) -> BaseException:
     """The exception a Failed, Crashed or Cancelled state stands for: the one it holds, or one
-    made from its message."""
+    made from its message (a persisted exception is read back from result storage)."""
     data = state.data
+    loader = getattr(data, "load_result", None)
+    if loader is not None or (isinstance(data, dict) and data.get("__praefect_result_ref__")):
+        try:
+            data = loader() if loader is not None else _results.load_reference(data)
+        except Exception:  # unreadable: the message stands for it
+            data = None
     if isinstance(data, BaseException):
         return data
     message = state.message or f"Run ended in state {state.name!r}."

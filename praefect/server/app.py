@@ -46,6 +46,8 @@ _ROUTERS = (
     "automations",
     # -- scheduling: POST /deployments/{id}/schedule
     "scheduling",
+    # -- background tasks: claims, task workers
+    "task_workers",
 )
 ALWAYS_LOADED = frozenset(API_PREFIX + getattr(route, "path", "") for route in admin.router.routes)
 """The paths served before the other routes are loaded (``lazy``): health and version."""

@@ -53,12 +53,15 @@ def _with_ids(state: State, row: dict[str, Any]) -> State:
 @router.post("/", status_code=status.HTTP_201_CREATED)
 def create_task_run(task_run: TaskRunCreate, engine: EngineDep) -> TaskRun:
     """Create a task run (state Pending unless given); sending the same ``id`` again updates
-    it."""
+    it. A Scheduled run outside any flow run is a background run (``Task.delay()``), for a task
+    worker to claim."""
     row = task_run.to_row(task_run.id or uuid.uuid4())
     first = task_run.state.to_state() if task_run.state is not None else State(StateType.PENDING)
     state = _with_ids(first, row)
 
     def create(conn: Connection) -> dict[str, Any] | None:
+        if state.type is StateType.SCHEDULED and row.get("flow_run_id") is None:
+            return orchestration.task_workers.schedule(conn, row, state)
         orchestration.task_runs.write_batch(conn, [(row, state)])
         return orchestration.task_runs.read(conn, row["id"])
 
