@@ -95,6 +95,22 @@ def test_nan_and_infinity_are_refused_naming_the_field(client: TestClient, flow_
     assert _post(client, "/api/flow_runs/", fits).json()["parameters"] == {"x": 1e300, "s": "NaN"}
 
 
+@pytest.mark.parametrize("number", ["1e400", "-1E+0000309", "1" + "0" * 320 + ".5"])
+def test_numbers_that_overflow_are_refused_in_bodies_of_any_size(client: TestClient, number: str):
+    # a batch of 600 task runs (about 80 KB), the overflowing number in the last one's labels
+    rows = [_task_run(labels={"n": index}) for index in range(600)]
+    text = json.dumps([{"row": row, "state": {"type": "PENDING"}} for row in rows])
+    assert len(text) > 64 * 1024
+    text = text[: text.rindex('"n": 599')] + f'"n": {number}' + text[text.rindex('"n": 599') + 8 :]
+    assert _refused(_post(client, "/api/task_runs/batch", text)) == [
+        (["body", 599, "row", "labels", "n"], NOT_FINITE)
+    ]
+    assert client.post("/api/task_runs/count").json() == 0
+    fits = text.replace(f'"n": {number}', '"n": 1e300')
+    assert _post(client, "/api/task_runs/batch", fits).status_code < 300
+    assert client.post("/api/task_runs/count").json() == 600
+
+
 def test_lone_surrogates_are_refused_and_pairs_kept(client: TestClient, flow_id: str):
     lone = f'{{"flow_id": "{flow_id}", "parameters": {{"x": "a\\ud800"}}}}'
     assert _refused(_post(client, "/api/flow_runs/", lone)) == [
