@@ -37,6 +37,9 @@ from praefect.cli import deploy, deployment  # noqa: E402  isort: skip
 # -- access
 from praefect.cli import api_key  # noqa: E402  isort: skip
 
+# -- automations
+from praefect.cli import automation  # noqa: E402  isort: skip
+
 __all__ = ["app", "main"]
 
 _SETTINGS: dict[str, object] = {
@@ -79,7 +82,7 @@ app.command("version")(version.version)
 # hidden alias (`praefect flow-runs ls`), but for the nouns Prefect has no plural of.
 _NO_PLURAL = {"config", "server", "spool", "task", "worker"}
 _GROUPS: tuple[ModuleType, ...] = (config, profile, flow, flow_run, task, task_run, server, spool)
-_GROUPS += (work_pool, work_queue, worker, deployment, api_key)
+_GROUPS += (work_pool, work_queue, worker, deployment, api_key, automation)
 for _module in _GROUPS:
     _name = _module.__name__.rsplit(".", 1)[-1].replace("_", "-")
     app.add_typer(_module.app, name=_name)
