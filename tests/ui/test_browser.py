@@ -252,6 +252,26 @@ def test_work_pool_page_shows_its_workers_health(page, server):
     expect(worker.locator(".badge")).to_have_text("Online")
 
 
+def test_an_automation_is_disabled_and_enabled_from_its_page(page, server):
+    name = _unique("automation")
+    body = {
+        "name": name,
+        "trigger": {"expect": ["acme.alarm"]},
+        "actions": [{"type": "do-nothing"}],
+    }
+    with httpx.Client(base_url=server.api_url, timeout=10) as api:
+        created = api.post("/automations/", json=body).json()
+        page.goto("/automations")
+        page.get_by_role("link", name=name, exact=True).click()
+        expect(page.locator("h1")).to_have_text(name)
+        page.locator("#toggle-button").click()
+        expect(page.locator(".notice")).to_contain_text("Automation disabled")
+        assert api.get(f"/automations/{created['id']}").json()["enabled"] is False
+        page.locator("#toggle-button").click()
+        expect(page.locator(".notice")).to_contain_text("Automation enabled")
+        assert api.get(f"/automations/{created['id']}").json()["enabled"] is True
+
+
 def test_run_form_refuses_a_bad_value_then_creates_the_run(page, server):
     name = _unique("deploy")
     schema = {
