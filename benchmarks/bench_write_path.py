@@ -30,7 +30,7 @@ def record(n_tasks: int) -> list[tuple[list[Any], list[Any]]]:
 
     batches: list[tuple[list[Any], list[Any]]] = []
 
-    def _commit(self: Any, tasks: list[Any], logs: list[Any]) -> None:
+    def _commit(self: Any, tasks: list[Any], logs: list[Any], events: list[Any]) -> None:
         batches.append((tasks, logs))
 
     original = writer.WriteBehind._commit

@@ -58,6 +58,7 @@ LAYERS = (
             "praefect.context",
             "praefect.deployments",
             "praefect.engine",
+            "praefect.events",
             "praefect.filesystems",
             "praefect.flow_runs",
             "praefect.flows",

@@ -32,6 +32,8 @@ PUBLIC_MODULES = [
     "praefect.deployments",
     "praefect.deployments.runner",
     "praefect.deployments.steps",
+    "praefect.events",
+    "praefect.events.filters",
     "praefect.exceptions",
     "praefect.filesystems",
     "praefect.flows",
@@ -109,6 +111,14 @@ REQUIRED: dict[str, set[str]] = {
         "construct_schedule",
     },
     "praefect.deployments": {"RunnerDeployment", "deploy", "run_deployment"},
+    "praefect.events": {
+        "Event",
+        "RelatedResource",
+        "Resource",
+        "emit_event",
+        "get_events_client",
+        "get_events_subscriber",
+    },
     "praefect.flows": {"Flow", "flow", "load_flow_from_entrypoint"},
     "praefect.context": {"FlowRunContext", "TaskRunContext", "get_run_context", "tags"},
     "praefect.client.schemas.filters": {
@@ -394,6 +404,29 @@ PINNED: dict[str, list[str]] = {
     # deployments
     "praefect.deployments": ["RunnerDeployment", "arun_deployment", "deploy", "run_deployment"],
     "praefect.deployments.runner": ["RunnerDeployment", "deploy"],
+    # events
+    "praefect.events": [
+        "Event",
+        "EventSubscriber",
+        "EventsClient",
+        "ReceivedEvent",
+        "RelatedResource",
+        "Resource",
+        "ResourceSpecification",
+        "emit_event",
+        "get_events_client",
+        "get_events_subscriber",
+    ],
+    "praefect.events.filters": [
+        "EventAnyResourceFilter",
+        "EventFilter",
+        "EventIDFilter",
+        "EventNameFilter",
+        "EventOccurredFilter",
+        "EventOrder",
+        "EventRelatedFilter",
+        "EventResourceFilter",
+    ],
     "praefect.deployments.steps": [
         "StepExecutionError",
         "git_clone",

@@ -22,6 +22,7 @@ from praefect.schemas.states import State
 
 if TYPE_CHECKING:  # pydantic models: a plain flow run never imports them
     from praefect.schemas.automations import AutomationCore, AutomationCriteria, AutomationQuery
+    from praefect.schemas.events import Event, EventFilter
     from praefect.schemas.filters import TaskWorkerFilter
     from praefect.schemas.queries import (
         DeploymentCriteria,
@@ -77,6 +78,10 @@ class OrchestrationClient(Protocol):
 
     def enqueue_logs(self, rows: list[Mapping[str, Any]]) -> None:
         """Queue log rows (write-behind)."""
+        ...
+
+    def enqueue_events(self, events: list[Event]) -> None:
+        """Queue validated events (write-behind; over HTTP each batch is acknowledged)."""
         ...
 
     def flush(self, timeout: float | None = None) -> None:
@@ -156,6 +161,13 @@ class OrchestrationClient(Protocol):
         limit: int | None = 200,
     ) -> list[dict[str, Any]]:
         """Events, oldest first: those named ``event_prefix...``, about ``resource_id``."""
+        ...
+
+    def filter_events(
+        self, filter: EventFilter | None = None, limit: int | None = 50
+    ) -> list[dict[str, Any]]:
+        """The events matching ``filter`` (Prefect's ``EventFilter``), newest first unless its
+        ``order`` is ``ASC``; ``limit`` None: every match."""
         ...
 
     # -- background tasks and task workers --------------------------------------------------

@@ -31,6 +31,7 @@ from praefect.schemas.responses import OrchestrationResult
 from praefect.schemas.states import State
 
 if TYPE_CHECKING:
+    from praefect.schemas.events import Event, EventFilter
     from praefect.schemas.queries import (
         FlowQuery,
         FlowRunCriteria,
@@ -137,6 +138,10 @@ class EmbeddedClient(
         """Queue log rows (replaced per instance in __init__)."""
         self.writer.put_logs(rows)
 
+    def enqueue_events(self, events: list[Event]) -> None:
+        """Queue events: committed by the write-behind writer with the next batch."""
+        self.writer.put_events(events)
+
     def flush(self, timeout: float | None = None) -> None:
         """Block until everything queued so far is committed."""
         self.writer.flush(timeout)
@@ -200,6 +205,12 @@ class EmbeddedClient(
         return self._read(
             lambda conn: orchestration.events.read_many(conn, event_prefix, resource_id, limit)
         )
+
+    def filter_events(
+        self, filter: EventFilter | None = None, limit: int | None = 50
+    ) -> list[dict[str, Any]]:
+        self.flush()
+        return self._read(lambda conn: orchestration.events.query(conn, filter, limit=limit))
 
     def delete_flow_run(self, flow_run_id: uuid.UUID) -> bool:
         self.flush()

@@ -53,6 +53,7 @@ from praefect.schemas.responses import OrchestrationResult, SetStateStatus
 from praefect.schemas.states import State
 
 if TYPE_CHECKING:
+    from praefect.schemas.events import Event, EventFilter
     from praefect.schemas.queries import (
         FlowQuery,
         FlowRunCriteria,
@@ -73,7 +74,7 @@ __all__ = [
 _logger = logging.getLogger("praefect.client")
 
 _PAGE = 1000  # the largest ``limit`` the server's filter routes accept
-_EVENT_PAGE = 200
+_EVENT_PAGE = 50
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _MAX_500_RETRIES = 2  # a 500 is usually a bug: retry it a little, not for the whole budget
 _SPOOL_STATUSES = frozenset({408, 429})  # besides 5xx: answers after which a batch is kept
@@ -294,6 +295,11 @@ def task_run_body(tasks: list[tuple[Mapping[str, Any], State | None]]) -> bytes:
     return pydantic_core.to_json(task_run_items(tasks), fallback=_wire_default)
 
 
+def events_body(events: list[Event]) -> bytes:
+    """The JSON body of ``POST /api/events`` for ``events``."""
+    return b"[" + b",".join(event.model_dump_json().encode() for event in events) + b"]"
+
+
 def _wire_default(value: Any) -> Any:
     if value.__class__ is State:
         # State.to_record, leaving UUIDs and times to pydantic_core
@@ -334,12 +340,17 @@ class HttpWriteBehind(WriteBehind):
         self._warned = False
 
     def _commit(
-        self, tasks: list[tuple[Mapping[str, Any], State | None]], logs: list[Mapping[str, Any]]
+        self,
+        tasks: list[tuple[Mapping[str, Any], State | None]],
+        logs: list[Mapping[str, Any]],
+        events: list[Event],
     ) -> None:
         if tasks:
             self._post("/task_runs/batch", tasks, task_run_body)
         if logs:
             self._post("/logs/", logs)
+        if events:
+            self._post("/events", events, events_body)
 
     def _post(
         self, path: str, items: list[Any], encode: Callable[[list[Any]], bytes] = dumps
@@ -553,6 +564,11 @@ class HttpClient(
         """Queue log rows (replaced per instance in __init__)."""
         self.writer.put_logs(rows)
 
+    def enqueue_events(self, events: list[Event]) -> None:
+        """Queue events: sent in batches to ``POST /api/events``, each batch acknowledged by
+        the server, or spooled to disk while it is away."""
+        self.writer.put_events(events)
+
     def flush(self, timeout: float | None = None) -> None:
         """Block until everything queued so far is acknowledged by the server, or spooled to
         disk when the server is unreachable (then one delivery attempt is waited for, and a
@@ -660,6 +676,25 @@ class HttpClient(
         while limit is None or len(rows) < limit:
             want = _EVENT_PAGE if limit is None else min(_EVENT_PAGE, limit - len(rows))
             body = {"filter": event_filter, "limit": want, "offset": len(rows)}
+            page = self._call("POST", "/events/filter", body)["events"]
+            for item in page:
+                row = _row(item)
+                row["resource_id"] = (item.get("resource") or {}).get("prefect.resource.id")
+                rows.append(row)
+            if len(page) < want:
+                break
+        return rows
+
+    def filter_events(
+        self, filter: EventFilter | None = None, limit: int | None = 50
+    ) -> list[dict[str, Any]]:
+        """The events matching ``filter``, in pages of ``POST /api/events/filter``."""
+        self.flush()
+        body_filter = filter.model_dump(mode="json", exclude_none=True) if filter else {}
+        rows: list[dict[str, Any]] = []
+        while limit is None or len(rows) < limit:
+            want = _EVENT_PAGE if limit is None else min(_EVENT_PAGE, limit - len(rows))
+            body = {"filter": body_filter, "limit": want, "offset": len(rows)}
             page = self._call("POST", "/events/filter", body)["events"]
             for item in page:
                 row = _row(item)

@@ -24,14 +24,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, Engine
 
 from praefect import database, exceptions, orchestration
-from praefect.schemas.states import State
+from praefect.schemas.states import State, now_utc
+
+if TYPE_CHECKING:  # pydantic: only a run that emits events imports it
+    from praefect.schemas.events import Event
 
 __all__ = ["WriteBehind"]
+
+
+class _EventBatch(list):  # type: ignore[type-arg]
+    """Events queued together (told apart from a list of log rows by its class)."""
+
 
 _logger = logging.getLogger("praefect.client.writer")
 
@@ -106,6 +114,14 @@ class WriteBehind:
             if self._thread is None:
                 self._start()
 
+    def put_events(self, events: list[Event]) -> None:
+        """Queue events (validated ``schemas.events.Event`` objects)."""
+        self._queue.append(_EventBatch(events))
+        if not self._wake.is_set():
+            self._wake.set()
+            if self._thread is None:
+                self._start()
+
     def flush(self, timeout: float | None = None) -> None:
         """Block until everything queued before this call is committed (or ``timeout`` passes)."""
         thread = self._thread
@@ -160,21 +176,28 @@ class WriteBehind:
                 items = [popleft() for _ in range(min(len(queue), self.max_batch))]
                 tasks = [item for item in items if item.__class__ is tuple]
                 logs: list[Mapping[str, Any]] = []
+                events: list[Event] = []
                 markers: list[threading.Event] = []
                 if len(tasks) != len(items):
                     for item in items:
-                        if item.__class__ is list:
+                        kind = item.__class__
+                        if kind is list:
                             logs.extend(item)
-                        elif item.__class__ is not tuple:
+                        elif kind is _EventBatch:
+                            events.extend(item)
+                        elif kind is not tuple:
                             markers.append(item)
-                if tasks or logs:
-                    self._commit(tasks, logs)
+                if tasks or logs or events:
+                    self._commit(tasks, logs, events)
                 self._room.set()
                 for marker in markers:
                     marker.set()
 
     def _commit(
-        self, tasks: list[tuple[Mapping[str, Any], State | None]], logs: list[Mapping[str, Any]]
+        self,
+        tasks: list[tuple[Mapping[str, Any], State | None]],
+        logs: list[Mapping[str, Any]],
+        events: list[Event],
     ) -> None:
         last_states = self._last_states
 
@@ -183,6 +206,9 @@ class WriteBehind:
                 orchestration.task_runs.write_batch(conn, tasks, last_states)
             if logs:
                 orchestration.logs.write_batch(conn, logs)
+            if events:
+                received = now_utc()
+                orchestration.events.ingest(conn, [event.to_row(received) for event in events])
 
         delay = 0.05
         attempt = 0
@@ -196,11 +222,12 @@ class WriteBehind:
                 if outage_since is None:
                     outage_since = now
                     _logger.warning(
-                        "%s Recording %d task-run change(s) and %d log(s) waits for it (up to"
-                        " %.0f s).",
+                        "%s Recording %d task-run change(s), %d log(s) and %d event(s) waits for"
+                        " it (up to %.0f s).",
                         exc,
                         len(tasks),
                         len(logs),
+                        len(events),
                         self.outage_seconds,
                     )
                 if now - outage_since < self.outage_seconds:
@@ -208,12 +235,13 @@ class WriteBehind:
                     time.sleep(delay)
                     delay = min(delay * 2, 2.0)
                     continue
-                self.failed_items += len(tasks) + len(logs)
+                self.failed_items += len(tasks) + len(logs) + len(events)
                 _logger.error(
-                    "Could not record %d task-run change(s) and %d log(s): the database stayed"
-                    " unreachable for %.0f s; they are lost.",
+                    "Could not record %d task-run change(s), %d log(s) and %d event(s): the"
+                    " database stayed unreachable for %.0f s; they are lost.",
                     len(tasks),
                     len(logs),
+                    len(events),
                     now - outage_since,
                 )
                 return
@@ -227,12 +255,14 @@ class WriteBehind:
                     attempt -= 1  # each drop removes ids, so this cannot repeat forever
                     continue
                 if attempt == self.attempts:
-                    self.failed_items += len(tasks) + len(logs)
+                    self.failed_items += len(tasks) + len(logs) + len(events)
                     _logger.exception(
-                        "Could not record %d task-run change(s) and %d log(s) after %d attempts;"
-                        " they are lost. Check that the database is reachable and writable.",
+                        "Could not record %d task-run change(s), %d log(s) and %d event(s) after"
+                        " %d attempts; they are lost. Check that the database is reachable and"
+                        " writable.",
                         len(tasks),
                         len(logs),
+                        len(events),
                         attempt,
                     )
                     return

@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql import ColumnElement
 
 from praefect.database import rows as _rows
 from praefect.database import tables
-from praefect.orchestration import automation_triggers, event_shape
+from praefect.orchestration import automation_triggers, event_filters, event_shape
 from praefect.orchestration import filters as _filters
 from praefect.schemas.states import State, now_utc
 
 if TYPE_CHECKING:
     from praefect.orchestration.rules import Run
+    from praefect.schemas.events import EventFilter
 
 __all__ = [
     "count",
@@ -33,6 +33,7 @@ __all__ = [
     "ingest",
     "query",
     "read_many",
+    "received_since",
     "related_resource",
     "state_change_event",
     "write",
@@ -215,103 +216,49 @@ def read_many(
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def _clauses(
-    names: Sequence[str] | None,
-    prefixes: Sequence[str] | None,
-    exclude_names: Sequence[str] | None,
-    exclude_prefixes: Sequence[str] | None,
-    resource_ids: Sequence[str] | None,
-    resource_id_prefixes: Sequence[str] | None,
-    since: _dt.datetime | None,
-    until: _dt.datetime | None,
-) -> list[ColumnElement[bool]]:
-    c = _event.c
-    out: list[ColumnElement[bool]] = []
-    if names is not None:
-        out.append(_filters.in_values(c.event, names))
-    if prefixes is not None:
-        out.append(sa.or_(sa.false(), *(c.event.startswith(p, autoescape=True) for p in prefixes)))
-    if exclude_names:
-        out.append(_filters.in_values(c.event, exclude_names, negate=True))
-    for prefix in exclude_prefixes or ():
-        out.append(sa.not_(c.event.startswith(prefix, autoescape=True)))
-    if resource_ids is not None:
-        out.append(_filters.in_values(c.resource_id, resource_ids))
-    if resource_id_prefixes is not None:
-        starts = (c.resource_id.startswith(p, autoescape=True) for p in resource_id_prefixes)
-        out.append(sa.or_(sa.false(), *starts))
-    if since is not None:
-        out.append(c.occurred >= since)
-    if until is not None:
-        out.append(c.occurred <= until)
-    return out
-
-
 def query(
     conn: Connection,
-    *,
-    names: Sequence[str] | None = None,
-    prefixes: Sequence[str] | None = None,
-    exclude_names: Sequence[str] | None = None,
-    exclude_prefixes: Sequence[str] | None = None,
-    resource_ids: Sequence[str] | None = None,
-    resource_id_prefixes: Sequence[str] | None = None,
-    since: _dt.datetime | None = None,
-    until: _dt.datetime | None = None,
-    newest_first: bool = True,
+    filter: EventFilter | None = None,
     limit: int | None = 50,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Events matching every given criterion (a list criterion matches any of its items),
-    newest first by default.
+    """The events matching ``filter`` (Prefect's ``EventFilter``), newest first unless its
+    ``order`` is ``ASC``, one page of ``limit`` from ``offset``.
 
     >>> from praefect import database
+    >>> from praefect.schemas.events import EventFilter
     >>> engine = database.get_engine("sqlite:///:memory:")
-    >>> database.read(engine, lambda conn: query(conn, prefixes=["acme."]))
+    >>> f = EventFilter.model_validate({"event": {"prefix": ["acme."]}})
+    >>> database.read(engine, lambda conn: query(conn, f))
     []
     """
-    clauses = _clauses(
-        names,
-        prefixes,
-        exclude_names,
-        exclude_prefixes,
-        resource_ids,
-        resource_id_prefixes,
-        since,
-        until,
-    )
-    order = (
-        (_event.c.occurred.desc(), _event.c.id.desc())
-        if newest_first
-        else (_event.c.occurred, _event.c.id)
-    )
-    statement = sa.select(_event).where(*clauses).order_by(*order)
-    statement = statement.limit(limit).offset(offset or None)
+    from praefect.schemas.events import EventFilter, EventOrder
+
+    f = filter or EventFilter()
+    c = _event.c
+    order = (c.occurred, c.id) if f.order is EventOrder.ASC else (c.occurred.desc(), c.id.desc())
+    statement = sa.select(_event).where(*event_filters.clauses(conn.dialect.name, f))
+    statement = statement.order_by(*order).limit(limit).offset(offset or None)
     return [dict(row) for row in conn.execute(statement).mappings()]
 
 
-def count(
-    conn: Connection,
-    *,
-    names: Sequence[str] | None = None,
-    prefixes: Sequence[str] | None = None,
-    exclude_names: Sequence[str] | None = None,
-    exclude_prefixes: Sequence[str] | None = None,
-    resource_ids: Sequence[str] | None = None,
-    resource_id_prefixes: Sequence[str] | None = None,
-    since: _dt.datetime | None = None,
-    until: _dt.datetime | None = None,
-) -> int:
-    """How many events ``query`` would find without a limit."""
-    clauses = _clauses(
-        names,
-        prefixes,
-        exclude_names,
-        exclude_prefixes,
-        resource_ids,
-        resource_id_prefixes,
-        since,
-        until,
+def count(conn: Connection, filter: EventFilter | None = None) -> int:
+    """How many events match ``filter``."""
+    from praefect.schemas.events import EventFilter
+
+    where = event_filters.clauses(conn.dialect.name, filter or EventFilter())
+    statement = sa.select(sa.func.count()).select_from(_event).where(*where)
+    return int(conn.execute(statement).scalar_one())
+
+
+def received_since(
+    conn: Connection, filter: EventFilter, since: _dt.datetime, limit: int = 1000
+) -> list[dict[str, Any]]:
+    """The events matching ``filter`` that were stored at or after ``since``, in the order
+    they were stored (a subscription's way to find new events, whenever they occurred)."""
+    c = _event.c
+    where = event_filters.clauses(conn.dialect.name, filter)
+    statement = (
+        sa.select(_event).where(*where, c.received >= since).order_by(c.received, c.id).limit(limit)
     )
-    statement = sa.select(sa.func.count()).select_from(_event).where(*clauses)
-    return conn.execute(statement).scalar_one()
+    return [dict(row) for row in conn.execute(statement).mappings()]

@@ -39,6 +39,7 @@ _RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
         (frozenset({"WEBSOCKET"}), r"/api/(events|logs)/out", "viewer"),
         (frozenset({"WEBSOCKET"}), r"/api/events/in", "operator"),
         (frozenset({"POST"}), r"/api/.*/(filter|count|paginate|history)", "viewer"),
+        (frozenset({"POST"}), r"/api/events/count-by/[^/]+", "viewer"),
         (frozenset({"POST"}), r"/api/ui/.*", "viewer"),
         # running flows: their flows, runs, states, task runs, logs and events
         (frozenset({"POST"}), r"/api/flows/?", "operator"),

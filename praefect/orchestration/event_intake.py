@@ -1,0 +1,200 @@
+"""Events as they arrive from outside (``POST /api/events``, ``ws /api/events/in``) and counts
+over stored events (``/api/events/count-by``).
+
+Prefect 3's client reports its task runs only as events: ``prefect.task-run.<State>`` about
+``prefect.task-run.<id>``, labelled ``"prefect.orchestration": "client"``, related to its flow
+run in the role ``flow-run``, with the state in ``payload["validated_state"]`` and the run's
+fields in ``payload["task_run"]``. ``ingest`` records those as task runs with their states (as
+Prefect's task-run recorder does), then stores every event through ``events.ingest``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from praefect.database import tables
+from praefect.orchestration import event_filters, events, task_states
+from praefect.schemas.states import State, now_utc
+
+if TYPE_CHECKING:
+    from praefect.schemas.events import Event, EventFilter
+
+__all__ = ["count_by", "ingest", "task_run_items"]
+
+_TASK_RUN = "prefect.task-run."
+_FLOW_RUN = "prefect.flow-run."
+_UNITS = {
+    "week": 7 * 86400.0,
+    "day": 86400.0,
+    "hour": 3600.0,
+    "minute": 60.0,
+    "second": 1.0,
+}
+_MAX_BUCKETS = 1000
+
+
+def ingest(conn: Connection, batch: Sequence[Event], received: _dt.datetime | None = None) -> None:
+    """Store validated events received now: a client's task-run state changes are recorded as
+    task runs first, then each event is stored (one already stored is skipped)."""
+    if not batch:
+        return
+    items = task_run_items(batch)
+    if items:
+        task_states.write_batch_once(conn, items)
+    at = received or now_utc()
+    events.ingest(conn, [event.to_row(at) for event in batch])
+
+
+def task_run_items(batch: Sequence[Event]) -> list[tuple[dict[str, Any], State]]:
+    """The ``(row, state)`` pairs of the client-orchestrated task-run events of ``batch``."""
+    from praefect.schemas.actions import TaskRunBatchItem
+
+    items: list[tuple[dict[str, Any], State]] = []
+    for event in batch:
+        resource = event.resource
+        if not (
+            event.event.startswith(_TASK_RUN)
+            and resource.get("prefect.orchestration") == "client"
+            and resource.id.startswith(_TASK_RUN)
+        ):
+            continue
+        payload = event.payload
+        task_run = dict(payload.get("task_run") or {})
+        validated = dict(payload.get("validated_state") or {})
+        flow_run = event.resource_in_role.get("flow-run")
+        row: dict[str, Any] = {
+            key: value
+            for key, value in task_run.items()
+            if key in _ROW_FIELDS and value is not None
+        }
+        row["id"] = resource.id[len(_TASK_RUN) :]
+        row.setdefault("name", resource.name or "task")
+        row.setdefault("task_key", row["name"])
+        if flow_run is not None and flow_run.id.startswith(_FLOW_RUN):
+            row["flow_run_id"] = flow_run.id[len(_FLOW_RUN) :]
+        details = {k: v for k, v in (validated.get("state_details") or {}).items() if k in _DETAILS}
+        state = {
+            "type": validated.get("type") or resource.get("prefect.state-type"),
+            "name": validated.get("name") or resource.get("prefect.state-name"),
+            "message": validated.get("message"),
+            "timestamp": event.occurred,
+            "state_details": details,
+        }
+        item = TaskRunBatchItem.model_validate({"row": row, "state": state})
+        assert item.row is not None and item.state is not None
+        run_row = item.row.to_row(item.row.id)
+        new_state = item.state.to_state()
+        new_state.id = event.id  # the event's id is the state's, as Prefect's recorder has it
+        new_state.state_details["task_run_id"] = item.row.id
+        if run_row.get("flow_run_id") is not None:
+            new_state.state_details["flow_run_id"] = run_row["flow_run_id"]
+        items.append((run_row, new_state))
+    return items
+
+
+_ROW_FIELDS = frozenset(
+    {
+        "name",
+        "task_key",
+        "dynamic_key",
+        "cache_key",
+        "cache_expiration",
+        "task_version",
+        "empirical_policy",
+        "tags",
+        "task_inputs",
+        "run_count",
+        "flow_run_run_count",
+        "expected_start_time",
+        "start_time",
+        "end_time",
+        "total_run_time",
+    }
+)
+_DETAILS = frozenset(
+    {
+        "scheduled_time",
+        "cache_key",
+        "cache_expiration",
+        "retriable",
+        "refresh_cache",
+        "pause_timeout",
+        "pause_reschedule",
+        "pause_key",
+        "deferred",
+        "untrackable_result",
+        "transition_id",
+        "task_parameters_id",
+        "traceparent",
+    }
+)
+
+
+def count_by(
+    conn: Connection,
+    filter: EventFilter,
+    countable: str,
+    time_unit: str = "day",
+    time_interval: float = 1.0,
+) -> list[dict[str, Any]]:
+    """Prefect's ``EventCount`` rows of the events matching ``filter``: per ``event`` name, per
+    ``resource`` id, per ``day``, or per ``time`` bucket of ``time_interval`` ``time_unit``s
+    between ``filter.occurred.since`` and ``until`` (every bucket, empty ones too).
+    ``ValueError`` when the buckets would be more than 1,000."""
+    c = tables.event.c
+    where = event_filters.clauses(conn.dialect.name, filter)
+    if countable in ("event", "resource"):
+        key = c.event if countable == "event" else c.resource_id
+        statement = (
+            sa.select(key, sa.func.count(), sa.func.min(c.occurred), sa.func.max(c.occurred))
+            .where(*where)
+            .group_by(key)
+            .order_by(sa.func.count().desc(), key)
+        )
+        return [
+            {"value": value, "label": value, "count": n, "start_time": first, "end_time": last}
+            for value, n, first, last in conn.execute(statement)
+        ]
+    width = 86400.0 if countable == "day" else _UNITS[time_unit] * time_interval
+    since = filter.occurred.since
+    until = filter.occurred.until or now_utc()
+    times = [row[0] for row in conn.execute(sa.select(c.occurred).where(*where))]
+    times = [t if isinstance(t, _dt.datetime) else _dt.datetime.fromisoformat(t) for t in times]
+    if since is None:
+        since = min(times) if times else until
+    epoch = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+    start = math.floor((since - epoch).total_seconds() / width) * width
+    buckets = math.ceil(((until - epoch).total_seconds() - start) / width) or 1
+    if buckets > _MAX_BUCKETS:
+        raise ValueError(
+            f"{buckets} time buckets of {width:g} s between {since.isoformat()} and "
+            f"{until.isoformat()}: at most {_MAX_BUCKETS}; widen time_unit or time_interval."
+        )
+    counts = [0] * buckets
+    for moment in times:
+        index = int(((moment.astimezone(_dt.UTC) - epoch).total_seconds() - start) // width)
+        if 0 <= index < buckets:
+            counts[index] += 1
+    out = []
+    for index, n in enumerate(counts):
+        if countable == "day" and not n:
+            continue
+        begin = epoch + _dt.timedelta(seconds=start + index * width)
+        end = begin + _dt.timedelta(seconds=width) - _dt.timedelta(microseconds=1)
+        label = begin.date().isoformat() if countable == "day" else begin.isoformat()
+        out.append(
+            {
+                "value": begin.isoformat(),
+                "label": label,
+                "count": n,
+                "start_time": begin,
+                "end_time": end,
+            }
+        )
+    return out
