@@ -16,6 +16,7 @@
     ├── ObjectNotFound                 a record does not exist
     │   ├── FlowRunNotFound / TaskRunNotFound / FlowNotFound
     ├── ObjectAlreadyExists / ObjectLimitReached
+    ├── ConcurrencySlotAcquisitionError  slots of a limit cannot be taken (missing, 0, too many)
     ├── DatabaseUnavailable            the database cannot be reached now (try again later)
     ├── InvalidNameError / SerializationError / ConfigurationError / ScriptError
     ├── MissingFlowError / UnspecifiedFlowError
@@ -26,7 +27,8 @@
     ├── Pause
     └── ExternalSignal
         └── TerminationSignal
-    TimeoutError subclasses: TaskRunTimeoutError / FlowRunTimeoutError (``TimedOut`` states)
+    TimeoutError subclasses: TaskRunTimeoutError / FlowRunTimeoutError (``TimedOut`` states),
+    AcquireConcurrencySlotTimeoutError (no slot came free within ``timeout_seconds``)
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Abort",
+    "AcquireConcurrencySlotTimeoutError",
     "CancelledRun",
+    "ConcurrencySlotAcquisitionError",
     "ConfigurationError",
     "CrashedRun",
     "DatabaseUnavailable",
@@ -190,6 +194,16 @@ class ObjectAlreadyExists(PrefectException):
     """A record with this identity already exists."""
 
 
+class ConcurrencySlotAcquisitionError(PrefectException):
+    """Slots of a concurrency limit cannot be taken: the limit is missing (``strict=True``), is
+    0 for a tag, or is smaller than the slots asked for."""
+
+    def __init__(self, message: str, names: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.names = names or []
+        """The limits concerned."""
+
+
 class ObjectLimitReached(PrefectException):
     """A limit on the number of records was reached."""
 
@@ -248,6 +262,10 @@ class InfrastructureNotAvailable(InfrastructureError):
 
 class TaskRunTimeoutError(TimeoutError):
     """A task run exceeded its ``timeout_seconds``."""
+
+
+class AcquireConcurrencySlotTimeoutError(TimeoutError):
+    """No slot of a concurrency limit came free within the ``timeout_seconds`` asked for."""
 
 
 class FlowRunTimeoutError(TimeoutError):

@@ -55,6 +55,7 @@ LAYERS = (
             "praefect.automations",
             "praefect.blocks",
             "praefect.cache_policies",
+            "praefect.concurrency",
             "praefect.context",
             "praefect.deployments",
             "praefect.engine",

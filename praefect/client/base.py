@@ -24,6 +24,12 @@ if TYPE_CHECKING:  # pydantic models: a plain flow run never imports them
     from praefect.schemas.automations import AutomationCore, AutomationCriteria, AutomationQuery
     from praefect.schemas.events import Event, EventFilter
     from praefect.schemas.filters import TaskWorkerFilter
+    from praefect.schemas.concurrency import (
+        ConcurrencyLimitCreate,
+        ConcurrencySlotsRequest,
+        GlobalConcurrencyLimitCreate,
+        GlobalConcurrencyLimitUpdate,
+    )
     from praefect.schemas.queries import (
         DeploymentCriteria,
         DeploymentQuery,
@@ -420,4 +426,75 @@ class OrchestrationClient(Protocol):
 
     def delete_automations_owned_by(self, resource_id: str) -> None:
         """Delete the automations ``resource_id`` owns."""
+        ...
+
+    # -- concurrency limits -----------------------------------------------------------------
+    def create_global_concurrency_limit(
+        self, concurrency_limit: GlobalConcurrencyLimitCreate
+    ) -> dict[str, Any]:
+        """Create a global limit (``ObjectAlreadyExists`` when the name is taken)."""
+        ...
+
+    def read_global_concurrency_limit(self, id_or_name: str) -> dict[str, Any] | None:
+        """The global limit with this id or name (``active_slots``: its live slots), or None."""
+        ...
+
+    def read_global_concurrency_limits(
+        self, limit: int | None = None, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Global limits (tag limits included, named ``tag:<tag>``), by name."""
+        ...
+
+    def update_global_concurrency_limit(
+        self, id_or_name: str, changes: GlobalConcurrencyLimitUpdate
+    ) -> bool:
+        """Change fields of a global limit; False when there is none."""
+        ...
+
+    def delete_global_concurrency_limit(self, id_or_name: str) -> bool:
+        """Delete a global limit with its slots; False when there was none."""
+        ...
+
+    def read_concurrency_leases(self, id_or_name: str) -> list[dict[str, Any]] | None:
+        """Who holds a limit's live slots, one dict per lease, oldest first; None when there is
+        no such limit."""
+        ...
+
+    def acquire_concurrency_slots(self, request: ConcurrencySlotsRequest) -> dict[str, Any]:
+        """Take slots of every named limit, all or none, under one lease: ``lease_id`` (None
+        when refused now), ``limits`` (those that apply), ``blocked`` and ``retry_after``."""
+        ...
+
+    def release_concurrency_lease(self, lease_id: uuid.UUID) -> bool:
+        """Give back a lease's slots; False when it held none any more."""
+        ...
+
+    def renew_concurrency_lease(self, lease_id: uuid.UUID, lease_duration: float) -> bool:
+        """Keep a lease's slots ``lease_duration`` seconds more; False when it has expired."""
+        ...
+
+    def create_tag_concurrency_limit(
+        self, concurrency_limit: ConcurrencyLimitCreate
+    ) -> dict[str, Any]:
+        """Create the limit of a tag, or change its size."""
+        ...
+
+    def read_tag_concurrency_limit(self, tag: str) -> dict[str, Any] | None:
+        """The limit of a tag (``active_slots``: its holders' task run ids), or None."""
+        ...
+
+    def read_tag_concurrency_limits(
+        self, limit: int | None = None, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Tag limits, by tag."""
+        ...
+
+    def reset_tag_concurrency_limit(
+        self, tag: str, slot_override: list[uuid.UUID] | None = None
+    ) -> bool:
+        """Free every slot of a tag's limit; False when the tag has no limit."""
+        ...
+
+    def delete_tag_concurrency_limit(self, tag: str) -> bool:
+        """Delete the limit of a tag; False when there was none."""
         ...

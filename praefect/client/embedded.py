@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from praefect import database, orchestration
 from praefect.client.embedded_automations import EmbeddedAutomationMethods
+from praefect.client.embedded_concurrency import EmbeddedConcurrencyMethods
 from praefect.client.embedded_deployments import EmbeddedDeploymentMethods
 from praefect.client.embedded_task_workers import EmbeddedTaskWorkerMethods
 from praefect.client.embedded_work_pools import EmbeddedWorkPoolMethods
@@ -52,6 +53,7 @@ class EmbeddedClient(
     EmbeddedDeploymentMethods,
     EmbeddedAutomationMethods,
     EmbeddedTaskWorkerMethods,
+    EmbeddedConcurrencyMethods,
 ):
     """An ``OrchestrationClient`` onto the database at ``url``."""
 

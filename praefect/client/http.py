@@ -41,6 +41,7 @@ import pydantic_core
 from praefect import exceptions
 from praefect.client.http_automations import HttpAutomationMethods
 from praefect.client.http_blocks import HttpBlockMethods
+from praefect.client.http_concurrency import HttpConcurrencyMethods
 from praefect.client.http_deployments import HttpDeploymentMethods
 from praefect.client.http_rows import query_body as _query_body
 from praefect.client.http_rows import row as _row
@@ -437,6 +438,7 @@ class HttpClient(
     HttpDeploymentMethods,
     HttpAutomationMethods,
     HttpTaskWorkerMethods,
+    HttpConcurrencyMethods,
 ):
     """An ``OrchestrationClient`` onto the praefect server at ``api_url``.
 
@@ -497,15 +499,19 @@ class HttpClient(
         params: Mapping[str, Any] | None = None,
         budget: float | None = None,
         missing: Any = exceptions.ObjectNotFound,
+        on_status: Mapping[int, Callable[[httpx.Response], Any]] | None = None,
     ) -> Any:
         """Send a request and return its decoded JSON; a 404 gives ``None`` when ``missing`` is
-        None, else raises it."""
+        None, else raises it; a status in ``on_status`` gives what its function makes of the
+        response."""
         content = None if body is None else dumps(body)
         response = self.transport.request(
             method, path, content=content, params=params, budget=budget
         )
         if response.is_success:
             return response.json() if response.content else None
+        if on_status and response.status_code in on_status:
+            return on_status[response.status_code](response)
         if response.status_code == 404:
             if missing is None:
                 return None

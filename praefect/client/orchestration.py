@@ -20,6 +20,7 @@ from typing import Any
 from praefect import exceptions
 from praefect.client import get_client
 from praefect.client.orchestration_automations import AutomationClientMethods
+from praefect.client.orchestration_concurrency import ConcurrencyClientMethods
 from praefect.client.orchestration_deployments import DeploymentClientMethods
 from praefect.client.orchestration_work_pools import WorkPoolClientMethods
 from praefect.schemas import filters, objects, queries, sorting
@@ -35,7 +36,12 @@ def _orchestration_client() -> Any:
     return client.get_orchestration_client()
 
 
-class SyncPrefectClient(WorkPoolClientMethods, DeploymentClientMethods, AutomationClientMethods):
+class SyncPrefectClient(
+    WorkPoolClientMethods,
+    DeploymentClientMethods,
+    AutomationClientMethods,
+    ConcurrencyClientMethods,
+):
     """The synchronous client (``get_client(sync_client=True)``)."""
 
     def __init__(self, orchestration_client: Any = None) -> None:

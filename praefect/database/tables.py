@@ -23,6 +23,8 @@ __all__ = [
     "automation_related_resource",
     "block_document",
     "block_type",
+    "concurrency_limit",
+    "concurrency_slot",
     "deployment",
     "deployment_schedule",
     "event",
@@ -377,6 +379,40 @@ task_run_claim = sa.Table(
     sa.Index(None, "task_worker_id"),
 )
 """Which task worker took a background task run: when the worker is gone, the run crashed."""
+
+# -- concurrency limits ---------------------------------------------------------------------------
+concurrency_limit = sa.Table(
+    "concurrency_limit",
+    metadata,
+    *_base_columns(),
+    sa.Column("name", sa.String(255), nullable=False, unique=True),
+    sa.Column("limit", sa.Integer(), nullable=False),
+    sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("denied_slots", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("slot_decay_per_second", sa.Float(), nullable=False, server_default="0"),
+    sa.Column("avg_slot_occupancy_seconds", sa.Float(), nullable=False, server_default="2"),
+)
+"""A global concurrency (or rate) limit; a tag limit is the one named ``tag:<tag>``. How many
+slots are taken is never stored here: it is the count of its live ``concurrency_slot`` rows."""
+
+concurrency_slot = sa.Table(
+    "concurrency_slot",
+    metadata,
+    sa.Column("id", UUID(), primary_key=True),
+    sa.Column("limit_id", UUID(), nullable=False),
+    sa.Column("lease_id", UUID(), nullable=False),
+    sa.Column("acquired", Timestamp(), nullable=False),
+    sa.Column("expires", Timestamp(), nullable=False),
+    sa.Column("holder_type", sa.String(20)),
+    sa.Column("holder_id", UUID()),
+    sa.Column("owner", sa.String(255)),
+    sa.Index(None, "limit_id", "expires"),
+    sa.Index(None, "lease_id"),
+)
+"""One taken slot of a limit: a lease row. A slot is held while ``expires`` is in the future;
+its holder renews the lease (all rows of one ``lease_id``) or deletes it, and a holder that
+dies stops renewing, so its slots free themselves. ``holder_type``/``holder_id`` name the run
+holding it (Prefect's lease holder), ``owner`` the process (``host:pid``)."""
 
 
 # -- access ---------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ __all__ = [
     "Call",
     "Effect",
     "Hook",
+    "Offload",
     "Sleep",
     "Steps",
     "call_parameters",
@@ -76,6 +77,16 @@ class Block:
 
 
 @dataclass(frozen=True, slots=True)
+class Offload:
+    """A call that may block for long (waiting for a concurrency slot): async drivers run it
+    in a worker thread, so the other runs of their loop go on (one of them may hold the
+    slot)."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Hook:
     """A user hook (or ``retry_condition_fn``), sync or async."""
 
@@ -83,7 +94,7 @@ class Hook:
     args: tuple[Any, ...]
 
 
-Effect = Call | Sleep | Block | Hook
+Effect = Call | Sleep | Block | Offload | Hook
 _PLAIN = frozenset({int, float, str, bytes, bool, type(None), dict, list, tuple})
 """Return values that are never awaitable (``inspect.isawaitable`` costs more than the test)."""
 Steps = Generator[Effect, Any, Any]
@@ -146,7 +157,7 @@ def drive_sync(steps: Steps) -> Any:
                         )
                     if send.__class__ not in _PLAIN and inspect.isawaitable(send):
                         send = _run_coroutine_blocking(send)
-                case Block(fn, args):
+                case Block(fn, args) | Offload(fn, args):
                     send = fn(*args)
                 case Sleep(seconds):
                     if seconds > 0:
@@ -183,6 +194,8 @@ async def drive_async(steps: Steps) -> Any:
                                 raise (error or TimeoutError()) from None
                 case Block(fn, args):
                     send = fn(*args)
+                case Offload(fn, args):
+                    send = await asyncio.to_thread(fn, *args)
                 case Sleep(seconds):
                     if seconds > 0:
                         await _clock.sleep_async(seconds)

@@ -8,13 +8,25 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from praefect import exceptions
+from praefect.concurrency import _slots
+from praefect.concurrency.v1 import sync as v1_sync
 from praefect.context import FlowRunContext, TagsContext, TaskRunContext
 from praefect.engine import caching, dependencies, shared
-from praefect.engine.drivers import Block, Call, Hook, Sleep, Steps, drive_async, drive_sync
+from praefect.engine.drivers import (
+    Block,
+    Call,
+    Hook,
+    Offload,
+    Sleep,
+    Steps,
+    drive_async,
+    drive_sync,
+)
 from praefect.engine.records import TaskRunRecord
 from praefect.logging import console, lifecycle
 from praefect.schemas.states import State, StateType
 from praefect.states import (
+    AwaitingConcurrencySlot,
     AwaitingRetry,
     Completed,
     Failed,
@@ -111,6 +123,68 @@ def task_steps(
                 yield from shared.run_hooks(task, run, cached, task.on_completion)
             return cached
 
+    lease = None
+    if run.tags:
+        try:
+            lease = yield Offload(_take_tag_slots, (run,))
+        except exceptions.ConcurrencySlotAcquisitionError as exc:
+            state = Failed(message=str(exc), data=exc)
+            hooks = _finish(task, run, state, _clock.now(), plan)
+            if hooks:
+                yield from shared.run_hooks(task, run, state, hooks)
+            return state
+    try:
+        state, started = yield from _attempts(task, run, ctx, parameters, plan)
+    finally:
+        # whatever the way the run ends (a crash, a cancellation included)
+        if lease is not None:
+            _slots.release(lease)
+    hooks = _finish(task, run, state, started, plan)
+    if hooks:
+        yield from shared.run_hooks(task, run, state, hooks)
+    return state
+
+
+def _take_tag_slots(run: TaskRunRecord) -> _slots.Lease | None:
+    """A slot of the limit of each of the run's tags (None when none has a limit), waiting in
+    ``AwaitingConcurrencySlot`` while they are full; a limit of 0 fails the run."""
+    waiting = False
+
+    def refused(answer: dict[str, Any]) -> None:
+        nonlocal waiting
+        closed = [b["name"].removeprefix("tag:") for b in answer["blocked"] if b["limit"] == 0]
+        if closed:
+            raise exceptions.ConcurrencySlotAcquisitionError(
+                f"The concurrency limit of tag(s) {', '.join(map(repr, closed))} is 0: no task"
+                " run with them can run. Raise it (`praefect concurrency-limit create TAG N`)"
+                " or delete it.",
+                names=closed,
+            )
+        if not waiting:
+            waiting = True
+            full = ", ".join(b["name"].removeprefix("tag:") for b in answer["blocked"])
+            shared.record_task_run(
+                run, AwaitingConcurrencySlot(message=f"Waiting for a slot of tag(s) {full}.")
+            )
+
+    return _slots.acquire(
+        v1_sync.tag_limit_names(run.tags),
+        lease_duration=v1_sync.TASK_LEASE_SECONDS,
+        holder={"type": "task_run", "id": run.id},
+        warn=False,
+        on_refused=refused,
+    )
+
+
+def _attempts(
+    task: Task[Any, Any],
+    run: TaskRunRecord,
+    ctx: TaskRunContext,
+    parameters: dict[str, Any],
+    plan: caching.ResultPlan | None,
+) -> Steps:
+    """Run the user's function, retrying failed attempts as the task says; the final state
+    and when its last attempt started."""
     timeout = task.timeout_seconds
     timeout_error = (
         exceptions.TaskRunTimeoutError(f"Task run exceeded timeout of {timeout} second(s)")
@@ -144,11 +218,7 @@ def task_steps(
                 continue
             state.state_details["retriable"] = False
         break
-
-    hooks = _finish(task, run, state, started, plan)
-    if hooks:
-        yield from shared.run_hooks(task, run, state, hooks)
-    return state
+    return state, started
 
 
 def _result_plan(

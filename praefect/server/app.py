@@ -48,6 +48,8 @@ _ROUTERS = (
     "scheduling",
     # -- background tasks: claims, task workers
     "task_workers",
+    # -- /v2/concurrency_limits and the tag limits of /concurrency_limits
+    "concurrency_limits",
 )
 ALWAYS_LOADED = frozenset(API_PREFIX + getattr(route, "path", "") for route in admin.router.routes)
 """The paths served before the other routes are loaded (``lazy``): health and version."""

@@ -92,6 +92,13 @@ async def _invalid_value(request: Request, exc: ValueError) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=422)
 
 
+async def _slots_refused(
+    request: Request, exc: exceptions.ConcurrencySlotAcquisitionError
+) -> JSONResponse:
+    # more slots than a limit has: asking again would never help (Prefect answers 422 too)
+    return JSONResponse({"detail": str(exc), "names": exc.names}, status_code=422)
+
+
 class ServerErrors:
     """ASGI middleware: an exception that no handler maps to an answer gets a 500 with a JSON
     body, and is logged with its traceback; the connection stays open.
@@ -153,6 +160,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(exceptions.ObjectAlreadyExists, _already_exists)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, _conflict)  # type: ignore[arg-type]
     app.add_exception_handler(ValueError, _invalid_value)  # type: ignore[arg-type]
+    app.add_exception_handler(exceptions.ConcurrencySlotAcquisitionError, _slots_refused)  # type: ignore[arg-type]
     app.add_exception_handler(exceptions.DatabaseUnavailable, _database_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _database_error)  # type: ignore[arg-type]
     app.add_exception_handler(DataError, _refused_value)  # type: ignore[arg-type]

@@ -48,6 +48,14 @@ _RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
         (None, r"/api/task_runs(/.*)?", "operator"),
         (frozenset({"POST"}), r"/api/logs/?", "operator"),
         (frozenset({"POST"}), r"/api/events(/.*)?", "operator"),
+        # runs taking, renewing and giving back concurrency slots
+        (
+            frozenset({"POST"}),
+            r"/api/v2/concurrency_limits/(increment|decrement)(-with-lease)?",
+            "operator",
+        ),
+        (frozenset({"POST"}), rf"/api/v2/concurrency_limits/leases/{_ID}/renew", "operator"),
+        (frozenset({"POST"}), r"/api/concurrency_limits/(increment|decrement)", "operator"),
         # running deployments as they are; workers asking for work and reporting in
         (
             frozenset({"POST"}),

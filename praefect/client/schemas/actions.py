@@ -11,6 +11,15 @@ from praefect.schemas.actions import (
     DeploymentFlowRunCreate,
     DeploymentUpdate,
 )
+
+# -- concurrency limits
+from praefect.schemas.concurrency import (
+    ConcurrencyLimitCreate,
+    ConcurrencyLimitV2Create,
+    ConcurrencyLimitV2Update,
+    GlobalConcurrencyLimitCreate,
+    GlobalConcurrencyLimitUpdate,
+)
 from praefect.schemas.schedules import DeploymentScheduleCreate, DeploymentScheduleUpdate
 
 # -- work pools, queues
@@ -22,11 +31,16 @@ from praefect.schemas.work_pools import (
 )
 
 __all__ = [
+    "ConcurrencyLimitCreate",
+    "ConcurrencyLimitV2Create",
+    "ConcurrencyLimitV2Update",
     "DeploymentCreate",
     "DeploymentFlowRunCreate",
     "DeploymentScheduleCreate",
     "DeploymentScheduleUpdate",
     "DeploymentUpdate",
+    "GlobalConcurrencyLimitCreate",
+    "GlobalConcurrencyLimitUpdate",
     "WorkPoolCreate",
     "WorkPoolUpdate",
     "WorkQueueCreate",

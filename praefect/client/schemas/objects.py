@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from praefect.schemas import concurrency as _concurrency
 from praefect.schemas import work_pools as _work_pools
 from praefect.schemas.objects import *  # noqa: F403
 from praefect.schemas.objects import __all__ as _base
@@ -11,4 +12,19 @@ WorkPool = _work_pools.WorkPool
 WorkQueue = _work_pools.WorkQueue
 Worker = _work_pools.Worker
 
-__all__ = sorted([*_base, "WorkPool", "WorkQueue", "Worker"])
+# -- concurrency limits
+ConcurrencyLeaseHolder = _concurrency.ConcurrencyLeaseHolder
+ConcurrencyLimit = _concurrency.ConcurrencyLimit
+GlobalConcurrencyLimit = _concurrency.GlobalConcurrencyLimit
+
+__all__ = sorted(
+    [
+        *_base,
+        "ConcurrencyLeaseHolder",
+        "ConcurrencyLimit",
+        "GlobalConcurrencyLimit",
+        "WorkPool",
+        "WorkQueue",
+        "Worker",
+    ]
+)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 __all__ = ["HEAD", "current_version", "is_current", "lock", "migrate", "upgrade"]
 
-HEAD = "0010_task_workers"
+HEAD = "0011_concurrency_limits"
 """The newest revision; bump it with every new file in ``versions/``."""
 
 _version_table = sa.Table(
