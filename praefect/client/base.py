@@ -22,14 +22,14 @@ from praefect.schemas.states import State
 
 if TYPE_CHECKING:  # pydantic models: a plain flow run never imports them
     from praefect.schemas.automations import AutomationCore, AutomationCriteria, AutomationQuery
-    from praefect.schemas.events import Event, EventFilter
-    from praefect.schemas.filters import TaskWorkerFilter
     from praefect.schemas.concurrency import (
         ConcurrencyLimitCreate,
         ConcurrencySlotsRequest,
         GlobalConcurrencyLimitCreate,
         GlobalConcurrencyLimitUpdate,
     )
+    from praefect.schemas.events import Event, EventFilter
+    from praefect.schemas.filters import TaskWorkerFilter
     from praefect.schemas.queries import (
         DeploymentCriteria,
         DeploymentQuery,
