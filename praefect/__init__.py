@@ -24,10 +24,16 @@ __all__ = [
     "Task",
     "__version__",
     "allow_failure",
+    "apause_flow_run",
+    "aresume_flow_run",
+    "asuspend_flow_run",
     "flow",
     "get_client",
     "get_run_logger",
+    "pause_flow_run",
+    "resume_flow_run",
     "serve",
+    "suspend_flow_run",
     "tags",
     "task",
     "unmapped",
@@ -46,11 +52,26 @@ _LAZY = {
     "allow_failure": ("praefect.utilities.annotations", "allow_failure"),
     # -- serving
     "serve": ("praefect.flows", "serve"),
+    # -- pausing
+    "pause_flow_run": ("praefect.flow_runs", "pause_flow_run"),
+    "suspend_flow_run": ("praefect.flow_runs", "suspend_flow_run"),
+    "resume_flow_run": ("praefect.flow_runs", "resume_flow_run"),
+    "apause_flow_run": ("praefect.flow_runs", "apause_flow_run"),
+    "asuspend_flow_run": ("praefect.flow_runs", "asuspend_flow_run"),
+    "aresume_flow_run": ("praefect.flow_runs", "aresume_flow_run"),
 }
 
 if TYPE_CHECKING:
     from praefect.client import get_client
     from praefect.context import tags
+    from praefect.flow_runs import (
+        apause_flow_run,
+        aresume_flow_run,
+        asuspend_flow_run,
+        pause_flow_run,
+        resume_flow_run,
+        suspend_flow_run,
+    )
     from praefect.flows import Flow, flow, serve
     from praefect.logging.loggers import get_run_logger
     from praefect.schemas.states import State

@@ -50,6 +50,7 @@ class FlowRunContext(RunContext):
         "detached",
         "client",
         "result_store",
+        "observed_flow_pauses",
     )
 
     _var: contextvars.ContextVar[FlowRunContext | None] = contextvars.ContextVar(
@@ -76,6 +77,8 @@ class FlowRunContext(RunContext):
         self.detached = False
         self.client: Any = None
         self.result_store: Any = None
+        self.observed_flow_pauses: dict[str, int] = {}
+        """How many pauses this attempt made so far (``counter``): the default pause keys."""
 
     @classmethod
     def get(cls) -> FlowRunContext | None:

@@ -166,7 +166,11 @@ class FlowPauseTimeout(PrefectException):
 
 
 class NotPausedError(PrefectException):
-    """Resume was asked of a run that is not paused."""
+    """Resume was asked of a run that is not paused (``state``: the state it is in)."""
+
+    def __init__(self, message: str = "", state: State | None = None) -> None:
+        super().__init__(message)
+        self.state = state
 
 
 class ObjectNotFound(PrefectException):

@@ -192,6 +192,10 @@ class Settings:
     and actions queued by processes that have exited)."""
     server_services_actions_loop_seconds: float = 1.0
     """Seconds between two passes of the automation actions runner."""
+    server_services_pause_expirations_enabled: bool = True
+    """Whether ``praefect server start`` fails the paused runs whose pause timed out."""
+    server_services_pause_expirations_loop_seconds: float = 5.0
+    """Seconds between two passes of the pause expiry check."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:

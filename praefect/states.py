@@ -145,7 +145,9 @@ def Paused(
     """A run waiting to be resumed."""
     details = dict(kwargs.pop("state_details", None) or {})
     if timeout_seconds is not None and pause_expiration_time is None:
-        pause_expiration_time = _dt.datetime.now(_dt.UTC) + _dt.timedelta(seconds=timeout_seconds)
+        # the clock in force (a test's frozen one too): the expiry is checked against it
+        now = _schema_states.now_utc()
+        pause_expiration_time = now + _dt.timedelta(seconds=timeout_seconds)
     details.setdefault("pause_timeout", pause_expiration_time)
     details.setdefault("pause_reschedule", reschedule)
     details.setdefault("pause_key", pause_key)

@@ -64,6 +64,7 @@ LAYERS = (
             "praefect.flow_runs",
             "praefect.flows",
             "praefect.futures",
+            "praefect.input",
             "praefect.locking",
             "praefect.logging",
             "praefect.results",

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pydantic models: a plain flow run never imports them
         DeploymentQuery,
         FlowQuery,
         FlowRunCriteria,
+        FlowRunInputQuery,
         FlowRunQuery,
         LogQuery,
         TaskRunCriteria,
@@ -137,6 +138,35 @@ class OrchestrationClient(Protocol):
 
     def delete_flow_run(self, flow_run_id: uuid.UUID) -> bool:
         """Delete a flow run with its states, task runs and logs; False if there was none."""
+        ...
+
+    # -- pausing: resume and flow run inputs -------------------------------------------------
+    def resume_flow_run(
+        self, flow_run_id: uuid.UUID, run_input: Mapping[str, Any] | None = None
+    ) -> OrchestrationResult:
+        """Resume a paused flow run with ``run_input``; ``NotPausedError`` (with its
+        ``state``) when it is not paused, ``ValueError`` naming the field when the input does
+        not fit the schema the run asked for (it stays paused)."""
+        ...
+
+    def create_flow_run_input(
+        self, flow_run_id: uuid.UUID, key: str, value: str, sender: str | None = None
+    ) -> None:
+        """Save an input (JSON text) for a flow run; ``ObjectAlreadyExists`` for a taken key."""
+        ...
+
+    def read_flow_run_input(self, flow_run_id: uuid.UUID, key: str) -> str | None:
+        """The JSON text of a flow run's input with this key, or None."""
+        ...
+
+    def filter_flow_run_input(
+        self, flow_run_id: uuid.UUID, query: FlowRunInputQuery
+    ) -> list[dict[str, Any]]:
+        """A flow run's inputs whose key starts with ``query.prefix``, oldest first."""
+        ...
+
+    def delete_flow_run_input(self, flow_run_id: uuid.UUID, key: str) -> bool:
+        """Delete a flow run's input; False when there was none."""
         ...
 
     # -- task runs, logs, events (the queue is flushed first) -------------------------------

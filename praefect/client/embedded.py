@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from praefect.schemas.queries import (
         FlowQuery,
         FlowRunCriteria,
+        FlowRunInputQuery,
         FlowRunQuery,
         LogQuery,
         TaskRunCriteria,
@@ -223,6 +224,37 @@ class EmbeddedClient(
         self.flush()
         self._flow_ids = {name: i for name, i in self._flow_ids.items() if i != flow_id}
         return self._write(lambda conn: orchestration.flows.delete(conn, flow_id))
+
+    # -- pausing: resume and flow run inputs -----------------------------------------------
+    def resume_flow_run(
+        self, flow_run_id: uuid.UUID, run_input: Mapping[str, Any] | None = None
+    ) -> OrchestrationResult:
+        return self._write(lambda conn: orchestration.pauses.resume(conn, flow_run_id, run_input))
+
+    def create_flow_run_input(
+        self, flow_run_id: uuid.UUID, key: str, value: str, sender: str | None = None
+    ) -> None:
+        self._write(
+            lambda conn: orchestration.flow_run_inputs.create(conn, flow_run_id, key, value, sender)
+        )
+
+    def read_flow_run_input(self, flow_run_id: uuid.UUID, key: str) -> str | None:
+        row = self._read(lambda conn: orchestration.flow_run_inputs.read(conn, flow_run_id, key))
+        return row["value"] if row is not None else None
+
+    def filter_flow_run_input(
+        self, flow_run_id: uuid.UUID, query: FlowRunInputQuery
+    ) -> list[dict[str, Any]]:
+        return self._read(
+            lambda conn: orchestration.flow_run_inputs.filter_by_prefix(
+                conn, flow_run_id, query.prefix, query.limit, query.exclude_keys
+            )
+        )
+
+    def delete_flow_run_input(self, flow_run_id: uuid.UUID, key: str) -> bool:
+        return self._write(
+            lambda conn: orchestration.flow_run_inputs.delete(conn, flow_run_id, key)
+        )
 
     # -- blocks ---------------------------------------------------------------------------
     def create_block_type(self, block_type: Mapping[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,8 @@ from praefect.client.http_automations import HttpAutomationMethods
 from praefect.client.http_blocks import HttpBlockMethods
 from praefect.client.http_concurrency import HttpConcurrencyMethods
 from praefect.client.http_deployments import HttpDeploymentMethods
+from praefect.client.http_inputs import HttpInputMethods
+from praefect.client.http_rows import orchestration_result as _orchestration_result
 from praefect.client.http_rows import query_body as _query_body
 from praefect.client.http_rows import row as _row
 from praefect.client.http_task_workers import HttpTaskWorkerMethods
@@ -50,7 +52,7 @@ from praefect.client.http_work_pools import HttpWorkPoolMethods
 from praefect.client.spool import ServerError, Spool, SpoolDeliverer
 from praefect.client.writer import WriteBehind
 from praefect.schemas import _results
-from praefect.schemas.responses import OrchestrationResult, SetStateStatus
+from praefect.schemas.responses import OrchestrationResult
 from praefect.schemas.states import State
 
 if TYPE_CHECKING:
@@ -143,16 +145,7 @@ def dumps(value: Any) -> bytes:
     return _encode(value).encode()
 
 
-def _result(data: dict[str, Any], proposed: State | None) -> OrchestrationResult:
-    status = SetStateStatus(data["status"])
-    record = data.get("state")
-    state = State.from_record(record) if record else None
-    if state is not None and proposed is not None and state.id == proposed.id:
-        state.data = proposed.data  # the wire carries a reference at most; keep the value
-    details = data.get("details") or {}
-    return OrchestrationResult.of(
-        status, state, details.get("reason"), details.get("delay_seconds")
-    )
+_result = _orchestration_result
 
 
 # -- transport ----------------------------------------------------------------------------------
@@ -439,6 +432,7 @@ class HttpClient(
     HttpAutomationMethods,
     HttpTaskWorkerMethods,
     HttpConcurrencyMethods,
+    HttpInputMethods,
 ):
     """An ``OrchestrationClient`` onto the praefect server at ``api_url``.
 
@@ -523,6 +517,11 @@ class HttpClient(
         if response.status_code == 422:
             raise ValueError(str(PrefectHTTPStatusError.from_response(response)))
         raise PrefectHTTPStatusError.from_response(response)
+
+    @staticmethod
+    def _refused(response: httpx.Response) -> PrefectHTTPStatusError:
+        """The error of an answer no caller expects (for the mixins)."""
+        return PrefectHTTPStatusError.from_response(response)
 
     # -- what the engine calls ------------------------------------------------------------
     def ensure_flow(self, name: str) -> uuid.UUID:

@@ -8,12 +8,13 @@ import datetime as _dt
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from praefect.schemas.responses import OrchestrationResult, SetStateStatus
 from praefect.schemas.states import State
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["query_body", "row"]
+__all__ = ["orchestration_result", "query_body", "row"]
 
 
 _TIME_KEYS = frozenset(
@@ -98,3 +99,16 @@ def query_body(query: BaseModel | None) -> dict[str, Any]:
     if query is None:
         return {}
     return query.model_dump(mode="json", exclude_none=True, exclude={"limit", "offset"})
+
+
+def orchestration_result(data: dict[str, Any], proposed: State | None) -> OrchestrationResult:
+    """The ``OrchestrationResult`` of an answer's JSON (the proposed state's data kept)."""
+    status = SetStateStatus(data["status"])
+    record = data.get("state")
+    state = State.from_record(record) if record else None
+    if state is not None and proposed is not None and state.id == proposed.id:
+        state.data = proposed.data  # the wire carries a reference at most; keep the value
+    details = data.get("details") or {}
+    return OrchestrationResult.of(
+        status, state, details.get("reason"), details.get("delay_seconds")
+    )

@@ -22,6 +22,7 @@ from praefect.client import get_client
 from praefect.client.orchestration_automations import AutomationClientMethods
 from praefect.client.orchestration_concurrency import ConcurrencyClientMethods
 from praefect.client.orchestration_deployments import DeploymentClientMethods
+from praefect.client.orchestration_inputs import InputClientMethods
 from praefect.client.orchestration_work_pools import WorkPoolClientMethods
 from praefect.schemas import filters, objects, queries, sorting
 from praefect.schemas.responses import OrchestrationResult
@@ -41,6 +42,7 @@ class SyncPrefectClient(
     DeploymentClientMethods,
     AutomationClientMethods,
     ConcurrencyClientMethods,
+    InputClientMethods,
 ):
     """The synchronous client (``get_client(sync_client=True)``)."""
 

@@ -30,6 +30,7 @@ __all__ = [
     "event",
     "flow",
     "flow_run",
+    "flow_run_input",
     "flow_run_state",
     "log",
     "metadata",
@@ -198,6 +199,21 @@ event = sa.Table(
     sa.Index(None, "occurred"),
     sa.Index(None, "event", "occurred"),
 )
+
+
+flow_run_input = sa.Table(
+    "flow_run_input",
+    metadata,
+    *_base_columns(),
+    sa.Column("flow_run_id", UUID(), nullable=False),
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("value", sa.Text(), nullable=False),
+    sa.Column("sender", sa.String(255)),
+    sa.UniqueConstraint("flow_run_id", "key"),
+)
+"""Inputs saved for a flow run (Prefect's ``flow_run_input``): a paused run's input schema and
+the answer it was resumed with, and messages sent with ``send_input``; ``value`` is JSON text.
+Unique by run and key."""
 
 
 # -- blocks ----------------------------------------------------------------------------------

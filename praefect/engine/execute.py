@@ -151,6 +151,11 @@ def main(flow_run_id: str | None = None) -> int:
     except exceptions.Abort as exc:
         logging.getLogger("praefect.engine").info("Flow run %s was aborted: %s", run_id, exc)
         return 0
+    except exceptions.Pause:
+        logging.getLogger("praefect.engine").info(
+            "Flow run %s is suspended; it runs again when it is resumed.", run_id
+        )
+        return 0
     except (exceptions.ObjectNotFound, exceptions.MissingFlowError, exceptions.ScriptError) as exc:
         print(str(exc), file=sys.stderr)
         return 1

@@ -96,8 +96,10 @@ def flow_steps(
         if timeout is not None
         else None
     )
+    # a suspended run run again after its resume goes on in the same attempt
+    resuming = run.state is not None and run.state.name == "Resuming"
     while True:
-        start = Running() if run.run_count == 0 else Retrying()
+        start = Running() if run.run_count == 0 or resuming else Retrying()
         start.state_details.update(hostname=socket.gethostname(), pid=os.getpid())
         accepted = yield from _propose(client, run, _fenced(start, r.attempt))
         if accepted.type is not StateType.RUNNING:
@@ -118,6 +120,10 @@ def flow_steps(
             state = Failed(
                 data=exc, message=f"Flow run encountered an exception: {format_exception(exc)}"
             )
+        except exceptions.Pause as exc:
+            FlowRunContext._var.reset(token)
+            _suspended(r, exc)
+            raise
         except BaseException as exc:
             FlowRunContext._var.reset(token)
             yield from _crash(r, exc)
@@ -141,6 +147,9 @@ def flow_steps(
         if r.parent is None:
             yield Block(client.flush)
         result = yield Block(client.set_flow_run_state, (run.id, _fenced(state, r.attempt)))
+        if result.status.value == "ABORT" and _expired_pause(state, result):
+            final = result.state  # failed by the pause expiry check first
+            break
         if result.status.value == "ABORT":
             heartbeat.unregister(run.id)
             raise _aborted(run, result)
@@ -234,6 +243,31 @@ def _crash(r: _Run, exc: BaseException) -> Steps:
     shared.record_wrapper(r.wrapper, crashed)
     if r.flow.on_crashed:
         yield from shared.run_hooks(r.flow, run, crashed, r.flow.on_crashed)
+
+
+def _suspended(r: _Run, signal: exceptions.Pause) -> None:
+    """The run was suspended (``suspend_flow_run``): its state is already Suspended; this
+    process stops here, and a worker runs the flow again when it is resumed."""
+    run, client = r.record, r.client
+    r.ctx.task_runner.__exit__(None, None, None)
+    if r.parent is None:
+        client.flush()
+    heartbeat.unregister(run.id)
+    if signal.state is not None:
+        run.state = signal.state
+        shared.record_wrapper(r.wrapper, signal.state)
+    run.logger().info("Suspended: the flow run goes on when it is resumed.")
+
+
+def _expired_pause(proposed: State, result: Any) -> bool:
+    """The run's pause timed out and the pause expiry check failed it before this process
+    proposed its own Failed state."""
+    current = result.state
+    return (
+        isinstance(proposed.data, exceptions.FlowPauseTimeout)
+        and current is not None
+        and current.type is StateType.FAILED
+    )
 
 
 def _returned_state(value: Any) -> State:

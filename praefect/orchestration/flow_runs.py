@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 from praefect import exceptions
 from praefect.database import rows as _rows
 from praefect.database import tables
-from praefect.orchestration import events, rules
+from praefect.orchestration import events, flow_run_inputs, rules
 from praefect.orchestration import filters as _filters
 from praefect.schemas.responses import OrchestrationResult
 from praefect.schemas.states import TERMINAL_STATES, State, StateType, now_utc
@@ -331,6 +331,7 @@ def delete_where(conn: Connection, where: Any) -> int:
     conn.execute(trs.delete().where(trs.c.task_run_id.in_(tasks)))
     conn.execute(task.delete().where(task.c.flow_run_id.in_(runs)))
     conn.execute(tables.log.delete().where(tables.log.c.flow_run_id.in_(runs)))
+    flow_run_inputs.delete_of_runs(conn, runs)
     conn.execute(_state.delete().where(_state.c.flow_run_id.in_(runs)))
     return conn.execute(_run.delete().where(where)).rowcount
 
@@ -355,7 +356,7 @@ def set_state(
     rules.apply_policy(rules.MINIMAL_FLOW_POLICY if force else rules.FLOW_POLICY, ctx)
     current = initial
     if ctx.state is not None:
-        current = _record_state(conn, run, initial, ctx.state, now)
+        current = _record_state(conn, run, initial, ctx.state, now, ctx.run_changes)
     return OrchestrationResult.of(ctx.status, current, ctx.reason, ctx.delay)
 
 
@@ -372,9 +373,12 @@ def _record_state(
     initial: State | None,
     proposed: State,
     now: _dt.datetime,
+    changes: Mapping[str, Any] | None = None,
 ) -> State:
     state = _validated_state(run, initial, proposed)
     values = _bookkeeping(run, initial, state, now)
+    if changes:
+        values.update(changes)
     if state.type is _S.RUNNING:
         values.update(_attempt(state, values.get("run_count", run.get("run_count")), now))
     record = state.to_record()
@@ -452,7 +456,11 @@ def _bookkeeping(
     ):
         # a new claim: the infrastructure of an earlier one is not this attempt's
         values["infrastructure_pid"] = None
-    if kind is _S.RUNNING and initial_kind not in (_S.RUNNING, _S.PAUSED):
+    policy = run.get("empirical_policy") or {}
+    if kind is _S.RUNNING and policy.get("resuming"):
+        # a suspended run re-run after its resume: the same attempt goes on
+        values["empirical_policy"] = {**policy, "resuming": False}
+    elif kind is _S.RUNNING and initial_kind not in (_S.RUNNING, _S.PAUSED):
         values["run_count"] = (run.get("run_count") or 0) + 1
     if kind is _S.RUNNING and run.get("start_time") is None:
         values["start_time"] = state.timestamp

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import random
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -33,6 +34,8 @@ __all__ = [
     "EnsureOnlyScheduledFlowsMarkedLate",
     "FenceStaleAttempts",
     "HandleFlowTerminalStateTransitions",
+    "HandlePausingFlows",
+    "HandleResumingPausedFlows",
     "PreventConcurrentAttempts",
     "PreventCrashingScheduledRuns",
     "PreventPendingTransitions",
@@ -43,6 +46,8 @@ __all__ = [
     "WaitForScheduledTime",
     "apply_policy",
     "crash_retry_state",
+    "expired_pause_message",
+    "pause_expiration_of",
     "retry_delay_seconds",
     "scheduled_time_of",
 ]
@@ -54,7 +59,17 @@ _ALL = frozenset(StateType)
 class TransitionContext:
     """A proposed transition and, once rules ran, the answer to it."""
 
-    __slots__ = ("run", "initial", "proposed", "now", "status", "state", "reason", "delay")
+    __slots__ = (
+        "run",
+        "initial",
+        "proposed",
+        "now",
+        "status",
+        "state",
+        "reason",
+        "delay",
+        "run_changes",
+    )
 
     def __init__(
         self,
@@ -72,6 +87,8 @@ class TransitionContext:
         """The state to write (None: write nothing)."""
         self.reason: str | None = None
         self.delay: float | None = None
+        self.run_changes: dict[str, Any] = {}
+        """Fields of the run written with the state (only when a state is written)."""
 
     def reject(self, reason: str, state: State | None = None) -> None:
         """Refuse the proposal; write ``state`` instead, or nothing when it is None."""
@@ -198,6 +215,105 @@ class PreventPendingTransitions(Rule):
         if initial.type is S.PENDING and initial.name != ctx.proposed.name:
             return
         ctx.abort(f"This run is in a {initial.type.value} state and cannot become PENDING.")
+
+
+def _pause_verb(state: State) -> str:
+    return "suspend" if state.name == "Suspended" else "pause"
+
+
+def _paused_word(state: State) -> str:
+    return "suspended" if state.name == "Suspended" else "paused"
+
+
+class HandlePausingFlows(Rule):
+    """Only a running run can be paused; each pause (its ``pause_key``) fires once: a run
+    re-run after a suspension reaches the same ``suspend_flow_run`` again, and that proposal is
+    refused (the run stays Running and goes on). A suspension needs a deployment (a worker
+    re-runs the flow when it is resumed) and cannot be that of a subflow."""
+
+    FROM_STATES = _ALL | {None}
+    TO_STATES = frozenset({S.PAUSED})
+
+    @staticmethod
+    def apply(ctx: TransitionContext) -> None:
+        proposed = ctx.proposed
+        verb = _pause_verb(proposed)
+        if ctx.initial_type is not S.RUNNING:
+            current = ctx.initial.name if ctx.initial is not None else "no state"
+            ctx.reject(f"Cannot {verb} a flow run that is not running (it is {current}).")
+            return
+        key = proposed.state_details.get("pause_key")
+        if key is None:
+            key = proposed.state_details["pause_key"] = str(uuid.uuid4())
+        policy = dict(ctx.run.get("empirical_policy") or {})
+        fired = list(policy.get("pause_keys") or ())
+        if key in fired:
+            ctx.reject(f"This {verb} (key {key!r}) has already fired.")
+            return
+        if proposed.state_details.get("pause_reschedule"):
+            if ctx.run.get("parent_task_run_id") is not None:
+                ctx.abort(f"Cannot {verb} subflows.")
+                return
+            if ctx.run.get("deployment_id") is None:
+                ctx.abort(
+                    f"Cannot {verb} a flow run without a deployment: no worker could run it "
+                    "again when it is resumed (use pause_flow_run to wait in this process)."
+                )
+                return
+        ctx.run_changes["empirical_policy"] = {**policy, "pause_keys": [*fired, key]}
+
+
+class HandleResumingPausedFlows(Rule):
+    """A paused run resumes (Running, or Scheduled for a suspended one, which a worker then
+    runs again) only before its pause times out: past ``pause_timeout`` the resumption is
+    refused and the run Failed instead. A suspended run can only be rescheduled if it has a
+    deployment; it is then marked ``resuming``, so entering Running does not count a new
+    attempt."""
+
+    FROM_STATES = frozenset({S.PAUSED})
+    TO_STATES = frozenset({S.RUNNING, S.SCHEDULED, S.PENDING})
+
+    @staticmethod
+    def apply(ctx: TransitionContext) -> None:
+        initial = ctx.initial
+        assert initial is not None  # FROM_STATES holds no None
+        expires = pause_expiration_of(initial)
+        if expires is not None and expires <= ctx.now:
+            failed = State(
+                S.FAILED,
+                message=expired_pause_message(initial, expires),
+                timestamp=ctx.proposed.timestamp,
+            )
+            ctx.reject("The flow run's pause has timed out and can no longer resume.", failed)
+            return
+        if initial.state_details.get("pause_reschedule") and ctx.proposed.type is not S.RUNNING:
+            if ctx.run.get("deployment_id") is None:
+                ctx.abort(
+                    f"Cannot reschedule a {_paused_word(initial)} flow run without a deployment."
+                )
+                return
+            policy = dict(ctx.run.get("empirical_policy") or {})
+            ctx.run_changes["empirical_policy"] = {**policy, "resuming": True}
+
+
+def pause_expiration_of(state: State) -> _dt.datetime | None:
+    """When a Paused state's pause times out (its ``pause_timeout`` detail), if it does."""
+    value = state.state_details.get("pause_timeout")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = _dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.UTC)
+    return value
+
+
+def expired_pause_message(state: State, expires: _dt.datetime) -> str:
+    """The message of the Failed state a run whose pause timed out ends in."""
+    return (
+        f"The flow run was {_paused_word(state)} and never resumed: its {_pause_verb(state)} "
+        f"timed out at {expires.isoformat(timespec='seconds')}."
+    )
 
 
 class EnsureOnlyScheduledFlowsMarkedLate(Rule):
@@ -330,6 +446,8 @@ FLOW_POLICY: tuple[type[Rule], ...] = (
     HandleFlowTerminalStateTransitions,
     BypassCancellingFlowRunsWithNoInfra,
     PreventPendingTransitions,
+    HandlePausingFlows,
+    HandleResumingPausedFlows,
     EnsureOnlyScheduledFlowsMarkedLate,
     WaitForScheduledTime,
     RetryFailedFlows,

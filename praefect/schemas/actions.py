@@ -37,6 +37,8 @@ __all__ = [
     "DeploymentUpdate",
     "FlowCreate",
     "FlowRunCreate",
+    "FlowRunInputCreate",
+    "FlowRunResume",
     "FlowRunUpdate",
     "LogCreate",
     "LogWireItem",
@@ -514,3 +516,25 @@ class TaskWorkerHeartbeat(_Action):
     task_keys: list[_Str255] = Field(default_factory=list)
     hostname: _Str255 | None = None
     pid: int | None = None
+
+
+# -- flow run inputs and resuming ----------------------------------------------------------------
+_InputKey = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[a-z0-9-]+$")]
+
+
+class FlowRunInputCreate(_Action):
+    """Save an input for a flow run (the body of ``POST /flow_runs/{id}/input``)."""
+
+    key: _InputKey
+    """Unique per run: lowercase letters, digits and dashes."""
+    value: str
+    """The input as JSON text."""
+    sender: _Str255 | None = None
+    """Who sent it (``prefect.flow-run.<id>`` when a flow run did)."""
+
+
+class FlowRunResume(_Action):
+    """Resume a paused flow run (the body of ``POST /flow_runs/{id}/resume``)."""
+
+    run_input: dict[str, Any] | None = None
+    """The input the run waits for, checked against the schema it saved."""

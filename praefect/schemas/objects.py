@@ -26,6 +26,7 @@ __all__ = [
     "DeploymentSchedule",
     "Flow",
     "FlowRun",
+    "FlowRunInput",
     "FlowRunPolicy",
     "Log",
     "State",
@@ -157,6 +158,22 @@ class FlowRun(_Run):
     pid: int | None = None
     heartbeat: _dt.datetime | None = None
     created_by: dict[str, Any] | None = None
+
+
+class FlowRunInput(_Object):
+    """An input saved for a flow run: ``value`` is JSON text."""
+
+    flow_run_id: uuid.UUID
+    key: str
+    value: str
+    sender: str | None = None
+
+    @property
+    def decoded_value(self) -> Any:
+        """The value, decoded from JSON."""
+        import json
+
+        return json.loads(self.value)
 
 
 class TaskRun(_Run):

@@ -38,6 +38,7 @@ __all__ = [
     "FlowCriteria",
     "FlowQuery",
     "FlowRunCriteria",
+    "FlowRunInputQuery",
     "FlowRunQuery",
     "LogQuery",
     "TaskRunCriteria",
@@ -189,3 +190,13 @@ class WorkerQuery(_Query):
     workers: WorkerFilter | None = None
     limit: Limit = None
     offset: Offset = 0
+
+
+# -- flow run inputs ------------------------------------------------------------------------------
+class FlowRunInputQuery(_Query):
+    """A flow run's inputs by key prefix (the body of ``POST /flow_runs/{id}/input/filter``),
+    oldest first."""
+
+    prefix: str
+    limit: Annotated[int, Field(ge=0, le=200)] = 1
+    exclude_keys: list[str] = Field(default_factory=list)

@@ -33,6 +33,7 @@ API_PREFIX = "/api"
 _ROUTERS = (
     "flows",
     "flow_runs",
+    "flow_run_inputs",
     "flow_run_states",
     "task_runs",
     "task_run_states",

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.responses import JSONResponse
@@ -69,6 +70,12 @@ async def _not_found(request: Request, exc: exceptions.ObjectNotFound) -> JSONRe
 
 async def _already_exists(request: Request, exc: exceptions.ObjectAlreadyExists) -> JSONResponse:
     return JSONResponse({"detail": str(exc) or "Already exists."}, status_code=409)
+
+
+async def _not_paused(request: Request, exc: exceptions.NotPausedError) -> JSONResponse:
+    state = exc.state
+    body = {"detail": str(exc), "state": state.to_record() if state is not None else None}
+    return JSONResponse(jsonable_encoder(body), status_code=409)
 
 
 async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:
@@ -158,6 +165,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(exceptions.ObjectNotFound, _not_found)  # type: ignore[arg-type]
     app.add_exception_handler(exceptions.ObjectAlreadyExists, _already_exists)  # type: ignore[arg-type]
+    app.add_exception_handler(exceptions.NotPausedError, _not_paused)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, _conflict)  # type: ignore[arg-type]
     app.add_exception_handler(ValueError, _invalid_value)  # type: ignore[arg-type]
     app.add_exception_handler(exceptions.ConcurrencySlotAcquisitionError, _slots_refused)  # type: ignore[arg-type]

@@ -224,13 +224,18 @@ class FrozenClock(_clock.ManualClock):
         super().advance(max(0.0, seconds))
 
     def run_services(self) -> dict[str, Any]:
-        """One pass of the scheduler (new Scheduled runs of every active schedule) and of the
-        late-runs check (Scheduled runs past their time become Late) at this clock's time, on
+        """One pass of the scheduler (new Scheduled runs of every active schedule), of the
+        late-runs check (Scheduled runs past their time become Late) and of the pause expiry
+        check (paused runs past their timeout become Failed) at this clock's time, on
         the database of the current settings; returns what each did. Crash detection is left
         out: a frozen clock stops heartbeats from looking fresh."""
         from praefect.server import services
 
-        chosen: list[services.Service] = [services.Scheduler(), services.MarkLateRuns()]
+        chosen: list[services.Service] = [
+            services.Scheduler(),
+            services.MarkLateRuns(),
+            services.FailExpiredPauses(),
+        ]
         return services.ServiceRunner(chosen, clock=self).run_once()
 
 

@@ -151,6 +151,8 @@ def test_policy_order_is_pinned():
         "HandleFlowTerminalStateTransitions",
         "BypassCancellingFlowRunsWithNoInfra",
         "PreventPendingTransitions",
+        "HandlePausingFlows",
+        "HandleResumingPausedFlows",
         "EnsureOnlyScheduledFlowsMarkedLate",
         "WaitForScheduledTime",
         "RetryFailedFlows",

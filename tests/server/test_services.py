@@ -217,6 +217,7 @@ def test_services_follow_their_enabled_settings_and_flags():
         "MarkLateRuns",
         "CrashedRuns",
         *automations,
+        "FailExpiredPauses",
     ]
     off = settings.get_current_settings().model_copy(
         {
@@ -224,13 +225,19 @@ def test_services_follow_their_enabled_settings_and_flags():
             "server_services_late_runs_loop_seconds": 2.5,
         }
     )
-    assert names(services.enabled_services(off)) == ["MarkLateRuns", "CrashedRuns", *automations]
+    assert names(services.enabled_services(off)) == [
+        "MarkLateRuns",
+        "CrashedRuns",
+        *automations,
+        "FailExpiredPauses",
+    ]
     assert services.enabled_services(off)[0].loop_seconds == 2.5
     assert names(services.enabled_services(off, scheduler=True, late_runs=False)) == [
         "Scheduler",
         "RecentDeploymentsScheduler",
         "CrashedRuns",
         *automations,
+        "FailExpiredPauses",
     ]
 
 
@@ -329,3 +336,27 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_the_pause_expiry_service_fails_runs_paused_past_their_timeout(tmp_path: Path):
+    from praefect.schemas.states import now_utc
+    from praefect.states import Paused
+
+    url = f"sqlite:///{tmp_path / 'pauses.db'}"
+    engine = database.get_engine(url)
+
+    def paused_run(conn):
+        run_id = uuid.uuid4()
+        flow_id = orchestration.flows.ensure(conn, "waits")
+        orchestration.flow_runs.create(conn, {"id": run_id, "name": "w", "flow_id": flow_id})
+        orchestration.flow_runs.set_state(conn, run_id, State("RUNNING"))
+        orchestration.flow_runs.set_state(conn, run_id, Paused(timeout_seconds=30, pause_key="1"))
+        return run_id
+
+    run_id = database.write(engine, paused_run)
+    runner = services.ServiceRunner([services.FailExpiredPauses()], database_url=url)
+    assert runner.run_once()["FailExpiredPauses"] == []
+    runner.clock = ManualClock(now_utc() + dt.timedelta(seconds=31))
+    assert runner.run_once()["FailExpiredPauses"] == [run_id]
+    state = database.read(engine, lambda conn: orchestration.flow_runs.read(conn, run_id))["state"]
+    assert state.is_failed() and "paused and never resumed" in state.message

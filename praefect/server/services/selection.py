@@ -7,6 +7,7 @@ from praefect.server.services.automations import AutomationActions, ProactiveTri
 from praefect.server.services.base import Service
 from praefect.server.services.crashed_runs import CrashedRuns
 from praefect.server.services.late_runs import MarkLateRuns
+from praefect.server.services.pause_expirations import FailExpiredPauses
 from praefect.server.services.scheduler import RecentDeploymentsScheduler, Scheduler
 
 __all__ = ["all_services", "enabled_services"]
@@ -34,14 +35,18 @@ def _built(current: _settings.Settings) -> dict[str, list[Service]]:
         ],
         "triggers": [ProactiveTriggers(loop_seconds=current.server_services_triggers_loop_seconds)],
         "actions": [AutomationActions(loop_seconds=current.server_services_actions_loop_seconds)],
+        "pause_expirations": [
+            FailExpiredPauses(loop_seconds=current.server_services_pause_expirations_loop_seconds)
+        ],
     }
 
 
 def all_services(settings: _settings.Settings | None = None) -> list[Service]:
     """One of each service, configured from ``settings`` (default: the current ones).
 
-    >>> [s.name for s in all_services()]
-    ['Scheduler', 'RecentDeploymentsScheduler', 'MarkLateRuns', 'CrashedRuns', 'ProactiveTriggers', 'AutomationActions']
+    >>> names = [s.name for s in all_services()]
+    >>> names[:4], names[-1]
+    (['Scheduler', 'RecentDeploymentsScheduler', 'MarkLateRuns', 'CrashedRuns'], 'FailExpiredPauses')
     """
     built = _built(settings or _settings.get_current_settings())
     return [service for group in built.values() for service in group]
@@ -52,6 +57,7 @@ def enabled_services(
     scheduler: bool | None = None,
     late_runs: bool | None = None,
     crashed_runs: bool | None = None,
+    pause_expirations: bool | None = None,
 ) -> list[Service]:
     """The services to run: each kind is on when its argument says so, or (argument None) when
     its ``PRAEFECT_SERVER_SERVICES_<NAME>_ENABLED`` setting does.
@@ -61,7 +67,12 @@ def enabled_services(
     'MarkLateRuns'
     """
     current = settings or _settings.get_current_settings()
-    flags = {"scheduler": scheduler, "late_runs": late_runs, "crashed_runs": crashed_runs}
+    flags = {
+        "scheduler": scheduler,
+        "late_runs": late_runs,
+        "crashed_runs": crashed_runs,
+        "pause_expirations": pause_expirations,
+    }
     chosen: list[Service] = []
     for kind, services in _built(current).items():
         flag = flags.get(kind)
