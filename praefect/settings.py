@@ -197,6 +197,10 @@ class Settings:
     server_services_pause_expirations_loop_seconds: float = 5.0
     """Seconds between two passes of the pause expiry check."""
 
+    def __post_init__(self) -> None:
+        if self.api_url is not None:
+            check_api_url(self.api_url)
+
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from environment variables; a value that does not parse raises
@@ -251,6 +255,23 @@ _EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
     "heartbeat_seconds": ("PREFECT_RUNNER_HEARTBEAT_FREQUENCY",),
     "runner_poll_seconds": ("PREFECT_RUNNER_POLL_FREQUENCY",),
 }
+
+
+def check_api_url(url: str) -> None:
+    """Refuse an API URL that cannot be one (no ``http://`` or ``https://``, no host) at once,
+    instead of letting a client retry it for its whole budget.
+
+    >>> check_api_url("http://127.0.0.1:4200/api")  # fine; "127.0.0.1:4200/api" raises
+    """
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.lower() in ("http", "https") and rest.split("/", 1)[0]:
+        return
+    from praefect.exceptions import ConfigurationError
+
+    raise ConfigurationError(
+        f"PRAEFECT_API_URL={url!r} is not a URL: expected http:// or https://, a host and "
+        f"/api, such as http://127.0.0.1:4200/api."
+    )
 
 
 def setting_names(field: str) -> tuple[str, ...]:

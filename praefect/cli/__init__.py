@@ -48,6 +48,9 @@ _SETTINGS: dict[str, object] = {
     "no_args_is_help": True,
     "add_completion": False,
     "pretty_exceptions_enable": False,
+    # click's plain help: it wraps at any width, where rich's boxes cut option names at 80
+    # columns and add a `<bool>` column.
+    "rich_markup_mode": None,
 }
 app = typer.Typer(**_SETTINGS)  # type: ignore[arg-type]
 

@@ -122,6 +122,22 @@ def exit_with_error(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def confirm_or_exit(question: str, yes: bool) -> None:
+    """Ask ``question`` before a delete unless ``--yes`` was given; exit 1 with "Not deleted."
+    on no, and say how to skip the question when there is no one to answer it (no input)."""
+    if yes:
+        return
+    try:
+        agreed = typer.confirm(question, default=False)
+    except typer.Abort:
+        exit_with_error("Not deleted: no answer (give --yes to delete without asking).")
+    if not agreed:
+        exit_with_error("Not deleted.")
+
+
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
 def check_output_format(output: str | None) -> str | None:
     """Validate ``--output``; only ``json`` is known."""
     if output is None:
@@ -133,6 +149,29 @@ def check_output_format(output: str | None) -> str | None:
             f"{', '.join(OUTPUT_FORMATS)}."
         )
     return value
+
+
+def input_error(exc: Exception, options: dict[str, str] | None = None) -> str:
+    """One line for a bad value: a pydantic ``ValidationError`` becomes its first message,
+    led by the command-line option that carries the field (``options`` maps field names to
+    option names), without pydantic's error codes and links.
+
+    >>> input_error(ValueError("interval must be more than zero"), {"interval": "--interval"})
+    'interval must be more than zero'
+    """
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    try:
+        first = errors()[0]
+    except (IndexError, TypeError):
+        return str(exc)
+    message = str(first.get("msg", exc)).removeprefix("Value error, ")
+    field_name = str(first["loc"][0]) if first.get("loc") else ""
+    option = (options or {}).get(field_name)
+    if option:
+        return f"{option}: {message}"
+    return f"{field_name}: {message}" if field_name else message
 
 
 def parse_id(value: str, what: str) -> uuid.UUID:
@@ -185,7 +224,82 @@ def sync_client() -> Iterator[Any]:
             client = stack.enter_context(praefect.get_client(sync_client=True))
         except (exceptions.ConfigurationError, NotImplementedError) as exc:
             exit_with_error(f"Cannot open the praefect client: {exc}")
+        from praefect import settings
+
+        api_url = settings.get_current_settings().api_url
+        if api_url:
+            check_server(api_url)
         yield client
+
+
+SERVER_PROBE_SECONDS = 4.0
+"""How long a CLI command tries to reach the server before it says it cannot (the client's own
+budget, for flows riding out an outage, is ``client_retry_seconds``)."""
+
+
+def check_server(api_url: str, budget: float = SERVER_PROBE_SECONDS) -> None:
+    """Exit with one line when no praefect API answers at ``api_url``: the server is down, the
+    host is wrong, or the URL lacks ``/api``. Retries for ``budget`` seconds, with a spinner on a
+    terminal. Any answer of the API (an auth error or a 503 included) lets the command go on."""
+    import time
+
+    import httpx
+
+    url = api_url.rstrip("/")
+    deadline = time.monotonic() + budget
+    spinner = ExitStack()
+    if sys.stderr.isatty():
+        spinner.enter_context(err_console().status(f"Connecting to {url} ..."))
+    with spinner, httpx.Client(timeout=httpx.Timeout(2.0)) as http:
+        while True:
+            try:
+                answer = http.get(url + "/health")
+            except httpx.TransportError as exc:
+                problem = _describe_transport_error(exc)
+            else:
+                if answer.status_code == 404:
+                    _exit_not_an_api(http, url)
+                return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            time.sleep(min(0.5, left))
+    exit_with_error(
+        f"Cannot reach {url} ({problem}); is `praefect server start` running there? "
+        "(Or unset PRAEFECT_API_URL to use the local database.)"
+    )
+
+
+def _describe_transport_error(exc: Exception) -> str:
+    import httpx
+
+    text = str(exc)
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if "refused" in text.lower():
+        return "connection refused"
+    if "name or service not known" in text.lower() or "nodename" in text.lower():
+        return "unknown host"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _exit_not_an_api(http: Any, url: str) -> NoReturn:
+    """A 404 at ``{url}/health``: say whether adding ``/api`` would find the server."""
+    import httpx
+
+    if not url.endswith("/api"):
+        try:
+            found = http.get(url + "/api/health").status_code == 200
+        except httpx.TransportError:
+            found = False
+        if found:
+            exit_with_error(
+                f"{url} is the server, not its API: add /api (PRAEFECT_API_URL={url}/api)."
+            )
+    exit_with_error(
+        f"No praefect API at {url} ({url}/health answered 404); the API URL of "
+        "`praefect server start` ends in /api, such as http://127.0.0.1:4200/api."
+    )
 
 
 @contextmanager
@@ -297,6 +411,31 @@ def format_duration(seconds: float | None) -> str:
         return f"{minutes}m {secs:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h {minutes:02d}m"
+
+
+def plain(value: object) -> str:
+    """A value for people, not a Python repr: ``-`` for None, yes/no for booleans.
+
+    >>> plain(None), plain(False), plain(3)
+    ('-', 'no', '3')
+    """
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def limit_text(value: int | None) -> str:
+    """A concurrency limit: ``unlimited`` when unset."""
+    return "unlimited" if value is None else str(value)
+
+
+def every(seconds: float) -> str:
+    """An interval in words, as the UI writes it: ``every 30s``, ``every 1h 00m``."""
+    if seconds < 60 and float(seconds).is_integer():
+        return f"every {int(seconds)}s"
+    return f"every {format_duration(seconds)}"
 
 
 def print_details(rows: list[tuple[str, str | Text]]) -> None:
@@ -439,7 +578,8 @@ def print_runs(
     empty_message: str,
 ) -> None:
     """Print a listing of flow runs or task runs: JSON records (with the parent's name under
-    ``parent_key``) or a table (ID, name, parent, state, start time, duration)."""
+    ``parent_key``) or a table (ID, name, parent, state, when, duration): "when" is the start
+    time, or the scheduled time of a run that has not started."""
     records = []
     if output == "json":
         for run in runs:
@@ -453,7 +593,7 @@ def print_runs(
             str(field(run, "name")),
             parent_names.get(str(field(run, parent_field)), "-"),
             styled_state(*state_of(run)),
-            format_time(field(run, "start_time")),
+            format_time(field(run, "start_time") or field(run, "expected_start_time")),
             format_duration(run_duration(run)),
         ]
 
@@ -462,7 +602,7 @@ def print_runs(
         "Name",
         parent_column,
         "State",
-        "Start time",
+        "When",
         ("Duration", {"justify": "right"}),
     ]
     print_listing(runs, output, empty_message, columns, row, records)

@@ -85,6 +85,9 @@ def _ask(label: str, option: str, interactive: bool, choices: list[str] | None =
             return answer
 
 
+_SCHEDULE_OPTIONS = {"cron": "--cron", "interval": "--interval", "rrule": "--rrule"}
+
+
 def _schedules_of(entries: list[Any], cli: dict[str, Any]) -> list[Any] | None:
     """Schedules from the command line (they win) or from the file; None: none given."""
     from praefect import schedules
@@ -126,7 +129,8 @@ def _schedules_of(entries: list[Any], cli: dict[str, Any]) -> list[Any] | None:
                 raise ValueError(f"a schedule needs cron, interval or rrule; got {entry!r}")
         return built
     except (ValueError, TypeError) as exc:
-        _common.exit_with_error(f"Invalid schedule: {exc}")
+        message = _common.input_error(exc, _SCHEDULE_OPTIONS)
+        _common.exit_with_error(f"Invalid schedule: {message.removeprefix('invalid schedule: ')}")
 
 
 def _select(

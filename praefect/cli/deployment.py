@@ -73,7 +73,7 @@ def _describe_schedule(schedule: Any) -> str:
     if getattr(inner, "cron", None):
         return f"cron {inner.cron}{zone}"
     if getattr(inner, "interval", None) is not None:
-        return f"every {inner.interval.total_seconds():g} s{zone}"
+        return f"{_common.every(inner.interval.total_seconds())}{zone}"
     if getattr(inner, "rrule", None):
         return f"rrule {inner.rrule}{zone}"
     return "never"
@@ -392,15 +392,17 @@ def delete(
         typer.Argument(help="'flow-name/deployment-name'.", metavar="NAME", show_default=False),
     ] = None,
     id: Annotated[str | None, typer.Option("--id", help="The deployment's id.")] = None,
+    yes: _common.YesOption = False,
 ) -> None:
     """Delete a deployment and its schedules (its runs are kept).
 
-    Example: praefect deployment delete etl/nightly
+    Example: praefect deployment delete etl/nightly --yes
     """
     if (name is None) == (id is None):
         _common.exit_with_error("Give the deployment's name ('flow-name/deployment-name') or --id.")
     with _common.sync_client() as client:
         deployment = _read(client, name or str(id))
+        _common.confirm_or_exit(f"Delete deployment {name or id!r}?", yes)
         client.delete_deployment(deployment.id)
     _common.console().print(f"Deleted deployment {name or id!r}.", soft_wrap=True)
 
@@ -476,7 +478,7 @@ def schedule_create(
                 interval=interval, anchor_date=anchor_date, rrule=rrule, timezone=timezone
             )
     except ValueError as exc:
-        _common.exit_with_error(f"Invalid schedule: {exc}")
+        _common.exit_with_error(f"Invalid schedule: {_common.input_error(exc, _SCHEDULE_OPTIONS)}")
     with _common.sync_client() as client:
         deployment = _read(client, name)
         if replace:
@@ -484,6 +486,16 @@ def schedule_create(
                 client.delete_deployment_schedule(deployment.id, existing.id)
         [created] = client.create_deployment_schedules(deployment.id, [(schedule, active)])
     _common.console().print(f"Created schedule {created.id} for deployment {name!r}.")
+
+
+_SCHEDULE_OPTIONS = {
+    "cron": "--cron",
+    "interval": "--interval",
+    "rrule": "--rrule",
+    "timezone": "--timezone",
+    "anchor_date": "--anchor-date",
+}
+"""The command-line option of each schedule field, for error messages."""
 
 
 def _schedule_ids(deployment: Any, schedule_id: str | None, all_: bool) -> list[Any]:

@@ -41,16 +41,27 @@ def ls(
             "--state-type", help="Only runs with this state type (repeatable).", hidden=True
         ),
     ] = None,
+    scheduled: Annotated[
+        bool,
+        typer.Option(
+            "--scheduled", help="List the upcoming (Scheduled) runs instead, soonest first."
+        ),
+    ] = False,
     output: OutputOption = None,
 ) -> None:
-    """List recent flow runs, newest first.
+    """List the flow runs that ran (or run now), newest first; --scheduled lists upcoming ones.
 
     Example: praefect flow-run ls --state failed --flow-name etl --limit 5
     """
     output = _common.check_output_format(output)
     types, names = _common.parse_states((state or []) + (state_type or []))
+    if scheduled and (types or names):
+        _common.exit_with_error("Give --scheduled or --state, not both.")
     with _common.sync_client() as client:
-        runs = _read_flow_runs(client, flow_name or [], types, names, limit)
+        if scheduled:
+            runs = _read_upcoming_runs(client, flow_name or [], limit)
+        else:
+            runs = _read_flow_runs(client, flow_name or [], types, names, limit)
         flow_names = _flow_names(client, runs)
     _common.print_runs(
         runs, output, flow_names, "flow_id", "flow_name", "Flow", "No flow runs found."
@@ -257,9 +268,7 @@ def delete(
     with _common.sync_client() as client:
         run = _read_flow_run(client, run_id)
         name = str(_common.field(run, "name"))
-        if not yes:
-            if not typer.confirm(f"Delete flow run {name!r} ({run_id})?", default=False):
-                _common.exit_with_error("Not deleted.")
+        _common.confirm_or_exit(f"Delete flow run {name!r} ({run_id})?", yes)
         try:
             client.delete_flow_run(run_id)
         except exceptions.ObjectNotFound:
@@ -352,7 +361,11 @@ def _read_flow_runs(
         )
 
     if not types and not names:
-        return query(None)
+        # What ran, not the future: upcoming runs would fill the page (--scheduled lists them).
+        not_scheduled = filters.FlowRunFilterState(
+            name=filters.FlowRunFilterStateName(not_any_=["Scheduled"])
+        )
+        return query(not_scheduled)
     by_type = by_name = None
     if types:
         by_type = filters.FlowRunFilterState(type=filters.FlowRunFilterStateType(any_=types))
@@ -364,6 +377,25 @@ def _read_flow_runs(
     merged = {str(_common.field(r, "id")): r for r in query(by_type) + query(by_name)}
     runs = sorted(merged.values(), key=_common.newest_first_key, reverse=True)
     return runs[:limit]
+
+
+def _read_upcoming_runs(client: Any, flow_names: list[str], limit: int) -> list[Any]:
+    from praefect.client.schemas import filters, sorting
+
+    flow_filter = (
+        filters.FlowFilter(name=filters.FlowFilterName(any_=flow_names)) if flow_names else None
+    )
+    upcoming = filters.FlowRunFilter(
+        state=filters.FlowRunFilterState(name=filters.FlowRunFilterStateName(any_=["Scheduled"]))
+    )
+    return list(
+        client.read_flow_runs(
+            flow_filter=flow_filter,
+            flow_run_filter=upcoming,
+            sort=sorting.FlowRunSort.EXPECTED_START_TIME_ASC,
+            limit=limit,
+        )
+    )
 
 
 def _flow_names(client: Any, runs: list[Any]) -> dict[str, str]:

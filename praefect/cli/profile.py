@@ -124,8 +124,7 @@ def delete(
             f"Profile {name!r} is the active profile; switch to another one first "
             "(praefect profile use OTHER)."
         )
-    if not yes:
-        typer.confirm(f"Delete profile {name!r}?", abort=True)
+    _common.confirm_or_exit(f"Delete profile {name!r}?", yes)
     del data["profiles"][name]
     _profiles.save(path, data)
     _common.console().print(f"Deleted profile {name!r}.", markup=False)

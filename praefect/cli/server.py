@@ -68,6 +68,7 @@ def start(
         current = settings.get_current_settings()
         host = host or current.server_host
         port = port or current.server_port
+        _check_port(host, port)
         revision = admin.upgrade()
         app_ = create_app(current, lazy=True)
         url = f"http://{host}:{port}"
@@ -113,6 +114,32 @@ def start(
     finally:
         pickup.set()
         runner.stop()
+
+
+def _check_port(host: str, port: int) -> None:
+    """Exit with one line, before anything is printed or migrated, when ``host:port`` cannot be
+    listened on (another server has it, or the address is not this machine's)."""
+    import socket
+
+    from praefect.cli import _common
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        _common.exit_with_error(f"Cannot start the server: unknown host {host!r} ({error}).")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            reason = (error.strerror or str(error)).lower()
+            hint = (
+                "; is another `praefect server start` running? Choose another with --port."
+                if "in use" in reason
+                else "."
+            )
+            _common.exit_with_error(f"Cannot start the server on {host}:{port}: {reason}{hint}")
 
 
 def _pick_up_spool(home: Path, host: str, port: int, stop: threading.Event) -> None:

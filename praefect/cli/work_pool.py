@@ -44,7 +44,7 @@ def create(
         bool, typer.Option("--overwrite", help="Update the pool if it exists.")
     ] = False,
 ) -> None:
-    """Create a work pool (with a ``default`` queue).
+    """Create a work pool (with a 'default' queue).
 
     Example: praefect work-pool create my-pool --type process
     """
@@ -103,7 +103,7 @@ def ls(output: OutputOption = None) -> None:
             pool.type,
             str(pool.id),
             str(pool.status),
-            "None" if pool.concurrency_limit is None else str(pool.concurrency_limit),
+            _common.limit_text(pool.concurrency_limit),
         ],
     )
 
@@ -130,9 +130,9 @@ def inspect(name: NameArg, output: OutputOption = None) -> None:
         ("ID", str(pool.id)),
         ("Type", pool.type),
         ("Status", str(pool.status)),
-        ("Paused", str(pool.is_paused)),
-        ("Concurrency limit", str(pool.concurrency_limit)),
-        ("Description", pool.description or ""),
+        ("Paused", _common.plain(pool.is_paused)),
+        ("Concurrency limit", _common.limit_text(pool.concurrency_limit)),
+        ("Description", pool.description or "-"),
         ("Queues", ", ".join(f"{q.name} (priority {q.priority})" for q in queues)),
         ("Workers", ", ".join(f"{w.name} ({w.status})" for w in workers) or "none"),
     ]
@@ -177,7 +177,6 @@ def delete(
     """
     with _common.sync_client() as client:
         _read(client, name)
-        if not yes and not typer.confirm(f"Delete work pool {name!r}?", default=False):
-            _common.exit_with_error("Not deleted.")
+        _common.confirm_or_exit(f"Delete work pool {name!r}?", yes)
         client.delete_work_pool(name)
     _common.console().print(f"Deleted work pool {name!r}.", markup=False)

@@ -92,7 +92,7 @@ def ls(
             str(q.id),
             str(q.priority),
             str(q.status),
-            "None" if q.concurrency_limit is None else str(q.concurrency_limit),
+            _common.limit_text(q.concurrency_limit),
         ],
     )
 
@@ -116,8 +116,8 @@ def inspect(name: NameArg, pool: PoolOption, output: OutputOption = None) -> Non
             ("Work pool", str(queue.work_pool_name)),
             ("Priority", str(queue.priority)),
             ("Status", str(queue.status)),
-            ("Paused", str(queue.is_paused)),
-            ("Concurrency limit", str(queue.concurrency_limit)),
+            ("Paused", _common.plain(queue.is_paused)),
+            ("Concurrency limit", _common.limit_text(queue.concurrency_limit)),
             ("Last polled", _common.format_time(queue.last_polled)),
         ]
     )
@@ -161,8 +161,7 @@ def delete(
     """
     with _common.sync_client() as client:
         queue = _read(client, name, pool)
-        if not yes and not typer.confirm(f"Delete work queue {name!r}?", default=False):
-            _common.exit_with_error("Not deleted.")
+        _common.confirm_or_exit(f"Delete work queue {name!r}?", yes)
         try:
             client.delete_work_queue_by_id(queue.id)
         except ValueError as exc:

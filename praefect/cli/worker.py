@@ -74,6 +74,14 @@ def start(
     except ValueError as exc:
         _common.exit_with_error(str(exc))
 
+    if create_pool:
+        try:
+            worker.client.read_work_pool(pool)
+        except exceptions.ObjectNotFound:
+            _common.warn(
+                f"Work pool {pool!r} does not exist: creating it (type {worker.type!r}). "
+                "Give --no-create-pool-if-not-found to refuse instead."
+            )
     queues = f" (queues: {', '.join(work_queue)})" if work_queue else ""
     _common.console().print(
         f"Worker {worker.name!r} started, polling work pool {pool!r}{queues}.", markup=False

@@ -97,6 +97,7 @@ def test_deploy_an_entrypoint_then_manage_the_deployment(project, pool, client):
     created = cli("deployment", "schedule", "create", "hello/nightly", "--interval", "60")
     assert created.exit_code == 0, created.output
     assert len(client.read_deployment_schedules(stored.id)) == 2
+    assert "every 1m 00s" in cli("deployment", "schedule", "ls", "hello/nightly").output
     assert cli("deployment", "schedule", "clear", "hello/nightly").exit_code == 0
     assert client.read_deployment_schedules(stored.id) == []
 
@@ -104,7 +105,12 @@ def test_deploy_an_entrypoint_then_manage_the_deployment(project, pool, client):
     assert client.read_deployment(stored.id).paused is True
     assert cli("deployment", "resume", "hello/nightly").exit_code == 0
     assert client.read_deployment(stored.id).paused is False
-    assert cli("deployment", "delete", "hello/nightly").exit_code == 0
+    unanswered = cli("deployment", "delete", "hello/nightly")  # no one at stdin to answer
+    assert unanswered.exit_code == 1 and "give --yes to delete without asking" in unanswered.output
+    assert client.read_deployment(stored.id).name == "nightly"
+    declined = CliRunner().invoke(app, ["deployment", "delete", "hello/nightly"], input="n\n")
+    assert declined.exit_code == 1 and "Delete deployment 'hello/nightly'?" in declined.output
+    assert cli("deployment", "delete", "hello/nightly", "--yes").exit_code == 0
     missing = cli("deployment", "inspect", "hello/nightly")
     assert missing.exit_code == 1 and "'hello/nightly' not found" in missing.output
 

@@ -199,3 +199,41 @@ def test_logs_of_an_unknown_run_is_an_error(invoke):
     result = invoke("flow-run", "logs", str(uuid.uuid4()))
     assert result.code == 1 and "not found" in result.stderr
     assert invoke("flow-run", "logs", "123").code == 1
+
+
+def test_ls_shows_what_ran_and_scheduled_lists_the_upcoming_runs_soonest_first(invoke, tmp_path):
+    import datetime as dt
+
+    from praefect import flow, get_client, settings
+    from praefect.states import Scheduled
+
+    @flow(name="ran-once")
+    def ran_once() -> int:
+        return 1
+
+    now = dt.datetime.now(dt.UTC)
+    updates = {"home": tmp_path, "database_url": None, "api_url": None}
+    with settings.temporary_settings(updates, process_wide=True):
+        ran_once()
+        with get_client(sync_client=True) as client:
+            later = client.create_flow_run(
+                ran_once, name="in-two-days", state=Scheduled(scheduled_time=now + dt.timedelta(2))
+            )
+            sooner = client.create_flow_run(
+                ran_once, name="tomorrow", state=Scheduled(scheduled_time=now + dt.timedelta(1))
+            )
+    history = invoke("flow-run", "ls", home=tmp_path)
+    assert history.code == 0, history.output
+    assert "ran-once" in history.stdout and "Completed" in history.stdout
+    assert str(later.id) not in history.stdout and str(sooner.id) not in history.stdout
+    assert "When" in history.stdout
+
+    upcoming = invoke("flow-run", "ls", "--scheduled", home=tmp_path)
+    assert upcoming.code == 0, upcoming.output
+    assert "Completed" not in upcoming.stdout
+    assert upcoming.stdout.index(str(sooner.id)) < upcoming.stdout.index(str(later.id))
+    tomorrow = (now + dt.timedelta(1)).astimezone().strftime("%Y-%m-%d")
+    assert tomorrow in _lines_with(upcoming.stdout, str(sooner.id))[0]  # the When column
+
+    both = invoke("flow-run", "ls", "--scheduled", "--state", "failed", home=tmp_path)
+    assert both.code == 1 and "--scheduled or --state" in both.output

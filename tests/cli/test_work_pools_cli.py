@@ -27,6 +27,11 @@ def test_work_pool_commands(invoke_here):
     assert (data["status"], data["concurrency_limit"]) == ("PAUSED", 3)
     assert [q["name"] for q in data["work_queues"]] == ["default"]
     assert invoke_here("work-pool", "resume", "my-pool").code == 0
+    assert invoke_here("work-pool", "create", "open-pool").code == 0
+    words = invoke_here("work-pool", "inspect", "open-pool").stdout
+    assert "Paused             no" in words and "Concurrency limit  unlimited" in words
+    assert "None" not in words and "False" not in words
+    assert "unlimited" in invoke_here("work-pool", "ls").stdout
     deleted = invoke_here("work-pool", "delete", "my-pool", "--yes")
     assert deleted.code == 0, deleted.output
     missing = invoke_here("work-pool", "inspect", "my-pool")
@@ -111,3 +116,11 @@ def test_worker_start_runs_the_pools_runs_and_flow_run_execute_runs_one_by_id(
         "worker", "start", "--pool", "local", "--type", "k8s", home=praefect_home
     )
     assert bad_type.code == 1 and "'k8s'" in bad_type.stderr
+    assert "does not exist" not in started.stderr  # the pool was there
+
+    made = run_praefect("worker", "start", "--pool", "fresh", "--run-once", home=praefect_home)
+    assert made.code == 0, made.output
+    assert (
+        "Work pool 'fresh' does not exist: creating it (type 'process'). "
+        "Give --no-create-pool-if-not-found to refuse instead."
+    ) in made.stderr
