@@ -33,10 +33,10 @@ def test_a_claim_waits_for_a_run_scheduled_meanwhile(door):
     later = threading.Timer(0.2, lambda: _schedule(door))
     later.start()
     started = time.monotonic()
-    runs = door.claim_task_runs(["add"], "w1", limit=1, timeout=10)
+    runs = door.claim_task_runs(["add"], "w1", limit=1, timeout=60)
     later.join()
     assert len(runs) == 1
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30  # when the run came, not at the claim's timeout
 
 
 def test_task_workers_are_listed_by_task_key_and_forgotten(door):

@@ -1,9 +1,14 @@
-"""timeout_seconds ends a run TimedOut on time, for sync code as well as async."""
+"""timeout_seconds ends a run TimedOut on time, for sync code as well as async.
+
+"On time" is shown by events, not by a stopwatch: a body waits for a release the test gives
+only after its assertions (or sleeps far longer than any test), and the run must have ended
+TimedOut while the body was still waiting (``finished`` stays empty)."""
 
 from __future__ import annotations
 
 import asyncio
-import time
+import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -15,20 +20,30 @@ from tests.engine.conftest import flow_run_id_of, task_runs_of
 TIMEOUT = 0.3
 
 
-def test_sync_task_times_out_on_time(client):
+@pytest.fixture
+def hang() -> Iterator[tuple[threading.Event, list[str]]]:
+    """A release the test gives at its end and a list a body appends to once released: a sync
+    body that waits for the release is still waiting while the test asserts."""
+    release, finished = threading.Event(), []
+    yield release, finished
+    release.set()
+
+
+def test_sync_task_times_out_on_time(client, hang):
+    release, finished = hang
+
     @task(timeout_seconds=TIMEOUT)
     def sleepy():
-        time.sleep(5)
+        release.wait(60)
+        finished.append("too late")
         return "too late"
 
     @flow
     def f():
         return {"state": sleepy(return_state=True)}
 
-    started = time.perf_counter()
     state = f(return_state=True)
-    elapsed = time.perf_counter() - started
-    assert elapsed < TIMEOUT + 1
+    assert finished == []
     task_state = state.result()["state"]
     assert task_state.type == StateType.FAILED
     assert task_state.name == "TimedOut"
@@ -38,14 +53,16 @@ def test_sync_task_times_out_on_time(client):
     assert (run.state.type, run.state.name) == (StateType.FAILED, "TimedOut")
 
 
-def test_sync_flow_times_out_on_time(client):
+def test_sync_flow_times_out_on_time(client, hang):
+    release, finished = hang
+
     @flow(timeout_seconds=TIMEOUT)
     def sleepy_flow():
-        time.sleep(5)
+        release.wait(60)
+        finished.append("too late")
 
-    started = time.perf_counter()
     state = sleepy_flow(return_state=True)
-    assert time.perf_counter() - started < TIMEOUT + 1
+    assert finished == []
     assert (state.type, state.name) == (StateType.FAILED, "TimedOut")
     with pytest.raises(FlowRunTimeoutError):
         state.result()
@@ -53,61 +70,68 @@ def test_sync_flow_times_out_on_time(client):
     assert (stored.state.type, stored.state.name) == (StateType.FAILED, "TimedOut")
 
 
-def test_sync_flow_call_raises_the_timeout_error():
+def test_sync_flow_call_raises_the_timeout_error(hang):
+    release, finished = hang
+
     @flow(timeout_seconds=TIMEOUT)
     def sleepy_flow():
-        time.sleep(5)
+        release.wait(60)
+        finished.append("too late")
 
-    started = time.perf_counter()
     with pytest.raises(FlowRunTimeoutError):
         sleepy_flow()
-    assert time.perf_counter() - started < TIMEOUT + 1
+    assert finished == []
 
 
 async def test_async_task_times_out_on_time():
+    finished = []
+
     @task(timeout_seconds=TIMEOUT)
     async def sleepy():
-        await asyncio.sleep(5)
+        await asyncio.sleep(60)
+        finished.append("too late")
 
     @flow
     async def f():
         return {"state": await sleepy(return_state=True)}
 
-    started = time.perf_counter()
     task_state = (await f())["state"]
-    assert time.perf_counter() - started < TIMEOUT + 1
+    assert finished == []
     assert (task_state.type, task_state.name) == (StateType.FAILED, "TimedOut")
 
 
 async def test_async_flow_times_out_on_time(client):
+    finished = []
+
     @flow(timeout_seconds=TIMEOUT)
     async def sleepy_flow():
-        await asyncio.sleep(5)
+        await asyncio.sleep(60)
+        finished.append("too late")
 
-    started = time.perf_counter()
     state = await sleepy_flow(return_state=True)
-    assert time.perf_counter() - started < TIMEOUT + 1
+    assert finished == []
     assert (state.type, state.name) == (StateType.FAILED, "TimedOut")
     assert client.read_flow_run(flow_run_id_of(state)).state.name == "TimedOut"
 
 
-def test_timed_out_task_is_retried():
+def test_timed_out_task_is_retried(hang):
+    release, finished = hang
     attempts = []
 
     @task(timeout_seconds=0.1, retries=1)
     def slow_then_fast():
         attempts.append(1)
         if len(attempts) == 1:
-            time.sleep(2)
+            release.wait(60)
+            finished.append("too late")
         return "fast"
 
     @flow
     def f():
         return slow_then_fast()
 
-    started = time.perf_counter()
     assert f() == "fast"
-    assert time.perf_counter() - started < 1.5
+    assert (len(attempts), finished) == (2, [])  # the retry did not wait for the first attempt
 
 
 def test_task_that_finishes_in_time_completes():

