@@ -39,7 +39,7 @@ def serve(
         typer.Option("--limit", min=1, help="The most task runs this worker runs at once."),
     ] = 10,
 ) -> None:
-    """Run a task worker: it runs the background runs (``.delay()``) of the given tasks until
+    """Run a task worker: it runs the background runs ('.delay()') of the given tasks until
     interrupted (Ctrl-C).
 
     Example: praefect task serve tasks.py:send_email tasks.py:resize_image --limit 20
