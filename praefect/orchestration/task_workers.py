@@ -39,6 +39,7 @@ from praefect.schemas.states import TERMINAL_STATES, State, StateType, now_utc
 
 __all__ = [
     "POLL_SECONDS",
+    "SERVER_POLL_SECONDS",
     "claim",
     "claim_waiting",
     "crash_orphans",
@@ -46,6 +47,7 @@ __all__ = [
     "has_scheduled",
     "heartbeat",
     "read_workers",
+    "scheduled_counts",
     "schedule",
     "subscribe",
     "unsubscribe",
@@ -208,9 +210,12 @@ def claim(
     return runs
 
 
-POLL_SECONDS = 0.2
-"""How often a waiting claim looks for runs scheduled by other processes (those scheduled in
-this process wake it at once)."""
+POLL_SECONDS = 0.05
+"""How often a waiting claim of the embedded store looks for runs scheduled by other processes
+(those scheduled in this process wake it at once): one indexed read, cheap on SQLite's WAL."""
+SERVER_POLL_SECONDS = 0.25
+"""The same for a server's long polls (one read per waiting worker): runs scheduled through the
+server wake them at once; this finds those of other replicas and embedded writers."""
 
 
 def claim_waiting(
@@ -219,10 +224,11 @@ def claim_waiting(
     client_id: str,
     limit: int = 1,
     timeout: float = 0.0,
+    poll_seconds: float = POLL_SECONDS,
 ) -> list[dict[str, Any]]:
     """``claim`` in a write transaction of its own, waiting up to ``timeout`` seconds for a run
     when none is ready (woken at once by ``schedule`` in this process; a cheap read every
-    ``POLL_SECONDS`` sees those of other processes)."""
+    ``poll_seconds`` sees those of other processes)."""
     from praefect import database
 
     deadline = time.monotonic() + timeout
@@ -238,7 +244,7 @@ def claim_waiting(
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return []
-                if woken.wait(min(remaining, POLL_SECONDS)):
+                if woken.wait(min(remaining, poll_seconds)):
                     break
                 if database.read(engine, lambda conn: has_scheduled(conn, task_keys)):
                     break
@@ -311,6 +317,17 @@ def read_workers(conn: Connection, task_keys: Iterable[str] | None = None) -> li
             }
         )
     return workers
+
+
+def scheduled_counts(conn: Connection) -> dict[str, int]:
+    """How many background runs wait for a worker, by task key."""
+    statement = (
+        sa.select(_run.c.task_key, sa.func.count())
+        .where(_run.c.flow_run_id.is_(None), _run.c.state_type == "SCHEDULED")
+        .where(_run.c.state_name == "Scheduled")
+        .group_by(_run.c.task_key)
+    )
+    return {key: int(n) for key, n in conn.execute(statement)}
 
 
 def _pid_alive(pid: int) -> bool:

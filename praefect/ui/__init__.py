@@ -37,9 +37,18 @@ def install(app: FastAPI) -> None:
 def page_routers() -> list[APIRouter]:
     """The routers of the pages, live streams and actions (importing the UI's modules: the
     server does it on its first request for a page)."""
-    from praefect.ui import automations, deployments, live, pages, runs, search, work_pools
+    from praefect.ui import (
+        automations,
+        deployments,
+        live,
+        pages,
+        runs,
+        search,
+        task_workers,
+        work_pools,
+    )
 
-    modules = (pages, runs, deployments, work_pools, automations, search, live)
+    modules = (pages, runs, deployments, work_pools, task_workers, automations, search, live)
     return [module.router for module in modules]
 
 

@@ -31,7 +31,7 @@ async def claim_or_wait(
 ) -> list[dict[str, Any]]:
     """``task_workers.claim`` in a write transaction, waiting up to ``timeout`` seconds on the
     event loop (not in a thread) for a run when none is ready: woken at once when this server
-    schedules one, and looking every ``POLL_SECONDS`` for those scheduled elsewhere."""
+    schedules one, and looking every ``SERVER_POLL_SECONDS`` for those scheduled elsewhere."""
     loop = asyncio.get_running_loop()
     woken = asyncio.Event()
 
@@ -62,7 +62,9 @@ async def claim_or_wait(
                 if remaining <= 0:
                     return []
                 try:
-                    await asyncio.wait_for(woken.wait(), min(remaining, task_workers.POLL_SECONDS))
+                    await asyncio.wait_for(
+                        woken.wait(), min(remaining, task_workers.SERVER_POLL_SECONDS)
+                    )
                     break
                 except TimeoutError:
                     if await run_in_threadpool(ready):
