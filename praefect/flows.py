@@ -245,6 +245,7 @@ class Flow(Generic[P, R]):
         print_starting_message: bool = True,
         limit: int | None = None,
         webserver: bool = False,
+        triggers: list[Any] | None = None,
         **_: Any,
     ) -> None:
         """Create (or update) a deployment of this flow called ``name`` (default: the flow's
@@ -270,6 +271,7 @@ class Flow(Generic[P, R]):
             tags=tags,
             version=version,
             enforce_parameter_schema=enforce_parameter_schema,
+            triggers=triggers,
         )
         if print_starting_message:
             print(
@@ -294,7 +296,9 @@ class Flow(Generic[P, R]):
         ``schedules`` (``praefect.schedules.Cron(...)``, ...), ``anchor_date``, ``timezone``,
         ``paused``, ``parameters`` (defaults of its runs), ``description``, ``tags``,
         ``version``, ``enforce_parameter_schema``, ``concurrency_limit``, ``work_pool_name``,
-        ``work_queue_name``, ``job_variables``. The parameter schema comes from the signature.
+        ``work_queue_name``, ``job_variables``, ``triggers`` (``DeploymentEventTrigger``, ...:
+        each becomes an automation that runs the deployment). The parameter schema comes from
+        the signature.
 
         >>> deployment = my_first_flow.to_deployment("nightly", cron="0 3 * * *")  # doctest: +SKIP
         >>> deployment.apply()  # doctest: +SKIP

@@ -78,6 +78,9 @@ class RunnerDeployment(BaseModel):
     work_pool_name: str | None = None
     work_queue_name: str | None = None
     job_variables: dict[str, Any] = Field(default_factory=dict)
+    triggers: list[Any] = Field(default_factory=list)
+    """Triggers that run this deployment (``DeploymentEventTrigger``, ``EventTrigger``, ...):
+    ``apply()`` makes each an automation the deployment owns, replacing the ones it had."""
     _flow: Any = PrivateAttr(default=None)
 
     @property
@@ -118,11 +121,6 @@ class RunnerDeployment(BaseModel):
         """A deployment of ``flow`` (see ``Flow.to_deployment`` for the arguments)."""
         from praefect import schedules as _schedules
 
-        if triggers:
-            raise NotImplementedError(
-                "Deployment triggers come with events and automations; deploy without "
-                "triggers= for now."
-            )
         built = _schedules.deployment_schedules(
             interval=interval,
             anchor_date=anchor_date,
@@ -156,6 +154,7 @@ class RunnerDeployment(BaseModel):
             work_pool_name=work_pool_name,
             work_queue_name=work_queue_name,
             job_variables=dict(job_variables or {}),
+            triggers=list(triggers or ()),
         )
         deployment._flow = flow
         return deployment
@@ -184,7 +183,7 @@ class RunnerDeployment(BaseModel):
         pool = work_pool_name or self.work_pool_name
         with get_client(sync_client=True) as client:
             flow_id = client.create_flow_from_name(self.flow_name)
-            return client.create_deployment(
+            deployment_id = client.create_deployment(
                 flow_id,
                 self.name,
                 version=self.version,
@@ -203,6 +202,17 @@ class RunnerDeployment(BaseModel):
                 enforce_parameter_schema=self.enforce_parameter_schema,
                 job_variables=self.job_variables,
             )
+            self._apply_triggers(client, deployment_id)
+        return deployment_id
+
+    def _apply_triggers(self, client: Any, deployment_id: uuid.UUID) -> None:
+        """Replace the automations this deployment owns with one per trigger."""
+        from praefect.schemas.deployment_triggers import as_automation
+
+        automations = [as_automation(trigger, deployment_id) for trigger in self.triggers]
+        client.delete_resource_owned_automations(f"prefect.deployment.{deployment_id}")
+        for automation in automations:
+            client.create_automation(automation)
 
     async def aapply(self, work_pool_name: str | None = None, image: object = None) -> uuid.UUID:
         """``apply``, awaited (the client calls run in a worker thread)."""

@@ -168,12 +168,21 @@ def read_runs(conn: Connection, automation_id: uuid.UUID | None = None) -> list[
 
 
 def _claim(engine: Engine, now: _dt.datetime, limit: int) -> list[dict[str, Any]]:
-    def claim(conn: Connection) -> list[dict[str, Any]]:
-        due = (
-            (_runs.c.status == "pending")
-            & (_runs.c.next_attempt_at <= now)
-            & (sa.or_(_runs.c.claimed_until.is_(None), _runs.c.claimed_until < now))
+    due = (
+        (_runs.c.status == "pending")
+        & (_runs.c.next_attempt_at <= now)
+        & (sa.or_(_runs.c.claimed_until.is_(None), _runs.c.claimed_until < now))
+    )
+    # a read first: looking often for nothing must not take the (SQLite) write lock
+    if (
+        database.read(
+            engine, lambda conn: conn.execute(sa.select(_runs.c.id).where(due).limit(1)).first()
         )
+        is None
+    ):
+        return []
+
+    def claim(conn: Connection) -> list[dict[str, Any]]:
         statement = sa.select(_runs).where(due).order_by(_runs.c.next_attempt_at).limit(limit)
         taken = []
         for row in conn.execute(statement).mappings().all():
@@ -279,7 +288,7 @@ class _Runner:
     after ``_IDLE_SECONDS`` with nothing to do."""
 
     _IDLE_SECONDS = 10.0
-    _QUICK = (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
+    _QUICK = (0.0, 0.001, 0.001, 0.002, 0.002, 0.004, 0.01, 0.02, 0.05, 0.1, 0.2)
     """The waker's transaction commits after it wakes us: look again soon, a few times."""
 
     def __init__(self, engine: Engine) -> None:

@@ -101,13 +101,15 @@ class _Loaded:
     checked: float
     automations: dict[uuid.UUID, _Automation]
     exact: dict[str, list[_Leaf]]
-    prefixed: list[tuple[str, _Leaf]]
+    prefixed: dict[str, list[_Leaf]]
     any_event: list[_Leaf]
     proactive: list[_Leaf]
 
     def candidates(self, name: str) -> list[_Leaf]:
         found = list(self.exact.get(name, ()))
-        found += [leaf for prefix, leaf in self.prefixed if name.startswith(prefix)]
+        if self.prefixed:  # each prefix of the name is looked up: a few lookups, any count
+            for end in range(len(name) + 1):
+                found += self.prefixed.get(name[:end], ())
         return found + self.any_event
 
 
@@ -139,7 +141,7 @@ def _load(conn: Connection, version: tuple[Any, ...]) -> _Loaded:
     from praefect.schemas.automations import TriggerTypes
 
     adapter: TypeAdapter[Any] = TypeAdapter(TriggerTypes)
-    loaded = _Loaded(version, time.monotonic(), {}, {}, [], [], [])
+    loaded = _Loaded(version, time.monotonic(), {}, {}, {}, [], [])
     for row in conn.execute(sa.select(_auto).where(_auto.c.enabled)).mappings():
         try:
             trigger = adapter.validate_python(row["trigger"])
@@ -157,7 +159,7 @@ def _load(conn: Connection, version: tuple[Any, ...]) -> _Loaded:
                 continue
             for name in names:
                 if name.endswith("*"):
-                    loaded.prefixed.append((name[:-1], leaf))
+                    loaded.prefixed.setdefault(name[:-1], []).append(leaf)
                 else:
                     loaded.exact.setdefault(name, []).append(leaf)
     return loaded
@@ -312,6 +314,10 @@ def _on_event(conn: Connection, leaf: _Leaf, row: Mapping[str, Any]) -> _Rows:
     expected = not trigger.expect or name_matches(trigger.expect, name)
     occurred, key = _occurred(row), _bucket_key(trigger, row)
     event = event_json(row)
+    if _fires_on_each(trigger):  # nothing to count: no window row to read or write
+        if not expected:
+            return []
+        return _leaf_fired(conn, leaf, key, event, now_utc(), "triggered")
     emitted: _Rows = []
     bucket = _read_bucket(conn, leaf, key)
     if bucket is not None and bucket["end"] <= occurred and trigger.posture == "Proactive":
@@ -350,6 +356,16 @@ def _on_event(conn: Connection, leaf: _Leaf, row: Mapping[str, Any]) -> _Rows:
         # fired early: the rest of the window is spent, counting starts again at its end
         _open_bucket(conn, leaf, key, bucket["end"], bucket["end"] + trigger.within)
     return emitted + _leaf_fired(conn, leaf, key, event, now_utc(), "triggered")
+
+
+def _fires_on_each(trigger: Any) -> bool:
+    """A reactive trigger that fires on every expected event (the common case)."""
+    return (
+        trigger.posture == "Reactive"
+        and trigger.threshold == 1
+        and not trigger.after
+        and trigger.within == _dt.timedelta(0)
+    )
 
 
 def _close_proactive(
