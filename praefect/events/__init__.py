@@ -9,7 +9,8 @@
 >>> event.resource.name
 'order 42'
 
-See docs/events.md. Automations, triggers and actions are ``praefect.automations``.
+See docs/events.md. Automations, triggers and actions are ``praefect.automations`` (and here
+too, as in Prefect); deployment triggers are ``DeploymentEventTrigger``, ... (docs/automations.md).
 """
 
 from __future__ import annotations
@@ -21,6 +22,45 @@ from praefect.events.clients import (
     get_events_client,
     get_events_subscriber,
 )
+from praefect.schemas.automation_actions import (
+    Action,
+    ActionTypes,
+    CallWebhook,
+    CancelFlowRun,
+    ChangeFlowRunState,
+    DeclareIncident,
+    DeleteFlowRun,
+    DoNothing,
+    PauseAutomation,
+    PauseDeployment,
+    PauseWorkPool,
+    PauseWorkQueue,
+    ResumeAutomation,
+    ResumeDeployment,
+    ResumeWorkPool,
+    ResumeWorkQueue,
+    RunDeployment,
+    SendNotification,
+    SuspendFlowRun,
+)
+from praefect.schemas.automations import (
+    Automation,
+    AutomationCore,
+    CompositeTrigger,
+    CompoundTrigger,
+    EventTrigger,
+    Posture,
+    ResourceTrigger,
+    SequenceTrigger,
+    Trigger,
+    TriggerTypes,
+)
+from praefect.schemas.deployment_triggers import (
+    DeploymentCompoundTrigger,
+    DeploymentEventTrigger,
+    DeploymentSequenceTrigger,
+    DeploymentTriggerTypes,
+)
 from praefect.schemas.events import (
     Event,
     ReceivedEvent,
@@ -30,13 +70,46 @@ from praefect.schemas.events import (
 )
 
 __all__ = [
+    "Action",
+    "ActionTypes",
+    "Automation",
+    "AutomationCore",
+    "CallWebhook",
+    "CancelFlowRun",
+    "ChangeFlowRunState",
+    "CompositeTrigger",
+    "CompoundTrigger",
+    "DeclareIncident",
+    "DeleteFlowRun",
+    "DeploymentCompoundTrigger",
+    "DeploymentEventTrigger",
+    "DeploymentSequenceTrigger",
+    "DeploymentTriggerTypes",
+    "DoNothing",
     "Event",
     "EventSubscriber",
+    "EventTrigger",
     "EventsClient",
+    "PauseAutomation",
+    "PauseDeployment",
+    "PauseWorkPool",
+    "PauseWorkQueue",
+    "Posture",
     "ReceivedEvent",
     "RelatedResource",
     "Resource",
     "ResourceSpecification",
+    "ResourceTrigger",
+    "ResumeAutomation",
+    "ResumeDeployment",
+    "ResumeWorkPool",
+    "ResumeWorkQueue",
+    "RunDeployment",
+    "SendNotification",
+    "SequenceTrigger",
+    "SuspendFlowRun",
+    "Trigger",
+    "TriggerTypes",
     "emit_event",
     "get_events_client",
     "get_events_subscriber",

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import uuid
-from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -24,7 +23,6 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    RootModel,
     Tag,
     field_validator,
     model_validator,
@@ -32,6 +30,7 @@ from pydantic import (
 
 from praefect.schemas.actions import UtcDatetime
 from praefect.schemas.automation_actions import ActionTypes, Seconds
+from praefect.schemas.events import ResourceSpecification
 
 __all__ = [
     "Automation",
@@ -54,50 +53,7 @@ __all__ = [
     "SequenceTrigger",
     "Trigger",
     "TriggerTypes",
-    "label_matches",
 ]
-
-
-def label_matches(expected: str, value: str | None) -> bool:
-    """Whether a label ``value`` matches one ``expected`` value: ``*`` is any value, a
-    trailing ``*`` a prefix, a leading ``!`` negates.
-
-    >>> label_matches("acme.*", "acme.order.1"), label_matches("!acme.*", "acme.x")
-    (True, False)
-    """
-    if expected.startswith("!"):
-        return not label_matches(expected[1:], value)
-    if value is None:
-        return False
-    if expected == "*":
-        return True
-    if expected.endswith("*"):
-        return value.startswith(expected[:-1])
-    return value == expected
-
-
-class ResourceSpecification(RootModel[dict[str, str | list[str]]]):
-    """Labels a resource must carry: each label must match one of its values."""
-
-    root: dict[str, str | list[str]] = Field(default_factory=dict)
-
-    def items(self) -> list[tuple[str, list[str]]]:
-        return [(k, [v] if isinstance(v, str) else list(v)) for k, v in self.root.items()]
-
-    def matches_every_resource(self) -> bool:
-        return not self.root
-
-    def matches(self, resource: Mapping[str, Any]) -> bool:
-        """Whether the resource (its labels) carries every label of the specification."""
-        for label, expected in self.items():
-            value = resource.get(label)
-            if not any(label_matches(candidate, value) for candidate in expected):
-                return False
-        return True
-
-    def includes(self, candidates: Iterable[Mapping[str, Any]]) -> bool:
-        """Whether one of ``candidates`` matches (always, for an empty specification)."""
-        return self.matches_every_resource() or any(self.matches(c) for c in candidates)
 
 
 class Posture(enum.StrEnum):

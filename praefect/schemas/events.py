@@ -14,7 +14,7 @@ import datetime as _dt
 import enum
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Annotated, Any
 
 from pydantic import (
@@ -46,6 +46,7 @@ __all__ = [
     "RelatedResource",
     "Resource",
     "ResourceSpecification",
+    "label_matches",
     "TimeUnit",
 ]
 
@@ -206,11 +207,53 @@ _Prefixes = Annotated[list[str], Field(max_length=100)]
 """Each prefix is a text match of its own (and SQLite nests at most 1,000 in one query)."""
 
 
+def label_matches(expected: str, value: str | None) -> bool:
+    """Whether a label ``value`` matches one ``expected`` value: ``*`` is any value, a
+    trailing ``*`` a prefix, a leading ``!`` negates.
+
+    >>> label_matches("acme.*", "acme.order.1"), label_matches("!acme.*", "acme.x")
+    (True, False)
+    """
+    if expected.startswith("!"):
+        return not label_matches(expected[1:], value)
+    if value is None:
+        return False
+    if expected == "*":
+        return True
+    if expected.endswith("*"):
+        return value.startswith(expected[:-1])
+    return value == expected
+
+
 class ResourceSpecification(RootModel[dict[str, str | list[str]]]):
     """Labels to match: each label's value (or any of its values); a value ending in ``*``
-    matches by prefix, ``*`` alone matches any value, a leading ``!`` negates."""
+    matches by prefix, ``*`` alone matches any value, a leading ``!`` negates.
+
+    >>> ResourceSpecification({"prefect.resource.id": "acme.*"}).matches(
+    ...     {"prefect.resource.id": "acme.switch"}
+    ... )
+    True
+    """
 
     root: dict[str, str | list[str]] = Field(default_factory=dict)
+
+    def items(self) -> list[tuple[str, list[str]]]:
+        return [(k, [v] if isinstance(v, str) else list(v)) for k, v in self.root.items()]
+
+    def matches_every_resource(self) -> bool:
+        return not self.root
+
+    def matches(self, resource: Mapping[str, Any]) -> bool:
+        """Whether the resource (its labels) carries every label of the specification."""
+        for label, expected in self.items():
+            value = resource.get(label)
+            if not any(label_matches(candidate, value) for candidate in expected):
+                return False
+        return True
+
+    def includes(self, candidates: Iterable[Mapping[str, Any]]) -> bool:
+        """Whether one of ``candidates`` matches (always, for an empty specification)."""
+        return self.matches_every_resource() or any(self.matches(c) for c in candidates)
 
 
 class EventOccurredFilter(BaseModel):
