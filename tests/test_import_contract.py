@@ -52,6 +52,7 @@ LAYERS = (
         (
             "praefect",
             "praefect._filesystems",
+            "praefect.artifacts",
             "praefect.automations",
             "praefect.blocks",
             "praefect.cache_policies",
@@ -76,6 +77,7 @@ LAYERS = (
             "praefect.tasks",
             "praefect.testing",
             "praefect.transactions",
+            "praefect.variables",
         ),
         # The SDK reaches orchestration only through the client (one door, two implementations).
         ("sdk", "client", "base"),

@@ -40,6 +40,9 @@ from praefect.cli import api_key  # noqa: E402  isort: skip
 # -- automations
 from praefect.cli import automation  # noqa: E402  isort: skip
 
+# -- variables and artifacts
+from praefect.cli import artifact, variable  # noqa: E402  isort: skip
+
 __all__ = ["app", "main"]
 
 _SETTINGS: dict[str, object] = {
@@ -83,9 +86,9 @@ def _root(
 app.command("version")(version.version)
 # Each noun's group, named after its module, in the order --help lists them; the plural is a
 # hidden alias (`praefect flow-runs ls`), but for the nouns Prefect has no plural of.
-_NO_PLURAL = {"config", "server", "spool", "task", "worker"}
+_NO_PLURAL = {"config", "server", "spool", "task", "worker", "variable", "artifact"}
 _GROUPS: tuple[ModuleType, ...] = (config, profile, flow, flow_run, task, task_run, server, spool)
-_GROUPS += (work_pool, work_queue, worker, deployment, api_key, automation)
+_GROUPS += (work_pool, work_queue, worker, deployment, api_key, automation, variable, artifact)
 for _module in _GROUPS:
     _name = _module.__name__.rsplit(".", 1)[-1].replace("_", "-")
     app.add_typer(_module.app, name=_name)

@@ -21,6 +21,12 @@ from praefect.schemas.responses import OrchestrationResult
 from praefect.schemas.states import State
 
 if TYPE_CHECKING:  # pydantic models: a plain flow run never imports them
+    from praefect.schemas.artifacts import (
+        ArtifactCollectionCriteria,
+        ArtifactCollectionQuery,
+        ArtifactCriteria,
+        ArtifactQuery,
+    )
     from praefect.schemas.automations import AutomationCore, AutomationCriteria, AutomationQuery
     from praefect.schemas.concurrency import (
         ConcurrencyLimitCreate,
@@ -44,6 +50,7 @@ if TYPE_CHECKING:  # pydantic models: a plain flow run never imports them
         WorkPoolQuery,
         WorkQueueQuery,
     )
+    from praefect.schemas.variables import VariableCriteria, VariableQuery
 
 __all__ = ["OrchestrationClient"]
 
@@ -271,6 +278,80 @@ class OrchestrationClient(Protocol):
 
     def delete_block_document(self, block_document_id: uuid.UUID) -> bool:
         """Delete a block document; False when there was none."""
+        ...
+
+    # -- variables ------------------------------------------------------------------------
+    def create_variable(self, variable: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a variable (``name``, ``value``, ``tags``); ``ObjectAlreadyExists`` when the
+        name is taken, ``InvalidNameError`` / ``ValueError`` for a bad name or value."""
+        ...
+
+    def read_variable(self, variable_id: uuid.UUID) -> dict[str, Any] | None:
+        """The variable with this id, or None."""
+        ...
+
+    def read_variable_by_name(self, name: str) -> dict[str, Any] | None:
+        """The variable called ``name``, or None."""
+        ...
+
+    def read_variables(self, query: VariableQuery | None = None) -> list[dict[str, Any]]:
+        """The variables of ``query``, by name."""
+        ...
+
+    def count_variables(self, criteria: VariableCriteria | None = None) -> int:
+        """How many variables match."""
+        ...
+
+    def update_variable_by_name(self, name: str, changes: Mapping[str, Any]) -> bool:
+        """Change the ``name``, ``value`` or ``tags`` given; False when there is none."""
+        ...
+
+    def delete_variable_by_name(self, name: str) -> bool:
+        """Delete the variable called ``name``; False when there was none."""
+        ...
+
+    # -- artifacts (the queue is flushed before each read and change) ------------------------
+    def create_artifact(self, artifact: Mapping[str, Any]) -> dict[str, Any]:
+        """Create an artifact now and return it (``InvalidNameError`` for a bad key)."""
+        ...
+
+    def enqueue_artifact(self, artifact: Mapping[str, Any]) -> uuid.UUID:
+        """Queue a new artifact (write-behind: the hot path of ``create_*_artifact`` in a run)
+        and return its id; its key is checked now (``InvalidNameError``)."""
+        ...
+
+    def read_artifact(self, artifact_id: uuid.UUID) -> dict[str, Any] | None:
+        """The artifact with this id, or None."""
+        ...
+
+    def read_latest_artifact(self, key: str) -> dict[str, Any] | None:
+        """The latest version of ``key`` (with ``latest_id``), or None."""
+        ...
+
+    def read_artifacts(self, query: ArtifactQuery | None = None) -> list[dict[str, Any]]:
+        """The artifacts (every version) of ``query``."""
+        ...
+
+    def count_artifacts(self, criteria: ArtifactCriteria | None = None) -> int:
+        """How many artifacts (every version) match."""
+        ...
+
+    def read_latest_artifacts(
+        self, query: ArtifactCollectionQuery | None = None
+    ) -> list[dict[str, Any]]:
+        """The latest version of each key of ``query``."""
+        ...
+
+    def count_latest_artifacts(self, criteria: ArtifactCollectionCriteria | None = None) -> int:
+        """How many keys match, by their latest version."""
+        ...
+
+    def update_artifact(self, artifact_id: uuid.UUID, changes: Mapping[str, Any]) -> bool:
+        """Change ``data``, ``description`` or ``metadata_``; False when there is none."""
+        ...
+
+    def delete_artifact(self, artifact_id: uuid.UUID) -> bool:
+        """Delete one artifact (the version before becomes the latest); False if none."""
         ...
 
     # -- work pools, queues, workers --------------------------------------------------------

@@ -26,6 +26,7 @@ from praefect.client.embedded_automations import EmbeddedAutomationMethods
 from praefect.client.embedded_concurrency import EmbeddedConcurrencyMethods
 from praefect.client.embedded_deployments import EmbeddedDeploymentMethods
 from praefect.client.embedded_task_workers import EmbeddedTaskWorkerMethods
+from praefect.client.embedded_variables import EmbeddedVariableMethods
 from praefect.client.embedded_work_pools import EmbeddedWorkPoolMethods
 from praefect.client.writer import WriteBehind
 from praefect.schemas.responses import OrchestrationResult
@@ -55,6 +56,7 @@ class EmbeddedClient(
     EmbeddedAutomationMethods,
     EmbeddedTaskWorkerMethods,
     EmbeddedConcurrencyMethods,
+    EmbeddedVariableMethods,
 ):
     """An ``OrchestrationClient`` onto the database at ``url``."""
 

@@ -31,7 +31,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ from praefect.client.http_rows import orchestration_result as _orchestration_res
 from praefect.client.http_rows import query_body as _query_body
 from praefect.client.http_rows import row as _row
 from praefect.client.http_task_workers import HttpTaskWorkerMethods
+from praefect.client.http_variables import HttpVariableMethods
 from praefect.client.http_work_pools import HttpWorkPoolMethods
 from praefect.client.spool import ServerError, Spool, SpoolDeliverer
 from praefect.client.writer import WriteBehind
@@ -310,6 +311,10 @@ def _wire_default(value: Any) -> Any:
     return _default(value)
 
 
+def _first(items: list[Any]) -> bytes:
+    return dumps(items[0])
+
+
 def _no_engine() -> Any:
     raise RuntimeError("The HTTP writer has no database engine.")
 
@@ -338,6 +343,7 @@ class HttpWriteBehind(WriteBehind):
         tasks: list[tuple[Mapping[str, Any], State | None]],
         logs: list[Mapping[str, Any]],
         events: list[Event],
+        artifacts: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         if tasks:
             self._post("/task_runs/batch", tasks, task_run_body)
@@ -345,6 +351,9 @@ class HttpWriteBehind(WriteBehind):
             self._post("/logs/", logs)
         if events:
             self._post("/events", events, events_body)
+        for artifact in artifacts:  # Prefect's API has no batch of artifacts
+            body = {k: v for k, v in artifact.items() if k not in ("created", "updated")}
+            self._post("/artifacts/", [body], _first)
 
     def _post(
         self, path: str, items: list[Any], encode: Callable[[list[Any]], bytes] = dumps
@@ -433,6 +442,7 @@ class HttpClient(
     HttpTaskWorkerMethods,
     HttpConcurrencyMethods,
     HttpInputMethods,
+    HttpVariableMethods,
 ):
     """An ``OrchestrationClient`` onto the praefect server at ``api_url``.
 

@@ -23,6 +23,7 @@ from praefect.client.orchestration_automations import AutomationClientMethods
 from praefect.client.orchestration_concurrency import ConcurrencyClientMethods
 from praefect.client.orchestration_deployments import DeploymentClientMethods
 from praefect.client.orchestration_inputs import InputClientMethods
+from praefect.client.orchestration_variables import VariableClientMethods
 from praefect.client.orchestration_work_pools import WorkPoolClientMethods
 from praefect.schemas import filters, objects, queries, sorting
 from praefect.schemas.responses import OrchestrationResult
@@ -43,6 +44,7 @@ class SyncPrefectClient(
     AutomationClientMethods,
     ConcurrencyClientMethods,
     InputClientMethods,
+    VariableClientMethods,
 ):
     """The synchronous client (``get_client(sync_client=True)``)."""
 

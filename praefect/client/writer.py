@@ -1,4 +1,5 @@
-"""The write-behind queue: task-run records, their states and logs, committed in batches.
+"""The write-behind queue: task-run records, their states, logs and artifacts, committed in
+batches.
 
 The calling thread only appends a tuple to a deque (well under a microsecond); a daemon thread
 drains it in batches of up to ``max_batch`` items, waiting ``linger`` seconds after the first
@@ -23,7 +24,7 @@ import collections
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, Engine
@@ -117,6 +118,10 @@ class WriteBehind:
     def put_events(self, events: list[Event]) -> None:
         """Queue events (validated ``schemas.events.Event`` objects)."""
         self._queue.append(_EventBatch(events))
+
+    def put_artifact(self, row: Mapping[str, Any]) -> None:
+        """Queue a new artifact's row (``orchestration.artifacts.new_row``)."""
+        self._queue.append(row if row.__class__ is dict else dict(row))
         if not self._wake.is_set():
             self._wake.set()
             if self._thread is None:
@@ -177,6 +182,7 @@ class WriteBehind:
                 tasks = [item for item in items if item.__class__ is tuple]
                 logs: list[Mapping[str, Any]] = []
                 events: list[Event] = []
+                artifacts: list[Mapping[str, Any]] = []
                 markers: list[threading.Event] = []
                 if len(tasks) != len(items):
                     for item in items:
@@ -185,9 +191,13 @@ class WriteBehind:
                             logs.extend(item)
                         elif kind is _EventBatch:
                             events.extend(item)
+                        elif kind is dict:
+                            artifacts.append(item)
                         elif kind is not tuple:
                             markers.append(item)
-                if tasks or logs or events:
+                if artifacts:
+                    self._commit(tasks, logs, events, artifacts)
+                elif tasks or logs or events:
                     self._commit(tasks, logs, events)
                 self._room.set()
                 for marker in markers:
@@ -198,6 +208,7 @@ class WriteBehind:
         tasks: list[tuple[Mapping[str, Any], State | None]],
         logs: list[Mapping[str, Any]],
         events: list[Event],
+        artifacts: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         last_states = self._last_states
 
@@ -209,6 +220,8 @@ class WriteBehind:
             if events:
                 received = now_utc()
                 orchestration.events.ingest(conn, [event.to_row(received) for event in events])
+            if artifacts:
+                orchestration.artifacts.write_batch(conn, artifacts)
 
         delay = 0.05
         attempt = 0

@@ -17,6 +17,7 @@ from praefect.database.types import JSON, UUID, Timestamp, newest_first, not_nul
 __all__ = [
     "add_postgresql_options",
     "api_key",
+    "artifact",
     "automation",
     "automation_action_run",
     "automation_bucket",
@@ -38,6 +39,7 @@ __all__ = [
     "task_run_claim",
     "task_run_state",
     "task_worker",
+    "variable",
     "work_pool",
     "work_queue",
     "worker",
@@ -244,6 +246,36 @@ block_document = sa.Table(
 """Saved blocks: a name unique per block type and the block's fields as JSON. Secret values
 are stored as is: they are not encrypted at rest yet."""
 
+
+# -- variables and artifacts ------------------------------------------------------------------
+variable = sa.Table(
+    "variable",
+    metadata,
+    *_base_columns(),
+    sa.Column("name", sa.String(255), nullable=False, unique=True),
+    sa.Column("value", JSON()),
+    sa.Column("tags", JSON(), nullable=False),
+)
+"""A named JSON value (``praefect.variables.Variable``), with tags."""
+
+artifact = sa.Table(
+    "artifact",
+    metadata,
+    *_base_columns(),
+    sa.Column("key", sa.String(255)),
+    sa.Column("type", sa.String(64)),
+    sa.Column("description", sa.Text()),
+    sa.Column("data", JSON()),
+    sa.Column("metadata_", JSON()),
+    sa.Column("flow_run_id", UUID()),
+    sa.Column("task_run_id", UUID()),
+    sa.Index(None, "key", "created"),
+    sa.Index(None, "flow_run_id"),
+    sa.Index(None, "task_run_id"),
+)
+"""What a run published (markdown, a table, a link, an image, a progress): the versions of one
+``key`` are its rows, the newest (``created``, then ``id``) the current one. No foreign keys:
+artifacts are written behind, like task runs."""
 
 # -- deployments, schedules, work pools, workers ----------------------------------------------
 deployment = sa.Table(

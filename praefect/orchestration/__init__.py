@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 from praefect.orchestration import (
+    artifacts,
     automation_actions,
     automation_effects,
     automation_templates,
@@ -35,11 +36,13 @@ from praefect.orchestration import (
     scheduling,
     task_runs,
     task_workers,
+    variables,
     work_pools,
     zombies,
 )
 
 __all__ = [
+    "artifacts",
     "automation_actions",
     "automation_effects",
     "automation_templates",
@@ -63,6 +66,7 @@ __all__ = [
     "scheduling",
     "task_runs",
     "task_workers",
+    "variables",
     "work_pools",
     "zombies",
 ]

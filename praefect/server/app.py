@@ -40,6 +40,8 @@ _ROUTERS = (
     "logs",
     "events",
     "blocks",
+    "variables",
+    "artifacts",
     # -- work pools, queues, workers; scheduled runs for workers and runners
     "work_pools",
     # deployments

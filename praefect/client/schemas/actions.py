@@ -12,6 +12,9 @@ from praefect.schemas.actions import (
     DeploymentUpdate,
 )
 
+# -- artifacts and variables
+from praefect.schemas.artifacts import ArtifactCreate, ArtifactUpdate
+
 # -- concurrency limits
 from praefect.schemas.concurrency import (
     ConcurrencyLimitCreate,
@@ -21,6 +24,7 @@ from praefect.schemas.concurrency import (
     GlobalConcurrencyLimitUpdate,
 )
 from praefect.schemas.schedules import DeploymentScheduleCreate, DeploymentScheduleUpdate
+from praefect.schemas.variables import VariableCreate, VariableUpdate
 
 # -- work pools, queues
 from praefect.schemas.work_pools import (
@@ -31,6 +35,8 @@ from praefect.schemas.work_pools import (
 )
 
 __all__ = [
+    "ArtifactCreate",
+    "ArtifactUpdate",
     "ConcurrencyLimitCreate",
     "ConcurrencyLimitV2Create",
     "ConcurrencyLimitV2Update",
@@ -41,6 +47,8 @@ __all__ = [
     "DeploymentUpdate",
     "GlobalConcurrencyLimitCreate",
     "GlobalConcurrencyLimitUpdate",
+    "VariableCreate",
+    "VariableUpdate",
     "WorkPoolCreate",
     "WorkPoolUpdate",
     "WorkQueueCreate",
