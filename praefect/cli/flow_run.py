@@ -251,6 +251,85 @@ def cancel(
     _common.console().print(line, soft_wrap=True)
 
 
+@app.command("resume")
+def resume(
+    id: Annotated[str, typer.Argument(help="The flow run's id.", metavar="ID", show_default=False)],
+    input: Annotated[
+        str | None,
+        typer.Option(
+            "--input",
+            help="The input the run waits for, as a JSON object (a plain type's is "
+            '{"value": ...}).',
+            show_default=False,
+        ),
+    ] = None,
+    output: OutputOption = None,
+) -> None:
+    """Resume a paused or suspended flow run, with the input it waits for.
+
+    Example: praefect flow-run resume 0b7c1a2e-... --input '{"approved": true}'
+    """
+    import json
+
+    from praefect import exceptions
+
+    output = _common.check_output_format(output)
+    run_id = _common.parse_id(id, "flow run")
+    run_input = None
+    if input is not None:
+        try:
+            run_input = json.loads(input)
+        except json.JSONDecodeError as exc:
+            _common.exit_with_error(f"--input is not valid JSON ({exc.msg} at column {exc.colno}).")
+        if not isinstance(run_input, dict):
+            _common.exit_with_error(
+                f"--input must be a JSON object (the input's fields), got {input!r}; for a plain "
+                'type, give {"value": ...}.'
+            )
+    with _common.sync_client() as client:
+        run = _read_flow_run(client, run_id)
+        name = str(_common.field(run, "name"))
+        try:
+            result = client.resume_flow_run(run_id, run_input)
+        except exceptions.NotPausedError as exc:
+            _common.exit_with_error(str(exc))
+        except ValueError as exc:
+            _common.exit_with_error(str(exc))
+    status = getattr(result.status, "value", result.status)
+    current = result.state
+    current_type = current.type.value if current is not None else None
+    current_name = current.name if current is not None else None
+    reason = result.details.reason if result.details is not None else None
+    if output == "json":
+        _common.print_json(
+            {
+                "id": str(run_id),
+                "name": name,
+                "status": status,
+                "reason": reason,
+                "state_type": current_type,
+                "state_name": current_name,
+            }
+        )
+        if status != "ACCEPT":
+            raise typer.Exit(1)
+        return
+    if status != "ACCEPT":
+        _common.exit_with_error(
+            f"Flow run {name!r} was not resumed ({status}): {reason or 'no reason given'}."
+            + (f" It is {current_name}." if current_name else "")
+        )
+    from rich.text import Text
+
+    line = Text(f"Flow run {name!r} is now ")
+    line.append(_common.styled_state(current_type, current_name))
+    if current_type == "SCHEDULED":
+        line.append(": a worker runs it again, and it goes on after its suspension.")
+    else:
+        line.append(": its process goes on.")
+    _common.console().print(line, soft_wrap=True)
+
+
 @app.command("delete")
 def delete(
     id: Annotated[str, typer.Argument(help="The flow run's id.", metavar="ID", show_default=False)],

@@ -8,10 +8,12 @@ comes back with what the rules answered.
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.engine import Connection
@@ -19,7 +21,7 @@ from sqlalchemy.engine import Connection
 from praefect import database, exceptions, orchestration
 from praefect.schemas import filters, queries
 from praefect.schemas.states import TERMINAL_STATES, State, StateType
-from praefect.ui import pages, templating
+from praefect.ui import pages, run_form, templating
 
 __all__ = ["LOG_LINES", "graph_nodes", "log_line", "router", "task_node"]
 
@@ -108,7 +110,29 @@ def _run_summary(run: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/runs/flow-run/{flow_run_id}")
 def flow_run_page(request: Request, flow_run_id: str) -> Response:
-    """A flow run with everything about it."""
+    """A flow run with everything about it (a paused run's resume form too)."""
+    return _flow_run_response(request, flow_run_id)
+
+
+def _resume_input(conn: Connection, run: dict[str, Any]) -> dict[str, Any]:
+    """What a paused run's resume form is built from: the JSON schema of the input it waits
+    for (None: it asks for none) and the input's description."""
+    schema = orchestration.pauses.input_schema(conn, run)
+    description = None
+    keyset = run["state"].state_details.get("run_input_keyset") if run["state"] else None
+    if schema is not None and keyset:
+        saved = orchestration.flow_run_inputs.read(conn, run["id"], keyset["description"])
+        description = json.loads(saved["value"]) if saved is not None else None
+    return {"schema": schema, "description": description}
+
+
+def _flow_run_response(
+    request: Request,
+    flow_run_id: str,
+    resume_fields: list[run_form.Field] | None = None,
+    resume_problem: str | None = None,
+    status_code: int = 200,
+) -> Response:
     run_id = pages._parse_uuid(flow_run_id)
 
     def read(conn: Connection) -> dict[str, Any] | None:
@@ -134,6 +158,7 @@ def flow_run_page(request: Request, flow_run_id: str) -> Response:
             "logs": [log_line(row, names) for row in logs],
             "subflows": subflows,
             "parent": parent,
+            "resume_input": _resume_input(conn, run) if run["state_type"] == "PAUSED" else None,
         }
 
     context = database.read(pages._engine(request), read)
@@ -148,8 +173,19 @@ def flow_run_page(request: Request, flow_run_id: str) -> Response:
         can_resume=run["state_type"] == "PAUSED",
         notice=request.query_params.get("notice"),
         final=run["state_type"] in TERMINAL_STATES,
+        resume_fields=None,
+        resume_problem=resume_problem,
+        input_description=None,
+        pause_expires=None,
     )
-    return templating.render(request, "flow_run.html", context)
+    wanted = context.pop("resume_input")
+    if wanted is not None:
+        expires = run["state"].state_details.get("pause_timeout")
+        context["pause_expires"] = _iso(expires) if not isinstance(expires, str) else expires
+        if wanted["schema"] is not None:
+            context["input_description"] = wanted["description"]
+            context["resume_fields"] = resume_fields or run_form.fields(wanted["schema"], {})
+    return templating.render(request, "flow_run.html", context, status_code=status_code)
 
 
 @router.get("/ui/flow-runs/{flow_run_id}/graph.json")
@@ -235,7 +271,46 @@ def retry(request: Request, flow_run_id: uuid.UUID) -> Response:
 
 
 @router.post("/ui/flow-runs/{flow_run_id}/resume")
-def resume(request: Request, flow_run_id: uuid.UUID) -> Response:
-    """Resume a paused run (propose Running)."""
-    state = State(StateType.RUNNING, message="Resumed from the web UI.")
-    return _propose(request, flow_run_id, state, "Resumed")
+async def resume(request: Request, flow_run_id: uuid.UUID) -> Response:
+    """Resume a paused run with the input of its form, checked against the schema the run
+    asked for: a bad value sends the form back (422) with the field's message, and the run
+    stays paused."""
+    # a plain urlencoded form (no file fields): parsed here, so no multipart parser is needed
+    form = dict(
+        parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    )
+    return await anyio.to_thread.run_sync(_resume, request, flow_run_id, form)
+
+
+def _resume(request: Request, flow_run_id: uuid.UUID, form: dict[str, str]) -> Response:
+    engine = pages._engine(request)
+
+    def read(conn: Connection) -> dict[str, Any] | None:
+        run = orchestration.flow_runs.read(conn, flow_run_id)
+        return _resume_input(conn, run) if run is not None else None
+
+    wanted = database.read(engine, read)
+    if wanted is None:
+        return pages.not_found(request, f"No flow run with id {str(flow_run_id)!r}.")
+    schema = wanted["schema"]
+    form_fields: list[run_form.Field] | None = None
+    run_input: dict[str, Any] | None = None
+    if schema is not None:
+        form_fields = run_form.fields(schema, {})
+        run_input, errors = run_form.parse(form_fields, form, schema)
+        if errors:
+            problem = "Fix the fields marked below: the run stays paused."
+            return _flow_run_response(request, str(flow_run_id), form_fields, problem, 422)
+    try:
+        result = database.write(
+            engine, lambda conn: orchestration.pauses.resume(conn, flow_run_id, run_input)
+        )
+    except exceptions.NotPausedError as exc:
+        return _redirect(flow_run_id, f"Not resumed: {exc}")
+    except orchestration.pauses.RunInputInvalid as exc:
+        return _flow_run_response(request, str(flow_run_id), form_fields, str(exc), 422)
+    current = result.state
+    if result.status.value == "ACCEPT" and current is not None:
+        return _redirect(flow_run_id, f"Resumed: the run is now {current.name}.")
+    reason = result.details.reason if result.details is not None else None
+    return _redirect(flow_run_id, f"Not resumed: {reason or 'the rules refused'}.")

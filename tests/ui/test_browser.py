@@ -367,3 +367,61 @@ def test_a_page_of_another_origin_can_neither_post_the_uis_forms_nor_use_the_api
             "/flow_runs/filter", json={"flow_runs": {"deployment_id": {"any_": [stored["id"]]}}}
         ).json()
         assert runs == []
+
+
+def test_a_paused_flow_is_resumed_through_its_form_and_goes_on_with_the_typed_value(page, server):
+    # the approval of docs/interactive.md, answered by a person in the browser
+    from praefect import runtime
+    from praefect.flow_runs import pause_flow_run
+    from praefect.input import RunInput
+
+    class Approval(RunInput):
+        approved: bool
+        reviewer: str = "on-call"
+        copies: int = 1
+
+    name = _unique("approval")
+    run_ids: list[Any] = []
+    results: list[str] = []
+
+    @flow(name=name)
+    def release() -> str:
+        run_ids.append(runtime.flow_run.id)
+        approval = pause_flow_run(
+            wait_for_input=Approval.with_initial_data(description="Release 2.4.0 to production?"),
+            timeout=60,
+        )
+        if not approval.approved:
+            return "refused"
+        return f"approved by {approval.reviewer}, {approval.copies} copies"
+
+    thread = threading.Thread(target=lambda: results.append(release()), daemon=True)
+    thread.start()
+    try:
+        with httpx.Client(base_url=server.api_url) as api:
+            for _ in range(500):
+                if (
+                    run_ids
+                    and api.get(f"/flow_runs/{run_ids[0]}").json()["state"]["type"] == "PAUSED"
+                ):
+                    break
+                threading.Event().wait(0.02)
+        page.goto(f"/runs/flow-run/{run_ids[0]}")
+        form = page.locator("#resume")
+        expect(form).to_contain_text("Release 2.4.0 to production?")
+        expect(page.locator("#input-reviewer")).to_have_value("on-call")  # the default
+        page.check("#input-approved")
+        page.fill("#input-reviewer", "ada")
+        page.fill("#input-copies", "two")
+        form.get_by_role("button", name="Resume").click()
+        expect(form.locator(".field-error")).to_contain_text("copies: 'two' is not of type")
+        expect(page.locator("#run-state")).to_contain_text("Paused")
+        expect(page.locator("#input-reviewer")).to_have_value("ada")  # what was typed is kept
+        page.fill("#input-copies", "2")
+        form.get_by_role("button", name="Resume").click()
+        expect(page.locator(".notice")).to_contain_text("Resumed: the run is now Running")
+        thread.join(20)
+        assert results == ["approved by ada, 2 copies"]
+        expect(page.locator("#run-state")).to_contain_text("Completed")
+    finally:
+        thread.join(20)
