@@ -47,6 +47,7 @@ __all__ = [
     "has_scheduled",
     "heartbeat",
     "read_workers",
+    "release",
     "scheduled_counts",
     "schedule",
     "subscribe",
@@ -250,6 +251,35 @@ def claim_waiting(
                     break
     finally:
         unsubscribe(woken.set)
+
+
+def release(conn: Connection, task_run_id: uuid.UUID, client_id: str) -> bool:
+    """Give back a run ``client_id`` claimed but never started (it could not be delivered): it
+    is Scheduled again for another worker. False when the run is not this worker's Pending."""
+    held = conn.execute(
+        sa.select(_claim.c.task_run_id).where(
+            _claim.c.task_run_id == task_run_id, _claim.c.task_worker_id == client_id
+        )
+    ).first()
+    run = task_runs.read(conn, task_run_id) if held is not None else None
+    if run is None or run["state"] is None or run["state"].type is not StateType.PENDING:
+        return False
+    pending: State = run["state"]
+    again = State(
+        StateType.SCHEDULED,
+        message=f"Given back by task worker {client_id}, which could not take it.",
+        state_details={
+            "task_run_id": task_run_id,
+            "deferred": True,
+            "task_parameters_id": pending.state_details.get("task_parameters_id"),
+        },
+    )
+    if again.timestamp <= pending.timestamp:
+        again.timestamp = pending.timestamp + _dt.timedelta(microseconds=1)
+    task_runs.write_batch(conn, [({key: run.get(key) for key in _ROW_KEYS}, again)])
+    conn.execute(_claim.delete().where(_claim.c.task_run_id == task_run_id))
+    sa.event.listen(conn, "commit", _wake, once=True)
+    return True
 
 
 # -- task workers -----------------------------------------------------------------------------

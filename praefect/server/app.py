@@ -51,6 +51,7 @@ _ROUTERS = (
     "scheduling",
     # -- background tasks: claims, task workers
     "task_workers",
+    "task_subscriptions",
     # -- /v2/concurrency_limits and the tag limits of /concurrency_limits
     "concurrency_limits",
 )

@@ -46,6 +46,8 @@ _RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
         (frozenset({"POST"}), r"/api/flow_runs/?", "operator"),
         (None, rf"/api/flow_runs/{_ID}(/.*)?", "operator"),
         (None, r"/api/task_runs(/.*)?", "operator"),
+        # task workers claiming background runs (/task_runs/claim, above) and reporting in
+        (frozenset({"POST", "DELETE"}), r"/api/task_workers/.+", "operator"),
         (frozenset({"POST"}), r"/api/logs/?", "operator"),
         (frozenset({"POST"}), r"/api/events(/.*)?", "operator"),
         # runs taking, renewing and giving back concurrency slots

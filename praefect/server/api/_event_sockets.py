@@ -25,7 +25,7 @@ from praefect import database, orchestration
 from praefect.schemas.events import Event, EventFilter, EventOrder, ReceivedEvent
 from praefect.schemas.states import now_utc
 
-__all__ = ["BACKFILL", "events_in", "events_out"]
+__all__ = ["BACKFILL", "accept_prefect_socket", "events_in", "events_out"]
 
 BATCH = 5000
 """Events stored in one transaction at most."""
@@ -40,7 +40,10 @@ _WS_INVALID = 1007
 _WS_POLICY = 1008
 
 
-async def _accept(websocket: WebSocket) -> bool:
+async def accept_prefect_socket(websocket: WebSocket) -> bool:
+    """Accept a WebSocket as Prefect's servers do (the ``auth`` message first when the client
+    offers the ``prefect`` subprotocol); False when the client left or broke the protocol (the
+    socket is closed then)."""
     offered = [
         protocol.strip()
         for header in websocket.headers.getlist("sec-websocket-protocol")
@@ -69,7 +72,7 @@ async def events_in(websocket: WebSocket) -> None:
     """Receive events until the client leaves; store them in batches of up to ``BATCH``,
     each after at most ``LINGER`` seconds. A malformed event closes the socket with code 1007
     and a reason naming its field, after the events before it are stored."""
-    if not await _accept(websocket):
+    if not await accept_prefect_socket(websocket):
         return
     engine = _engine(websocket)
     pending: list[Event] = []
@@ -131,7 +134,7 @@ def _first_error(exc: ValidationError) -> str:
 
 async def events_out(websocket: WebSocket) -> None:
     """Serve one subscription (see the module's docstring)."""
-    if not await _accept(websocket):
+    if not await accept_prefect_socket(websocket):
         return
     try:
         message = json.loads(await websocket.receive_text())
