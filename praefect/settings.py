@@ -127,6 +127,10 @@ class Settings:
     """Comma-separated HTTP methods allowed in cross-origin requests."""
     server_cors_allowed_headers: str = "*"
     """Comma-separated headers allowed in cross-origin requests."""
+    server_allowed_hosts: str = ""
+    """Comma-separated host names the server answers to besides loopback names and the address
+    it listens on, which are all a server on a loopback address answers to (DNS rebinding; see
+    docs/security.md). Listing names turns the check on for any listening address; ``*``: off."""
     server_max_body_bytes: int = 32 * 1024 * 1024
     """Largest request body the server accepts; larger ones get 413."""
     # -- workers and runners (``praefect worker start``, ``flow.serve()``)

@@ -70,7 +70,7 @@ def start(
         port = port or current.server_port
         _check_port(host, port)
         revision = admin.upgrade()
-        app_ = create_app(current, lazy=True)
+        app_ = create_app(current, lazy=True, listening_on=host)
         url = f"http://{host}:{port}"
         chosen = [] if no_services else services.enabled_services(current, scheduler, late_runs)
     finally:

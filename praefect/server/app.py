@@ -23,7 +23,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from praefect import settings as _settings
 from praefect import ui
-from praefect.server import auth, browsers, errors, limits, storable
+from praefect.server import auth, browsers, errors, hosts, limits, storable
 from praefect.server.api import admin
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -169,6 +169,7 @@ def create_app(
     database_url: str | None = None,
     *,
     lazy: bool = False,
+    listening_on: str | None = None,
 ) -> FastAPI:
     """The server's ASGI app on ``database_url`` (default: the settings' database), configured
     from ``settings`` (default: the current ones). The database is opened, and migrated, on the
@@ -177,7 +178,10 @@ def create_app(
     With ``lazy``, the API's route modules and the web UI are imported on the first request
     for a path other than ``ALWAYS_LOADED`` (``/api/health``, ``/api/version``) and before the
     OpenAPI document is built: ``praefect server start`` answers its health check sooner, and a
-    server nobody talks to holds less memory. The app serves the same routes either way."""
+    server nobody talks to holds less memory. The app serves the same routes either way.
+
+    ``listening_on``: the address the server listens on; on a loopback address, a request
+    whose ``Host`` names another host is refused (``hosts.HostGuard``)."""
     settings = settings or _settings.get_current_settings()
     app = FastAPI(
         title="praefect",
@@ -211,5 +215,10 @@ def create_app(
             allow_origins=origins,
             allow_methods=_split(settings.server_cors_allowed_methods) or ["*"],
             allow_headers=_split(settings.server_cors_allowed_headers) or ["*"],
+        )
+    extra_hosts = _split(settings.server_allowed_hosts)
+    if listening_on is not None or extra_hosts:
+        app.add_middleware(
+            hosts.HostGuard, listening_on=listening_on or "", extra_hosts=extra_hosts
         )
     return app
