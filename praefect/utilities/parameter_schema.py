@@ -87,6 +87,8 @@ def parameter_schema(fn: Callable[..., Any]) -> dict[str, Any]:
         }
     schema.setdefault("properties", {})
     schema.setdefault("required", [])
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
+        schema["additionalProperties"] = True  # **kwargs: any other name is welcome
     for name, prop in schema["properties"].items():
         prop["position"] = positions.get(name, 0)
     return schema
@@ -98,6 +100,8 @@ def validation_errors(schema: Mapping[str, Any] | None, parameters: Mapping[str,
 
     >>> validation_errors({"type": "object", "required": ["n"], "properties": {}}, {})
     ["parameters: 'n' is a required property"]
+    >>> validation_errors({"type": "object", "properties": {"n": {}}}, {"m": 1})
+    ['m: not a parameter of the flow (it takes: n)']
     """
     if not schema:
         return []
@@ -108,4 +112,11 @@ def validation_errors(schema: Mapping[str, Any] | None, parameters: Mapping[str,
     for error in errors:
         where = ".".join(str(part) for part in error.absolute_path) or "parameters"
         out.append(f"{where}: {error.message}")
+    known = schema.get("properties")
+    if isinstance(known, Mapping) and schema.get("additionalProperties") is not True:
+        # A name the flow does not take would fail only on the worker, as a TypeError.
+        takes = ", ".join(known) or "no parameters"
+        for name in parameters:
+            if name not in known:
+                out.append(f"{name}: not a parameter of the flow (it takes: {takes})")
     return out

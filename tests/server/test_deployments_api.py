@@ -152,6 +152,15 @@ def test_parameters_refused_by_the_schema_answer_422_naming_the_field(client, de
     assert client.post("/api/flow_runs/count", json={}).json() == 1
 
 
+def test_a_parameter_the_flow_does_not_take_answers_422_naming_it(client, deploy):
+    deployment = deploy(parameter_openapi_schema=SCHEMA)
+    url = f"/api/deployments/{deployment['id']}/create_flow_run"
+    bad = client.post(url, json={"parameters": {"label": "x", "unknown": 1}})
+    assert bad.status_code == 422
+    assert "unknown: not a parameter of the flow (it takes: " in bad.json()["detail"]
+    assert client.post("/api/flow_runs/count", json={}).json() == 0
+
+
 def test_missing_required_parameter_is_named(client, deploy):
     deployment = deploy(parameter_openapi_schema=SCHEMA)
     bad = client.post(f"/api/deployments/{deployment['id']}/create_flow_run", json={})

@@ -59,3 +59,14 @@ def test_missing_required_parameter_is_named():
 
     assert validation_errors(parameter_schema(f), {}) == ["parameters: 'a' is a required property"]
     assert validation_errors(None, {"anything": 1}) == []
+
+
+def test_a_name_the_flow_does_not_take_is_refused_unless_it_takes_kwargs():
+    def strict(n: int = 1): ...
+
+    def open_ended(n: int = 1, **options: str): ...
+
+    assert validation_errors(parameter_schema(strict), {"n": 2, "unknown": 1}) == [
+        "unknown: not a parameter of the flow (it takes: n)"
+    ]
+    assert validation_errors(parameter_schema(open_ended), {"n": 2, "unknown": "x"}) == []
