@@ -232,6 +232,17 @@ def sync_client() -> Iterator[Any]:
         yield client
 
 
+def ui_url(path: str) -> str | None:
+    """The web UI's address of ``path`` (``/runs/flow-run/<id>``) on the server the CLI talks
+    to; None in embedded mode, where no server may be running."""
+    from praefect import settings
+
+    api_url = settings.get_current_settings().api_url
+    if not api_url:
+        return None
+    return api_url.rstrip("/").removesuffix("/api") + path
+
+
 SERVER_PROBE_SECONDS = 4.0
 """How long a CLI command tries to reach the server before it says it cannot (the client's own
 budget, for flows riding out an outage, is ``client_retry_seconds``)."""

@@ -290,6 +290,9 @@ def deploy(
         out.print(
             f"Deployment '{full_name}' created or updated with id {deployment_id}.", soft_wrap=True
         )
+        page = _common.ui_url(f"/deployments/deployment/{deployment_id}")
+        if page:
+            out.print(f"  UI: {page}", soft_wrap=True, markup=False)
     pools = sorted({p for _, _, p in applied})
     out.print("\nTo run them, start a worker of the work pool:", soft_wrap=True)
     for pool_name in pools:

@@ -322,6 +322,11 @@ def run(
                     ("└── Job variables", json.dumps(flow_run.job_variables or {})),
                     ("└── Scheduled start", _common.format_time(when)),
                 ]
+                + [
+                    ("└── UI", url)
+                    for url in [_common.ui_url(f"/runs/flow-run/{flow_run.id}")]
+                    if url
+                ]
             )
         if not watch:
             return

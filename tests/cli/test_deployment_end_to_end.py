@@ -58,6 +58,8 @@ def test_deploy_trigger_over_http_and_run_with_a_worker(server, tmp_path):
     assert "praefect worker start --pool local" in deployed.stdout
 
     deployment = httpx.get(f"{api}/deployments/name/hello/guide").json()
+    ui = api.removesuffix("/api")
+    assert f"UI: {ui}/deployments/deployment/{deployment['id']}" in deployed.stdout
     assert deployment["schedules"][0]["schedule"]["cron"] == "0 3 * * *"
     url = f"{api}/deployments/{deployment['id']}/create_flow_run"
     refused = httpx.post(url, json={"parameters": {"n": "many"}})
@@ -67,7 +69,12 @@ def test_deploy_trigger_over_http_and_run_with_a_worker(server, tmp_path):
     by_curl = created.json()
     assert by_curl["parameters"] == {"n": 2, "name": "curl"}
 
-    _praefect("deployment", "run", "hello/guide", "--param", "name=cli", env=env, cwd=project)
+    by_cli = _praefect(
+        "deployment", "run", "hello/guide", "--param", "name=cli", env=env, cwd=project
+    )
+    assert f"UI               {ui}/runs/flow-run/" in by_cli.stdout
+    page = by_cli.stdout.split("UI               ")[1].split()[0]
+    assert httpx.get(page).status_code == 200  # the printed address is the run's page
 
     elsewhere = tmp_path / "worker"
     elsewhere.mkdir()
