@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -449,7 +449,7 @@ def every(seconds: float) -> str:
     return f"every {format_duration(seconds)}"
 
 
-def print_details(rows: list[tuple[str, str | Text]]) -> None:
+def print_details(rows: Sequence[tuple[str, str | Text]]) -> None:
     """Aligned ``label  value`` lines (no table padding, so no trailing spaces when piped)."""
     from rich.text import Text
 
