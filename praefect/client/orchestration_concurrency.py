@@ -69,6 +69,15 @@ class ConcurrencyClientMethods:
             create = cs.GlobalConcurrencyLimitCreate.model_validate({"name": name, **changes})
             self._client.create_global_concurrency_limit(create)
 
+    def read_concurrency_limit_holders(self, name: str) -> list[dict[str, Any]]:
+        """praefect only: who holds the slots of the limit ``name`` (tag limits: ``tag:<tag>``),
+        one dict per lease (``lease_id``, ``slots``, ``holder_type``, ``holder_id``,
+        ``owner``, ``acquired``, ``expires``), oldest first."""
+        leases = self._client.read_concurrency_leases(name)
+        if leases is None:
+            raise _missing(name)
+        return list(leases)
+
     def increment_concurrency_slots_with_lease(
         self,
         names: list[str],
