@@ -39,6 +39,7 @@ def page_routers() -> list[APIRouter]:
     server does it on its first request for a page)."""
     from praefect.ui import (
         automations,
+        concurrency,
         deployments,
         live,
         pages,
@@ -48,7 +49,8 @@ def page_routers() -> list[APIRouter]:
         work_pools,
     )
 
-    modules = (pages, runs, deployments, work_pools, task_workers, automations, search, live)
+    modules = (pages, runs, deployments, work_pools, task_workers, automations, concurrency)
+    modules += (search, live)
     return [module.router for module in modules]
 
 
