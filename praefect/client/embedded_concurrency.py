@@ -48,7 +48,7 @@ class EmbeddedConcurrencyMethods:
         self, concurrency_limit: GlobalConcurrencyLimitCreate
     ) -> dict[str, Any]:
         values = concurrency_limit.model_dump()
-        return self._write(lambda conn: _c.create_limit(conn, values))
+        return _freed(self._write(lambda conn: _c.create_limit(conn, values)))
 
     def read_global_concurrency_limit(self, id_or_name: str) -> dict[str, Any] | None:
         return self._read(lambda conn: _c.read_limit(conn, id_or_name))

@@ -53,7 +53,7 @@ class HttpConcurrencyMethods:
         self, concurrency_limit: GlobalConcurrencyLimitCreate
     ) -> dict[str, Any]:
         body = concurrency_limit.model_dump(mode="json")
-        return row(self._call("POST", f"{_V2}/", body))
+        return _freed(row(self._call("POST", f"{_V2}/", body)))
 
     def read_global_concurrency_limit(self, id_or_name: str) -> dict[str, Any] | None:
         data = self._call("GET", f"{_V2}/{_q(str(id_or_name))}", missing=None)

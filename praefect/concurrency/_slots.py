@@ -22,7 +22,7 @@ from praefect import exceptions
 from praefect.context import FlowRunContext, TaskRunContext
 from praefect.utilities import slot_waiters
 
-__all__ = ["DEFAULT_LEASE_SECONDS", "Lease", "acquire", "names_of", "release"]
+__all__ = ["DEFAULT_LEASE_SECONDS", "Lease", "acquire", "limited_tags", "names_of", "release"]
 
 DEFAULT_LEASE_SECONDS = 300.0
 """Prefect's lease: a dead holder's slots come free after at most this long."""
@@ -184,6 +184,33 @@ def _granted(
     return lease
 
 
+_TAG_LIMITS_TTL = 2.0
+_tag_limits: tuple[Any, int, float, frozenset[str]] | None = None
+_tag_limits_lock = threading.Lock()
+
+
+def limited_tags(tags: Sequence[str], door: Any = None) -> list[str]:
+    """Those of ``tags`` that have a limit, from a list of tag limits this process reads at
+    most every ``_TAG_LIMITS_TTL`` seconds (and again after any change of limits or slots made
+    here): a task run with tags but no limit costs no request. A limit made in another process
+    applies to task runs that start up to that long later."""
+    global _tag_limits
+    door = door or _door()
+    generation = slot_waiters.generation()
+    now = time.monotonic()
+    known = _tag_limits
+    if known is None or known[0] is not door or known[1] != generation or known[2] < now:
+        rows = door.read_tag_concurrency_limits()
+        with _tag_limits_lock:
+            known = _tag_limits = (
+                door,
+                generation,
+                now + _TAG_LIMITS_TTL,
+                frozenset(row["tag"] for row in rows),
+            )
+    return [tag for tag in tags if tag in known[3]]
+
+
 def release(lease: Lease | None) -> None:
     """Give back the slots of ``lease`` (None: nothing was taken)."""
     if lease is None or not lease.renewed:
@@ -200,16 +227,22 @@ class _Renewer:
         self._leases: dict[uuid.UUID, tuple[Lease, float]] = {}
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._wake_at = 0.0
+        """When the thread wakes next on its own (monotonic time)."""
 
     def add(self, lease: Lease) -> None:
+        due = time.monotonic() + lease.lease_duration / 3
         with self._changed:
-            self._leases[lease.lease_id] = (lease, time.monotonic() + lease.lease_duration / 3)
+            self._leases[lease.lease_id] = (lease, due)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="praefect-lease-renewer", daemon=True
                 )
                 self._thread.start()
-            self._changed.notify()
+            # wake the thread only if it would sleep past this lease's turn: waking it on every
+            # slot taken costs the taker a GIL hand-over (up to 5 ms)
+            if due < self._wake_at:
+                self._changed.notify()
 
     def remove(self, lease_id: uuid.UUID) -> None:
         with self._changed:
@@ -222,7 +255,9 @@ class _Renewer:
                 due = [lease for lease, at in self._leases.values() if at <= now]
                 if not due:
                     soonest = min((at for _, at in self._leases.values()), default=now + 60)
+                    self._wake_at = soonest
                     self._changed.wait(soonest - now)
+                    self._wake_at = 0.0
                     continue
                 for lease in due:
                     self._leases[lease.lease_id] = (lease, now + lease.lease_duration / 3)

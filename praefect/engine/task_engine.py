@@ -167,8 +167,11 @@ def _take_tag_slots(run: TaskRunRecord) -> _slots.Lease | None:
                 run, AwaitingConcurrencySlot(message=f"Waiting for a slot of tag(s) {full}.")
             )
 
+    tags = _slots.limited_tags(run.tags)
+    if not tags:
+        return None
     return _slots.acquire(
-        v1_sync.tag_limit_names(run.tags),
+        v1_sync.tag_limit_names(tags),
         lease_duration=v1_sync.TASK_LEASE_SECONDS,
         holder={"type": "task_run", "id": run.id},
         warn=False,

@@ -68,12 +68,56 @@ UNLEASED_SECONDS = 3600.0
 """How long slots taken without a lease stay taken (Prefect's ``/increment`` and tag
 increments, which nobody renews) unless given back first."""
 RATE_LIMIT_HOLDER = "rate_limit"
-_AVG_WEIGHT = 0.2  # weight of the newest occupancy in a limit's running average
 _MAX_RETRY_AFTER = 30.0
 
 _limit = tables.concurrency_limit
 _slot = tables.concurrency_slot
 _LIMIT_FIELDS = frozenset({"name", "limit", "active", "denied_slots", "slot_decay_per_second"})
+
+# Taking and giving back slots is a hot path (each ``with concurrency(...)``): its statements are
+# built once, with bound parameters, rather than per call (building one costs more than running
+# it on SQLite).
+_IDS: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
+_NOW: sa.BindParameter[Any] = sa.bindparam("now")
+# one order for every taker, so two takers of the same limits never wait for each other
+_LOCK_LIMITS = (
+    sa.select(_limit)
+    .where(_limit.c.name.in_(sa.bindparam("names", expanding=True)))
+    .order_by(_limit.c.name)
+    .with_for_update()
+)
+# counted after the lock, in a statement of its own: on PostgreSQL a count in the locking
+# statement would see the slots of the snapshot taken before it waited for the lock
+_LIVE_COUNTS = (
+    sa.select(_slot.c.limit_id, sa.func.count())
+    .where(_slot.c.limit_id.in_(_IDS), _slot.c.expires > _NOW)
+    .group_by(_slot.c.limit_id)
+)
+_DELETE_EXPIRED = _slot.delete().where(_slot.c.limit_id.in_(_IDS), _slot.c.expires <= _NOW)
+_DENY = (
+    _limit.update()
+    .where(_limit.c.id.in_(_IDS))
+    .values(denied_slots=_limit.c.denied_slots + sa.bindparam("slots"))
+)
+_INSERT_SLOTS = _slot.insert()
+_RELEASE = (
+    _slot.delete()
+    .where(_slot.c.lease_id == sa.bindparam("lease_id"))
+    .returning(_slot.c.limit_id, _slot.c.acquired)
+)
+_RECORD_OCCUPANCY = (
+    _limit.update()
+    .where(_limit.c.id == sa.bindparam("limit_id"))
+    .values(
+        avg_slot_occupancy_seconds=_limit.c.avg_slot_occupancy_seconds * (1 - 0.2)
+        + sa.bindparam("held", type_=sa.Float()) * 0.2
+    )
+)
+_RENEW = (
+    _slot.update()
+    .where(_slot.c.lease_id == sa.bindparam("renewed_lease"), _slot.c.expires > _NOW)
+    .values(expires=sa.bindparam("new_expires"))
+)
 
 
 def tag_limit_name(tag: str) -> str:
@@ -112,12 +156,9 @@ def _counts(conn: Connection, limit_ids: Iterable[uuid.UUID], now: _dt.datetime)
     ids = list(limit_ids)
     if not ids:
         return {}
-    query = (
-        sa.select(_slot.c.limit_id, sa.func.count())
-        .where(_slot.c.limit_id.in_(ids), _live(now))
-        .group_by(_slot.c.limit_id)
-    )
-    return {limit_id: count for limit_id, count in conn.execute(query)}
+    return {
+        limit_id: count for limit_id, count in conn.execute(_LIVE_COUNTS, {"ids": ids, "now": now})
+    }
 
 
 def _as_dict(row: Any, active_slots: int) -> dict[str, Any]:
@@ -310,7 +351,7 @@ def _insert_slots(
         for limit_id in limit_ids
         for i in range(slots)
     ]
-    conn.execute(_slot.insert(), rows)
+    conn.execute(_INSERT_SLOTS, rows)
 
 
 def _minimal(row: Any) -> dict[str, Any]:
@@ -337,11 +378,7 @@ def _lock_limits(
             for name in names
         ]
         conn.execute(_filters.insert_ignoring_conflicts(conn, _limit, ["name"]), rows)
-    # one order for every taker, so two takers of the same limits never wait for each other
-    query = (
-        sa.select(_limit).where(_limit.c.name.in_(names)).order_by(_limit.c.name).with_for_update()
-    )
-    return list(conn.execute(query).all())
+    return list(conn.execute(_LOCK_LIMITS, {"names": list(names), "now": now}).all())
 
 
 def acquire(
@@ -381,16 +418,12 @@ def acquire(
             )
     ids = [r.id for r in rows]
     limits = [_minimal(r) for r in rows]
-    if ids:
-        conn.execute(_slot.delete().where(_slot.c.limit_id.in_(ids), _slot.c.expires <= now))
     counts = _counts(conn, ids, now)
     blocked = [r for r in rows if counts.get(r.id, 0) + slots > r.limit]
     if blocked:
-        conn.execute(
-            _limit.update()
-            .where(_limit.c.id.in_([r.id for r in blocked]))
-            .values(denied_slots=_limit.c.denied_slots + slots)
-        )
+        # expired rows are never counted; they are swept here, where the limit is full anyway
+        conn.execute(_DELETE_EXPIRED, {"ids": ids, "now": now})
+        conn.execute(_DENY, {"ids": [r.id for r in blocked], "slots": slots})
         return {
             "lease_id": None,
             "limits": limits,
@@ -450,31 +483,22 @@ def _retry_after(conn: Connection, blocked: Sequence[Any], now: _dt.datetime) ->
 
 
 def _record_occupancy(conn: Connection, rows: Sequence[Any], now: _dt.datetime) -> None:
-    """Fold how long the freed slots were held into their limits' average occupancy."""
+    """Fold how long the freed slots were held into their limits' average occupancy (a running
+    average, the newest weighing a fifth)."""
     held: dict[uuid.UUID, float] = {}
     for limit_id, acquired in rows:
-        held.setdefault(limit_id, (now - acquired).total_seconds())
+        held.setdefault(limit_id, max((now - acquired).total_seconds(), 0.0))
     for limit_id, seconds in held.items():
-        conn.execute(
-            _limit.update()
-            .where(_limit.c.id == limit_id)
-            .values(
-                avg_slot_occupancy_seconds=_limit.c.avg_slot_occupancy_seconds * (1 - _AVG_WEIGHT)
-                + max(seconds, 0.0) * _AVG_WEIGHT
-            )
-        )
+        conn.execute(_RECORD_OCCUPANCY, {"limit_id": limit_id, "held": seconds})
 
 
 def release_lease(conn: Connection, lease_id: uuid.UUID, now: _dt.datetime | None = None) -> bool:
     """Give back every slot of a lease; False when it holds none (given back, or expired and
     taken by others since)."""
     now = _now(now)
-    rows = conn.execute(
-        sa.select(_slot.c.limit_id, _slot.c.acquired).where(_slot.c.lease_id == lease_id)
-    ).all()
+    rows = conn.execute(_RELEASE, {"lease_id": lease_id}).all()
     if not rows:
         return False
-    conn.execute(_slot.delete().where(_slot.c.lease_id == lease_id))
     _record_occupancy(conn, [tuple(r) for r in rows], now)
     return True
 
@@ -489,9 +513,7 @@ def renew_lease(
     expired (its slots may be someone else's by now: it is not brought back) or is gone."""
     now = _now(now)
     expires = now + _dt.timedelta(seconds=lease_duration)
-    renewed = conn.execute(
-        _slot.update().where(_slot.c.lease_id == lease_id, _live(now)).values(expires=expires)
-    )
+    renewed = conn.execute(_RENEW, {"renewed_lease": lease_id, "now": now, "new_expires": expires})
     if renewed.rowcount:
         return True
     conn.execute(_slot.delete().where(_slot.c.lease_id == lease_id))
