@@ -49,8 +49,8 @@ def page_routers() -> list[APIRouter]:
         work_pools,
     )
 
-    modules = (pages, runs, deployments, work_pools, task_workers, automations, concurrency)
-    modules += (search, live)
+    modules = [pages, runs, deployments, work_pools, task_workers, automations, concurrency]
+    modules += [search, live]
     return [module.router for module in modules]
 
 
