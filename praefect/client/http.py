@@ -80,6 +80,7 @@ _logger = logging.getLogger("praefect.client")
 _PAGE = 1000  # the largest ``limit`` the server's filter routes accept
 _EVENT_PAGE = 50
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_SILENT_SECONDS = 2.0  # retrying longer than this is said once, so a user is not left waiting
 _MAX_500_RETRIES = 2  # a 500 is usually a bug: retry it a little, not for the whole budget
 _SPOOL_STATUSES = frozenset({408, 429})  # besides 5xx: answers after which a batch is kept
 
@@ -181,6 +182,7 @@ class Transport:
         self.api_url = api_url.rstrip("/")
         self.retry_seconds = retry_seconds
         """Default time budget of ``request`` for retrying connection errors, 5xx and 429."""
+        self._warned = False
         from praefect import __version__
 
         headers = {
@@ -237,6 +239,14 @@ class Transport:
                 retry_after = _retry_after(response)
             wait = retry_after if retry_after is not None else delay * random.uniform(0.75, 1.25)
             elapsed = time.monotonic() - start
+            if not self._warned and elapsed + wait >= _SILENT_SECONDS and budget > _SILENT_SECONDS:
+                self._warned = True  # once per client: say why nothing happens, then keep trying
+                _logger.warning(
+                    "The praefect server at %s does not answer (%s); retrying for up to %.0f s.",
+                    self.api_url,
+                    problem,
+                    budget,
+                )
             if elapsed + wait > budget and not last_try and budget - elapsed > 0.05:
                 wait, last_try = budget - elapsed, True  # use what is left for one more try
             elif elapsed + wait > budget:

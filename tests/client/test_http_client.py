@@ -308,6 +308,27 @@ def test_unreachable_server_fails_a_flow_run_call_with_an_error_naming_the_url(p
         client.close()
 
 
+def test_a_server_that_does_not_answer_is_said_once_while_the_client_keeps_trying(
+    praefect_home, caplog: pytest.LogCaptureFixture
+):
+    from tests.conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/api"
+    client = HttpClient(url, home=praefect_home, retry_seconds=3.0)
+    try:
+        with caplog.at_level("WARNING", logger="praefect.client"):
+            for _ in range(2):
+                with pytest.raises(ServerUnavailable):
+                    client.ensure_flow("unheard")
+    finally:
+        client.close()
+    said = [r.getMessage() for r in caplog.records if "does not answer" in r.getMessage()]
+    assert said == [
+        f"The praefect server at {url} does not answer (ConnectError: [Errno 111] Connection "
+        "refused); retrying for up to 3 s."
+    ]
+
+
 def test_api_key_or_basic_auth_is_sent(server_db):
     protected = Recorder(
         create_app(
