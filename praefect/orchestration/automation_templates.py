@@ -16,7 +16,15 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-__all__ = ["Labels", "Obj", "TemplateFailed", "context", "render_action", "resource_uuid"]
+__all__ = [
+    "Labels",
+    "Obj",
+    "TemplateFailed",
+    "context",
+    "render_action",
+    "resource_uuid",
+    "syntax_error",
+]
 
 _KINDS = {
     "flow-run": "flow_run",
@@ -125,6 +133,21 @@ def _environment() -> Any:
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     return ImmutableSandboxedEnvironment(autoescape=False)
+
+
+def syntax_error(template: str) -> tuple[int | None, str] | None:
+    """The line and message of the template's syntax error, or None when it parses.
+
+    >>> syntax_error("{{ event.id }}") is None, syntax_error("{{ event.id ")[0]
+    (True, 1)
+    """
+    from jinja2 import TemplateSyntaxError
+
+    try:
+        _environment().parse(template)
+    except TemplateSyntaxError as exc:
+        return exc.lineno, exc.message or str(exc)
+    return None
 
 
 def _render(text: str, ctx: Mapping[str, Any], where: str) -> str:

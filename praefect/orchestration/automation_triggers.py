@@ -46,6 +46,8 @@ __all__ = [
     "fire",
     "forget",
     "name_matches",
+    "not_stored",
+    "wants",
 ]
 
 _log = logging.getLogger("praefect.automations")
@@ -178,6 +180,32 @@ def _current(conn: Connection) -> _Loaded:
     with _lock:
         _loaded[key] = fresh
     return fresh
+
+
+def wants(conn: Connection, prefix: str) -> bool:
+    """Whether an enabled automation may expect events named ``prefix...`` (the task-run
+    writers, which store their events in SQL, read them back to be weighed only then)."""
+    loaded = _current(conn)
+    if loaded.any_event:
+        return True
+    if any(name.startswith(prefix) for name in loaded.exact):
+        return True
+    return any(p.startswith(prefix) or prefix.startswith(p) for p in loaded.prefixed)
+
+
+def not_stored(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+    """The event ``rows`` not stored yet, when automations are there to weigh them (else all
+    of them: the insert skips the stored ones anyway)."""
+    if not rows or not _current(conn).automations:
+        return rows
+    from praefect.orchestration import filters
+
+    ids = [row["id"] for row in rows]
+    event = tables.event
+    stored = set(
+        conn.execute(sa.select(event.c.id).where(filters.in_values(event.c.id, ids))).scalars()
+    )
+    return [row for row in rows if row["id"] not in stored] if stored else rows
 
 
 def forget(conn: Connection, automation_id: uuid.UUID) -> None:

@@ -185,6 +185,9 @@ def ingest(conn: Connection, rows: Sequence[Mapping[str, Any]], skip_existing: b
     if not rows:
         return
     if skip_existing:
+        rows = automation_triggers.not_stored(conn, rows)  # a batch sent again counts once
+        if not rows:
+            return
         conn.execute(_filters.insert_ignoring_conflicts(conn, _event, ["id"]), list(rows))
     elif len(rows) == 1:
         _rows.insert(conn, _event, rows[0])

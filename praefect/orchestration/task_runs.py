@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from praefect import exceptions
 from praefect.database import bulk, tables, types
-from praefect.orchestration import event_shape
+from praefect.orchestration import automation_triggers, event_shape
 from praefect.orchestration import filters as _filters
 from praefect.schemas import _results
 from praefect.schemas.states import State, StateType, now_utc
@@ -570,6 +570,9 @@ def insert_sqlite(
     build) or, when None, built by SQLite; ``now`` is the stored text of the time of writing."""
     if states and events is None:
         before = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM task_run_state").scalar()
+    weigh = bool(states) and automation_triggers.wants(conn, _EVENT_PREFIX)
+    if weigh:
+        last_event = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM event").scalar()
 
     def sql_for(name: str) -> Callable[[int], str]:
         return lambda rows: _insert_sql(name, rows, text)
@@ -581,6 +584,8 @@ def insert_sqlite(
             conn.exec_driver_sql(_EVENT_SQL, (now, before))
         else:
             bulk.insert_chunks(conn, sql_for("event"), _EVENT_WIDTH, events, now)
+    if weigh:
+        _weigh(conn, sa.literal_column("rowid") > last_event)
 
 
 # -- other databases (PostgreSQL): SQLAlchemy-compiled statements, events built in Python -----
@@ -720,6 +725,22 @@ def _write_generic(
     _execute(conn, "run", run_rows)
     _execute(conn, "state", state_rows)
     _execute(conn, "event", event_rows)
+    if event_rows and automation_triggers.wants(conn, _EVENT_PREFIX):
+        _weigh(conn, _event.c.id.in_([uuid.UUID(str(row[0])) for row in event_rows]))
+
+
+_EVENT_PREFIX = event_shape.event_name(_TASK_RUN, "")
+
+
+def _weigh(conn: Connection, where: Any) -> None:
+    """Weigh the task-run events just stored (``where``) against the automations, as
+    ``events.ingest`` does for the events stored from Python."""
+    from praefect.orchestration import events
+
+    rows = [dict(row) for row in conn.execute(sa.select(_event).where(where)).mappings()]
+    emitted = automation_triggers.evaluate(conn, rows)
+    if emitted:
+        events.ingest(conn, emitted, skip_existing=False)
 
 
 def _previous_states(

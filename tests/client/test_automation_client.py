@@ -109,3 +109,16 @@ def test_the_sdk_automation_creates_reads_disables_and_deletes(door, monkeypatch
     assert created.delete() is False
     with pytest.raises(ValueError, match="not found"):
         Automation.read(name="sdk")
+
+
+def test_templates_are_validated_by_the_api(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from praefect.server.app import create_app
+
+    api = TestClient(create_app(database_url=f"sqlite:///{tmp_path / 'templates.db'}"))
+    good = api.post("/api/automations/templates/validate", json="{{ flow_run.name }}")
+    assert good.status_code == 204
+    bad = api.post("/api/automations/templates/validate", json="line one\n{{ flow_run.name ")
+    assert bad.status_code == 422
+    assert bad.json()["error"]["line"] == 2 and "flow_run.name" in bad.json()["error"]["source"]

@@ -274,3 +274,37 @@ def test_pause_automation_and_change_flow_run_state_act_on_what_the_event_names(
     assert found["state"].message == "killed by acme.kill"
     automation = database.read(engine, lambda c: orchestration.automations.read(c, automation_id))
     assert automation["enabled"] is False
+
+
+def test_task_run_state_events_written_in_batches_are_weighed_too(engine):
+    from praefect.schemas.states import State
+
+    _automation(engine, {"expect": ["prefect.task-run.Completed"]})
+    row = {"id": uuid.uuid4(), "name": "t", "task_key": "t"}
+    items = [(row, State("RUNNING")), (row, State("COMPLETED"))]
+    database.write(engine, lambda conn: orchestration.task_runs.write_batch(conn, items))
+    fired = _events(engine, "prefect.automation.triggered")
+    assert len(fired) == 1
+    assert fired[0]["payload"]["triggering_event"]["resource"]["prefect.resource.id"] == (
+        f"prefect.task-run.{row['id']}"
+    )
+
+
+def test_an_event_sent_again_is_counted_once(engine):
+    _automation(engine, {"expect": ["acme.hit"], "threshold": 2, "within": 0})
+    row = {
+        "id": uuid.uuid4(),
+        "occurred": T0,
+        "event": "acme.hit",
+        "resource_id": "acme.a",
+        "resource": {"prefect.resource.id": "acme.a"},
+        "related": [],
+        "payload": {},
+        "received": T0,
+        "follows": None,
+    }
+    for _ in range(2):  # a client sending its batch again after a lost answer
+        database.write(engine, lambda conn: orchestration.events.ingest(conn, [row]))
+    assert _fired(engine) == 0
+    _emit(engine, "acme.hit", "acme.a", 1)
+    assert _fired(engine) == 1

@@ -8,8 +8,10 @@ with a 422 naming it, and nothing is written.
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Body, Response, status
+from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Connection
 
 from praefect import database, exceptions, orchestration
@@ -82,6 +84,18 @@ def count_automations(
 ) -> int:
     """How many automations match the filter."""
     return database.read(engine, lambda conn: orchestration.automations.count(conn, criteria))
+
+
+@router.post("/templates/validate", response_class=Response)
+def validate_template(template: Annotated[str, Body()] = "") -> Response:
+    """204 when ``template`` (a JSON string) parses as a Jinja template; else 422 with the
+    line and the message of its error."""
+    problem = orchestration.automation_templates.syntax_error(template)
+    if problem is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    line, message = problem
+    error = {"line": line, "message": message, "source": template}
+    return JSONResponse({"error": error}, status_code=422)
 
 
 @router.get("/{id}")
