@@ -118,6 +118,10 @@ class WriteBehind:
     def put_events(self, events: list[Event]) -> None:
         """Queue events (validated ``schemas.events.Event`` objects)."""
         self._queue.append(_EventBatch(events))
+        if not self._wake.is_set():
+            self._wake.set()
+            if self._thread is None:
+                self._start()
 
     def put_artifact(self, row: Mapping[str, Any]) -> None:
         """Queue a new artifact's row (``orchestration.artifacts.new_row``)."""

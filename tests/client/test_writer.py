@@ -147,3 +147,23 @@ def test_task_runs_of_a_deleted_flow_run_are_dropped_and_the_others_kept(tmp_pat
     finally:
         client.close()
         database.dispose_engine(client.url)
+
+
+def test_queued_events_are_written_without_a_flush(tmp_path):
+    # an event queued alone (emit_event outside any run) must not wait for the next flush
+    import time
+
+    from praefect.schemas.events import Event
+
+    client = EmbeddedClient(f"sqlite:///{tmp_path / 'events.db'}")
+    event = Event.model_validate({"event": "acme.alone", "resource": {"prefect.resource.id": "a"}})
+    client.writer.put_events([event])
+    for _ in range(200):
+        stored = database.read(
+            client.engine, lambda conn: orchestration.events.read_many(conn, "acme.alone")
+        )
+        if stored:
+            break
+        time.sleep(0.01)
+    assert [row["event"] for row in stored] == ["acme.alone"]
+    client.close()
