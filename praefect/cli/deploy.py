@@ -354,6 +354,7 @@ def _deploy_one(
         "job_variables": {**(work_pool.get("job_variables") or {}), **job_variables},
         "concurrency_limit": concurrency_limit or config.get("concurrency_limit"),
         "paused": config.get("paused"),
+        "triggers": list(config.get("triggers") or []),
     }
     if schedule_list is not None:
         options["schedules"] = schedule_list

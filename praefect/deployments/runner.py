@@ -180,6 +180,9 @@ class RunnerDeployment(BaseModel):
             )
         from praefect.client.orchestration import get_client
 
+        from praefect.schemas.deployment_triggers import parse_trigger
+
+        triggers = [parse_trigger(trigger) for trigger in self.triggers]  # before any write
         pool = work_pool_name or self.work_pool_name
         with get_client(sync_client=True) as client:
             flow_id = client.create_flow_from_name(self.flow_name)
@@ -202,14 +205,14 @@ class RunnerDeployment(BaseModel):
                 enforce_parameter_schema=self.enforce_parameter_schema,
                 job_variables=self.job_variables,
             )
-            self._apply_triggers(client, deployment_id)
+            self._apply_triggers(client, deployment_id, triggers)
         return deployment_id
 
-    def _apply_triggers(self, client: Any, deployment_id: uuid.UUID) -> None:
+    def _apply_triggers(self, client: Any, deployment_id: uuid.UUID, triggers: list[Any]) -> None:
         """Replace the automations this deployment owns with one per trigger."""
         from praefect.schemas.deployment_triggers import as_automation
 
-        automations = [as_automation(trigger, deployment_id) for trigger in self.triggers]
+        automations = [as_automation(trigger, deployment_id) for trigger in triggers]
         client.delete_resource_owned_automations(f"prefect.deployment.{deployment_id}")
         for automation in automations:
             client.create_automation(automation)

@@ -34,6 +34,7 @@ __all__ = [
     "DeploymentSequenceTrigger",
     "DeploymentTriggerTypes",
     "as_automation",
+    "parse_trigger",
 ]
 
 
@@ -78,14 +79,21 @@ DeploymentTriggerTypes = Annotated[
 _OWN_FIELDS = set(BaseDeploymentTrigger.model_fields)
 
 
+def parse_trigger(trigger: Any) -> Any:
+    """A trigger as given (a model), or one read from a mapping (``triggers:`` of
+    ``praefect.yaml``); ``ValueError`` naming what is wrong with it."""
+    if isinstance(trigger, dict):
+        from pydantic import TypeAdapter
+
+        return TypeAdapter(DeploymentTriggerTypes).validate_python(trigger)
+    return trigger
+
+
 def as_automation(trigger: Any, deployment_id: uuid.UUID) -> AutomationCore:
     """The automation a trigger of deployment ``deployment_id`` stands for: owned by the
     deployment, its one action running it. ``trigger`` is a deployment trigger, a plain
     trigger (``EventTrigger``, ...), or a mapping of either."""
-    if isinstance(trigger, dict):
-        from pydantic import TypeAdapter
-
-        trigger = TypeAdapter(DeploymentTriggerTypes).validate_python(trigger)
+    trigger = parse_trigger(trigger)
     own = {k: getattr(trigger, k) for k in _OWN_FIELDS if hasattr(trigger, k)}
     plain_type = getattr(type(trigger), "trigger_type", type(trigger))
     plain = plain_type.model_validate(trigger.model_dump(exclude=_OWN_FIELDS))

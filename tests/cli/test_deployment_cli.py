@@ -231,3 +231,46 @@ def test_deploy_on_a_terminal_asks_for_what_is_missing(project, pool, client, cl
     assert "Choose the work pool: local" in printed, printed
     assert "Deployment 'hello/asked' created or updated" in printed, printed
     assert client.read_deployment_by_name("hello/asked").work_pool_name == "local"
+
+
+def test_deploy_makes_the_triggers_of_praefect_yaml_automations(project, pool, client):
+    (project / "praefect.yaml").write_text(
+        textwrap.dedent(
+            f"""
+            deployments:
+              - name: on-upload
+                entrypoint: flows/hello.py:hello
+                work_pool: {{name: {pool}}}
+                triggers:
+                  - enabled: true
+                    match: {{prefect.resource.id: "acme.file.*"}}
+                    expect: [acme.upload]
+                    parameters: {{name: "{{{{ event.resource.id }}}}"}}
+            """
+        )
+    )
+    deployed = cli("deploy", "--all")
+    assert deployed.exit_code == 0, deployed.output
+    deployment = client.read_deployment_by_name("hello/on-upload")
+    owned = client.read_resource_related_automations(f"prefect.deployment.{deployment.id}")
+    assert [a.trigger.expect for a in owned] == [{"acme.upload"}]
+    assert owned[0].actions[0].parameters == {"name": "{{ event.resource.id }}"}
+
+
+def test_deploy_refuses_a_bad_trigger_before_writing_anything(project, pool, client):
+    (project / "praefect.yaml").write_text(
+        textwrap.dedent(
+            f"""
+            deployments:
+              - name: bad-trigger
+                entrypoint: flows/hello.py:hello
+                work_pool: {{name: {pool}}}
+                triggers:
+                  - expect: [acme.upload]
+                    threshold: 0
+            """
+        )
+    )
+    refused = cli("deploy", "--all")
+    assert refused.exit_code == 1 and "threshold" in refused.output
+    assert client.read_deployments() == []
