@@ -179,7 +179,6 @@ class RunnerDeployment(BaseModel):
                 "image=, with the code on the worker's machine or pulled by from_source()."
             )
         from praefect.client.orchestration import get_client
-
         from praefect.schemas.deployment_triggers import parse_trigger
 
         triggers = [parse_trigger(trigger) for trigger in self.triggers]  # before any write
