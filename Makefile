@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; 
 .PHONY: help run test lint fmt bench venv clean pyc chromium screenshots
 
 help:
-	@echo "make run    create .venv if needed, run the examples, then serve the UI at http://127.0.0.1:4200/"
+	@echo "make run    create .venv if needed, run the examples (into .praefect-demo/), then serve the UI at http://127.0.0.1:4200/"
 	@echo "make test   lint, format check, type check (mypy) and the test suite"
 	@echo "make lint   ruff check"
 	@echo "make fmt    ruff format + ruff check --fix"
@@ -24,10 +24,16 @@ $(PY):
 	@if [ -z "$(PYTHON)" ]; then echo "error: praefect needs Python 3.11 or newer on PATH (python3.11, python3.12, ...)" >&2; exit 1; fi
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when pyproject.toml changed since the last install.
+# Reinstall only when pyproject.toml changed since the last install. `make run` needs only what
+# praefect runs with; the dev extras (playwright, schemathesis, mypy, ...) come with `make test`.
+RUN_STAMP := $(VENV)/.installed-run
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $(RUN_STAMP)
+
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(RUN_STAMP)
 
 # Byte-compile praefect once: machines that set PYTHONDONTWRITEBYTECODE would otherwise
 # recompile every module in every new process (about 0.1-0.2 s each time).
@@ -36,12 +42,18 @@ pyc: $(STAMP)
 
 venv: $(STAMP)
 
-run: pyc
-	$(PY) examples/hello_flow.py
-	$(PY) examples/pipeline_dag.py
-	$(VENV)/bin/praefect flow-run ls
-	@echo "Starting the server; open http://127.0.0.1:4200/ to see the runs (Ctrl-C stops it)."
-	$(VENV)/bin/praefect server start
+# The demo keeps its runs in .praefect-demo/ of the checkout (not in ~/.praefect), and runs the
+# examples only once: a second `make run` shows the same runs.
+DEMO_HOME := $(CURDIR)/.praefect-demo
+run: $(RUN_STAMP)
+	@$(PY) -m compileall -q praefect >/dev/null
+	@if [ ! -f $(DEMO_HOME)/praefect.db ]; then \
+	  PRAEFECT_HOME=$(DEMO_HOME) $(PY) examples/hello_flow.py && \
+	  PRAEFECT_HOME=$(DEMO_HOME) $(PY) examples/pipeline_dag.py; \
+	fi
+	PRAEFECT_HOME=$(DEMO_HOME) $(VENV)/bin/praefect flow-run ls
+	@echo "Starting the server on the demo's runs ($(DEMO_HOME)); open http://127.0.0.1:4200/ (Ctrl-C stops it)."
+	PRAEFECT_HOME=$(DEMO_HOME) $(VENV)/bin/praefect server start
 
 # The browser tests (tests/ui) drive Debian's Chromium; Playwright's own browsers are never
 # downloaded. CI runs as root on Debian: install it there when missing.
@@ -78,4 +90,4 @@ bench: pyc
 	else echo "benchmarks/bench_core.py not found; nothing to run"; fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build dist *.egg-info
+	rm -rf $(VENV) .praefect-demo .pytest_cache .ruff_cache .mypy_cache build dist *.egg-info
