@@ -404,7 +404,7 @@ class OrchestrationClient(Protocol):
         ...
 
     def send_worker_heartbeat(
-        self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: int | None = None
+        self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: float | None = None
     ) -> None:
         """Record that a worker of the pool is alive."""
         ...

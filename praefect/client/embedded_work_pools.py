@@ -64,7 +64,7 @@ class EmbeddedWorkPoolMethods:
         return self._write(lambda conn: _wp.delete_queue(conn, work_queue_id))
 
     def send_worker_heartbeat(
-        self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: int | None = None
+        self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: float | None = None
     ) -> None:
         self._write(
             lambda conn: _wp.heartbeat(

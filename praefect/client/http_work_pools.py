@@ -85,7 +85,7 @@ class HttpWorkPoolMethods:
         return self._done("DELETE", f"/work_queues/{work_queue_id}")
 
     def send_worker_heartbeat(
-        self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: int | None = None
+        self, work_pool_name: str, worker_name: str, heartbeat_interval_seconds: float | None = None
     ) -> None:
         body = {"name": worker_name, "heartbeat_interval_seconds": heartbeat_interval_seconds}
         # a missed heartbeat is sent again at the next beat: do not hold the worker long

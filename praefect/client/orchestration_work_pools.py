@@ -152,8 +152,9 @@ class WorkPoolClientMethods:
         worker_metadata: Any = None,
     ) -> uuid.UUID | None:
         """Tell the server the worker ``worker_name`` of the pool is alive."""
-        interval = int(heartbeat_interval_seconds) if heartbeat_interval_seconds else None
-        self._client.send_worker_heartbeat(work_pool_name, worker_name, interval)
+        self._client.send_worker_heartbeat(
+            work_pool_name, worker_name, heartbeat_interval_seconds or None
+        )
         if not get_worker_id:
             return None
         for worker in self._client.read_workers(work_pool_name, queries.WorkerQuery()):

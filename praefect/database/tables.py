@@ -363,7 +363,7 @@ worker = sa.Table(
     sa.Column("name", sa.String(255), nullable=False),
     sa.Column("work_pool_id", UUID(), nullable=False),
     sa.Column("last_heartbeat_time", Timestamp(), nullable=False),
-    sa.Column("heartbeat_interval_seconds", sa.Integer()),
+    sa.Column("heartbeat_interval_seconds", sa.Float()),
     sa.Column("status", sa.String(20), nullable=False, server_default="ONLINE"),
     sa.UniqueConstraint("work_pool_id", "name"),
 )

@@ -204,7 +204,8 @@ def _ids(column: Any, f: Any, out: list[ColumnElement[bool]]) -> None:
     if is_null is not None:
         out.append(column.is_(None) if is_null else column.is_not(None))
     if getattr(f, "like_", None) is not None:
-        out.append(column.ilike(f"%{f.like_}%"))
+        # a partial match of the text as given: % and _ are characters, not wildcards
+        out.append(column.icontains(f.like_, autoescape=True))
 
 
 def _times(column: Any, f: Any, out: list[ColumnElement[bool]]) -> None:
@@ -221,15 +222,25 @@ def _times(column: Any, f: Any, out: list[ColumnElement[bool]]) -> None:
 def _tags(column: Any, f: Any, out: list[ColumnElement[bool]]) -> None:
     if f is None:
         return
-    # Tags are a JSON list; matching the quoted tag in its text works on every dialect.
+    # Tags are a JSON list; matching the tag as a JSON string in its text works on every dialect
     text = sa.cast(column, sa.Text())
     for tag in f.all_ or ():
-        out.append(text.contains(f'"{tag}"', autoescape=True))
+        out.append(_has_tag(text, tag))
     if getattr(f, "any_", None):
-        out.append(sa.or_(*(text.contains(f'"{t}"', autoescape=True) for t in f.any_)))
+        out.append(sa.or_(*(_has_tag(text, tag) for tag in f.any_)))
     if f.is_null_ is not None:
         empty = sa.or_(column.is_(None), text == "[]")
         out.append(empty if f.is_null_ else sa.not_(empty))
+
+
+def _has_tag(text: Any, tag: str) -> ColumnElement[bool]:
+    """Whether the JSON text of a tag list holds ``tag``: as a JSON string, with its quotes and
+    backslashes escaped, and its other characters as SQLite's text has them (``\\u00e9``) or as
+    PostgreSQL's ``jsonb`` prints them (``é``)."""
+    stored = json.dumps(tag)
+    printed = json.dumps(tag, ensure_ascii=False)
+    match = text.contains(stored, autoescape=True)
+    return match if printed == stored else sa.or_(match, text.contains(printed, autoescape=True))
 
 
 def _state(table: sa.Table, f: Any, out: list[ColumnElement[bool]]) -> None:

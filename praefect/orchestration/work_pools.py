@@ -131,7 +131,7 @@ def _with_pool_status(conn: Connection, row: sa.RowMapping, now: _dt.datetime) -
     return pool
 
 
-def _online(last: _dt.datetime | None, interval: int | None, now: _dt.datetime) -> bool:
+def _online(last: _dt.datetime | None, interval: float | None, now: _dt.datetime) -> bool:
     if last is None:
         return False
     if last.tzinfo is None:
@@ -349,7 +349,7 @@ def heartbeat(
     conn: Connection,
     pool_name: str,
     worker_name: str,
-    heartbeat_interval_seconds: int | None = None,
+    heartbeat_interval_seconds: float | None = None,
     now: _dt.datetime | None = None,
 ) -> uuid.UUID:
     """Record that a worker of the pool is alive (creating its row on the first beat); return

@@ -116,7 +116,7 @@ class Worker(_Object):
     name: str
     work_pool_id: uuid.UUID
     last_heartbeat_time: _dt.datetime | None = None
-    heartbeat_interval_seconds: int | None = None
+    heartbeat_interval_seconds: float | None = None
     status: str = "ONLINE"
 
 

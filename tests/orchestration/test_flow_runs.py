@@ -218,3 +218,22 @@ def test_filtered_pages_in_every_order_are_slices_of_the_whole_order(engine):
             page = read(sort, limit=5, offset=offset)
             assert [r["id"] for r in page] == [r["id"] for r in whole[offset : offset + 5]], sort
             assert all(r["state"] is not None for r in page)
+
+
+@pytest.mark.parametrize("tag", ['say "hi"', "C:\\temp", "café", "50%_off", "line\nbreak"])
+def test_a_tag_with_quotes_backslashes_or_other_characters_is_found(engine, new_run, tag):
+    run = new_run(tags=[tag, "plain"])
+    new_run(tags=["say hi", "C:temp", "cafe", "50off", "50x_off", "plain"])
+    for field in ("all_", "any_"):
+        wanted = filters.FlowRunFilter(tags=filters.FlowRunFilterTags(**{field: [tag]}))
+        assert [r["id"] for r in _read(engine, flow_run_filter=wanted)] == [run], field
+
+
+def test_a_name_like_filter_is_a_partial_match_of_the_text_as_given(engine, new_run):
+    percent = new_run(name="50% off")
+    new_run(name="500 off")
+    under = new_run(name="a_b")
+    new_run(name="axb")
+    for text, run in (("0% o", percent), ("A_B", under)):
+        wanted = filters.FlowRunFilter(name=filters.FlowRunFilterName(like_=text))
+        assert [r["id"] for r in _read(engine, flow_run_filter=wanted)] == [run], text

@@ -104,6 +104,19 @@ def test_a_heartbeat_makes_the_worker_online_and_the_pool_ready_until_it_goes_qu
     assert write(lambda c: wp.delete_worker(c, "local", "old")) is True
 
 
+def test_a_sub_second_heartbeat_interval_is_kept_and_sets_the_window(write, read):
+    write(lambda c: wp.create_pool(c, {"name": "fast"}))
+    beat = now_utc()
+    write(lambda c: wp.heartbeat(c, "fast", "quick", 0.25, now=beat))
+    [worker] = read(lambda c: wp.read_workers(c, "fast", now=beat))
+    assert worker["heartbeat_interval_seconds"] == 0.25
+    # three intervals: 0.75 s, not three of the default 30 s
+    later = beat + _dt.timedelta(seconds=0.7)
+    assert read(lambda c: wp.read_workers(c, "fast", now=later))[0]["status"] == "ONLINE"
+    later = beat + _dt.timedelta(seconds=1)
+    assert read(lambda c: wp.read_workers(c, "fast", now=later))[0]["status"] == "OFFLINE"
+
+
 def _run_in(write, queue: dict, state: State, **fields) -> uuid.UUID:
     run_id = uuid.uuid4()
 

@@ -185,7 +185,7 @@ def worker_heartbeat(
     work_pool_name: str,
     engine: EngineDep,
     name: Annotated[str, Body(min_length=1, max_length=255)],
-    heartbeat_interval_seconds: Annotated[int | None, Body(ge=0, le=2**31 - 1)] = None,
+    heartbeat_interval_seconds: Annotated[float | None, Body(ge=0, le=2**31 - 1)] = None,
 ) -> None:
     """Record that the worker ``name`` of the pool is alive."""
     database.write(
