@@ -38,6 +38,7 @@ def page_routers() -> list[APIRouter]:
     """The routers of the pages, live streams and actions (importing the UI's modules: the
     server does it on its first request for a page)."""
     from praefect.ui import (
+        artifacts,
         automations,
         concurrency,
         deployments,
@@ -46,11 +47,12 @@ def page_routers() -> list[APIRouter]:
         runs,
         search,
         task_workers,
+        variables,
         work_pools,
     )
 
     modules = [pages, runs, deployments, work_pools, task_workers, automations, concurrency]
-    modules += [search, live]
+    modules += [variables, artifacts, search, live]
     return [module.router for module in modules]
 
 

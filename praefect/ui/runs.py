@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from praefect import database, exceptions, orchestration
 from praefect.schemas import filters, queries
 from praefect.schemas.states import TERMINAL_STATES, State, StateType
-from praefect.ui import pages, run_form, templating
+from praefect.ui import artifacts, pages, run_form, templating
 
 __all__ = ["LOG_LINES", "graph_nodes", "log_line", "router", "task_node"]
 
@@ -159,6 +159,7 @@ def _flow_run_response(
             "subflows": subflows,
             "parent": parent,
             "resume_input": _resume_input(conn, run) if run["state_type"] == "PAUSED" else None,
+            "artifacts": artifacts.for_flow_run(conn, run_id),
         }
 
     context = database.read(pages._engine(request), read)
@@ -222,6 +223,7 @@ def task_run_page(request: Request, task_run_id: str) -> Response:
             "upstream": upstream,
             "flow_run": flow_run,
             "logs": [log_line(row, {str(parsed): task["name"]}) for row in logs],
+            "artifacts": artifacts.for_task_run(conn, parsed),
         }
 
     context = database.read(pages._engine(request), read)

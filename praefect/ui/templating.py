@@ -108,6 +108,8 @@ def environment() -> jinja2.Environment:
     # Jinja2 (2.8 MiB of its idle memory).
     import jinja2
 
+    from praefect.ui import artifact_views
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("praefect.ui", "templates"),
         autoescape=jinja2.select_autoescape(default=True),
@@ -122,6 +124,9 @@ def environment() -> jinja2.Environment:
         pretty_json=_pretty_json,
         run_duration=_run_duration,
         state_class=lambda kind: (kind or "unknown").lower(),
+        markdown=artifact_views.markdown,
+        table_rows=artifact_views.table_rows,
+        progress=artifact_views.progress,
     )
     env.globals.update(STATE_TYPES=STATE_TYPES, LEVELS=LEVELS)
     return env

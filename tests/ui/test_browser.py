@@ -425,3 +425,64 @@ def test_a_paused_flow_is_resumed_through_its_form_and_goes_on_with_the_typed_va
         expect(page.locator("#run-state")).to_contain_text("Completed")
     finally:
         thread.join(20)
+
+
+def test_a_runs_artifacts_show_on_its_pages_and_a_table_sorts(page, server):
+    from praefect.artifacts import (
+        create_markdown_artifact,
+        create_progress_artifact,
+        create_table_artifact,
+    )
+
+    key = _unique("sales").lower()
+
+    @task
+    def tabulate() -> None:
+        rows = [{"region": "us", "sales": 2}, {"region": "eu", "sales": 10}]
+        create_table_artifact(rows, key=key)
+
+    @flow(name=_unique("report"))
+    def report() -> None:
+        tabulate()
+        create_markdown_artifact("# Weekly <script>window.hacked = 1</script>", key=f"{key}-md")
+        create_progress_artifact(60.0)
+
+    state = report(return_state=True)
+    run_id = state.state_details.flow_run_id
+    page.goto(f"/runs/flow-run/{run_id}")
+    artifacts = page.locator("#artifacts")
+    expect(artifacts.locator("h1")).to_have_text("Weekly <script>window.hacked = 1</script>")
+    assert page.evaluate("window.hacked") is None  # shown as text, never run
+    expect(artifacts.locator("progress")).to_have_attribute("value", "60.0")
+    table = artifacts.locator("table.sortable")
+    expect(table.locator("tbody tr").first).to_contain_text("us")
+    table.locator("th", has_text="sales").click()
+    expect(table.locator("tbody tr").first).to_contain_text("us")  # 2 before 10: numbers
+    table.locator("th", has_text="region").click()
+    expect(table.locator("tbody tr").first).to_contain_text("eu")
+    artifacts.get_by_role("link", name=key, exact=True).click()
+    expect(page.locator("h1")).to_have_text(key)
+    page.goto("/artifacts")
+    expect(page.locator(f'tr[data-key="{key}"]')).to_be_visible()
+
+
+def test_a_variable_is_created_edited_and_deleted_in_the_browser(page, server):
+    name = _unique("var").replace("-", "_")
+    page.goto("/variables")
+    page.fill("#variable-name", name)
+    page.fill("#variable-value", '{"port": 5432}')
+    page.fill("#variable-tags", "infra")
+    page.locator("#new-variable button[type=submit]").click()
+    expect(page.locator(".notice")).to_contain_text(f"Created variable '{name}'")
+    row = page.locator(f'tr[data-variable="{name}"]')
+    expect(row.locator("pre.value")).to_contain_text('"port": 5432')
+    row.locator("summary", has_text="Edit").click()
+    row.locator("textarea[name=value]").fill("eu-west-1")
+    row.get_by_role("button", name="Save").click()
+    expect(page.locator(".notice")).to_contain_text(f"Saved variable '{name}'")
+    expect(page.locator(f'tr[data-variable="{name}"] pre.value')).to_have_text("eu-west-1")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(f'tr[data-variable="{name}"]').get_by_role("button", name="Delete").click()
+    expect(page.locator(".notice")).to_contain_text(f"Deleted variable '{name}'")
+    with httpx.Client(base_url=server.api_url, timeout=10) as api:
+        assert api.get(f"/variables/name/{name}").status_code == 404

@@ -203,8 +203,37 @@
     window.praefectStream = source;
   }
 
+  // tables with class "sortable": a click on a header with data-sort orders the rows by it
+  function setupSortable(root) {
+    root.querySelectorAll("table.sortable th[data-sort]").forEach(function (th) {
+      th.classList.add("sort-head");
+      th.addEventListener("click", function () {
+        var table = th.closest("table"), body = table.tBodies[0];
+        var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+        var ascending = th.dataset.dir !== "asc";
+        table.querySelectorAll("th[data-sort]").forEach(function (h) { delete h.dataset.dir; });
+        th.dataset.dir = ascending ? "asc" : "desc";
+        var rows = Array.from(body.rows);
+        var text = function (row) { return (row.cells[index] || {}).textContent || ""; };
+        rows.sort(function (a, b) {
+          var x = text(a).trim(), y = text(b).trim();
+          var nx = parseFloat(x), ny = parseFloat(y);
+          var order = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+          return ascending ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupTheme();
+    setupSortable(document);
+    // forms with data-confirm ask first (deleting a variable, ...)
+    document.addEventListener("submit", function (e) {
+      var message = e.target.dataset && e.target.dataset.confirm;
+      if (message && !window.confirm(message)) e.preventDefault();
+    });
     formatTimes(document);
     var addLogs = setupLogs();
     setupStream(addLogs);
