@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pydantic
 import pytest
@@ -168,9 +169,24 @@ def test_suspending_a_run_without_a_deployment_is_refused():
     assert "without a deployment" in state.message
 
 
+@pytest.mark.parametrize("door", ["embedded", "server"])
 def test_a_suspended_deployment_run_reruns_with_its_input_and_reuses_task_results(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, door: str
 ):
+    if door == "server":
+        from praefect import settings
+        from praefect.server.background import BackgroundServer
+
+        url = f"sqlite:///{tmp_path / 'server.db'}"
+        with BackgroundServer(database_url=url) as server:
+            changed = {"api_url": server.api_url}
+            with settings.temporary_settings(changed, process_wide=True):
+                _suspend_and_resume(tmp_path, monkeypatch)
+        return
+    _suspend_and_resume(tmp_path, monkeypatch)
+
+
+def _suspend_and_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     counter = tmp_path / "prepare-calls"
     monkeypatch.setenv("PAUSE_TEST_COUNTER", str(counter))
     entrypoint = f"{Path(__file__).with_name('flows_that_pause.py')}:suspends_for_a_number"
@@ -179,16 +195,21 @@ def test_a_suspended_deployment_run_reruns_with_its_input_and_reuses_task_result
         deployment_id = client.create_deployment(flow_id, "manual", entrypoint=entrypoint)
         run = client.create_flow_run_from_deployment(deployment_id, parameters={"n": 4})
 
-        assert execute.main(str(run.id)) == 0  # the process ends, as a worker's would
-        suspended = client.read_flow_run(run.id).state
-        assert (suspended.type, suspended.name) == (StateType.PAUSED, "Suspended")
-        assert counter.read_text() == "1"
+    def stored() -> Any:
+        # a fresh client each time: execute.main() closes the cached ones, as a process ends
+        with praefect.get_client(sync_client=True) as client:
+            return client.read_flow_run(run.id)
 
-        resume_flow_run(run.id, run_input={"value": 2})
-        assert client.read_flow_run(run.id).state.name == "Resuming"
+    assert execute.main(str(run.id)) == 0  # the process ends, as a worker's would
+    suspended = stored().state
+    assert (suspended.type, suspended.name) == (StateType.PAUSED, "Suspended")
+    assert counter.read_text() == "1"
 
-        assert execute.main(str(run.id)) == 0  # a worker runs it again
-        final = client.read_flow_run(run.id)
+    resume_flow_run(run.id, run_input={"value": 2})
+    assert stored().state.name == "Resuming"
+
+    assert execute.main(str(run.id)) == 0  # a worker runs it again
+    final = stored()
     assert final.state.is_completed()
     assert final.state.result() == 42
     assert counter.read_text() == "1"  # prepare() ran once: its persisted result was reused
@@ -228,3 +249,41 @@ def test_receive_input_stops_after_its_timeout():
     assert lonely() == []
     with pytest.raises(exceptions.MissingContextError):
         send_input(1, flow_run_id=None)  # type: ignore[arg-type]
+
+
+async def test_an_async_flow_pauses_without_blocking_its_event_loop():
+    import asyncio
+
+    from praefect.flow_runs import apause_flow_run, aresume_flow_run
+
+    holder: dict = {}
+
+    @flow
+    async def ask() -> tuple:
+        holder["id"] = flow_run.id
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        value = await apause_flow_run(wait_for_input=str, timeout=30)
+        ticker.cancel()
+        return value, ticks > 0
+
+    async def resume_when_paused() -> None:
+        while True:
+            run_id = holder.get("id")
+            if run_id is not None:
+                with praefect.get_client(sync_client=True) as client:
+                    if client.read_flow_run(run_id).state.is_paused():
+                        await aresume_flow_run(run_id, run_input={"value": "go"})
+                        return
+            await asyncio.sleep(0.02)
+
+    resumer = asyncio.create_task(resume_when_paused())
+    assert await ask() == ("go", True)
+    await resumer
