@@ -10,7 +10,9 @@ by one background thread per process while they are held, so a holder that dies 
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import threading
 import time
 import uuid
@@ -29,6 +31,8 @@ DEFAULT_LEASE_SECONDS = 300.0
 _FIRST_POLL = 0.02
 _MAX_POLL = 1.0
 _logger = logging.getLogger("praefect.concurrency")
+_OWNER = f"{socket.gethostname()}:{os.getpid()}"
+"""Who takes the slots, shown beside their holder (``host:pid``; reset in a forked child)."""
 _warned: set[str] = set()
 _warned_lock = threading.Lock()
 
@@ -121,6 +125,7 @@ def acquire(
         lease_duration=lease_duration,
         holder=holder,
         create_limit=limit,
+        owner=_OWNER,
     )
     deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
     poll = _FIRST_POLL
@@ -286,3 +291,12 @@ class _Renewer:
 
 
 _renewer = _Renewer()
+
+
+def _after_fork() -> None:
+    global _OWNER, _renewer
+    _OWNER = f"{socket.gethostname()}:{os.getpid()}"
+    _renewer = _Renewer()  # the parent's leases are the parent's to renew
+
+
+os.register_at_fork(after_in_child=_after_fork)

@@ -3,6 +3,7 @@ waits in ``AwaitingConcurrencySlot`` while there is none, and gives it back howe
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
@@ -38,11 +39,11 @@ def test_tasks_with_a_limited_tag_never_run_more_at_once_than_the_limit():
             running[0] -= 1
         return i
 
-    @flow(task_runner=ThreadPoolTaskRunner(max_workers=6))
+    @flow(task_runner=ThreadPoolTaskRunner(max_workers=5))
     def etl() -> list[int]:
-        return query.map(range(8)).result()
+        return query.map(range(5)).result()
 
-    assert etl() == list(range(8))
+    assert etl() == list(range(5))
     assert most[0] == 2
     assert holders("db") == []
 
@@ -113,3 +114,41 @@ def test_a_tag_limit_of_zero_fails_its_tasks_without_running_them():
     state = never(return_state=True)
     assert state.is_failed() and ran == []
     assert "'closed' is 0" in state.message
+
+
+def test_async_tasks_waiting_for_a_tag_slot_let_their_loop_run():
+    tag_limit("db", 1)
+    order: list[str] = []
+
+    @task(tags=["db"])
+    async def query(name: str) -> None:
+        order.append(f"{name} in")
+        await asyncio.sleep(0.02)
+        order.append(f"{name} out")
+
+    @flow
+    async def etl() -> None:
+        await asyncio.gather(query("a"), query("b"), query("c"))
+
+    asyncio.run(etl())
+    assert len(order) == 6 and all(x.endswith("out") for x in order[1::2])
+    assert holders("db") == []
+
+
+def test_a_task_whose_tags_have_no_limit_asks_for_no_slot(monkeypatch):
+    from praefect import client as _client
+
+    door = _client.get_orchestration_client()
+    asked = []
+    monkeypatch.setattr(door, "acquire_concurrency_slots", lambda request: asked.append(request))
+
+    @task(tags=["unlimited"])
+    def plain() -> int:
+        return 1
+
+    @flow
+    def etl() -> list[int]:
+        return [plain() for _ in range(5)]
+
+    assert etl() == [1] * 5
+    assert asked == []

@@ -486,3 +486,23 @@ def test_a_variable_is_created_edited_and_deleted_in_the_browser(page, server):
     expect(page.locator(".notice")).to_contain_text(f"Deleted variable '{name}'")
     with httpx.Client(base_url=server.api_url, timeout=10) as api:
         assert api.get(f"/variables/name/{name}").status_code == 404
+
+
+def test_the_concurrency_page_shows_a_holder_and_resizes_and_resets_its_limit(page, server):
+    from praefect.concurrency.sync import concurrency
+
+    name = _unique("db")
+    with httpx.Client(base_url=server.api_url, timeout=10) as api:
+        api.post("/v2/concurrency_limits/", json={"name": name, "limit": 2}).raise_for_status()
+        with concurrency(name, lease_duration=60):
+            page.goto("/concurrency")
+            row = page.locator(f'tr[data-limit="{name}"]')
+            expect(row.locator(".slots-used")).to_have_text("1 / 2")
+            expect(row.locator(".holders")).to_contain_text(f":{os.getpid()} since")
+            row.get_by_label(f"Limit of {name}").fill("5")
+            row.get_by_role("button", name="Set", exact=True).click()
+            expect(page.locator(".notice")).to_contain_text("The limit is now 5")
+            assert api.get(f"/v2/concurrency_limits/{name}").json()["limit"] == 5
+            page.locator(f'tr[data-limit="{name}"]').get_by_role("button", name="Reset").click()
+            expect(page.locator(".notice")).to_contain_text("Every slot of the limit was freed")
+            expect(page.locator(f'tr[data-limit="{name}"] .slots-used')).to_have_text("0 / 5")
