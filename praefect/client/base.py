@@ -584,6 +584,18 @@ class OrchestrationClient(Protocol):
         """Keep a lease's slots ``lease_duration`` seconds more; False when it has expired."""
         ...
 
+    def release_concurrency_slots(
+        self, names: list[str], slots: int, occupancy_seconds: float | None = None
+    ) -> list[dict[str, Any]]:
+        """Give back ``slots`` slots of each named limit taken without a lease; the limits."""
+        ...
+
+    def release_tag_concurrency_slots(
+        self, tags: list[str], task_run_id: uuid.UUID
+    ) -> list[dict[str, Any]]:
+        """A task run gives back its slots of its tags' limits; the limits."""
+        ...
+
     def create_tag_concurrency_limit(
         self, concurrency_limit: ConcurrencyLimitCreate
     ) -> dict[str, Any]:

@@ -81,6 +81,18 @@ class EmbeddedConcurrencyMethods:
     def renew_concurrency_lease(self, lease_id: uuid.UUID, lease_duration: float) -> bool:
         return self._write(lambda conn: _c.renew_lease(conn, lease_id, lease_duration))
 
+    def release_concurrency_slots(
+        self, names: list[str], slots: int, occupancy_seconds: float | None = None
+    ) -> list[dict[str, Any]]:
+        return _freed(
+            self._write(lambda conn: _c.release_slots(conn, names, slots, occupancy_seconds))
+        )
+
+    def release_tag_concurrency_slots(
+        self, tags: list[str], task_run_id: uuid.UUID
+    ) -> list[dict[str, Any]]:
+        return _freed(self._write(lambda conn: _c.release_tag_slots(conn, tags, task_run_id)))
+
     def create_tag_concurrency_limit(
         self, concurrency_limit: ConcurrencyLimitCreate
     ) -> dict[str, Any]:

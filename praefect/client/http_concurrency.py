@@ -118,6 +118,19 @@ class HttpConcurrencyMethods:
         gone = {410: _false, 404: _false}
         return self._call("POST", path, body, budget=5.0, on_status=gone) is not False
 
+    def release_concurrency_slots(
+        self, names: list[str], slots: int, occupancy_seconds: float | None = None
+    ) -> list[dict[str, Any]]:
+        body = {"names": names, "slots": slots, "occupancy_seconds": occupancy_seconds}
+        return _freed([_minimal(x) for x in self._call("POST", f"{_V2}/decrement", body)])
+
+    def release_tag_concurrency_slots(
+        self, tags: list[str], task_run_id: uuid.UUID
+    ) -> list[dict[str, Any]]:
+        body = {"names": tags, "task_run_id": str(task_run_id)}
+        rows = self._call("POST", "/concurrency_limits/decrement", body)
+        return _freed([_minimal(x) for x in rows])
+
     def create_tag_concurrency_limit(
         self, concurrency_limit: ConcurrencyLimitCreate
     ) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from praefect.schemas import concurrency as cs
 
 __all__ = ["ConcurrencyClientMethods"]
 
+_UNLEASED_SECONDS = 3600.0  # as orchestration.concurrency.UNLEASED_SECONDS
+
 
 def _fields(value: Any) -> dict[str, Any]:
     if hasattr(value, "model_dump"):
@@ -98,6 +100,53 @@ class ConcurrencyClientMethods:
                 f"No free slot now in the concurrency limit(s) {', '.join(full)}.", names=full
             )
         return cs.ConcurrencyLimitWithLeaseResponse.model_validate(answer)
+
+    def increment_concurrency_slots(
+        self,
+        names: list[str],
+        slots: int,
+        mode: Literal["concurrency", "rate_limit"] = "concurrency",
+    ) -> list[cs.MinimalConcurrencyLimitResponse]:
+        """Take ``slots`` of each limit without a lease (give them back with
+        ``release_concurrency_slots``; they expire after an hour otherwise); raises
+        ``ConcurrencySlotAcquisitionError`` when they are not free now."""
+        request = cs.ConcurrencySlotsRequest(
+            names=names, slots=slots, mode=mode, lease_duration=_UNLEASED_SECONDS
+        )
+        return self._limits_of(self._client.acquire_concurrency_slots(request))
+
+    def release_concurrency_slots(
+        self, names: list[str], slots: int, occupancy_seconds: float
+    ) -> list[cs.MinimalConcurrencyLimitResponse]:
+        rows = self._client.release_concurrency_slots(list(names), slots, occupancy_seconds)
+        return [cs.MinimalConcurrencyLimitResponse.model_validate(row) for row in rows]
+
+    def increment_v1_concurrency_slots(
+        self, names: list[str], task_run_id: uuid.UUID
+    ) -> list[cs.MinimalConcurrencyLimitResponse]:
+        """The task run ``task_run_id`` takes a slot of the limit of each tag in ``names``."""
+        holder = cs.ConcurrencyLeaseHolder(type="task_run", id=task_run_id)
+        request = cs.ConcurrencySlotsRequest(
+            names=[f"tag:{tag}" for tag in names],
+            slots=1,
+            lease_duration=_UNLEASED_SECONDS,
+            holder=holder,
+        )
+        return self._limits_of(self._client.acquire_concurrency_slots(request))
+
+    def decrement_v1_concurrency_slots(
+        self, names: list[str], task_run_id: uuid.UUID, occupancy_seconds: float
+    ) -> list[cs.MinimalConcurrencyLimitResponse]:
+        rows = self._client.release_tag_concurrency_slots(list(names), task_run_id)
+        return [cs.MinimalConcurrencyLimitResponse.model_validate(row) for row in rows]
+
+    def _limits_of(self, answer: dict[str, Any]) -> list[cs.MinimalConcurrencyLimitResponse]:
+        if answer["lease_id"] is None:
+            full = [b["name"] for b in answer["blocked"]]
+            raise exceptions.ConcurrencySlotAcquisitionError(
+                f"No free slot now in the concurrency limit(s) {', '.join(full)}.", names=full
+            )
+        return [cs.MinimalConcurrencyLimitResponse.model_validate(x) for x in answer["limits"]]
 
     def release_concurrency_slots_with_lease(self, lease_id: uuid.UUID) -> None:
         self._client.release_concurrency_lease(uuid.UUID(str(lease_id)))

@@ -114,3 +114,18 @@ def test_prefects_v1_increment_and_decrement_bodies(door):
     body = {"names": ["api"], "slots": 1, "occupancy_seconds": 0.5}
     assert httpx.post(f"{api}/v2/concurrency_limits/decrement", json=body).status_code == 200
     assert httpx.get(f"{api}/v2/concurrency_limits/api").json()["active_slots"] == 0
+
+
+def test_slots_taken_without_a_lease_and_tag_slots_of_a_task_run(door, user_client):
+    user_client.create_global_concurrency_limit({"name": "db", "limit": 1})
+    assert [x.name for x in user_client.increment_concurrency_slots(["db"], 1)] == ["db"]
+    with pytest.raises(exceptions.ConcurrencySlotAcquisitionError, match="db"):
+        user_client.increment_concurrency_slots(["db"], 1)
+    user_client.release_concurrency_slots(["db"], 1, occupancy_seconds=0.5)
+    assert user_client.read_global_concurrency_limit_by_name("db").active_slots == 0
+    user_client.create_concurrency_limit(tag="etl", concurrency_limit=1)
+    task_run_id = uuid.uuid4()
+    user_client.increment_v1_concurrency_slots(["etl"], task_run_id)
+    assert user_client.read_concurrency_limit_by_tag("etl").active_slots == [task_run_id]
+    user_client.decrement_v1_concurrency_slots(["etl"], task_run_id, occupancy_seconds=1.0)
+    assert user_client.read_concurrency_limit_by_tag("etl").active_slots == []
