@@ -70,7 +70,9 @@ _RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
             rf"/api/work_pools/{_ID}/(get_scheduled_flow_runs|workers/heartbeat)",
             "operator",
         ),
-        # the UI's actions: cancel, retry, resume a run, run a deployment
+        # the UI's automation forms write automations (which run deployments): an admin's
+        (frozenset({"POST"}), rf"/ui/automations/(new|{_ID}/edit)", "admin"),
+        # the UI's actions: cancel, retry, resume a run, run a deployment, enable an automation
         (frozenset({"POST"}), r"/ui/.*", "operator"),
         # the UI's pages
         (_READ_METHODS, r"/.*", "viewer"),
