@@ -27,10 +27,10 @@ from sqlalchemy.engine import Connection
 from praefect import exceptions
 from praefect.database import tables
 from praefect.orchestration import filters as _filters
-from praefect.orchestration import flow_runs
+from praefect.orchestration import flow_runs, work_pools
 from praefect.schemas.states import StateType, now_utc
 
-__all__ = ["for_deployments", "for_work_pool"]
+__all__ = ["for_deployments", "for_work_pool", "why_waiting"]
 
 _run = tables.flow_run
 _pool = tables.work_pool
@@ -142,3 +142,84 @@ def for_deployments(
         deployment.update().where(deployment.c.id.in_(ids)).values(last_polled=now, status="READY")
     )
     return _due(conn, _run.c.deployment_id.in_(ids), scheduled_before or now, limit)
+
+
+def why_waiting(conn: Connection, flow_run_id: uuid.UUID, now: _dt.datetime | None = None) -> str:
+    """Why nobody has started the Scheduled run ``flow_run_id``, in one sentence for its Late
+    state: it has no work pool, its pool or queue is paused, no worker of the pool is online, a
+    concurrency limit (pool, queue or deployment, named) is full, or the workers are online and
+    have not taken it yet."""
+    now = now or now_utc()
+    run = conn.execute(
+        sa.select(_run.c.work_queue_id, _run.c.deployment_id).where(_run.c.id == flow_run_id)
+    ).first()
+    if run is None or run.work_queue_id is None:
+        if run is None or run.deployment_id is None:
+            return "It belongs to no deployment: only running its flow starts it."
+        return (
+            "Its deployment has no work pool: only a serve() process of the deployment starts "
+            "it, and none has."
+        )
+    queue = conn.execute(sa.select(_queue).where(_queue.c.id == run.work_queue_id)).first()
+    pool = (
+        None
+        if queue is None
+        else conn.execute(sa.select(_pool).where(_pool.c.id == queue.work_pool_id)).first()
+    )
+    if queue is None or pool is None:
+        return "Its work queue no longer exists: no worker will take it."
+    if pool.is_paused:
+        return f"Work pool {pool.name!r} is paused."
+    if queue.is_paused:
+        return f"Work queue {queue.name!r} of work pool {pool.name!r} is paused."
+    worker = tables.worker
+    beats = conn.execute(
+        sa.select(worker.c.name, worker.c.last_heartbeat_time, worker.c.heartbeat_interval_seconds)
+        .where(worker.c.work_pool_id == pool.id)
+        .order_by(worker.c.last_heartbeat_time.desc())
+    ).all()
+    online = [name for name, last, every in beats if work_pools.is_online(last, every, now)]
+    if not beats:
+        return (
+            f"No worker has polled work pool {pool.name!r}: start one with "
+            f"`praefect worker start --pool {pool.name}`."
+        )
+    if not online:
+        name, last, _ = beats[0]
+        return (
+            f"No worker of work pool {pool.name!r} is online: the last heartbeat came from "
+            f"{name!r} at {last.isoformat()}."
+        )
+    every_queue = sa.select(_queue.c.id).where(_queue.c.work_pool_id == pool.id)
+    limits = [
+        (f"work pool {pool.name!r}", pool.concurrency_limit, _run.c.work_queue_id.in_(every_queue)),
+        (
+            f"work queue {queue.name!r} of work pool {pool.name!r}",
+            queue.concurrency_limit,
+            _run.c.work_queue_id == queue.id,
+        ),
+    ]
+    if run.deployment_id is not None:
+        deployment = tables.deployment
+        row = conn.execute(
+            sa.select(deployment.c.name, deployment.c.concurrency_limit).where(
+                deployment.c.id == run.deployment_id
+            )
+        ).first()
+        if row is not None:
+            limits.append(
+                (
+                    f"deployment {row.name!r}",
+                    row.concurrency_limit,
+                    _run.c.deployment_id == run.deployment_id,
+                )
+            )
+    for what, limit, where in limits:
+        if limit is not None:
+            active = _active_count(conn, where)
+            if active >= limit:
+                return f"The concurrency limit of {what} is full: {active} of {limit} runs active."
+    return (
+        f"{len(online)} worker(s) of work pool {pool.name!r} are online and have not taken it "
+        "yet (busy, or polling other queues)."
+    )

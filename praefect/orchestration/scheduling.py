@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection
 from praefect import exceptions
 from praefect import settings as _settings
 from praefect.database import tables
-from praefect.orchestration import flow_runs
+from praefect.orchestration import flow_runs, scheduled_runs
 from praefect.schemas.states import State, StateType
 from praefect.utilities import clock, names
 
@@ -288,7 +288,8 @@ def mark_late_runs(
 ) -> list[uuid.UUID]:
     """Move to Late the Scheduled runs whose scheduled time is more than ``after_seconds``
     (default: ``PRAEFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS``) before ``now``; at most
-    ``limit`` a call. Return the ids of the runs marked.
+    ``limit`` a call. Return the ids of the runs marked. Each Late state's message says why
+    the run waits (``scheduled_runs.why_waiting``).
 
     Each change goes through the state rules; on PostgreSQL the runs are locked ``FOR UPDATE
     SKIP LOCKED``, so two replicas marking at once take different runs."""
@@ -312,6 +313,7 @@ def mark_late_runs(
         late = State(
             StateType.SCHEDULED,
             name="Late",
+            message=scheduled_runs.why_waiting(conn, run_id, now),
             state_details={"scheduled_time": scheduled_time},
             timestamp=now,
         )

@@ -43,6 +43,7 @@ __all__ = [
     "delete_worker",
     "ensure_queue",
     "heartbeat",
+    "is_online",
     "read_pool",
     "read_pool_by_id",
     "read_pools",
@@ -125,13 +126,15 @@ def _with_pool_status(conn: Connection, row: sa.RowMapping, now: _dt.datetime) -
                 _worker.c.work_pool_id == pool["id"]
             )
         ).all()
-        ready = any(_online(beat, interval, now) for beat, interval in online)
+        ready = any(is_online(beat, interval, now) for beat, interval in online)
         pool["status"] = "READY" if ready else "NOT_READY"
     pool.setdefault("storage_configuration", {})
     return pool
 
 
-def _online(last: _dt.datetime | None, interval: float | None, now: _dt.datetime) -> bool:
+def is_online(last: _dt.datetime | None, interval: float | None, now: _dt.datetime) -> bool:
+    """Whether a worker whose last heartbeat was at ``last``, every ``interval`` seconds (None:
+    the default 30), is online at ``now``: within three intervals of it."""
     if last is None:
         return False
     if last.tzinfo is None:
@@ -417,7 +420,7 @@ def read_workers(
     workers = []
     for row in rows:
         worker = dict(row)
-        alive = _online(row["last_heartbeat_time"], row["heartbeat_interval_seconds"], now)
+        alive = is_online(row["last_heartbeat_time"], row["heartbeat_interval_seconds"], now)
         worker["status"] = "ONLINE" if alive else "OFFLINE"
         workers.append(worker)
     status = getattr(worker_filter, "status", None)

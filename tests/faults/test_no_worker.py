@@ -39,3 +39,8 @@ def test_a_run_with_no_worker_for_its_pool_becomes_late(
     assert history == ["Scheduled", "Late"]
     assert late.state.type.value == "SCHEDULED"  # still waiting for a worker, not failed
     assert late.start_time is None  # nobody started it
+    # why it is late, in its state
+    assert late.state.message == (
+        "No worker has polled work pool 'nobody-polls': start one with "
+        "`praefect worker start --pool nobody-polls`."
+    )

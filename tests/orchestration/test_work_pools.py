@@ -204,3 +204,35 @@ def test_a_runner_polls_the_due_runs_of_its_deployments(write, read):
     assert [r["id"] for r in runs] == [mine]
     polled = read(lambda c: c.execute(tables.deployment.select()).mappings().one())
     assert polled["status"] == "READY" and polled["last_polled"] is not None
+
+
+def test_why_a_run_waits_names_the_cause(write, read):
+    why = orchestration.scheduled_runs.why_waiting
+    now = now_utc()
+    write(lambda c: wp.create_pool(c, {"name": "p"}))
+    queue = read(lambda c: wp.read_queue(c, "p", "default"))
+    run = _run_in(write, queue, _scheduled(now - _dt.timedelta(minutes=1)))
+    assert read(lambda c: why(c, run, now)) == (
+        "No worker has polled work pool 'p': start one with `praefect worker start --pool p`."
+    )
+    long_ago = now - _dt.timedelta(minutes=10)
+    write(lambda c: wp.heartbeat(c, "p", "w-old", 10, now=long_ago))
+    assert read(lambda c: why(c, run, now)).startswith(
+        "No worker of work pool 'p' is online: the last heartbeat came from 'w-old' at "
+    )
+    write(lambda c: wp.heartbeat(c, "p", "w1", 10, now=now))
+    assert read(lambda c: why(c, run, now)).startswith(
+        "1 worker(s) of work pool 'p' are online and have not taken it yet"
+    )
+    write(lambda c: wp.update_queue(c, queue["id"], {"concurrency_limit": 1}))
+    _run_in(write, queue, State("RUNNING"))
+    assert read(lambda c: why(c, run, now)) == (
+        "The concurrency limit of work queue 'default' of work pool 'p' is full: "
+        "1 of 1 runs active."
+    )
+    write(lambda c: wp.update_pool(c, "p", {"concurrency_limit": 1}))
+    assert "of work pool 'p' is full: 1 of 1" in read(lambda c: why(c, run, now))
+    write(lambda c: wp.update_queue(c, queue["id"], {"is_paused": True}))
+    assert read(lambda c: why(c, run, now)) == "Work queue 'default' of work pool 'p' is paused."
+    write(lambda c: wp.update_pool(c, "p", {"is_paused": True}))
+    assert read(lambda c: why(c, run, now)) == "Work pool 'p' is paused."
