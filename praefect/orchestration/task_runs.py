@@ -30,6 +30,7 @@ __all__ = [
     "count",
     "insert_sqlite",
     "read",
+    "read_by_ids",
     "read_many",
     "read_many_raw",
     "read_states",
@@ -794,6 +795,12 @@ def read(conn: Connection, task_run_id: uuid.UUID) -> dict[str, Any] | None:
     """The task run as a dict (with its current ``state``), or None."""
     row = conn.execute(sa.select(_run).where(_run.c.id == task_run_id)).mappings().first()
     return _with_states(conn, [row])[0] if row is not None else None
+
+
+def read_by_ids(conn: Connection, task_run_ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+    """The task runs with these ids (with their current ``state``), in no particular order."""
+    rows = conn.execute(sa.select(_run).where(_run.c.id.in_(task_run_ids))).mappings()
+    return _with_states(conn, list(rows))
 
 
 def read_many(conn: Connection, query: TaskRunQuery | None = None) -> list[dict[str, Any]]:
