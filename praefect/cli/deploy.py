@@ -35,6 +35,7 @@ import typer
 
 from praefect.cli import _common
 from praefect.cli.deployment import parse_json_object, parse_key_values
+from praefect.utilities import templating
 
 _PROJECT_FILES = ("praefect.yaml", "prefect.yaml")
 
@@ -62,6 +63,16 @@ def _load_project(path: Path | None) -> tuple[dict[str, Any], Path | None]:
     if path is not None:
         _common.exit_with_error(f"Project file {str(path)!r} not found.")
     return {}, None
+
+
+def _variable_reader(client: Any) -> Any:
+    """The value of a variable by name (or None), for ``{{ prefect.variables.name }}``."""
+
+    def read(name: str) -> Any:
+        variable = client.read_variable_by_name(name)
+        return None if variable is None else variable.value
+
+    return read
 
 
 def _can_prompt(no_prompt: bool) -> bool:
@@ -261,6 +272,7 @@ def deploy(
     with _common.sync_client() as client:
         for config in configs:
             config = steps.resolve_references(config, outputs)
+            config = templating.resolve_variables(config, _variable_reader(client))
             applied.append(
                 _deploy_one(
                     client,

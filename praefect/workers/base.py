@@ -40,7 +40,7 @@ from typing import Any, ClassVar
 
 from praefect import exceptions, states
 from praefect.schemas.states import StateType
-from praefect.utilities import wakeup
+from praefect.utilities import templating, wakeup
 from praefect.utilities.fields import field as _field
 
 __all__ = ["BaseJobConfiguration", "BaseWorker", "BaseWorkerResult"]
@@ -282,6 +282,12 @@ class BaseWorker:
             return False
         return result.status.value == "ACCEPT"
 
+    def _variable_value(self, name: str) -> Any:
+        """The value of the variable ``name`` (``{{ prefect.variables.name }}`` in job
+        variables), or None."""
+        variable = self.client.read_variable_by_name(name)
+        return None if variable is None else variable.value
+
     def _deployment(self, flow_run: Any) -> Any:
         read = getattr(self.client, "read_deployment", None)
         if flow_run.deployment_id is None or read is None:
@@ -298,6 +304,9 @@ class BaseWorker:
         values = job_variables(
             template, _field(deployment, "job_variables"), flow_run.job_variables
         )
+        # {{ prefect.variables.x }} in the pool's template or in job variables: the variable's value
+        template = templating.resolve_variables(template, self._variable_value)
+        values = templating.resolve_variables(values, self._variable_value)
         configuration = self.job_configuration.from_template_and_values(template, values)
         configuration.prepare_for_flow_run(flow_run, deployment)
         return configuration

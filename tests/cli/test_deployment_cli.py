@@ -274,3 +274,26 @@ def test_deploy_refuses_a_bad_trigger_before_writing_anything(project, pool, cli
     refused = cli("deploy", "--all")
     assert refused.exit_code == 1 and "threshold" in refused.output
     assert client.read_deployments() == []
+
+
+def test_deploy_fills_in_variables_of_praefect_yaml(project, pool, client):
+    from praefect.variables import Variable
+
+    Variable.set("report_size", 25)
+    Variable.set("report_owner", "ops")
+    (project / "praefect.yaml").write_text(
+        textwrap.dedent(
+            f"""
+            deployments:
+              - name: sized
+                entrypoint: flows/hello.py:hello
+                description: "owned by {{{{ prefect.variables.report_owner }}}}"
+                parameters: {{n: "{{{{ prefect.variables.report_size }}}}"}}
+                work_pool: {{name: {pool}}}
+            """
+        )
+    )
+    deployed = cli("deploy", "--all")
+    assert deployed.exit_code == 0, deployed.output
+    deployment = client.read_deployment_by_name("hello/sized")
+    assert deployment.parameters == {"n": 25} and deployment.description == "owned by ops"

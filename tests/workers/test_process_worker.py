@@ -190,3 +190,22 @@ def test_a_job_env_read_at_interpreter_start_gets_a_fresh_process_not_the_warm_s
     run = wait_for(run_id, lambda run: run["state_type"] in ("COMPLETED", "FAILED", "CRASHED"))
     assert run["state_name"] == "Completed", run
     assert out.read_text() == "imported through PYTHONPATH"
+
+
+def test_job_variables_read_variables_when_the_run_starts(
+    new_pool, new_deployment_run, read_run, tmp_path
+):
+    from praefect.variables import Variable
+
+    Variable.set("greeting_env", "from-a-variable")
+    pool = new_pool()
+    out = tmp_path / "out.txt"
+    run_id = new_deployment_run(
+        pool,
+        "report",
+        {"out": str(out), "greeting": "hi"},
+        deployment_job_variables={"env": {"GREETING": "{{ prefect.variables.greeting_env }}"}},
+    )
+    _worker().run_forever(run_once=True)
+    assert read_run(run_id)["state_name"] == "Completed"
+    assert out.read_text().split("|")[1] == "from-a-variable"
