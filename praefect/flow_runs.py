@@ -216,14 +216,17 @@ def pause_flow_run(
                 if input_cls is None:
                     return None
                 return input_cls.load(keyset, flow_run_id=run.id)
-            if state is None or state.type is not StateType.PAUSED:
-                break  # failed by the pause expiry, cancelled, ...
+            if state is None or state.type not in (StateType.PAUSED, StateType.CANCELLING):
+                break  # failed by the pause expiry, cancelled, ... (a worker stops a Cancelling one)
             if expires is not None and clock.now() >= expires:
                 break
-        now_in = "" if state is None or state.type is StateType.PAUSED else f"; it is {state.name}"
+        if state is not None and state.type not in (StateType.PAUSED, StateType.CANCELLING):
+            raise exceptions.FlowPauseTimeout(
+                f"Flow run {run.name!r} was paused and never resumed: it is {state.name} now."
+            )
         raise exceptions.FlowPauseTimeout(
             f"Flow run {run.name!r} was paused and never resumed within its timeout of "
-            f"{timeout} second(s){now_in}."
+            f"{timeout} second(s)."
         )
     finally:
         with _wakeups_lock:

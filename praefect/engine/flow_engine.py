@@ -147,8 +147,8 @@ def flow_steps(
         if r.parent is None:
             yield Block(client.flush)
         result = yield Block(client.set_flow_run_state, (run.id, _fenced(state, r.attempt)))
-        if result.status.value == "ABORT" and _expired_pause(state, result):
-            final = result.state  # failed by the pause expiry check first
+        if result.status.value == "ABORT" and _ended_while_paused(state, result):
+            final = result.state  # cancelled, or failed by the pause expiry check, first
             break
         if result.status.value == "ABORT":
             heartbeat.unregister(run.id)
@@ -259,14 +259,15 @@ def _suspended(r: _Run, signal: exceptions.Pause) -> None:
     run.logger().info("Suspended: the flow run goes on when it is resumed.")
 
 
-def _expired_pause(proposed: State, result: Any) -> bool:
-    """The run's pause timed out and the pause expiry check failed it before this process
-    proposed its own Failed state."""
+def _ended_while_paused(proposed: State, result: Any) -> bool:
+    """The run ended while it was paused (cancelled, or failed by the pause expiry check)
+    before this process, whose pause gave up, proposed its own Failed state: the run keeps
+    the state it ended in."""
     current = result.state
     return (
         isinstance(proposed.data, exceptions.FlowPauseTimeout)
         and current is not None
-        and current.type is StateType.FAILED
+        and current.type in (StateType.FAILED, StateType.CANCELLED)
     )
 
 

@@ -132,6 +132,27 @@ def test_a_frozen_clock_moved_past_the_timeout_fails_the_paused_flow():
     assert "within its timeout of 3600 second(s)" in state.message
 
 
+def test_cancelling_a_paused_flow_ends_it_cancelled():
+    from praefect.states import Cancelling
+
+    holder: dict = {}
+
+    @flow
+    def waits() -> str:
+        holder["id"] = flow_run.id
+        pause_flow_run(timeout=30)
+        return "resumed"
+
+    def cancel(run_id):
+        with praefect.get_client(sync_client=True) as client:
+            client.set_flow_run_state(run_id, Cancelling(message="not needed any more"))
+
+    _when_paused(holder, cancel)
+    state = waits(return_state=True)
+    assert state.is_cancelled()
+    assert state.message == "not needed any more"
+
+
 def test_resuming_a_run_that_is_not_paused_names_its_state():
     @flow
     def done() -> None:
