@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import pydantic_core
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -25,7 +28,7 @@ from praefect.schemas.states import State, now_utc
 if TYPE_CHECKING:
     from praefect.schemas.events import Event, EventFilter
 
-__all__ = ["count_by", "ingest", "task_run_items"]
+__all__ = ["count_by", "ingest", "ingest_texts", "task_run_items"]
 
 _TASK_RUN = "prefect.task-run."
 _FLOW_RUN = "prefect.flow-run."
@@ -49,6 +52,126 @@ def ingest(conn: Connection, batch: Sequence[Event], received: _dt.datetime | No
         task_states.write_batch_once(conn, items)
     at = received or now_utc()
     events.ingest(conn, [event.to_row(at) for event in batch])
+
+
+class _Slow(Exception):
+    """A text the fast reading does not take as it is (the model reads it, or names its error)."""
+
+
+_ID = "prefect.resource.id"
+_ROLE = "prefect.resource.role"
+_NAME = re.compile(r"[^\s\x00-\x1f]{1,255}")
+_UTC = _dt.UTC
+
+
+def _labels(value: Any) -> bool:
+    if value.__class__ is not dict:
+        return False
+    for label in value.values():
+        if label.__class__ is not str:
+            return False
+    return True
+
+
+def _moment(value: Any) -> _dt.datetime:
+    if value.__class__ is not str:
+        raise _Slow
+    try:
+        moment = _dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise _Slow from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=_UTC)
+    return moment if moment.tzinfo is _UTC else moment.astimezone(_UTC)
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    if value.__class__ is not str:
+        raise _Slow
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise _Slow from None
+
+
+def _fast_row(data: Any, received: _dt.datetime) -> dict[str, Any]:
+    """The row of an event given as decoded JSON whose every field is already what the model
+    would make of it (else ``_Slow``)."""
+    if data.__class__ is not dict:
+        raise _Slow
+    name = data.get("event")
+    resource: Any = data.get("resource")
+    related = data.get("related", [])
+    payload = data.get("payload", {})
+    if (
+        name.__class__ is not str
+        or _NAME.fullmatch(name) is None
+        or name.startswith(_TASK_RUN)  # Prefect's client task runs: the model reads them
+        or not _labels(resource)
+        or not resource.get(_ID)
+        or related.__class__ is not list
+        or payload.__class__ is not dict
+    ):
+        raise _Slow
+    for one in related:
+        if not _labels(one) or not one.get(_ID) or not one.get(_ROLE):
+            raise _Slow
+    id = data.get("id")
+    occurred = data.get("occurred")
+    follows = data.get("follows")
+    return {
+        "id": uuid.uuid4() if id is None else _uuid(id),
+        "occurred": now_utc() if occurred is None else _moment(occurred),
+        "event": name,
+        "resource_id": resource[_ID],
+        "resource": resource,
+        "related": related,
+        "payload": payload,
+        "received": received,
+        "follows": None if follows is None else _uuid(follows),
+    }
+
+
+def ingest_texts(
+    conn: Connection, texts: Sequence[str], received: _dt.datetime | None = None
+) -> tuple[int, str | None]:
+    """Store events given as JSON texts, one event each (``ws /api/events/in``), as ``ingest``
+    does, up to the first malformed one. Returns how many were stored and, if one was
+    malformed, what is wrong with it (its field named); the ones after it are not stored.
+
+    Most texts are read without building a model (what ``Event`` would make of them, checked
+    field by field); any other text goes through ``Event``, which normalizes it or names its
+    error."""
+    from pydantic import ValidationError
+
+    from praefect.schemas.events import Event
+
+    at = received or now_utc()
+    rows: list[dict[str, Any]] = []
+    client_task_runs: list[Event] = []
+    problem = None
+    loads = pydantic_core.from_json
+    for index, text in enumerate(texts):
+        try:
+            rows.append(_fast_row(loads(text), at))
+            continue
+        except (_Slow, ValueError):
+            pass
+        try:
+            event = Event.model_validate_json(text)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"]) or "event"
+            problem = f"Invalid event (message {index + 1} of its batch): {where}: {error['msg']}"
+            break
+        if event.event.startswith(_TASK_RUN):
+            client_task_runs.append(event)
+        rows.append(event.to_row(at))
+    items = task_run_items(client_task_runs)
+    if items:
+        task_states.write_batch_once(conn, items)
+    events.ingest(conn, rows)
+    return len(rows), problem
 
 
 def task_run_items(batch: Sequence[Event]) -> list[tuple[dict[str, Any], State]]:

@@ -14,11 +14,13 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import pydantic_core
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from praefect.database import rows as _rows
 from praefect.database import tables
+from praefect.database import types as _types
 from praefect.orchestration import automation_triggers, event_filters, event_shape
 from praefect.orchestration import filters as _filters
 from praefect.schemas.states import State, now_utc
@@ -188,6 +190,12 @@ def ingest(conn: Connection, rows: Sequence[Mapping[str, Any]], skip_existing: b
         rows = automation_triggers.not_stored(conn, rows)  # a batch sent again counts once
         if not rows:
             return
+    if conn.dialect.name == "sqlite" and (skip_existing or len(rows) > 1):
+        # the driver's executemany on the stored text: several times cheaper than the Core
+        # statement's per-value bind processing (ws /api/events/in takes >20,000 events/s)
+        sql = _SQLITE_INSERT_IGNORE if skip_existing else _SQLITE_INSERT
+        conn.exec_driver_sql(sql, _sqlite_values(rows))
+    elif skip_existing:
         conn.execute(_filters.insert_ignoring_conflicts(conn, _event, ["id"]), list(rows))
     elif len(rows) == 1:
         _rows.insert(conn, _event, rows[0])
@@ -196,6 +204,39 @@ def ingest(conn: Connection, rows: Sequence[Mapping[str, Any]], skip_existing: b
     emitted = automation_triggers.evaluate(conn, rows)  # events about automations that fired
     if emitted:
         ingest(conn, emitted, skip_existing=False)
+
+
+_COLUMNS = ("id", "occurred", "event", "resource_id", "resource", "related", "payload", "received")
+_SQLITE_INSERT = f"INSERT INTO event ({', '.join(_COLUMNS)}, follows) VALUES ({', '.join('?' * 9)})"
+_SQLITE_INSERT_IGNORE = _SQLITE_INSERT.replace("INSERT", "INSERT OR IGNORE", 1)
+
+
+def _sqlite_values(rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """The stored text of each row's values, as the column types would bind them (the JSON
+    written by pydantic-core: the same values, non-ASCII text unescaped)."""
+    to_json = pydantic_core.to_json
+    text = _types._sqlite_text
+    received_of: tuple[Any, str | None] = (None, None)
+    out = []
+    for row in rows:
+        received = row["received"]
+        if received is not received_of[0]:  # a batch shares one receipt time
+            received_of = (received, text(received))
+        follows = row.get("follows")
+        out.append(
+            (
+                str(row["id"]),
+                text(row["occurred"]),
+                row["event"],
+                row["resource_id"],
+                to_json(row["resource"]).decode(),
+                to_json(row["related"]).decode(),
+                to_json(row["payload"], fallback=str).decode(),
+                received_of[1],
+                None if follows is None else str(follows),
+            )
+        )
+    return out
 
 
 def write(conn: Connection, rows: list[dict[str, Any]], ignore_existing: bool = False) -> None:

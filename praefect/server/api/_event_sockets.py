@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import time
 import uuid
 from typing import Any
 
@@ -22,13 +21,14 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
 from praefect import database, orchestration
-from praefect.schemas.events import Event, EventFilter, EventOrder, ReceivedEvent
+from praefect.schemas.events import EventFilter, EventOrder, ReceivedEvent
 from praefect.schemas.states import now_utc
 
 __all__ = ["BACKFILL", "accept_prefect_socket", "events_in", "events_out"]
 
 BATCH = 5000
 """Events stored in one transaction at most."""
+_MAX_PENDING = 50_000
 LINGER = 0.05
 """Seconds events wait for more to arrive before they are stored."""
 BACKFILL = 100
@@ -70,66 +70,66 @@ def _engine(websocket: WebSocket) -> Any:
 
 async def events_in(websocket: WebSocket) -> None:
     """Receive events until the client leaves; store them in batches of up to ``BATCH``,
-    each after at most ``LINGER`` seconds. A malformed event closes the socket with code 1007
-    and a reason naming its field, after the events before it are stored."""
+    each after at most ``LINGER`` seconds, while the next ones are received. A malformed event
+    closes the socket with code 1007 and a reason naming its field; the events before it are
+    stored, those after it are not."""
     if not await accept_prefect_socket(websocket):
         return
     engine = _engine(websocket)
-    pending: list[Event] = []
-    first = 0.0
-    problem: str | None = None
+    pending: list[str] = []
+    arrived = anyio.Event()
+    room = anyio.Event()
+    room.set()
+    state: dict[str, Any] = {"done": False, "problem": None}
 
-    async def store() -> None:
-        batch = pending[:]
-        pending.clear()
+    def store(texts: list[str]) -> tuple[int, str | None]:
         received = now_utc()
-        await anyio.to_thread.run_sync(
-            database.write,
-            engine,
-            lambda conn: orchestration.event_intake.ingest(conn, batch, received),
+        return database.write(
+            engine, lambda conn: orchestration.event_intake.ingest_texts(conn, texts, received)
         )
 
-    try:
+    async def flush_loop() -> None:
+        nonlocal arrived, room
         while True:
-            timeout = None if not pending else max(0.0, first + LINGER - time.monotonic())
-            try:
-                with anyio.fail_after(timeout) if timeout is not None else _forever():
-                    text = await websocket.receive_text()
-            except TimeoutError:
-                await store()
-                continue
-            try:
-                event = Event.model_validate_json(text)
-            except ValidationError as exc:
-                problem = _first_error(exc)
-                break
             if not pending:
-                first = time.monotonic()
-            pending.append(event)
-            if len(pending) >= BATCH:
-                await store()
-    except WebSocketDisconnect:
-        pass
-    finally:
-        if pending:
-            with anyio.CancelScope(shield=True):
-                await store()
-    if problem is not None:
-        await websocket.close(_WS_INVALID, reason=problem[:120])
+                if state["done"]:
+                    return
+                await arrived.wait()
+                arrived = anyio.Event()
+                continue
+            if len(pending) < BATCH and not state["done"]:
+                await anyio.sleep(LINGER)
+            batch = pending[:BATCH]
+            del pending[:BATCH]
+            room.set()
+            if state["problem"] is None:
+                _, problem = await anyio.to_thread.run_sync(store, batch)
+                if problem is not None:
+                    state["problem"] = problem
+                    pending.clear()
+                    with anyio.CancelScope(shield=True):
+                        await websocket.close(_WS_INVALID, reason=problem[:120])
 
+    async def read_loop() -> None:
+        nonlocal room
+        try:
+            while state["problem"] is None:
+                if len(pending) >= _MAX_PENDING:  # a client faster than the database waits
+                    room = anyio.Event()
+                    await room.wait()
+                pending.append(await websocket.receive_text())
+                if len(pending) == 1:
+                    arrived.set()
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            state["done"] = True
+            arrived.set()
 
-class _forever:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"]) or "event"
-    return f"Invalid event: {where}: {error['msg']}"
+    async with anyio.create_task_group() as group:
+        group.start_soon(read_loop)
+        with anyio.CancelScope(shield=True):  # what was received is stored, even on shutdown
+            await flush_loop()
 
 
 async def events_out(websocket: WebSocket) -> None:
