@@ -46,6 +46,9 @@ from praefect.cli import artifact, variable  # noqa: E402  isort: skip
 # -- concurrency limits
 from praefect.cli import concurrency_limit, global_concurrency_limit  # noqa: E402  isort: skip
 
+# -- events
+from praefect.cli import events  # noqa: E402  isort: skip
+
 __all__ = ["app", "main"]
 
 _SETTINGS: dict[str, object] = {
@@ -89,17 +92,18 @@ def _root(
 app.command("version")(version.version)
 # Each noun's group, named after its module, in the order --help lists them; the plural is a
 # hidden alias (`praefect flow-runs ls`), but for the nouns Prefect has no plural of.
-_NO_PLURAL = {"config", "server", "spool", "task", "worker", "variable", "artifact"}
+_NO_PLURAL = {"config", "server", "spool", "task", "worker", "variable", "artifact", "events"}
 _NO_PLURAL.add("global-concurrency-limit")
 _GROUPS: tuple[ModuleType, ...] = (config, profile, flow, flow_run, task, task_run, server, spool)
 _GROUPS += (work_pool, work_queue, worker, deployment, api_key, automation, variable, artifact)
-_GROUPS += (concurrency_limit, global_concurrency_limit)
+_GROUPS += (concurrency_limit, global_concurrency_limit, events)
 for _module in _GROUPS:
     _name = _module.__name__.rsplit(".", 1)[-1].replace("_", "-")
     app.add_typer(_module.app, name=_name)
     if _name not in _NO_PLURAL:
         app.add_typer(_module.app, name=f"{_name}s", hidden=True)
 app.add_typer(global_concurrency_limit.app, name="gcl", hidden=True)
+app.add_typer(events.app, name="event", hidden=True)  # Prefect's alias
 app.command("deploy")(deploy.deploy)
 app.command("verify")(verify.verify)
 

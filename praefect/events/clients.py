@@ -32,6 +32,10 @@ __all__ = [
     "get_events_subscriber",
 ]
 
+_BACKFILL = 100
+_PAGE = 5000
+_SLACK = _dt.timedelta(seconds=30)
+
 
 def _context_related(explicit: list[RelatedResource]) -> list[RelatedResource]:
     """The runs this code executes in (flow run, flow, task run), as related resources the
@@ -145,9 +149,8 @@ class EventSubscriber:
         self.reconnection_attempts = reconnection_attempts
         self.poll = poll
         self.backfill = backfill
-        self._seen: set[uuid.UUID] = set()
+        self._seen: dict[uuid.UUID, _dt.datetime] = {}
         self._since: _dt.datetime | None = None
-        self._buffer: list[ReceivedEvent] = []
         self._socket: Any = None
 
     async def __aenter__(self) -> EventSubscriber:
@@ -200,24 +203,36 @@ class EventSubscriber:
             await asyncio.sleep(self.poll)
 
     def _read_new(self) -> list[ReceivedEvent]:
-        from praefect.client import get_orchestration_client as _client
-
-        criteria = self.filter
-        if self._since is not None:
-            occurred = criteria.occurred.model_copy(update={"since": self._since})
-            criteria = criteria.model_copy(update={"occurred": occurred})
-        rows = _client().filter_events(criteria, 200)
+        client = get_orchestration_client()
+        if self._since is None and self.backfill and not self._seen:
+            # the backfill: the newest matching events, oldest first
+            newest = self.filter.model_copy(update={"order": EventOrder.DESC})
+            rows = client.filter_events(newest, _BACKFILL)[::-1]
+        else:
+            since = self._since or now_utc()
+            # a little back: events reach the store after they occurred (write-behind)
+            occurred = self.filter.occurred.model_copy(update={"since": since - _SLACK})
+            rows = client.filter_events(
+                self.filter.model_copy(update={"occurred": occurred}), _PAGE
+            )
+            if len(rows) == _PAGE:  # a busy stream: go on from the last one read
+                self._since = rows[-1]["occurred"] + _SLACK
         out = []
         for row in rows:
             event = ReceivedEvent.model_validate(row)
             if event.id in self._seen:
                 continue
-            self._seen.add(event.id)
+            self._seen[event.id] = event.occurred
             out.append(event)
-            if self._since is None or event.occurred > self._since:
-                self._since = event.occurred
-        if len(self._seen) > 50_000:
-            self._seen = {event.id for event in out}
+        if out:
+            latest = max(event.occurred for event in out)
+            if self._since is None or latest > self._since:
+                self._since = latest
+        elif self._since is None:
+            self._since = now_utc()
+        horizon = (self._since or now_utc()) - 2 * _SLACK
+        if len(self._seen) > 10_000:
+            self._seen = {k: at for k, at in self._seen.items() if at >= horizon}
         return out
 
 
