@@ -42,6 +42,7 @@ def page_routers() -> list[APIRouter]:
         automations,
         concurrency,
         deployments,
+        events,
         live,
         pages,
         runs,
@@ -52,7 +53,7 @@ def page_routers() -> list[APIRouter]:
     )
 
     modules = [pages, runs, deployments, work_pools, task_workers, automations, concurrency]
-    modules += [variables, artifacts, search, live]
+    modules += [variables, artifacts, events, search, live]
     return [module.router for module in modules]
 
 

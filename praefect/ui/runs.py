@@ -22,6 +22,7 @@ from praefect import database, exceptions, orchestration
 from praefect.schemas import filters, queries
 from praefect.schemas.states import TERMINAL_STATES, State, StateType
 from praefect.ui import artifacts, pages, run_form, templating
+from praefect.ui import events as ui_events
 
 __all__ = ["LOG_LINES", "graph_nodes", "log_line", "router", "task_node"]
 
@@ -160,6 +161,7 @@ def _flow_run_response(
             "parent": parent,
             "resume_input": _resume_input(conn, run) if run["state_type"] == "PAUSED" else None,
             "artifacts": artifacts.for_flow_run(conn, run_id),
+            "events": ui_events.about(conn, f"prefect.flow-run.{run_id}"),
         }
 
     context = database.read(pages._engine(request), read)
@@ -224,6 +226,7 @@ def task_run_page(request: Request, task_run_id: str) -> Response:
             "flow_run": flow_run,
             "logs": [log_line(row, {str(parsed): task["name"]}) for row in logs],
             "artifacts": artifacts.for_task_run(conn, parsed),
+            "events": ui_events.about(conn, f"prefect.task-run.{parsed}"),
         }
 
     context = database.read(pages._engine(request), read)

@@ -28,6 +28,7 @@ __all__ = [
     "environment",
     "level_name",
     "render",
+    "resource_link",
     "timestamp",
 ]
 
@@ -102,6 +103,28 @@ def _run_duration(run: dict[str, Any]) -> float | None:
     return max(total, 0.0)
 
 
+_RESOURCE_PAGES = {
+    "prefect.flow-run.": "/runs/flow-run/",
+    "prefect.task-run.": "/runs/task-run/",
+    "prefect.flow.": "/flows/flow/",
+    "prefect.deployment.": "/deployments/deployment/",
+    "prefect.work-pool.": None,
+    "prefect.automation.": "/automations/automation/",
+}
+
+
+def resource_link(resource_id: str | None) -> str | None:
+    """The UI page of an event's resource (a run, flow, deployment, automation), or None.
+
+    >>> resource_link("prefect.flow-run.0a1b"), resource_link("acme.order.1")
+    ('/runs/flow-run/0a1b', None)
+    """
+    for prefix, page in _RESOURCE_PAGES.items():
+        if resource_id and resource_id.startswith(prefix) and page is not None:
+            return page + resource_id[len(prefix) :]
+    return None
+
+
 def environment() -> jinja2.Environment:
     """The templates of ``praefect/ui/templates``, HTML-escaped, with the UI's filters."""
     # Imported on the first page rendered: a server used only through the API never loads
@@ -127,6 +150,7 @@ def environment() -> jinja2.Environment:
         markdown=artifact_views.markdown,
         table_rows=artifact_views.table_rows,
         progress=artifact_views.progress,
+        resource_link=resource_link,
     )
     env.globals.update(STATE_TYPES=STATE_TYPES, LEVELS=LEVELS)
     return env

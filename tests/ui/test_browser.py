@@ -506,3 +506,23 @@ def test_the_concurrency_page_shows_a_holder_and_resizes_and_resets_its_limit(pa
             page.locator(f'tr[data-limit="{name}"]').get_by_role("button", name="Reset").click()
             expect(page.locator(".notice")).to_contain_text("Every slot of the limit was freed")
             expect(page.locator(f'tr[data-limit="{name}"] .slots-used')).to_have_text("0 / 5")
+
+
+def test_an_event_emitted_in_a_flow_is_found_in_the_feed_and_links_to_its_run(page, server):
+    from praefect.events import emit_event
+
+    kind = _unique("acme.parcel").replace("-", "_")
+
+    @flow(name=_unique("shipping"))
+    def shipping() -> None:
+        emit_event(f"{kind}.shipped", resource={"prefect.resource.id": "acme.parcel.7"})
+
+    shipping()
+    page.goto("/events")
+    page.locator("input[name=prefix]").fill(f"{kind}.")
+    page.locator("#events-filter button[type=submit]").click()
+    expect(page.locator("#events-total")).to_have_text("1 event")
+    page.get_by_role("link", name=f"{kind}.shipped").click()
+    expect(page.locator("h1")).to_have_text(f"{kind}.shipped")
+    page.locator("#related-resources a").first.click()
+    expect(page.locator("#run-events")).to_contain_text(f"{kind}.shipped")
