@@ -125,3 +125,20 @@ def test_frozen_time_leaves_the_real_clock_behind_it():
         assert clock.now() == T0 + dt.timedelta(seconds=1)
     real = praefect.utilities.clock.now()
     assert abs(real - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=5)
+
+
+def test_a_suspended_run_is_failed_when_the_clock_passes_its_timeout(harness):
+    from praefect.states import Suspended
+
+    with frozen_time(T0) as clock, praefect.get_client(sync_client=True) as client:
+        deployment_id = client.create_deployment(
+            client.create_flow_from_name("approvals"), name="manual"
+        )
+        run = client.create_flow_run_from_deployment(deployment_id, state=State(StateType.RUNNING))
+        client.set_flow_run_state(run.id, Suspended(timeout_seconds=3600, pause_key="1"))
+        clock.advance(3599)
+        assert client.read_flow_run(run.id).state.name == "Suspended"
+        clock.advance(2)
+        failed = client.read_flow_run(run.id).state
+    assert failed.is_failed()
+    assert failed.message.startswith("The flow run was suspended and never resumed")
