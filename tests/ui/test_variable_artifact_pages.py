@@ -3,8 +3,6 @@ versions, a run's artifacts rendered, markdown's HTML escaped)."""
 
 from __future__ import annotations
 
-import pytest
-
 
 def test_variables_are_created_edited_and_deleted_from_the_page(client):
     assert "No variables yet" in client.get("/variables").text
@@ -28,15 +26,12 @@ def test_variables_are_created_edited_and_deleted_from_the_page(client):
     assert client.get("/api/variables/name/db_host").status_code == 404
 
 
-@pytest.mark.parametrize(
-    ("name", "value", "message"),
-    [("Bad Name", "1", "Bad Name"), ("taken", "2", "already exists")],
-)
-def test_a_refused_variable_says_why_on_the_page(client, name, value, message):
+def test_a_refused_variable_says_why_on_the_page(client):
     client.post("/api/variables/", json={"name": "taken", "value": 1})
-    answer = client.post("/ui/variables", data={"name": name, "value": value, "tags": ""})
-    assert answer.status_code == 200 and 'class="notice error"' in answer.text
-    assert message in answer.text
+    for name, message in (("Bad Name", "&#39;Bad Name&#39;"), ("taken", "already exists")):
+        answer = client.post("/ui/variables", data={"name": name, "value": "2", "tags": ""})
+        assert answer.status_code == 200 and 'class="notice error"' in answer.text
+        assert message in answer.text
     assert client.post("/api/variables/count", json={}).json() == 1
 
 
