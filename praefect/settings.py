@@ -178,6 +178,9 @@ class Settings:
     """Seconds between two passes of the late-runs check."""
     server_services_late_runs_after_seconds: float = 15.0
     """A Scheduled run this many seconds past its time becomes Late."""
+    server_services_late_runs_max_lateness_seconds: float | None = None
+    """A Scheduled or Late run still waiting this many seconds past its time is Cancelled, its
+    message saying why it waited (unset: runs wait for as long as it takes)."""
     server_services_crashed_runs_enabled: bool = True
     """Whether ``praefect server start`` marks Crashed the runs whose process stopped
     heartbeating."""

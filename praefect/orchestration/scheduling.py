@@ -50,6 +50,7 @@ from praefect.utilities import clock, names
 __all__ = [
     "AUTO_SCHEDULED_TAG",
     "CATCH_UP_POLICIES",
+    "cancel_stale_runs",
     "idempotency_key",
     "mark_late_runs",
     "schedule_runs",
@@ -321,3 +322,46 @@ def mark_late_runs(
         if result.status.value == "ACCEPT":
             marked.append(run_id)
     return marked
+
+
+def cancel_stale_runs(
+    conn: Connection,
+    max_lateness_seconds: float,
+    now: _dt.datetime | None = None,
+    limit: int = 500,
+) -> list[uuid.UUID]:
+    """Cancel the Scheduled and Late runs still waiting more than ``max_lateness_seconds``
+    after their scheduled time (a run retried later, AwaitingRetry, is not one), each with a
+    message saying how late it was and why it waited (``scheduled_runs.why_waiting``); at
+    most ``limit`` a call. Return the ids of the runs cancelled."""
+    now = now or clock.now()
+    cutoff = now - _dt.timedelta(seconds=max_lateness_seconds)
+    query = (
+        sa.select(_run.c.id, _run.c.next_scheduled_start_time)
+        .where(
+            _run.c.state_type == StateType.SCHEDULED.value,
+            _run.c.state_name.in_(("Scheduled", "Late")),
+            _run.c.next_scheduled_start_time <= cutoff,
+        )
+        .order_by(_run.c.next_scheduled_start_time)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    cancelled = []
+    for run_id, scheduled_time in conn.execute(query).all():
+        if scheduled_time.tzinfo is None:
+            scheduled_time = scheduled_time.replace(tzinfo=_dt.UTC)
+        late = (now - scheduled_time).total_seconds()
+        state = State(
+            StateType.CANCELLED,
+            message=(
+                f"Cancelled: {late:.0f} s past its scheduled time, more than the maximum "
+                f"lateness of {max_lateness_seconds:g} s. "
+                + scheduled_runs.why_waiting(conn, run_id, now)
+            ),
+            timestamp=now,
+        )
+        result = flow_runs.set_state(conn, run_id, state, now=now)
+        if result.status.value == "ACCEPT":
+            cancelled.append(run_id)
+    return cancelled

@@ -291,6 +291,26 @@ def test_mark_late_runs_marks_overdue_scheduled_runs_only(engine, new_run, read_
     assert again == []
 
 
+def test_a_run_later_than_the_max_lateness_is_cancelled_saying_why(engine, new_run, read_run):
+    from praefect.server.services import MarkLateRuns
+
+    stale = new_run(_scheduled(T0 - dt.timedelta(minutes=20)))
+    late = new_run(_scheduled(T0 - dt.timedelta(minutes=5)))
+    retrying = new_run(_scheduled(T0 - HOUR, name="AwaitingRetry"))
+    service = MarkLateRuns(after_seconds=15, max_lateness_seconds=600)
+    assert sorted(service.run_once(engine, T0)) == sorted([stale, late])  # both marked Late
+    cancelled = read_run(stale)["state"]
+    assert cancelled.type is StateType.CANCELLED
+    assert cancelled.message == (
+        "Cancelled: 1200 s past its scheduled time, more than the maximum lateness of 600 s. "
+        "It belongs to no deployment: only running its flow starts it."
+    )
+    assert read_run(late)["state"].name == "Late"
+    assert read_run(retrying)["state"].name == "AwaitingRetry"  # a retry waits its turn
+    assert MarkLateRuns(after_seconds=15).run_once(engine, T0 + HOUR) == []  # unset: no cancel
+    assert read_run(late)["state"].name == "Late"
+
+
 def test_mark_late_runs_uses_the_settings_threshold(engine, new_run):
     from praefect import settings
 
