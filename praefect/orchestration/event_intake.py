@@ -209,6 +209,8 @@ def task_run_items(batch: Sequence[Event]) -> list[tuple[dict[str, Any], State]]
             "timestamp": event.occurred,
             "state_details": details,
         }
+        if isinstance(validated.get("data"), dict):  # Prefect's result record metadata
+            state["data"] = validated["data"]
         item = TaskRunBatchItem.model_validate({"row": row, "state": state})
         assert item.row is not None and item.state is not None
         run_row = item.row.to_row(item.row.id)

@@ -45,6 +45,14 @@ def data_reference(data: object) -> Any:
     to_ref = getattr(data, "to_reference", None)
     if to_ref is not None:
         return to_ref()
-    if isinstance(data, dict) and data.get("__praefect_result_ref__"):
+    if isinstance(data, dict) and (
+        data.get("__praefect_result_ref__") or _PREFECT_METADATA.issubset(data)
+    ):
         return data
     return None
+
+
+_PREFECT_METADATA = frozenset({"storage_key", "serializer"})
+"""The keys of Prefect's ``ResultRecordMetadata``: Prefect's clients (a task worker of Prefect's
+recording a background run's result through events) store such a reference as the state's data,
+and read it back from the API to load the result from their storage."""

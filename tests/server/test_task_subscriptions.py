@@ -4,6 +4,7 @@ task workers: each run sent once, acknowledged, the worker listed while it liste
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -68,3 +69,50 @@ def test_a_subscription_without_task_keys_is_refused_saying_so(server):
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 1008
     assert closed.value.rcvd.reason == "Expected task keys"
+
+
+def test_a_prefect_workers_result_reference_is_kept_for_the_caller_of_delay(praefect_home):
+    """Prefect's task worker records a background run's Completed state as an event whose
+    state data is its result record's metadata; Prefect's future reads it back from the API."""
+    from fastapi.testclient import TestClient
+
+    from praefect.server.app import create_app
+
+    app = create_app(database_url=f"sqlite:///{praefect_home / 'events.db'}")
+    task_run = str(uuid.uuid4())
+    metadata = {"storage_key": "/results/abc", "serializer": {"type": "pickle"}}
+    metadata.update(expiration=None, prefect_version="3.9.1", storage_block_id=None)
+    event = {
+        "id": str(uuid.uuid4()),
+        "occurred": "2030-01-01T00:00:01Z",
+        "event": "prefect.task-run.Completed",
+        "resource": {
+            "prefect.resource.id": f"prefect.task-run.{task_run}",
+            "prefect.resource.name": "triple",
+            "prefect.state-name": "Completed",
+            "prefect.state-type": "COMPLETED",
+            "prefect.orchestration": "client",
+        },
+        "related": [],
+        "payload": {
+            "validated_state": {
+                "type": "COMPLETED",
+                "name": "Completed",
+                "message": "",
+                "state_details": {},
+                "data": metadata,
+            },
+            "task_run": {"name": "triple", "task_key": "triple-1a2b", "dynamic_key": "1"},
+        },
+    }
+    with TestClient(app) as client:
+        with client.websocket_connect("/api/events/in", subprotocols=["prefect"]) as socket:
+            socket.send_text(json.dumps({"type": "auth", "token": None}))
+            assert socket.receive_json() == {"type": "auth_success"}
+            socket.send_text(json.dumps(event))
+        for _ in range(200):
+            response = client.get(f"/api/task_runs/{task_run}")
+            if response.status_code == 200:
+                break
+            time.sleep(0.05)
+        assert response.json()["state"]["data"] == metadata
