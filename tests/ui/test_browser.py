@@ -526,3 +526,26 @@ def test_an_event_emitted_in_a_flow_is_found_in_the_feed_and_links_to_its_run(pa
     expect(page.locator("h1")).to_have_text(f"{kind}.shipped")
     page.locator("#related-resources a").first.click()
     expect(page.locator("#run-events")).to_contain_text(f"{kind}.shipped")
+
+
+def test_task_workers_page_shows_a_running_worker_and_its_task(page):
+    import asyncio
+
+    from praefect.task_worker import TaskWorker
+
+    worker = TaskWorker(double, limit=2)
+    thread = threading.Thread(target=asyncio.run, args=(worker.start(),), daemon=True)
+    thread.start()
+    try:
+        assert double.delay(21).result(timeout=30) == 42
+        page.goto("/dashboard")
+        page.get_by_role("link", name="Task workers").click()
+        row = page.locator("#task-workers tr", has_text=worker.client_id)
+        expect(row).to_contain_text("double")
+        expect(page.locator("#background-tasks tr", has_text="double")).to_be_visible()
+    finally:
+        # Playwright's loop runs in this thread: stop the worker from another
+        stopper = threading.Thread(target=asyncio.run, args=(worker.stop(),))
+        stopper.start()
+        stopper.join(timeout=10)
+        thread.join(timeout=10)
