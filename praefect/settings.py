@@ -199,6 +199,14 @@ class Settings:
     and actions queued by processes that have exited)."""
     server_services_actions_loop_seconds: float = 1.0
     """Seconds between two passes of the automation actions runner."""
+    server_services_event_retention_enabled: bool = True
+    """Whether ``praefect server start`` deletes the events older than
+    ``events_retention_period``."""
+    server_services_event_retention_loop_seconds: float = 3600.0
+    """Seconds between two passes of the event retention service."""
+    events_retention_period: float = 7 * 86400.0
+    """Seconds an event is kept (by when it occurred); older ones are deleted in batches by the
+    event retention service (Prefect's ``PREFECT_EVENTS_RETENTION_PERIOD``, 7 days)."""
     server_services_pause_expirations_enabled: bool = True
     """Whether ``praefect server start`` fails the paused runs whose pause timed out."""
     server_services_pause_expirations_loop_seconds: float = 5.0
@@ -260,6 +268,7 @@ _EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
     "database_pool_timeout": ("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_TIMEOUT",),
     "database_pool_recycle": ("PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_RECYCLE",),
     "heartbeat_seconds": ("PREFECT_RUNNER_HEARTBEAT_FREQUENCY",),
+    "events_retention_period": ("PREFECT_SERVER_EVENTS_RETENTION_PERIOD",),
     "runner_poll_seconds": ("PREFECT_RUNNER_POLL_FREQUENCY",),
 }
 

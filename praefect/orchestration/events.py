@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "count",
+    "delete_older",
     "flow_run_related",
     "ingest",
     "query",
@@ -237,6 +238,14 @@ def _sqlite_values(rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
             )
         )
     return out
+
+
+def delete_older(conn: Connection, before: _dt.datetime, limit: int = 10_000) -> int:
+    """Delete up to ``limit`` of the events that occurred before ``before`` (the oldest
+    first); how many were deleted. Call again until it deletes fewer than ``limit``."""
+    c = _event.c
+    oldest = sa.select(c.id).where(c.occurred < before).order_by(c.occurred).limit(limit)
+    return conn.execute(_event.delete().where(c.id.in_(oldest.scalar_subquery()))).rowcount
 
 
 def write(conn: Connection, rows: list[dict[str, Any]], ignore_existing: bool = False) -> None:

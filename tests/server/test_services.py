@@ -217,6 +217,7 @@ def test_services_follow_their_enabled_settings_and_flags():
         "CrashedRuns",
         *automations,
         "FailExpiredPauses",
+        "EventRetention",
     ]
     off = settings.get_current_settings().model_copy(
         {
@@ -229,6 +230,7 @@ def test_services_follow_their_enabled_settings_and_flags():
         "CrashedRuns",
         *automations,
         "FailExpiredPauses",
+        "EventRetention",
     ]
     assert services.enabled_services(off)[0].loop_seconds == 2.5
     assert names(services.enabled_services(off, scheduler=True, late_runs=False)) == [
@@ -237,6 +239,7 @@ def test_services_follow_their_enabled_settings_and_flags():
         "CrashedRuns",
         *automations,
         "FailExpiredPauses",
+        "EventRetention",
     ]
 
 
@@ -359,3 +362,39 @@ def test_the_pause_expiry_service_fails_runs_paused_past_their_timeout(tmp_path:
     assert runner.run_once()["FailExpiredPauses"] == [run_id]
     state = database.read(engine, lambda conn: orchestration.flow_runs.read(conn, run_id))["state"]
     assert state.is_failed() and "paused and never resumed" in state.message
+
+
+def test_the_event_retention_service_deletes_events_older_than_the_period(engine, clock):
+    """Events that occurred before now minus PRAEFECT_EVENTS_RETENTION_PERIOD go, in batches;
+    newer ones stay."""
+    from praefect.orchestration import events
+    from praefect.server.services import event_retention
+
+    def row(name: str, age: dt.timedelta) -> dict:
+        at = T0 - age
+        resource = {"prefect.resource.id": f"acme.{name}"}
+        return {
+            "id": uuid.uuid4(),
+            "occurred": at,
+            "event": f"acme.{name}",
+            "resource_id": resource["prefect.resource.id"],
+            "resource": resource,
+            "related": [],
+            "payload": {},
+            "received": at,
+            "follows": None,
+        }
+
+    old = [row("old", dt.timedelta(days=8, minutes=i)) for i in range(5)]
+    database.write(engine, lambda c: events.ingest(c, [*old, row("new", dt.timedelta(days=6))]))
+    with settings.temporary_settings({"events_retention_period": 7 * 86400.0}):
+        service = services.EventRetention()
+    assert service.retention_seconds == 7 * 86400.0
+    original = event_retention._BATCH
+    event_retention._BATCH = 2  # three passes: 2, 2, 1
+    try:
+        assert service.run_once(engine, T0) == 5
+    finally:
+        event_retention._BATCH = original
+    left = database.read(engine, lambda c: events.query(c, None, limit=None))
+    assert [e["event"] for e in left] == ["acme.new"]

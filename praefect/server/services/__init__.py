@@ -6,7 +6,8 @@
 - ``CrashedRuns``: Running runs whose process stopped heartbeating become Crashed;
 - ``ProactiveTriggers``: proactive automation triggers whose window passed without their
   events fire; ``AutomationActions``: automation actions due (retries) run;
-- ``FailExpiredPauses``: paused runs whose pause timed out become Failed.
+- ``FailExpiredPauses``: paused runs whose pause timed out become Failed;
+- ``EventRetention``: events older than ``PRAEFECT_EVENTS_RETENTION_PERIOD`` are deleted.
 
 ``praefect server start`` runs the enabled ones (``PRAEFECT_SERVER_SERVICES_<NAME>_ENABLED``,
 ``--no-scheduler``, ``--no-late-runs``, ``--no-services``) in background threads of the server
@@ -16,7 +17,7 @@ Prefect's does. Every service is safe to run in several replicas at once.
 >>> runner = ServiceRunner(enabled_services(), database_url="sqlite:///:memory:")
 >>> done = runner.run_once()
 >>> sorted(done)[:3], "Scheduler" in done
-(['AutomationActions', 'CrashedRuns', 'FailExpiredPauses'], True)
+(['AutomationActions', 'CrashedRuns', 'EventRetention'], True)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 from praefect.server.services.automations import AutomationActions, ProactiveTriggers
 from praefect.server.services.base import Service, ServiceRunner
 from praefect.server.services.crashed_runs import CrashedRuns
+from praefect.server.services.event_retention import EventRetention
 from praefect.server.services.late_runs import MarkLateRuns
 from praefect.server.services.pause_expirations import FailExpiredPauses
 from praefect.server.services.scheduler import RecentDeploymentsScheduler, Scheduler
@@ -32,6 +34,7 @@ from praefect.server.services.selection import all_services, enabled_services
 __all__ = [
     "AutomationActions",
     "CrashedRuns",
+    "EventRetention",
     "FailExpiredPauses",
     "MarkLateRuns",
     "ProactiveTriggers",

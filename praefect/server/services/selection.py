@@ -6,6 +6,7 @@ from praefect import settings as _settings
 from praefect.server.services.automations import AutomationActions, ProactiveTriggers
 from praefect.server.services.base import Service
 from praefect.server.services.crashed_runs import CrashedRuns
+from praefect.server.services.event_retention import EventRetention
 from praefect.server.services.late_runs import MarkLateRuns
 from praefect.server.services.pause_expirations import FailExpiredPauses
 from praefect.server.services.scheduler import RecentDeploymentsScheduler, Scheduler
@@ -38,6 +39,12 @@ def _built(current: _settings.Settings) -> dict[str, list[Service]]:
         "pause_expirations": [
             FailExpiredPauses(loop_seconds=current.server_services_pause_expirations_loop_seconds)
         ],
+        "event_retention": [
+            EventRetention(
+                loop_seconds=current.server_services_event_retention_loop_seconds,
+                retention_seconds=current.events_retention_period,
+            )
+        ],
     }
 
 
@@ -46,7 +53,7 @@ def all_services(settings: _settings.Settings | None = None) -> list[Service]:
 
     >>> names = [s.name for s in all_services()]
     >>> names[:4], names[-1]
-    (['Scheduler', 'RecentDeploymentsScheduler', 'MarkLateRuns', 'CrashedRuns'], 'FailExpiredPauses')
+    (['Scheduler', 'RecentDeploymentsScheduler', 'MarkLateRuns', 'CrashedRuns'], 'EventRetention')
     """
     built = _built(settings or _settings.get_current_settings())
     return [service for group in built.values() for service in group]
