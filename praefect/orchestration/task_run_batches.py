@@ -292,6 +292,7 @@ def _without_stale_attempts(conn: Connection, prepared: Prepared) -> Prepared:
         cutoff = stamps.get((head[3], head[10]))
         if cutoff is None or (state is not None and state[4] < cutoff):
             kept.append(item)
+    task_runs.report_stale(len(prepared) - len(kept), cutoffs)
     return kept
 
 

@@ -8,6 +8,7 @@ hands plain tuples to the driver's ``executemany``, with SQL compiled once per d
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -35,10 +36,12 @@ __all__ = [
     "read_many_raw",
     "read_states",
     "require_flow_runs",
+    "report_stale",
     "stale_cutoffs",
     "write_batch",
 ]
 
+_log = logging.getLogger("praefect.orchestration.task_runs")
 _run = tables.task_run
 _state = tables.task_run_state
 _event = tables.event
@@ -194,7 +197,9 @@ def write_batch(
     run_counts = require_flow_runs(conn, {flow_run_id for flow_run_id, _ in attempts})
     cutoffs = stale_cutoffs(conn, run_counts, attempts)
     if cutoffs:
-        items = [(row, state) for row, state in items if _current(row, state, cutoffs)]
+        kept = [(row, state) for row, state in items if _current(row, state, cutoffs)]
+        report_stale(len(items) - len(kept), cutoffs)
+        items = kept
         if not items:
             return
     if conn.dialect.name == "sqlite":
@@ -268,6 +273,18 @@ def stale_cutoffs(
         if later:
             cutoffs[flow_run_id, attempt] = min(later)
     return cutoffs
+
+
+def report_stale(dropped: int, cutoffs: Mapping[_Attempt, _dt.datetime]) -> None:
+    """Log that ``dropped`` task-run writes of the replaced attempts of ``cutoffs`` were not
+    recorded."""
+    if dropped:
+        attempts = ", ".join(f"attempt {n} of flow run {fid}" for fid, n in sorted(cutoffs))
+        _log.warning(
+            "Did not record %d task-run write(s) made after their attempt was replaced (%s).",
+            dropped,
+            attempts,
+        )
 
 
 def _current(

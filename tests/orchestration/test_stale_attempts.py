@@ -63,7 +63,7 @@ def _writes(path: str, database_url: str) -> Any:
 
 @pytest.mark.parametrize("path", ["fast", "general", "embedded"])
 def test_task_run_states_of_a_replaced_attempt_are_not_recorded(
-    engine, database_url, retried_run, path
+    engine, database_url, retried_run, path, caplog
 ):
     write = _writes(path, database_url)
     late_history = _task(retried_run, 1, 1.5)  # attempt 1's, delivered after attempt 2 began
@@ -72,6 +72,10 @@ def test_task_run_states_of_a_replaced_attempt_are_not_recorded(
     current = _task(retried_run, 2, 11)
     unknown = _task(retried_run, 0, 12)  # a client that does not say its attempt (Prefect's)
     write(late_history + stale + straddling + current + unknown, engine)
+    assert (
+        f"Did not record 4 task-run write(s) made after their attempt was replaced (attempt 1 of flow run {retried_run})"
+        in caplog.text
+    )
 
     with engine.connect() as conn:
         runs = {
