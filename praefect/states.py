@@ -17,6 +17,7 @@ from typing import Any
 
 from praefect.schemas import states as _schema_states
 from praefect.schemas.states import TERMINAL_STATES, State, StateDetails, StateType
+from praefect.utilities import ids
 
 __all__ = [
     "AwaitingConcurrencySlot",
@@ -231,9 +232,9 @@ def return_value_to_state(retval: object) -> State:
     fails if any of them is not Completed; anything else is Completed with the value as data."""
     single = _final_state_of(retval)
     if single is not None:
-        if single.type is StateType.COMPLETED and single.data is None:
-            return single
-        return single.copy() if single.is_final() else single
+        # a copy with an id of its own: the run's state (and its event, whose id is the
+        # state's) is not the one it came from (a task run's, already stored)
+        return single.copy(id=ids.uuid7()) if single.is_final() else single
     if isinstance(retval, list | tuple | set | frozenset) and retval:
         states = [_final_state_of(v) for v in retval]
         if all(s is not None for s in states):
