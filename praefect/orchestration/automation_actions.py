@@ -284,10 +284,12 @@ def _failed(
 
 # -- the runner thread ----------------------------------------------------------------------------
 class _Runner:
-    """Runs the due actions of one database in a daemon thread, woken by ``wake``; it stops
-    after ``_IDLE_SECONDS`` with nothing to do."""
+    """Runs the due actions of one database in a daemon thread, woken by ``wake``. It waits
+    for the retries it knows of (up to ``_HORIZON`` seconds ahead) and stops when none is
+    left: later retries, and actions left by a process that exited, are the server's
+    ``AutomationActions`` service's."""
 
-    _IDLE_SECONDS = 10.0
+    _HORIZON = 10.0
     _QUICK = (0.0, 0.001, 0.001, 0.002, 0.002, 0.004, 0.01, 0.02, 0.05, 0.1, 0.2)
     """The waker's transaction commits after it wakes us: look again soon, a few times."""
 
@@ -306,23 +308,38 @@ class _Runner:
                 self.thread.start()
 
     def _loop(self) -> None:
-        idle_since = time.monotonic()
-        while time.monotonic() - idle_since < self._IDLE_SECONDS:
-            woken = self.woken.wait(1.0)
-            self.woken.clear()
-            try:
-                done = 0
-                for delay in self._QUICK if woken else (0.0,):
-                    time.sleep(delay)
-                    done = run_due(self.engine)
-                    if done:
-                        break
-            except Exception:
-                _log.exception("Running automation actions failed; trying again.")
-                done = 0
-            if done:
-                idle_since = time.monotonic()
-                self.woken.set()  # there may be more
+        try:
+            while True:
+                if self.woken.is_set():
+                    self.woken.clear()
+                    for delay in self._QUICK:
+                        time.sleep(delay)
+                        if run_due(self.engine):
+                            break
+                else:
+                    run_due(self.engine)
+                wait = self._next_due()
+                if wait is None and not self.woken.is_set():
+                    return
+                self.woken.wait(min(wait or 0.0, self._HORIZON))
+        except Exception as exc:  # the database went away (a test's, a closed store)
+            _log.warning("Stopped running automation actions here: %s", exc)
+
+    def _next_due(self) -> float | None:
+        """Seconds until the next pending action is due (within the horizon), or None."""
+
+        def first(conn: Connection) -> Any:
+            unclaimed = sa.or_(_runs.c.claimed_until.is_(None), _runs.c.claimed_until < now_utc())
+            pending = sa.select(sa.func.min(_runs.c.next_attempt_at)).where(
+                (_runs.c.status == "pending") & unclaimed
+            )
+            return conn.execute(pending).scalar()
+
+        due = database.read(self.engine, first)
+        if due is None:
+            return None
+        seconds = (due - now_utc()).total_seconds()
+        return max(seconds, 0.01) if seconds < self._HORIZON else None
 
 
 _runners: dict[int, _Runner] = {}
