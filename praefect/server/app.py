@@ -198,6 +198,7 @@ def create_app(
     else:
         routes.load("api", "ui")
     ui.add_guard(app)
+    ui.add_not_found_page(app)
     # add_middleware wraps: the last one added is the outermost.
     app.add_middleware(storable.StorableInput)
     app.add_middleware(limits.BodySizeLimit, max_bytes=settings.server_max_body_bytes)

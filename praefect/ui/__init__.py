@@ -21,7 +21,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
-__all__ = ["STATIC_DIR", "add_guard", "add_pages", "install", "page_routers"]
+__all__ = ["STATIC_DIR", "add_guard", "add_not_found_page", "add_pages", "install", "page_routers"]
 
 STATIC_DIR = Path(__file__).parent / "static"
 """The UI's scripts, styles and vendored libraries, served under ``/static``."""
@@ -32,6 +32,7 @@ def install(app: FastAPI) -> None:
     ``app.state.database_url`` names the database)."""
     add_pages(app)
     add_guard(app)
+    add_not_found_page(app)
 
 
 def page_routers() -> list[APIRouter]:
@@ -72,3 +73,30 @@ def add_guard(app: FastAPI) -> None:
     from praefect.ui import guard
 
     app.add_middleware(guard.FormGuard)
+
+
+def add_not_found_page(app: FastAPI) -> None:
+    """Answer a browser's request for a path that is no page with the UI's 404 page (links
+    back to the runs and the dashboard) instead of ``{"detail": "Not Found"}``; the API's
+    paths and non-browser clients keep the JSON answer."""
+    from fastapi.exception_handlers import http_exception_handler
+    from starlette.exceptions import HTTPException
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        path = request.url.path
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if (
+            exc.status_code == 404
+            and wants_page
+            and path != "/api"
+            and not path.startswith("/api/")
+        ):
+            from praefect.ui import pages
+
+            return pages.not_found(request, f"There is no page at {path}.")
+        return await http_exception_handler(request, exc)
+
+    app.add_exception_handler(HTTPException, not_found)

@@ -23,6 +23,16 @@ def test_root_opens_the_dashboard_and_api_and_docs_still_answer(client):
     assert not [path for path in paths if not path.startswith("/api/")], "UI routes in the API docs"
 
 
+def test_an_unknown_path_shows_the_not_found_page_to_a_browser_and_json_to_clients(client):
+    page = client.get("/no-such-page", headers={"accept": "text/html,*/*"})
+    assert page.status_code == 404
+    assert "There is no page at /no-such-page." in page.text and 'href="/runs"' in page.text
+    api = client.get("/api/no-such-route", headers={"accept": "text/html,*/*"})
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    plain = client.get("/no-such-page")
+    assert plain.status_code == 404 and plain.json() == {"detail": "Not Found"}
+
+
 def test_static_files_and_vendored_libraries_are_served(client):
     for path in (
         "/static/app.js",
