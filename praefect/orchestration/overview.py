@@ -92,6 +92,11 @@ class RunPage:
     """Where the next (older) page starts, or None on the last page."""
 
 
+NOT_UPCOMING = sa.or_(_run.c.state_name.is_(None), _run.c.state_name != "Scheduled")
+"""Runs that ran, run, or are overdue: history views leave out the upcoming (Scheduled) ones,
+which would otherwise count as runs and fill the lists with tomorrow's runs."""
+
+
 def encode_cursor(created: _dt.datetime, run_id: uuid.UUID) -> str:
     """An opaque, URL-safe cursor for the run after which a page starts.
 
@@ -125,11 +130,14 @@ def page(
     after: str | None = None,
     limit: int = 50,
     work_queue_ids: list[uuid.UUID] | None = None,
+    history: bool = False,
 ) -> RunPage:
     """Flow runs matching the criteria created in the time range (and sent to one of
     ``work_queue_ids``, when given), newest first, ``limit`` at a time; ``after`` is the
-    previous page's ``next_cursor``."""
+    previous page's ``next_cursor``. ``history``: leave out the upcoming (Scheduled) runs."""
     clauses = _filters.flow_run_clauses(criteria or _filters.ALL)
+    if history:
+        clauses.append(NOT_UPCOMING)
     if work_queue_ids is not None:
         clauses.append(_run.c.work_queue_id.in_(work_queue_ids))
     if created_after is not None:
@@ -158,6 +166,23 @@ def page(
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1]["created"], rows[-1]["id"])
     return RunPage(rows, next_cursor)
+
+
+def upcoming(
+    conn: Connection, criteria: FlowRunCriteria | None = None, limit: int = 10
+) -> list[dict[str, Any]]:
+    """The upcoming (Scheduled) flow runs matching the criteria, soonest first."""
+    clauses = [*_filters.flow_run_clauses(criteria or _filters.ALL)]
+    clauses.append(_run.c.state_name == "Scheduled")
+    query = (
+        sa.select(*_LIST_COLUMNS)
+        .where(*clauses)
+        .order_by(_run.c.expected_start_time.asc(), _run.c.id.asc())
+        .limit(limit)
+    )
+    rows = [dict(row) for row in conn.execute(query).mappings()]
+    _add_flow_names(conn, rows)
+    return rows
 
 
 def _add_flow_names(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -198,7 +223,7 @@ def runs_by_state(
     counts: dict[str, list[int]] = {kind: [0] * buckets for kind in totals}
     if sum(totals.values()) <= _GROUPED_LIMIT:
         bucket = sa.func.floor((_epoch_seconds(conn, _run.c.created) - since.timestamp()) / width)
-        clauses = [_run.c.created >= since, _run.c.created < until]
+        clauses = [_run.c.created >= since, _run.c.created < until, NOT_UPCOMING]
         if flow_id is not None:
             clauses.append(_run.c.flow_id == flow_id)
         query = (
@@ -215,6 +240,7 @@ def runs_by_state(
             _run.c.state_type == sa.bindparam("kind"),
             _run.c.created >= sa.bindparam("low"),
             _run.c.created < sa.bindparam("high"),
+            NOT_UPCOMING,
         )
         if flow_id is not None:
             in_range = in_range.where(_run.c.flow_id == flow_id)
@@ -234,7 +260,7 @@ def _counts(conn: Connection, clauses: list[Any], flow_id: uuid.UUID | None) -> 
             # "+state_type": SQLite would otherwise walk the (state_type, created) index for
             # the grouping, instead of the (flow_id, created) one for the flow's runs
             group = sa.literal_column("+state_type")
-    query = sa.select(state_type, sa.func.count()).where(*clauses).group_by(group)
+    query = sa.select(state_type, sa.func.count()).where(*clauses, NOT_UPCOMING).group_by(group)
     return {kind: n for kind, n in conn.execute(query) if kind is not None}
 
 
@@ -242,7 +268,7 @@ def state_counts(
     conn: Connection, since: _dt.datetime, flow_id: uuid.UUID | None = None
 ) -> dict[str, int]:
     """How many flow runs created since ``since`` (of the flow ``flow_id``, or of every flow)
-    are in each state type."""
+    are in each state type; upcoming (Scheduled) runs are not counted."""
     return _counts(conn, [_run.c.created >= since], flow_id)
 
 
@@ -250,7 +276,7 @@ def state_counts_by_flow(conn: Connection, since: _dt.datetime) -> dict[uuid.UUI
     """``state_counts`` of every flow at once: ``{flow_id: {state_type: count}}``."""
     query = (
         sa.select(_run.c.flow_id, _run.c.state_type, sa.func.count())
-        .where(_run.c.created >= since)
+        .where(_run.c.created >= since, NOT_UPCOMING)
         .group_by(_run.c.flow_id, _run.c.state_type)
     )
     out: dict[uuid.UUID, dict[str, int]] = {}

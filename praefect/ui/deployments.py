@@ -61,7 +61,7 @@ def deployments_page(request: Request) -> Response:
             deployment["flow_name"] = names.get(deployment["flow_id"], "?")
             of = filters.DeploymentFilter(id=filters.DeploymentFilterId(any_=[deployment["id"]]))
             newest = orchestration.overview.page(
-                conn, queries.FlowRunCriteria(deployments=of), limit=1
+                conn, queries.FlowRunCriteria(deployments=of), limit=1, history=True
             ).runs
             deployment["last_run"] = newest[0] if newest else None
         found.sort(key=lambda d: (d["flow_name"], d["name"]))
@@ -78,18 +78,15 @@ def _deployment_context(conn: Connection, deployment_id: uuid.UUID) -> dict[str,
     if deployment is None:
         return None
     of = filters.DeploymentFilter(id=filters.DeploymentFilterId(any_=[deployment_id]))
-    scheduled = filters.FlowRunFilter(
-        state=filters.FlowRunFilterState(type=filters.FlowRunFilterStateType(any_=["SCHEDULED"]))
-    )
     return {
         "deployment": deployment,
         "flow": orchestration.flows.read(conn, deployment["flow_id"]),
         "runs": orchestration.overview.page(
-            conn, queries.FlowRunCriteria(deployments=of), limit=20
+            conn, queries.FlowRunCriteria(deployments=of), limit=20, history=True
         ).runs,
-        "upcoming": orchestration.overview.page(
-            conn, queries.FlowRunCriteria(deployments=of, flow_runs=scheduled), limit=10
-        ).runs,
+        "upcoming": orchestration.overview.upcoming(
+            conn, queries.FlowRunCriteria(deployments=of), limit=10
+        ),
         "describe": describe_schedule,
     }
 

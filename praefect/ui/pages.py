@@ -157,7 +157,7 @@ def dashboard(request: Request) -> Response:
             "counts": orchestration.overview.state_counts(conn, day_ago),
             "failed": orchestration.overview.failed_runs(conn, day_ago),
             "late": orchestration.overview.late_runs(conn, now),
-            "recent": orchestration.overview.page(conn, limit=10).runs,
+            "recent": orchestration.overview.page(conn, limit=10, history=True).runs,
             "flow_count": orchestration.flows.count(conn),
             "pools": work_pools.pool_summaries(conn),
         }
@@ -196,15 +196,18 @@ def runs(request: Request) -> Response:
     """Flow runs, newest first, filtered by state, flow, deployment, tag, name and time range."""
     query = RunQuery.from_request(request)
     after = request.query_params.get("after") or None
+    history = not query.states  # what ran; the Scheduled state filter lists upcoming runs
 
     def read(conn: Connection) -> dict[str, Any]:
         try:
             found = orchestration.overview.page(
-                conn, after=after, limit=PAGE_SIZE, **query.schemas()
+                conn, after=after, limit=PAGE_SIZE, history=history, **query.schemas()
             )
         except ValueError as exc:
             query.errors.append(str(exc))
-            found = orchestration.overview.page(conn, limit=PAGE_SIZE, **query.schemas())
+            found = orchestration.overview.page(
+                conn, limit=PAGE_SIZE, history=history, **query.schemas()
+            )
         return {"page": found, "flows": [] if _is_fragment(request) else _flow_choices(conn)}
 
     context = database.read(_engine(request), read)
@@ -224,7 +227,7 @@ def flows_page(request: Request) -> Response:
         for flow in found:
             of_flow = filters.FlowFilter(id=filters.FlowFilterId(any_=[flow["id"]]))
             newest = orchestration.overview.page(
-                conn, queries.FlowRunCriteria(flows=of_flow), limit=1
+                conn, queries.FlowRunCriteria(flows=of_flow), limit=1, history=True
             ).runs
             flow["last_run"] = newest[0] if newest else None
             flow["counts"] = counts.get(flow["id"], {})
@@ -248,7 +251,7 @@ def flow_page(request: Request, flow_id: str) -> Response:
         return {
             "flow": flow,
             "page": orchestration.overview.page(
-                conn, queries.FlowRunCriteria(flows=of_flow), limit=PAGE_SIZE
+                conn, queries.FlowRunCriteria(flows=of_flow), limit=PAGE_SIZE, history=True
             ),
             "counts": orchestration.overview.state_counts(conn, day_ago, parsed),
         }

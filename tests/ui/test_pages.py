@@ -65,6 +65,26 @@ def test_dashboard_shows_failures_and_newest_runs(client, new_run):
     assert "fine-run" in html.split("Newest flow runs")[1]
 
 
+def test_history_views_leave_out_upcoming_runs(client, new_run):
+    import datetime as dt
+
+    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
+    new_run("COMPLETED", name="ran-run")
+    for i in range(3):
+        new_run("SCHEDULED", name=f"future-run-{i}", expected_start_time=tomorrow)
+    html = client.get("/dashboard").text
+    assert 'data-stat="total">1<' in html and "100.0% of runs" in html
+    assert "future-run" not in html.split("Newest flow runs")[1]
+    listed = client.get("/runs").text
+    assert "ran-run" in listed and "future-run" not in listed
+    upcoming = client.get("/runs?state=SCHEDULED").text
+    assert "future-run-0" in upcoming and "ran-run" not in upcoming
+    flows = client.get("/flows").text
+    assert "ran-run" in flows and "future-run" not in flows  # the flow's last run
+    chart = client.get("/ui/charts/runs.json?range=24h").json()
+    assert sum(sum(v) for v in chart["counts"].values()) == 1
+
+
 def test_runs_list_filters_by_state_and_flow(client, new_run):
     new_run("FAILED", flow="etl", name="etl-failed")
     new_run("COMPLETED", flow="etl", name="etl-ok")
