@@ -159,6 +159,11 @@ def _flow_run_response(
             "logs": [log_line(row, names) for row in logs],
             "subflows": subflows,
             "parent": parent,
+            "deployment": (
+                orchestration.deployments.read(conn, run["deployment_id"])
+                if run["deployment_id"] is not None
+                else None
+            ),
             "resume_input": _resume_input(conn, run) if run["state_type"] == "PAUSED" else None,
             "artifacts": artifacts.for_flow_run(conn, run_id),
             "events": ui_events.about(conn, f"prefect.flow-run.{run_id}"),

@@ -96,3 +96,15 @@ def test_search_finds_names_and_opens_ids(client, deployment, new_run):
     response = client.get(f"/search?q={deployment['id']}", follow_redirects=False)
     assert response.headers["location"] == f"/deployments/deployment/{deployment['id']}"
     assert "Nothing is called anything like" in client.get("/search?q=zzzz").text
+
+
+def test_a_deployments_run_page_names_and_links_its_deployment(client, deployment):
+    url = f"/api/deployments/{deployment['id']}/create_flow_run"
+    run = client.post(url, json={"parameters": {"day": 3}}).json()
+    html = client.get(f"/runs/flow-run/{run['id']}").text
+    assert (
+        f'<a href="/deployments/deployment/{deployment["id"]}">reports/nightly-report</a>' in html
+    )
+    assert (
+        deployment["id"] not in html.split("reports/nightly-report</a>")[1].split("</section>")[0]
+    )
