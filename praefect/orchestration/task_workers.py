@@ -40,6 +40,7 @@ from praefect.schemas.states import TERMINAL_STATES, State, StateType, now_utc
 __all__ = [
     "POLL_SECONDS",
     "SERVER_POLL_SECONDS",
+    "WATCH_SECONDS",
     "claim",
     "claim_waiting",
     "crash_orphans",
@@ -230,6 +231,29 @@ SERVER_POLL_SECONDS = 0.25
 server wake them at once; this finds those of other replicas and embedded writers."""
 
 
+def _sqlite_changes(engine: Engine) -> Callable[[], int] | None:
+    """For a SQLite file in WAL mode, a cheap reading (one ``stat``) of its write-ahead log
+    that changes whenever another process commits; None for other databases."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    wal = path + "-wal"
+
+    def changes() -> int:
+        try:
+            stat = os.stat(wal)
+        except OSError:
+            return 0
+        return stat.st_mtime_ns ^ stat.st_size
+
+    return changes
+
+
+WATCH_SECONDS = 0.005
+"""How often a waiting claim on a SQLite file looks whether another process committed (a
+``stat`` of its write-ahead log); it reads the database only when so."""
+
+
 def claim_waiting(
     engine: Engine,
     task_keys: Sequence[str],
@@ -240,11 +264,16 @@ def claim_waiting(
 ) -> list[dict[str, Any]]:
     """``claim`` in a write transaction of its own, waiting up to ``timeout`` seconds for a run
     when none is ready (woken at once by ``schedule`` in this process; a cheap read every
-    ``poll_seconds`` sees those of other processes)."""
+    ``poll_seconds`` sees those of other processes, and on a SQLite file a read as soon as its
+    write-ahead log changes)."""
     from praefect import database
 
     deadline = time.monotonic() + timeout
     woken = threading.Event()
+    changes = _sqlite_changes(engine)
+    step = WATCH_SECONDS if changes is not None else poll_seconds
+    seen = changes() if changes is not None else 0
+    last_read = time.monotonic()
     subscribe(woken.set)
     try:
         while True:
@@ -256,8 +285,14 @@ def claim_waiting(
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return []
-                if woken.wait(min(remaining, poll_seconds)):
+                if woken.wait(min(remaining, step)):
                     break
+                if changes is not None:
+                    now = changes()
+                    if now == seen and time.monotonic() - last_read < poll_seconds:
+                        continue
+                    seen = now
+                last_read = time.monotonic()
                 if database.read(engine, lambda conn: has_scheduled(conn, task_keys)):
                     break
     finally:
