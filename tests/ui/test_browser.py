@@ -422,7 +422,9 @@ def test_a_paused_flow_is_resumed_through_its_form_and_goes_on_with_the_typed_va
         expect(page.locator(".notice")).to_contain_text("Resumed: the run is now Running")
         thread.join(20)
         assert results == ["approved by ada, 2 copies"]
+        page.reload()  # (the live update of the state is test_a_log_line_...'s subject)
         expect(page.locator("#run-state")).to_contain_text("Completed")
+        expect(page.locator("#resume")).to_have_count(0)
     finally:
         thread.join(20)
 
