@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; 
 	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; \
 	  then command -v $$p; break; fi; done)
 
-.PHONY: help run test lint fmt bench venv clean pyc chromium screenshots
+.PHONY: help run test lint fmt bench venv clean pyc chromium screenshots prefect-venv
 
 help:
 	@echo "make run    create .venv if needed, run the examples (into .praefect-demo/), then serve the UI at http://127.0.0.1:4200/"
@@ -19,6 +19,7 @@ help:
 	@echo "make lint   ruff check"
 	@echo "make fmt    ruff format + ruff check --fix"
 	@echo "make bench  quick benchmarks (benchmarks/bench_core.py --quick)"
+	@echo "make prefect-venv  the venv with Prefect's own package that tests/compat drives (make test builds it)"
 
 $(PY):
 	@if [ -z "$(PYTHON)" ]; then echo "error: praefect needs Python 3.11 or newer on PATH (python3.11, python3.12, ...)" >&2; exit 1; fi
@@ -69,7 +70,13 @@ chromium:
 screenshots: pyc chromium
 	$(PY) docs/screenshots.py
 
-test: pyc chromium
+# Prefect's own `prefect` package (PyPI) in a venv of its own, for the real-client tests
+# (tests/compat): built once and kept in .venv-prefect/<version>/. When the package index cannot
+# be reached those tests skip with the reason (and fail with CI=true).
+prefect-venv: $(STAMP)
+	@$(PY) tests/compat/prefect_venv.py build
+
+test: pyc chromium prefect-venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

@@ -19,12 +19,14 @@ def version(
     import sqlite3
 
     from praefect import settings
+    from praefect.schemas import versions
 
     output = _common.check_output_format(output)
     current = settings.get_current_settings()
     database_url = _hide_password(current.resolved_database_url)
     info = {
         "version": _praefect_version(),
+        "prefect_api_version": versions.PREFECT_VERSION,
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
         "database": database_url.split(":", 1)[0].split("+", 1)[0],
@@ -38,6 +40,7 @@ def version(
         return
     labels = {
         "version": "Version",
+        "prefect_api_version": "Prefect API",
         "python": "Python version",
         "platform": "Platform",
         "database": "Database",

@@ -86,6 +86,10 @@ class OrchestrationClient(Protocol):
         """Change plain fields of a flow run (name, parameters, ...)."""
         ...
 
+    def update_flow_run_labels(self, flow_run_id: uuid.UUID, labels: Mapping[str, Any]) -> None:
+        """Set these labels on a flow run, keeping its others."""
+        ...
+
     def enqueue_task_run(self, row: Mapping[str, Any], state: State | None) -> None:
         """Queue the whole current row of a task run and its new state (write-behind)."""
         ...

@@ -131,6 +131,10 @@ class EmbeddedClient(
         """Change plain fields of a flow run."""
         self._write(lambda conn: orchestration.flow_runs.update(conn, flow_run_id, **fields))
 
+    def update_flow_run_labels(self, flow_run_id: uuid.UUID, labels: Mapping[str, Any]) -> None:
+        """Set these labels on a flow run, keeping its others."""
+        self._write(lambda conn: orchestration.flow_runs.update_labels(conn, flow_run_id, labels))
+
     def enqueue_task_run(self, row: Mapping[str, Any], state: State | None) -> None:
         """Queue a task run's current row and new state (replaced per instance in __init__).
 

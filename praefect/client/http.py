@@ -581,6 +581,15 @@ class HttpClient(
             missing=_flow_run_not_found(flow_run_id),
         )
 
+    def update_flow_run_labels(self, flow_run_id: uuid.UUID, labels: Mapping[str, Any]) -> None:
+        """Set these labels on a flow run, keeping its others."""
+        self._call(
+            "PATCH",
+            f"/flow_runs/{flow_run_id}/labels",
+            dict(labels),
+            missing=_flow_run_not_found(flow_run_id),
+        )
+
     def enqueue_task_run(self, row: Mapping[str, Any], state: State | None) -> None:
         """Queue a task run's current row and new state (replaced per instance in __init__)."""
         self.writer.put_task_run(row, state)

@@ -122,6 +122,8 @@ flow_run = sa.Table(
     sa.Column("auto_scheduled", sa.Boolean(), nullable=False, server_default=sa.false()),
     *_state_columns(),
     *_run_timing_columns(),
+    # Prefect's key-value labels (null: none)
+    sa.Column("labels", JSON()),
     sa.Index("ix_flow_run__created_desc", *newest_first("created")),
     sa.Index("ix_flow_run__expected_start_time_desc", *newest_first("expected_start_time")),
     sa.Index(None, "state_type", "created"),  # newest runs in a state

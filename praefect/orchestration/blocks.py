@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -28,15 +28,23 @@ from praefect.database import tables
 from praefect.orchestration import filters as _filters
 from praefect.schemas.states import now_utc
 
+if TYPE_CHECKING:
+    from praefect.schemas.queries import BlockDocumentQuery, BlockTypeQuery
+
 __all__ = [
+    "block_schema_id",
+    "count_documents",
     "create_document",
     "create_type",
     "delete_document",
+    "delete_type",
     "ensure_type",
     "read_document",
     "read_document_by_name",
     "read_documents",
+    "read_type",
     "read_type_by_slug",
+    "read_types",
     "update_document",
     "update_type",
 ]
@@ -97,10 +105,80 @@ def update_type(conn: Connection, block_type_id: uuid.UUID, fields: Mapping[str,
     return True
 
 
+def read_type(conn: Connection, block_type_id: uuid.UUID) -> dict[str, Any] | None:
+    """The block type with this id as a dict, or None."""
+    row = conn.execute(sa.select(_type).where(_type.c.id == block_type_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def delete_type(conn: Connection, block_type_id: uuid.UUID) -> bool:
+    """Delete a block type with its documents; return whether it existed. A protected type
+    (one praefect ships) is refused with ``ValueError``."""
+    found = read_type(conn, block_type_id)
+    if found is None:
+        return False
+    if found["is_protected"]:
+        raise ValueError(f"Block type {found['slug']!r} is protected and cannot be deleted.")
+    conn.execute(_doc.delete().where(_doc.c.block_type_id == block_type_id))
+    return conn.execute(_type.delete().where(_type.c.id == block_type_id)).rowcount > 0
+
+
 def read_type_by_slug(conn: Connection, slug: str) -> dict[str, Any] | None:
     """The block type with this slug as a dict, or None."""
     row = conn.execute(sa.select(_type).where(_type.c.slug == slug)).mappings().first()
     return dict(row) if row is not None else None
+
+
+_SCHEMA_IDS = uuid.UUID("5c0e3a52-6f0b-4f35-9b1e-2f4c1d7a9e10")
+
+
+def block_schema_id(block_type_id: uuid.UUID) -> uuid.UUID:
+    """The id of a block type's schema: praefect keeps one implicit schema per block type (a
+    block's fields are its class's), named by an id derived from the type's, which Prefect's
+    ``BlockDocument.block_schema_id`` requires."""
+    return uuid.uuid5(_SCHEMA_IDS, str(block_type_id))
+
+
+def _any(operator: Any, clauses: list[Any]) -> list[Any]:
+    if len(clauses) > 1 and getattr(operator, "value", operator) == "or_":
+        return [sa.or_(*clauses)]
+    return clauses
+
+
+def _type_clauses(conn: Connection, block_types: Any, block_schemas: Any) -> list[Any]:
+    """WHERE clauses on ``block_type`` for a ``BlockTypeFilter`` and a ``BlockSchemaFilter``
+    (of the types' implicit schemas, which have no capabilities and no version)."""
+    out: list[Any] = []
+    if block_types is not None:
+        if block_types.name is not None and block_types.name.like_ is not None:
+            out.append(_type.c.name.icontains(block_types.name.like_, autoescape=True))
+        if block_types.slug is not None and block_types.slug.any_ is not None:
+            out.append(_filters.in_values(_type.c.slug, block_types.slug.any_))
+    if block_schemas is not None:
+        inner: list[Any] = []
+        if block_schemas.block_type_id is not None and block_schemas.block_type_id.any_ is not None:
+            inner.append(_filters.in_values(_type.c.id, block_schemas.block_type_id.any_))
+        if block_schemas.id is not None and block_schemas.id.any_ is not None:
+            wanted = set(block_schemas.id.any_)
+            type_ids = conn.execute(sa.select(_type.c.id)).scalars()
+            matching = [t for t in type_ids if block_schema_id(t) in wanted]
+            inner.append(_filters.in_values(_type.c.id, matching))
+        capabilities = block_schemas.block_capabilities
+        if capabilities is not None and capabilities.all_:
+            inner.append(sa.false())
+        if block_schemas.version is not None and block_schemas.version.any_ is not None:
+            inner.append(sa.false())
+        out.extend(_any(block_schemas.operator, inner))
+    return out
+
+
+def read_types(conn: Connection, query: BlockTypeQuery | None = None) -> list[dict[str, Any]]:
+    """Block types matching ``query`` (all without one), by name."""
+    statement = sa.select(_type).order_by(_type.c.name)
+    if query is not None:
+        statement = statement.where(*_type_clauses(conn, query.block_types, query.block_schemas))
+        statement = statement.limit(query.limit).offset(query.offset or None)
+    return [dict(row) for row in conn.execute(statement).mappings()]
 
 
 # -- block documents -----------------------------------------------------------------------------
@@ -171,6 +249,7 @@ def _to_document(row: sa.RowMapping) -> dict[str, Any]:
             block_type[key.removeprefix("block_type_")] = row[key]
     document["block_type"] = block_type
     document["block_type_name"] = block_type["name"]
+    document["block_schema_id"] = block_schema_id(document["block_type_id"])
     return document
 
 
@@ -197,15 +276,56 @@ def read_documents(
     include_anonymous: bool = False,
     limit: int | None = None,
     offset: int = 0,
+    query: BlockDocumentQuery | None = None,
 ) -> list[dict[str, Any]]:
-    """Block documents (of one block type, when given), by block type slug then name."""
-    query = _select().order_by(_type.c.slug, _doc.c.name)
+    """Block documents (of one block type, when given), by block type slug then name; with a
+    ``query`` (Prefect's body of ``POST /block_documents/filter``), those it matches in its
+    order and page (``limit`` and ``offset`` then come from it)."""
+    statement = _select()
+    order: list[Any] = [_type.c.slug, _doc.c.name]
     if block_type_slug is not None:
-        query = query.where(_type.c.slug == block_type_slug)
-    if not include_anonymous:
-        query = query.where(_doc.c.is_anonymous == sa.false())
-    query = query.limit(limit).offset(offset or None)
-    return [_to_document(row) for row in conn.execute(query).mappings()]
+        statement = statement.where(_type.c.slug == block_type_slug)
+    anonymous = None
+    if query is not None:
+        limit, offset = query.limit, query.offset
+        statement = statement.where(*_type_clauses(conn, query.block_types, query.block_schemas))
+        documents = query.block_documents
+        if documents is not None:
+            statement = statement.where(*_document_clauses(documents))
+            anonymous = documents.is_anonymous
+        sort = query.sort.value
+        if sort == "NAME_ASC":
+            order = [_doc.c.name, _type.c.slug]
+        elif sort == "NAME_DESC":
+            order = [_doc.c.name.desc(), _type.c.slug.desc()]
+    if anonymous is None or anonymous.eq_ is None:
+        if not include_anonymous:
+            statement = statement.where(_doc.c.is_anonymous == sa.false())
+    statement = statement.order_by(*order).limit(limit).offset(offset or None)
+    return [_to_document(row) for row in conn.execute(statement).mappings()]
+
+
+def count_documents(conn: Connection, query: BlockDocumentQuery | None = None) -> int:
+    """How many block documents ``query`` matches (``limit``, ``offset`` and ``sort`` aside)."""
+    if query is not None:
+        query = query.model_copy(update={"limit": None, "offset": 0})
+    return len(read_documents(conn, query=query))
+
+
+def _document_clauses(documents: Any) -> list[Any]:
+    inner: list[Any] = []
+    if documents.id is not None and documents.id.any_ is not None:
+        inner.append(_filters.in_values(_doc.c.id, documents.id.any_))
+    if documents.is_anonymous is not None and documents.is_anonymous.eq_ is not None:
+        inner.append(_doc.c.is_anonymous == bool(documents.is_anonymous.eq_))
+    if documents.block_type_id is not None and documents.block_type_id.any_ is not None:
+        inner.append(_filters.in_values(_doc.c.block_type_id, documents.block_type_id.any_))
+    name = documents.name
+    if name is not None and name.any_ is not None:
+        inner.append(_filters.in_values(_doc.c.name, name.any_))
+    if name is not None and name.like_ is not None:
+        inner.append(_doc.c.name.icontains(name.like_, autoescape=True))
+    return _any(documents.operator, inner)
 
 
 def update_document(

@@ -45,6 +45,7 @@ __all__ = [
     "create_flow_run",
     "create_schedules",
     "delete",
+    "delete_matching",
     "delete_schedule",
     "id_of",
     "pause",
@@ -206,6 +207,17 @@ def delete(conn: Connection, deployment_id: uuid.UUID) -> bool:
     _delete_auto_scheduled_runs(conn, deployment_id)
     conn.execute(_sched.delete().where(_sched.c.deployment_id == deployment_id))
     return conn.execute(_dep.delete().where(_dep.c.id == deployment_id)).rowcount > 0
+
+
+def delete_matching(conn: Connection, deployment_filter: Any, limit: int) -> list[uuid.UUID]:
+    """Delete at most ``limit`` deployments matching ``deployment_filter`` (by name), as
+    ``delete`` does; return their ids."""
+    clauses = _filters.deployment_clauses(_filters.Criteria(deployments=deployment_filter))
+    query = sa.select(_dep.c.id).where(*clauses).order_by(_dep.c.name, _dep.c.id).limit(limit)
+    ids = list(conn.execute(query).scalars())
+    for deployment_id in ids:
+        delete(conn, deployment_id)
+    return ids
 
 
 def pause(conn: Connection, deployment_id: uuid.UUID) -> bool:

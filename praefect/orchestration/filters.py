@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         FlowRunCriteria,
         TaskRunCriteria,
     )
-    from praefect.schemas.work_pools import WorkPoolFilter
+    from praefect.schemas.work_pools import WorkPoolFilter, WorkQueueFilter
 
 __all__ = [
     "ALL",
@@ -38,6 +38,7 @@ __all__ = [
     "deployment_clauses",
     "deployment_order",
     "flow_clauses",
+    "flow_order",
     "flow_run_clauses",
     "flow_run_order",
     "in_values",
@@ -48,6 +49,7 @@ __all__ = [
     "task_run_order",
     "upsert",
     "work_pool_clauses",
+    "work_queue_clauses",
 ]
 
 _flow, _run, _task = tables.flow, tables.flow_run, tables.task_run
@@ -64,6 +66,7 @@ class Criteria:
     task_runs: Any = None
     deployments: Any = None
     work_pools: Any = None
+    work_pool_queues: Any = None
     work_queues: Any = None
     workers: Any = None
     logs: Any = None
@@ -196,16 +199,18 @@ def _values(items: Iterable[Any]) -> list[Any]:
 def _ids(column: Any, f: Any, out: list[ColumnElement[bool]]) -> None:
     if f is None:
         return
+    inner: list[ColumnElement[bool]] = []
     if getattr(f, "any_", None) is not None:
-        out.append(in_values(column, f.any_))
+        inner.append(in_values(column, f.any_))
     if getattr(f, "not_any_", None) is not None:
-        out.append(in_values(column, f.not_any_, negate=True))
+        inner.append(in_values(column, f.not_any_, negate=True))
     is_null = getattr(f, "is_null_", None)
     if is_null is not None:
-        out.append(column.is_(None) if is_null else column.is_not(None))
+        inner.append(column.is_(None) if is_null else column.is_not(None))
     if getattr(f, "like_", None) is not None:
         # a partial match of the text as given: % and _ are characters, not wildcards
-        out.append(column.icontains(f.like_, autoescape=True))
+        inner.append(column.icontains(f.like_, autoescape=True))
+    out.extend(_combine(f, inner))
 
 
 def _times(column: Any, f: Any, out: list[ColumnElement[bool]]) -> None:
@@ -215,8 +220,9 @@ def _times(column: Any, f: Any, out: list[ColumnElement[bool]]) -> None:
         out.append(column <= f.before_)
     if f.after_ is not None:
         out.append(column >= f.after_)
-    if f.is_null_ is not None:
-        out.append(column.is_(None) if f.is_null_ else column.is_not(None))
+    is_null = getattr(f, "is_null_", None)
+    if is_null is not None:
+        out.append(column.is_(None) if is_null else column.is_not(None))
 
 
 def _tags(column: Any, f: Any, out: list[ColumnElement[bool]]) -> None:
@@ -224,13 +230,44 @@ def _tags(column: Any, f: Any, out: list[ColumnElement[bool]]) -> None:
         return
     # Tags are a JSON list; matching the tag as a JSON string in its text works on every dialect
     text = sa.cast(column, sa.Text())
-    for tag in f.all_ or ():
-        out.append(_has_tag(text, tag))
+    inner: list[ColumnElement[bool]] = []
+    inner.extend(_has_tag(text, tag) for tag in f.all_ or ())
     if getattr(f, "any_", None):
-        out.append(sa.or_(*(_has_tag(text, tag) for tag in f.any_)))
+        inner.append(sa.or_(*(_has_tag(text, tag) for tag in f.any_)))
     if f.is_null_ is not None:
         empty = sa.or_(column.is_(None), text == "[]")
-        out.append(empty if f.is_null_ else sa.not_(empty))
+        inner.append(empty if f.is_null_ else sa.not_(empty))
+    out.extend(_combine(f, inner))
+
+
+def _created_by(f: Any, out: list[ColumnElement[bool]]) -> None:
+    # No run records its creator: every run's is null.
+    if f is None:
+        return
+    inner: list[ColumnElement[bool]] = []
+    if getattr(f, "id_", None) is not None or getattr(f, "type_", None) is not None:
+        inner.append(sa.false())
+    if getattr(f, "is_null_", None) is not None:
+        inner.append(sa.true() if f.is_null_ else sa.false())
+    out.extend(_combine(f, inner))
+
+
+def _text_search(f: Any, out: list[ColumnElement[bool]]) -> None:
+    """A log's message and logger name hold any of the query's plain words, all of its
+    ``+`` words and none of its ``-`` words (case-insensitively)."""
+    if f is None:
+        return
+    any_of, all_of, none_of = f.terms()
+    log = tables.log
+    text = sa.func.lower(log.c.message + " " + log.c.name)
+
+    def has(term: str) -> ColumnElement[bool]:
+        return text.contains(term.lower(), autoescape=True)
+
+    if any_of:
+        out.append(sa.or_(*(has(term) for term in any_of)))
+    out.extend(has(term) for term in all_of)
+    out.extend(sa.not_(has(term)) for term in none_of)
 
 
 def _has_tag(text: Any, tag: str) -> ColumnElement[bool]:
@@ -273,6 +310,12 @@ def flow_clauses(criteria: FlowCriteria | Criteria) -> list[ColumnElement[bool]]
             *flow_run_clauses(Criteria(flow_runs=flow_run_filter, task_runs=task_run_filter))
         )
         out.append(_flow.c.id.in_(runs))
+    deployment_filter = getattr(criteria, "deployments", None)
+    work_pool_filter = getattr(criteria, "work_pools", None)
+    if deployment_filter is not None or work_pool_filter is not None:
+        of = Criteria(deployments=deployment_filter, work_pools=work_pool_filter)
+        deployments = sa.select(tables.deployment.c.flow_id).where(*deployment_clauses(of))
+        out.append(_flow.c.id.in_(deployments))
     return out
 
 
@@ -309,6 +352,11 @@ def flow_run_clauses(criteria: FlowRunCriteria | Criteria) -> list[ColumnElement
         _times(_run.c.end_time, f.end_time, inner)
         _times(_run.c.expected_start_time, f.expected_start_time, inner)
         _ids(_run.c.parent_task_run_id, f.parent_task_run_id, inner)
+        _ids(_run.c.flow_version, getattr(f, "flow_version", None), inner)
+        _times(
+            _run.c.next_scheduled_start_time, getattr(f, "next_scheduled_start_time", None), inner
+        )
+        _created_by(getattr(f, "created_by", None), inner)
         if f.parent_flow_run_id is not None and f.parent_flow_run_id.any_ is not None:
             parents = sa.select(_task.c.id).where(
                 in_values(_task.c.flow_run_id, f.parent_flow_run_id.any_)
@@ -330,8 +378,39 @@ def flow_run_clauses(criteria: FlowRunCriteria | Criteria) -> list[ColumnElement
         )
         out.append(_run.c.id.in_(tasks))
     if deployment_filter is not None:
-        _ids(_run.c.deployment_id, deployment_filter.id, out)
+        if _only_ids(deployment_filter):
+            _ids(_run.c.deployment_id, deployment_filter.id, out)
+        else:
+            of = Criteria(deployments=deployment_filter)
+            deployments = sa.select(tables.deployment.c.id).where(*deployment_clauses(of))
+            out.append(_run.c.deployment_id.in_(deployments))
+    queues = _queue_ids(
+        getattr(criteria, "work_pools", None), getattr(criteria, "work_pool_queues", None)
+    )
+    if queues is not None:
+        out.append(_run.c.work_queue_id.in_(queues))
     return out
+
+
+def _only_ids(f: Any) -> bool:
+    """Whether a filter says nothing but ``id`` (and its ``operator``)."""
+    fields = getattr(f, "model_fields_set", None)
+    if fields is None:
+        return False
+    return all(getattr(f, name, None) is None for name in fields - {"id", "operator"})
+
+
+def _queue_ids(work_pool_filter: Any, work_queue_filter: Any) -> Any:
+    """A SELECT of the ids of the queues in pools matching ``work_pool_filter`` and matching
+    ``work_queue_filter`` (None: neither is given)."""
+    if work_pool_filter is None and work_queue_filter is None:
+        return None
+    queue = tables.work_queue
+    query = sa.select(queue.c.id).where(*work_queue_clauses(work_queue_filter))
+    if work_pool_filter is not None:
+        pools = sa.select(tables.work_pool.c.id).where(*work_pool_clauses(work_pool_filter))
+        query = query.where(queue.c.work_pool_id.in_(pools))
+    return query
 
 
 def task_run_clauses(criteria: TaskRunCriteria | Criteria) -> list[ColumnElement[bool]]:
@@ -346,13 +425,19 @@ def task_run_clauses(criteria: TaskRunCriteria | Criteria) -> list[ColumnElement
         _tags(_task.c.tags, f.tags, inner)
         _state(_task, f.state, inner)
         _times(_task.c.start_time, f.start_time, inner)
+        _times(_task.c.end_time, getattr(f, "end_time", None), inner)
         _times(_task.c.expected_start_time, f.expected_start_time, inner)
         _ids(_task.c.flow_run_id, f.flow_run_id, inner)
+        subflows = getattr(getattr(f, "subflow_runs", None), "exists_", None)
+        if subflows is not None:
+            # a task run stands for a subflow run when a flow run names it as its parent
+            parent = sa.exists().where(_run.c.parent_task_run_id == _task.c.id)
+            inner.append(parent if subflows else sa.not_(parent))
         out.extend(_combine(f, inner))
-    if flow_filter is not None or flow_run_filter is not None:
-        runs = sa.select(_run.c.id).where(
-            *flow_run_clauses(Criteria(flows=flow_filter, flow_runs=flow_run_filter))
-        )
+    deployment_filter = getattr(criteria, "deployments", None)
+    if flow_filter is not None or flow_run_filter is not None or deployment_filter is not None:
+        of = Criteria(flows=flow_filter, flow_runs=flow_run_filter, deployments=deployment_filter)
+        runs = sa.select(_run.c.id).where(*flow_run_clauses(of))
         out.append(_task.c.flow_run_id.in_(runs))
     return out
 
@@ -372,13 +457,19 @@ def log_clauses(log_filter: LogFilter | None = None) -> list[ColumnElement[bool]
     _times(log.c.timestamp, log_filter.timestamp, out)
     _ids(log.c.flow_run_id, log_filter.flow_run_id, out)
     _ids(log.c.task_run_id, log_filter.task_run_id, out)
+    _text_search(getattr(log_filter, "text", None), out)
     return _combine(log_filter, out)
+
+
+_SORT_COLUMNS = {"duration": "total_run_time"}
+"""Sort keys that are not a column's name: the column they order by."""
 
 
 def _order(table: sa.Table, sort: Any, default: str) -> list[Any]:
     name = getattr(sort, "value", sort) or default
     column_name, _, direction = name.rpartition("_")
-    column = table.c[column_name.lower()]
+    column_name = column_name.lower()
+    column = table.c[_SORT_COLUMNS.get(column_name, column_name)]
     if direction == "DESC":
         return [column.desc().nulls_last(), table.c.id.desc()]
     return [column.asc().nulls_last(), table.c.id.asc()]
@@ -405,6 +496,11 @@ def by_created(sort: Any = None) -> bool:
     """Whether ``sort`` (a run sort; None is the default) orders by ``created``."""
     name = getattr(sort, "value", sort) or "CREATED_DESC"
     return name.startswith("CREATED_")
+
+
+def flow_order(sort: Any = None) -> list[Any]:
+    """ORDER BY of flows for a ``FlowSort`` (default: by name)."""
+    return _order(_flow, sort, "NAME_ASC")
 
 
 def flow_run_order(sort: Any = None) -> list[Any]:
@@ -439,6 +535,15 @@ def deployment_clauses(criteria: DeploymentCriteria | Criteria) -> list[ColumnEl
         paused = getattr(f, "paused", None)
         if paused is not None and getattr(paused, "eq_", None) is not None:
             inner.append(dep.c.paused == bool(paused.eq_))
+        limit = getattr(f, "concurrency_limit", None)
+        if limit is not None:
+            if limit.ge_ is not None:
+                inner.append(dep.c.concurrency_limit >= limit.ge_)
+            if limit.le_ is not None:
+                inner.append(dep.c.concurrency_limit <= limit.le_)
+            if limit.is_null_ is not None:
+                column = dep.c.concurrency_limit
+                inner.append(column.is_(None) if limit.is_null_ else column.is_not(None))
         out.extend(_combine(f, inner))
     if flow_filter is not None:
         flows = sa.select(_flow.c.id).where(*flow_clauses(Criteria(flows=flow_filter)))
@@ -448,9 +553,13 @@ def deployment_clauses(criteria: DeploymentCriteria | Criteria) -> list[ColumnEl
             *flow_run_clauses(Criteria(flow_runs=flow_run_filter, task_runs=task_run_filter))
         )
         out.append(dep.c.id.in_(runs))
-    names = getattr(work_pool_filter, "name", None)
-    if names is not None and getattr(names, "any_", None) is not None:
-        out.append(in_values(dep.c.work_pool_name, names.any_))
+    if work_pool_filter is not None:
+        pools = sa.select(tables.work_pool.c.name).where(*work_pool_clauses(work_pool_filter))
+        out.append(dep.c.work_pool_name.in_(pools))
+    work_queue_filter = getattr(criteria, "work_pool_queues", None)
+    if work_queue_filter is not None:
+        queues = sa.select(tables.work_queue.c.id).where(*work_queue_clauses(work_queue_filter))
+        out.append(dep.c.work_queue_id.in_(queues))
     return out
 
 
@@ -469,3 +578,21 @@ def work_pool_clauses(work_pool_filter: WorkPoolFilter | None = None) -> list[Co
     _ids(pool.c.name, getattr(work_pool_filter, "name", None), inner)
     _ids(pool.c.type, getattr(work_pool_filter, "type", None), inner)
     return _combine(work_pool_filter, inner)
+
+
+def work_queue_clauses(
+    work_queue_filter: WorkQueueFilter | None = None,
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``work_queue`` for a ``WorkQueueFilter`` (id, name)."""
+    if work_queue_filter is None:
+        return []
+    queue = tables.work_queue
+    inner: list[ColumnElement[bool]] = []
+    _ids(queue.c.id, getattr(work_queue_filter, "id", None), inner)
+    names = getattr(work_queue_filter, "name", None)
+    _ids(queue.c.name, names, inner)
+    if names is not None and getattr(names, "startswith_", None):
+        inner.append(
+            sa.or_(*(queue.c.name.startswith(p, autoescape=True) for p in names.startswith_))
+        )
+    return _combine(work_queue_filter, inner)

@@ -46,13 +46,16 @@ __all__ = [
     "create_or_read",
     "create_run",
     "delete",
+    "delete_matching",
     "delete_where",
     "read",
     "read_many",
     "read_many_raw",
+    "read_state",
     "read_states",
     "set_state",
     "update",
+    "update_labels",
 ]
 
 _run = tables.flow_run
@@ -280,6 +283,11 @@ def count(conn: Connection, criteria: FlowRunCriteria | None = None) -> int:
     return conn.execute(query).scalar_one()
 
 
+def read_state(conn: Connection, state_id: uuid.UUID) -> State | None:
+    """The flow-run state with this id (of any run, current or past), or None."""
+    return _current_state(conn, state_id)
+
+
 def read_states(conn: Connection, flow_run_id: uuid.UUID) -> list[State]:
     """The state history of a flow run, oldest first."""
     query = sa.select(_state).where(_state.c.flow_run_id == flow_run_id)
@@ -315,10 +323,34 @@ def update(
     return True
 
 
+def update_labels(conn: Connection, flow_run_id: uuid.UUID, labels: Mapping[str, Any]) -> None:
+    """Set these labels on a flow run, keeping its other labels (Prefect's ``PATCH
+    /flow_runs/{id}/labels``); ``FlowRunNotFound`` when there is no such run."""
+    statement = sa.select(_run.c.labels).where(_run.c.id == flow_run_id).with_for_update()
+    found = conn.execute(statement).first()
+    if found is None:
+        raise exceptions.FlowRunNotFound(
+            f"Flow run {flow_run_id} not found.", flow_run_id=flow_run_id
+        )
+    merged = {**(found.labels or {}), **labels}
+    conn.execute(_UPDATE_RUN, {"run_id_": flow_run_id, "labels": merged, "updated": now_utc()})
+
+
 def delete(conn: Connection, flow_run_id: uuid.UUID) -> bool:
     """Delete a flow run with its states, task runs (and their states) and logs; return whether
     it existed."""
     return delete_where(conn, _run.c.id == flow_run_id) > 0
+
+
+def delete_matching(conn: Connection, flow_run_filter: Any, limit: int) -> list[uuid.UUID]:
+    """Delete at most ``limit`` flow runs matching ``flow_run_filter`` (oldest first), as
+    ``delete`` does; return their ids."""
+    clauses = _filters.flow_run_clauses(_filters.Criteria(flow_runs=flow_run_filter))
+    query = sa.select(_run.c.id).where(*clauses).order_by(_run.c.created, _run.c.id).limit(limit)
+    ids = list(conn.execute(query).scalars())
+    if ids:
+        delete_where(conn, _filters.in_values(_run.c.id, ids))
+    return ids
 
 
 def delete_where(conn: Connection, where: Any) -> int:

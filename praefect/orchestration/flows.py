@@ -24,7 +24,17 @@ from praefect.schemas.states import now_utc
 if TYPE_CHECKING:
     from praefect.schemas.queries import FlowCriteria, FlowQuery
 
-__all__ = ["count", "delete", "ensure", "exists", "read", "read_by_name", "read_many"]
+__all__ = [
+    "count",
+    "delete",
+    "delete_matching",
+    "ensure",
+    "exists",
+    "read",
+    "read_by_name",
+    "read_many",
+    "update",
+]
 
 _flow = tables.flow
 
@@ -60,9 +70,10 @@ def read_by_name(conn: Connection, name: str) -> dict[str, Any] | None:
 
 
 def read_many(conn: Connection, query: FlowQuery | None = None) -> list[dict[str, Any]]:
-    """The flows of ``query``'s page, by name (a ``limit`` of None: all)."""
+    """The flows of ``query``'s page, by name unless its ``sort`` says otherwise (a ``limit``
+    of None: all)."""
     page = query or _filters.ALL
-    statement = sa.select(_flow).order_by(_flow.c.name, _flow.c.id)
+    statement = sa.select(_flow).order_by(*_filters.flow_order(page.sort))
     statement = statement.where(*_filters.flow_clauses(page))
     statement = statement.limit(page.limit).offset(page.offset or None)
     return [dict(row) for row in conn.execute(statement).mappings()]
@@ -75,8 +86,25 @@ def count(conn: Connection, criteria: FlowCriteria | None = None) -> int:
     return conn.execute(query.where(*clauses)).scalar_one()
 
 
+def update(conn: Connection, flow_id: uuid.UUID, tags: list[str]) -> bool:
+    """Replace a flow's tags; return whether the flow exists."""
+    statement = _flow.update().where(_flow.c.id == flow_id)
+    return conn.execute(statement.values(tags=tags, updated=now_utc())).rowcount > 0
+
+
 def delete(conn: Connection, flow_id: uuid.UUID) -> bool:
     """Delete a flow with all its runs (their states, task runs and logs); return whether the
     flow existed."""
     flow_runs.delete_where(conn, tables.flow_run.c.flow_id == flow_id)
     return conn.execute(_flow.delete().where(_flow.c.id == flow_id)).rowcount > 0
+
+
+def delete_matching(conn: Connection, flow_filter: Any, limit: int) -> list[uuid.UUID]:
+    """Delete at most ``limit`` flows matching ``flow_filter`` (by name), as ``delete`` does;
+    return their ids."""
+    clauses = _filters.flow_clauses(_filters.Criteria(flows=flow_filter))
+    query = sa.select(_flow.c.id).where(*clauses).order_by(_flow.c.name).limit(limit)
+    ids = list(conn.execute(query).scalars())
+    for flow_id in ids:
+        delete(conn, flow_id)
+    return ids

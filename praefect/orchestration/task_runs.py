@@ -29,12 +29,15 @@ if TYPE_CHECKING:
 __all__ = [
     "RAW_KEYS",
     "count",
+    "delete",
     "insert_sqlite",
     "read",
     "read_by_ids",
     "read_many",
     "read_many_raw",
+    "read_state",
     "read_states",
+    "rename",
     "require_flow_runs",
     "report_stale",
     "stale_cutoffs",
@@ -849,6 +852,25 @@ def count(conn: Connection, criteria: TaskRunCriteria | None = None) -> int:
     clauses = _filters.task_run_clauses(criteria or _filters.ALL)
     query = sa.select(sa.func.count()).select_from(_run).where(*clauses)
     return conn.execute(query).scalar_one()
+
+
+def read_state(conn: Connection, state_id: uuid.UUID) -> State | None:
+    """The task-run state with this id (of any run, current or past), or None."""
+    row = conn.execute(sa.select(_state).where(_state.c.id == state_id)).mappings().first()
+    return State.from_record(row) if row is not None else None
+
+
+def rename(conn: Connection, task_run_id: uuid.UUID, name: str) -> bool:
+    """Rename a task run; return whether it exists."""
+    statement = _run.update().where(_run.c.id == task_run_id)
+    return conn.execute(statement.values(name=name, updated=now_utc())).rowcount > 0
+
+
+def delete(conn: Connection, task_run_id: uuid.UUID) -> bool:
+    """Delete a task run with its states; return whether it existed. Its logs stay, as the
+    flow run's; a subflow run it stood for keeps its ``parent_task_run_id``."""
+    conn.execute(_state.delete().where(_state.c.task_run_id == task_run_id))
+    return conn.execute(_run.delete().where(_run.c.id == task_run_id)).rowcount > 0
 
 
 def read_states(conn: Connection, task_run_id: uuid.UUID) -> list[State]:

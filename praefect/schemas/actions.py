@@ -40,6 +40,7 @@ __all__ = [
     "FlowRunInputCreate",
     "FlowRunResume",
     "FlowRunUpdate",
+    "FlowUpdate",
     "LogCreate",
     "LogWireItem",
     "RunPolicy",
@@ -51,6 +52,7 @@ __all__ = [
     "TaskRunCreate",
     "TaskRunInputCreate",
     "TaskRunRow",
+    "TaskRunUpdate",
     "TaskWorkerHeartbeat",
     "UtcDatetime",
 ]
@@ -169,6 +171,12 @@ class FlowCreate(_Action):
     labels: dict[str, Any] = Field(default_factory=dict)
 
 
+class FlowUpdate(_Action):
+    """Change a flow's tags."""
+
+    tags: list[_Str255] = Field(default_factory=list)
+
+
 class FlowRunCreate(_Action):
     """Create a flow run; its state defaults to Pending."""
 
@@ -197,7 +205,7 @@ class FlowRunCreate(_Action):
     def to_row(self) -> dict[str, Any]:
         """The row ``orchestration.flow_runs.create_or_read`` takes: the stored fields, the
         policy as a dict and the first state as a ``State`` (None: Pending)."""
-        row = self.model_dump(exclude={"state", "context", "labels", "empirical_policy"})
+        row = self.model_dump(exclude={"state", "context", "empirical_policy"})
         row["empirical_policy"] = self.empirical_policy.model_dump(exclude_none=True)
         row["state"] = self.state.to_state() if self.state is not None else None
         return row
@@ -269,6 +277,12 @@ class TaskRunCreate(_Action):
         }
         row["empirical_policy"] = self.empirical_policy.model_dump(mode="json")
         return row
+
+
+class TaskRunUpdate(_Action):
+    """Rename a task run."""
+
+    name: _Str255
 
 
 class TaskRunRow(TaskRunCreate):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import re
 import uuid
 from typing import Annotated
 
@@ -18,7 +19,21 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from praefect.schemas.states import StateType
 
 __all__ = [
+    "BlockDocumentFilter",
+    "BlockDocumentFilterBlockTypeId",
+    "BlockDocumentFilterId",
+    "BlockDocumentFilterIsAnonymous",
+    "BlockDocumentFilterName",
+    "BlockSchemaFilter",
+    "BlockSchemaFilterBlockTypeId",
+    "BlockSchemaFilterCapabilities",
+    "BlockSchemaFilterId",
+    "BlockSchemaFilterVersion",
+    "BlockTypeFilter",
+    "BlockTypeFilterName",
+    "BlockTypeFilterSlug",
     "DeploymentFilter",
+    "DeploymentFilterConcurrencyLimit",
     "DeploymentFilterId",
     "DeploymentFilterName",
     "DeploymentFilterPaused",
@@ -29,12 +44,15 @@ __all__ = [
     "FlowFilterName",
     "FlowFilterTags",
     "FlowRunFilter",
+    "FlowRunFilterCreatedBy",
     "FlowRunFilterDeploymentId",
     "FlowRunFilterEndTime",
     "FlowRunFilterExpectedStartTime",
+    "FlowRunFilterFlowVersion",
     "FlowRunFilterId",
     "FlowRunFilterIdempotencyKey",
     "FlowRunFilterName",
+    "FlowRunFilterNextScheduledStartTime",
     "FlowRunFilterParentFlowRunId",
     "FlowRunFilterParentTaskRunId",
     "FlowRunFilterStartTime",
@@ -48,9 +66,11 @@ __all__ = [
     "LogFilterLevel",
     "LogFilterName",
     "LogFilterTaskRunId",
+    "LogFilterTextSearch",
     "LogFilterTimestamp",
     "Operator",
     "TaskRunFilter",
+    "TaskRunFilterEndTime",
     "TaskRunFilterFlowRunId",
     "TaskRunFilterId",
     "TaskRunFilterName",
@@ -58,6 +78,7 @@ __all__ = [
     "TaskRunFilterState",
     "TaskRunFilterStateName",
     "TaskRunFilterStateType",
+    "TaskRunFilterSubFlowRuns",
     "TaskRunFilterTags",
     "TaskWorkerFilter",
 ]
@@ -114,7 +135,7 @@ class _Names(_Filter):
     """Match names containing this text (case-insensitive)."""
 
 
-class _Tags(_Filter):
+class _Tags(_Combined):
     all_: _TagList | None = None
     """Match runs having every one of these tags."""
     any_: _TagList | None = None
@@ -203,26 +224,48 @@ class FlowRunFilterExpectedStartTime(_Times):
     """Filter flow runs by expected start time."""
 
 
-class FlowRunFilterParentTaskRunId(_Ids):
+class FlowRunFilterParentTaskRunId(_Ids, _Combined):
     """Filter flow runs by the task run that stands for them in a parent flow."""
 
     is_null_: bool | None = None
 
 
-class FlowRunFilterParentFlowRunId(_Ids):
+class FlowRunFilterParentFlowRunId(_Ids, _Combined):
     """Filter subflow runs by the flow run they were called from."""
 
 
-class FlowRunFilterDeploymentId(_Ids):
+class FlowRunFilterDeploymentId(_Ids, _Combined):
     """Filter flow runs by deployment."""
 
     is_null_: bool | None = None
 
 
-class FlowRunFilterWorkQueueName(_Filter):
+class FlowRunFilterWorkQueueName(_Combined):
     """Filter flow runs by work queue name."""
 
     any_: list[str] | None = None
+    is_null_: bool | None = None
+
+
+class FlowRunFilterFlowVersion(_Filter):
+    """Filter flow runs by the version of their flow."""
+
+    any_: list[str] | None = None
+
+
+class FlowRunFilterNextScheduledStartTime(_Filter):
+    """Filter flow runs by the time their next retry or schedule is due."""
+
+    before_: TimeBound | None = None
+    after_: TimeBound | None = None
+
+
+class FlowRunFilterCreatedBy(_Combined):
+    """Filter flow runs by who created them (praefect records no creator: every run's is
+    null, so ``id_`` and ``type_`` match none and ``is_null_`` all or none)."""
+
+    id_: list[uuid.UUID] | None = None
+    type_: list[str] | None = None
     is_null_: bool | None = None
 
 
@@ -248,6 +291,9 @@ class FlowRunFilter(_Combined):
     parent_task_run_id: FlowRunFilterParentTaskRunId | None = None
     parent_flow_run_id: FlowRunFilterParentFlowRunId | None = None
     idempotency_key: FlowRunFilterIdempotencyKey | None = None
+    flow_version: FlowRunFilterFlowVersion | None = None
+    next_scheduled_start_time: FlowRunFilterNextScheduledStartTime | None = None
+    created_by: FlowRunFilterCreatedBy | None = None
 
 
 class TaskRunFilterId(_Ids):
@@ -281,6 +327,17 @@ class TaskRunFilterStartTime(_Times):
     """Filter task runs by start time."""
 
 
+class TaskRunFilterEndTime(_Times):
+    """Filter task runs by end time."""
+
+
+class TaskRunFilterSubFlowRuns(_Filter):
+    """Filter task runs by whether they stand for a subflow run in their flow run."""
+
+    exists_: bool | None = None
+    """True: only the task runs of subflow runs; False: none of them."""
+
+
 class TaskRunFilterFlowRunId(_Ids):
     """Filter task runs by flow run."""
 
@@ -295,7 +352,9 @@ class TaskRunFilter(_Combined):
     tags: TaskRunFilterTags | None = None
     state: TaskRunFilterState | None = None
     start_time: TaskRunFilterStartTime | None = None
+    end_time: TaskRunFilterEndTime | None = None
     expected_start_time: FlowRunFilterExpectedStartTime | None = None
+    subflow_runs: TaskRunFilterSubFlowRuns | None = None
     flow_run_id: TaskRunFilterFlowRunId | None = None
 
 
@@ -326,6 +385,34 @@ class LogFilterTaskRunId(_Ids):
     is_null_: bool | None = None
 
 
+class LogFilterTextSearch(_Filter):
+    """Filter logs by words in their message or logger name, case-insensitively: ``error
+    timeout`` matches either word, ``+db`` requires a word, ``-debug`` excludes one, and
+    ``"connection reset"`` is one phrase.
+
+    >>> LogFilterTextSearch(query='error +db -"retrying soon"').terms()
+    (['error'], ['db'], ['retrying soon'])
+    """
+
+    query: Annotated[str, Field(max_length=200)]
+
+    def terms(self) -> tuple[list[str], list[str], list[str]]:
+        """The query's words (or phrases): any of, all of, none of."""
+        any_of: list[str] = []
+        all_of: list[str] = []
+        none_of: list[str] = []
+        for match in _WORD.finditer(self.query):
+            sign, phrase, word = match.groups()
+            term = phrase if phrase is not None else word
+            if not term:
+                continue
+            {"+": all_of, "-": none_of}.get(sign, any_of).append(term)
+        return any_of, all_of, none_of
+
+
+_WORD = re.compile(r'([+-]?)(?:"([^"]*)"?|(\S+))')
+
+
 class LogFilter(_Combined):
     """Filter logs."""
 
@@ -334,10 +421,13 @@ class LogFilter(_Combined):
     timestamp: LogFilterTimestamp | None = None
     flow_run_id: LogFilterFlowRunId | None = None
     task_run_id: LogFilterTaskRunId | None = None
+    text: LogFilterTextSearch | None = None
 
 
 class DeploymentFilterId(_Ids):
     """Filter deployments by id."""
+
+    not_any_: list[uuid.UUID] | None = None
 
 
 class DeploymentFilterName(_Names):
@@ -360,6 +450,14 @@ class DeploymentFilterPaused(_Filter):
     eq_: bool | None = None
 
 
+class DeploymentFilterConcurrencyLimit(_Filter):
+    """Filter deployments by their concurrency limit."""
+
+    ge_: int | None = None
+    le_: int | None = None
+    is_null_: bool | None = None
+
+
 class DeploymentFilter(_Combined):
     """Filter deployments (flow runs are narrowed by ``id`` only)."""
 
@@ -368,6 +466,84 @@ class DeploymentFilter(_Combined):
     tags: DeploymentFilterTags | None = None
     work_queue_name: DeploymentFilterWorkQueueName | None = None
     paused: DeploymentFilterPaused | None = None
+    concurrency_limit: DeploymentFilterConcurrencyLimit | None = None
+
+
+class BlockTypeFilterName(_Filter):
+    """Filter block types by name."""
+
+    like_: str | None = None
+    """Match names containing this text (case-insensitive)."""
+
+
+class BlockTypeFilterSlug(_Filter):
+    """Filter block types by slug."""
+
+    any_: list[str] | None = None
+
+
+class BlockTypeFilter(_Filter):
+    """Filter block types."""
+
+    name: BlockTypeFilterName | None = None
+    slug: BlockTypeFilterSlug | None = None
+
+
+class BlockSchemaFilterBlockTypeId(_Ids):
+    """Filter block schemas by block type."""
+
+
+class BlockSchemaFilterId(_Ids):
+    """Filter block schemas by id."""
+
+
+class BlockSchemaFilterCapabilities(_Filter):
+    """Filter block schemas by the capabilities they all have."""
+
+    all_: list[str] | None = None
+
+
+class BlockSchemaFilterVersion(_Filter):
+    """Filter block schemas by version."""
+
+    any_: list[str] | None = None
+
+
+class BlockSchemaFilter(_Combined):
+    """Filter block schemas. praefect keeps one schema per block type, without capabilities
+    or a version: ``block_capabilities.all_`` and ``version.any_`` match none."""
+
+    block_type_id: BlockSchemaFilterBlockTypeId | None = None
+    block_capabilities: BlockSchemaFilterCapabilities | None = None
+    id: BlockSchemaFilterId | None = None
+    version: BlockSchemaFilterVersion | None = None
+
+
+class BlockDocumentFilterId(_Ids):
+    """Filter block documents by id."""
+
+
+class BlockDocumentFilterIsAnonymous(_Filter):
+    """Filter block documents by whether they are anonymous."""
+
+    eq_: bool | None = None
+
+
+class BlockDocumentFilterBlockTypeId(_Ids):
+    """Filter block documents by block type."""
+
+
+class BlockDocumentFilterName(_Names):
+    """Filter block documents by name."""
+
+
+class BlockDocumentFilter(_Combined):
+    """Filter block documents (anonymous ones only when ``is_anonymous`` asks for them)."""
+
+    id: BlockDocumentFilterId | None = None
+    is_anonymous: BlockDocumentFilterIsAnonymous | None = None
+    block_type_id: BlockDocumentFilterBlockTypeId | None = None
+    name: BlockDocumentFilterName | None = None
 
 
 class TaskWorkerFilter(_Filter):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-__all__ = ["PROCESS_BASE_JOB_TEMPLATE", "default_base_job_template"]
+__all__ = ["PROCESS_BASE_JOB_TEMPLATE", "default_base_job_template", "worker_metadata"]
 
 PROCESS_BASE_JOB_TEMPLATE: dict[str, Any] = {
     "job_configuration": {
@@ -72,3 +72,32 @@ _DEFAULT_TEMPLATES = {"process": PROCESS_BASE_JOB_TEMPLATE}
 def default_base_job_template(pool_type: str) -> dict[str, Any]:
     """A copy of the default base job template of a pool type (empty for an unknown type)."""
     return copy.deepcopy(_DEFAULT_TEMPLATES.get(pool_type, {}))
+
+
+_WORKER_TYPES = {
+    "process": {
+        "type": "process",
+        "display_name": "Process",
+        "description": "Runs each flow run in a subprocess of the worker.",
+        "documentation_url": None,
+        "install_command": "pip install praefect",
+        "is_beta": False,
+        "logo_url": None,
+    },
+}
+
+
+def worker_metadata() -> dict[str, dict[str, dict[str, Any]]]:
+    """The worker types this server's pools can have, as Prefect's collections registry
+    describes them (``GET /api/collections/views/aggregate-worker-metadata``): by collection,
+    then by type, each with its ``default_base_job_configuration``.
+
+    >>> sorted(worker_metadata()["prefect"])
+    ['process']
+    """
+    return {
+        "prefect": {
+            name: {**about, "default_base_job_configuration": default_base_job_template(name)}
+            for name, about in _WORKER_TYPES.items()
+        }
+    }

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import uuid
-from typing import Any
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_serializer
 
 from praefect.schemas.schedules import DeploymentSchedule
 from praefect.schemas.states import State, StateDetails, StateType, now_utc
@@ -22,6 +22,7 @@ from praefect.schemas.states import State, StateDetails, StateType, now_utc
 __all__ = [
     "BlockDocument",
     "BlockType",
+    "BulkDeleteResponse",
     "Deployment",
     "DeploymentSchedule",
     "Flow",
@@ -29,6 +30,7 @@ __all__ = [
     "FlowRunInput",
     "FlowRunPolicy",
     "Log",
+    "PaginationResponse",
     "State",
     "StateDetails",
     "StateType",
@@ -57,14 +59,10 @@ class Flow(_Object):
     labels: dict[str, Any] = Field(default_factory=dict)
 
 
-class FlowRunPolicy(_Model):
-    """How a flow run is retried."""
-
+class _RunPolicy(_Model):
     model_config = ConfigDict(extra="allow")
 
     retries: int | None = None
-    retry_delay: float | list[float] | None = None
-    retry_jitter_factor: float | None = None
     pause_keys: list[str] = Field(default_factory=list)
     resuming: bool = False
     retry_type: str | None = None
@@ -73,13 +71,40 @@ class FlowRunPolicy(_Model):
     def max_retries(self) -> int:
         return self.retries or 0
 
+
+def _whole_seconds(value: Any) -> Any:
+    # one delay in whole seconds: the first of a list, rounded
+    if isinstance(value, list | tuple):
+        value = value[0] if value else None
+    if isinstance(value, float):
+        return round(value)
+    return value
+
+
+class FlowRunPolicy(_RunPolicy):
+    """How a flow run is retried, as Prefect's ``FlowRunPolicy`` reads it: ``retry_delay`` is
+    one delay in whole seconds (the first of the delays a run keeps, rounded).
+
+    >>> FlowRunPolicy.model_validate({"retries": 2, "retry_delay": [1.6, 30.0]}).retry_delay
+    2
+    """
+
+    retry_delay: Annotated[int | None, BeforeValidator(_whole_seconds)] = None
+
+    @property
+    def retry_delay_seconds(self) -> float:
+        return float(self.retry_delay or 0)
+
+
+class TaskRunPolicy(_RunPolicy):
+    """How a task run is retried: one delay, or a delay per retry."""
+
+    retry_delay: float | list[float] | None = None
+    retry_jitter_factor: float | None = None
+
     @property
     def retry_delay_seconds(self) -> float | list[float] | None:
         return self.retry_delay
-
-
-class TaskRunPolicy(FlowRunPolicy):
-    """How a task run is retried."""
 
 
 class TaskRunInput(_Model):
@@ -91,6 +116,10 @@ class TaskRunInput(_Model):
     id: uuid.UUID | None = None
 
 
+def _no_labels(value: Any) -> Any:
+    return {} if value is None else value
+
+
 class _Run(_Object):
     name: str
     state_id: uuid.UUID | None = None
@@ -98,7 +127,7 @@ class _Run(_Object):
     state_name: str | None = None
     state: State | None = None
     tags: list[str] = Field(default_factory=list)
-    labels: dict[str, Any] = Field(default_factory=dict)
+    labels: Annotated[dict[str, Any], BeforeValidator(_no_labels)] = Field(default_factory=dict)
     run_count: int = 0
     expected_start_time: _dt.datetime | None = None
     next_scheduled_start_time: _dt.datetime | None = None
@@ -279,3 +308,24 @@ class TaskWorkerResponse(_Model):
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> TaskWorkerResponse:
         return cls(**row)
+
+
+T = TypeVar("T")
+
+
+class PaginationResponse(BaseModel, Generic[T]):
+    """One page of a list (Prefect's ``FlowPaginationResponse``, ``FlowRunPaginationResponse``,
+    ...): the page's ``results``, how many match in all, the page size and number, and how many
+    pages there are."""
+
+    results: list[T]
+    count: int
+    limit: int
+    pages: int
+    page: int
+
+
+class BulkDeleteResponse(BaseModel):
+    """What a ``POST .../bulk_delete`` deleted (Prefect's ``FlowRunBulkDeleteResponse``, ...)."""
+
+    deleted: list[uuid.UUID] = Field(default_factory=list)

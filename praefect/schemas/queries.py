@@ -24,6 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from praefect.schemas import sorting
 from praefect.schemas.filters import (
+    BlockDocumentFilter,
+    BlockSchemaFilter,
+    BlockTypeFilter,
     DeploymentFilter,
     FlowFilter,
     FlowRunFilter,
@@ -33,22 +36,33 @@ from praefect.schemas.filters import (
 from praefect.schemas.work_pools import WorkerFilter, WorkPoolFilter, WorkQueueFilter
 
 __all__ = [
+    "BULK_LIMIT",
+    "BlockDocumentCriteria",
+    "BlockDocumentQuery",
+    "BlockTypeQuery",
+    "DeploymentBulkDelete",
     "DeploymentCriteria",
+    "DeploymentPage",
     "DeploymentQuery",
+    "FlowBulkDelete",
     "FlowCriteria",
+    "FlowPage",
     "FlowQuery",
+    "FlowRunBulkDelete",
     "FlowRunCriteria",
     "FlowRunInputQuery",
+    "FlowRunPage",
     "FlowRunQuery",
     "LogQuery",
     "TaskRunCriteria",
+    "TaskRunPage",
     "TaskRunQuery",
     "WorkPoolQuery",
     "WorkQueueQuery",
     "WorkerQuery",
 ]
 
-_NULL_DEFAULTS = ("sort", "offset")
+_NULL_DEFAULTS = ("sort", "offset", "page")
 """Fields whose null on the wire means their default."""
 
 Limit = Annotated[int | None, Field(ge=0, description="At most this many rows.")]
@@ -56,8 +70,8 @@ Offset = Annotated[int, Field(ge=0, le=2**31 - 1, description="Skip this many ro
 
 
 class _Query(BaseModel):
-    # Prefect's clients send fields this server has no use for (``work_pool_queues``, ...):
-    # they are ignored, as the routes' separate body fields ignored them.
+    # Every field of Prefect's bodies is declared (and honoured); a field Prefect does not
+    # send either is ignored, as Prefect's server ignores it.
     model_config = ConfigDict(extra="ignore")
 
     @model_validator(mode="before")
@@ -82,11 +96,14 @@ class _Query(BaseModel):
 # -- flows ---------------------------------------------------------------------------------------
 class FlowCriteria(_Query):
     """Which flows: those matching ``flows`` with a run matching ``flow_runs`` and
-    ``task_runs`` (the body of ``POST /flows/count``)."""
+    ``task_runs`` and a deployment matching ``deployments`` in a pool matching ``work_pools``
+    (the body of ``POST /flows/count``)."""
 
     flows: FlowFilter | None = None
     flow_runs: FlowRunFilter | None = None
     task_runs: TaskRunFilter | None = None
+    deployments: DeploymentFilter | None = None
+    work_pools: WorkPoolFilter | None = None
 
 
 class FlowQuery(FlowCriteria):
@@ -99,12 +116,15 @@ class FlowQuery(FlowCriteria):
 
 # -- flow runs -----------------------------------------------------------------------------------
 class FlowRunCriteria(_Query):
-    """Which flow runs (the body of ``POST /flow_runs/count``)."""
+    """Which flow runs (the body of ``POST /flow_runs/count``): ``work_pools`` and
+    ``work_pool_queues`` match the queue a run was sent to."""
 
     flows: FlowFilter | None = None
     flow_runs: FlowRunFilter | None = None
     task_runs: TaskRunFilter | None = None
     deployments: DeploymentFilter | None = None
+    work_pools: WorkPoolFilter | None = None
+    work_pool_queues: WorkQueueFilter | None = None
 
 
 class FlowRunQuery(FlowRunCriteria):
@@ -123,6 +143,7 @@ class TaskRunCriteria(_Query):
     flows: FlowFilter | None = None
     flow_runs: FlowRunFilter | None = None
     task_runs: TaskRunFilter | None = None
+    deployments: DeploymentFilter | None = None
 
 
 class TaskRunQuery(TaskRunCriteria):
@@ -154,6 +175,7 @@ class DeploymentCriteria(_Query):
     task_runs: TaskRunFilter | None = None
     deployments: DeploymentFilter | None = None
     work_pools: WorkPoolFilter | None = None
+    work_pool_queues: WorkQueueFilter | None = None
 
 
 class DeploymentQuery(DeploymentCriteria):
@@ -200,3 +222,89 @@ class FlowRunInputQuery(_Query):
     prefix: str
     limit: Annotated[int, Field(ge=0, le=200)] = 1
     exclude_keys: list[str] = Field(default_factory=list)
+
+
+# -- blocks --------------------------------------------------------------------------------------
+class BlockTypeQuery(_Query):
+    """A page of block types (the body of ``POST /block_types/filter``), by name."""
+
+    block_types: BlockTypeFilter | None = None
+    block_schemas: BlockSchemaFilter | None = None
+    limit: Limit = None
+    offset: Offset = 0
+
+
+class BlockDocumentCriteria(_Query):
+    """Which block documents (the body of ``POST /block_documents/count``); anonymous ones
+    only when ``block_documents.is_anonymous`` asks for them."""
+
+    block_documents: BlockDocumentFilter | None = None
+    block_types: BlockTypeFilter | None = None
+    block_schemas: BlockSchemaFilter | None = None
+
+
+class BlockDocumentQuery(BlockDocumentCriteria):
+    """A page of block documents (the body of ``POST /block_documents/filter``), by block type
+    then name unless ``sort``."""
+
+    include_secrets: bool = False
+    sort: sorting.BlockDocumentSort = sorting.BlockDocumentSort.BLOCK_TYPE_AND_NAME_ASC
+    limit: Limit = None
+    offset: Offset = 0
+
+
+# -- pages of a list: POST .../paginate ----------------------------------------------------------
+Page = Annotated[int, Field(ge=1, le=2**31 - 1, description="Which page, from 1.")]
+
+
+class FlowPage(FlowQuery):
+    """Page ``page`` of ``limit`` flows (the body of ``POST /flows/paginate``)."""
+
+    page: Page = 1
+
+
+class FlowRunPage(FlowRunQuery):
+    """Page ``page`` of ``limit`` flow runs (the body of ``POST /flow_runs/paginate``)."""
+
+    page: Page = 1
+
+
+class TaskRunPage(TaskRunQuery):
+    """Page ``page`` of ``limit`` task runs (the body of ``POST /task_runs/paginate``)."""
+
+    page: Page = 1
+
+
+class DeploymentPage(DeploymentQuery):
+    """Page ``page`` of ``limit`` deployments (the body of ``POST /deployments/paginate``)."""
+
+    page: Page = 1
+
+
+# -- many records at once: POST .../bulk_delete, POST /flow_runs/bulk_set_state -----------------
+BULK_LIMIT = 50
+"""The most records one bulk request changes (Prefect's ``BULK_OPERATION_LIMIT``)."""
+BulkLimit = Annotated[
+    int, Field(ge=1, le=BULK_LIMIT, description="At most this many records (1 to 50).")
+]
+
+
+class FlowBulkDelete(_Query):
+    """The flows ``POST /flows/bulk_delete`` deletes (with their runs): at most ``limit``."""
+
+    flows: FlowFilter | None = None
+    limit: BulkLimit = BULK_LIMIT
+
+
+class FlowRunBulkDelete(_Query):
+    """The flow runs ``POST /flow_runs/bulk_delete`` deletes: at most ``limit``."""
+
+    flow_runs: FlowRunFilter | None = None
+    limit: BulkLimit = BULK_LIMIT
+
+
+class DeploymentBulkDelete(_Query):
+    """The deployments ``POST /deployments/bulk_delete`` deletes: at most ``limit``."""
+
+    deployments: DeploymentFilter | None = None
+    limit: BulkLimit = BULK_LIMIT

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["DeploymentSort", "FlowRunSort", "FlowSort", "LogSort", "TaskRunSort"]
+__all__ = [
+    "BlockDocumentSort",
+    "DeploymentSort",
+    "FlowRunSort",
+    "FlowSort",
+    "LogSort",
+    "TaskRunSort",
+]
 
 
 class FlowSort(enum.StrEnum):
@@ -46,6 +53,9 @@ class TaskRunSort(enum.StrEnum):
     NAME_DESC = "NAME_DESC"
     NEXT_SCHEDULED_START_TIME_ASC = "NEXT_SCHEDULED_START_TIME_ASC"
     END_TIME_DESC = "END_TIME_DESC"
+    DURATION_DESC = "DURATION_DESC"
+    """Longest total run time first."""
+    DURATION_ASC = "DURATION_ASC"
 
 
 class LogSort(enum.StrEnum):
@@ -62,3 +72,13 @@ class DeploymentSort(enum.StrEnum):
     UPDATED_DESC = "UPDATED_DESC"
     NAME_ASC = "NAME_ASC"
     NAME_DESC = "NAME_DESC"
+    CONCURRENCY_LIMIT_ASC = "CONCURRENCY_LIMIT_ASC"
+    CONCURRENCY_LIMIT_DESC = "CONCURRENCY_LIMIT_DESC"
+
+
+class BlockDocumentSort(enum.StrEnum):
+    """Orders of block documents."""
+
+    NAME_DESC = "NAME_DESC"
+    NAME_ASC = "NAME_ASC"
+    BLOCK_TYPE_AND_NAME_ASC = "BLOCK_TYPE_AND_NAME_ASC"

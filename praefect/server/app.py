@@ -31,6 +31,7 @@ __all__ = ["API_PREFIX", "create_app"]
 API_PREFIX = "/api"
 # The API's routers after ``admin`` (always there), in matching order; imported on first need.
 _ROUTERS = (
+    "root",
     "flows",
     "flow_runs",
     "flow_run_inputs",

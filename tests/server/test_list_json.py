@@ -58,6 +58,7 @@ def _every_column(flow_id: uuid.UUID, i: int) -> dict[str, Any]:
         "expected_start_time": _NOW - dt.timedelta(minutes=10, microseconds=7),
         "empirical_policy": {"retries": 2, "retry_delay": [1, 2], "custom": {"k": [1]}},
         "tags": ["a", "b", "ü"],
+        "labels": {"prefect.worker.name": "w-1", "n": 1, "ü": None},
         "run_count": 3,
     }
 

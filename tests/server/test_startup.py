@@ -146,7 +146,12 @@ def test_lazy_app_routes_end_in_the_eager_order_whichever_group_loads_first():
 
 
 def test_always_loaded_paths_are_the_admin_routes():
-    assert ALWAYS_LOADED == {"/api/health", "/api/version", "/api/admin/version"}
+    assert ALWAYS_LOADED == {
+        "/api/health",
+        "/api/version",
+        "/api/admin/version",
+        "/api/admin/praefect-version",
+    }
 
 
 def test_a_lazy_app_serves_a_path_it_does_not_know_as_the_eager_one_does():

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 __all__ = ["HEAD", "current_version", "is_current", "lock", "migrate", "upgrade"]
 
-HEAD = "0014_worker_heartbeat_float"
+HEAD = "0015_flow_run_labels"
 """The newest revision; bump it with every new file in ``versions/``."""
 
 _version_table = sa.Table(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy.engine import Engine
 
 from praefect import database
+from praefect.schemas.objects import PaginationResponse
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -23,6 +24,7 @@ __all__ = [
     "json_list_response",
     "json_response",
     "page",
+    "paginated",
     "validate_json",
 ]
 
@@ -42,6 +44,7 @@ async def engine(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(engine)]
 
 Q = TypeVar("Q", bound=BaseModel)
+M = TypeVar("M", bound=BaseModel)
 _LIMIT = TypeAdapter(Annotated[int, Field(ge=0, le=MAX_LIMIT)])
 
 
@@ -99,3 +102,29 @@ def json_list_response(model: Any, rows: Iterable[Any]) -> Response:
     items = [model.from_row(row) for row in rows]
     body = _list_adapter(model).dump_json(items)
     return Response(body, media_type="application/json")
+
+
+def paginated(
+    engine: Engine,
+    query: Any,
+    read: Callable[[Any, Any], list[Any]],
+    count: Callable[[Any, Any], int],
+    to_model: Callable[[Any], M],
+) -> PaginationResponse[M]:
+    """Page ``query.page`` of the rows ``read`` gives (each made a model by ``to_model``), with
+    how many ``count`` finds, as Prefect's ``POST .../paginate`` answers them; both read in one
+    transaction."""
+    query = page(query)
+    query = query.model_copy(update={"offset": (query.page - 1) * query.limit})
+
+    def both(conn: Any) -> tuple[list[Any], int]:
+        return read(conn, query), count(conn, query)
+
+    rows, total = database.read(engine, both)
+    return PaginationResponse[M](
+        results=[to_model(row) for row in rows],
+        count=total,
+        limit=query.limit,
+        pages=-(-total // query.limit) if query.limit else 0,
+        page=query.page,
+    )

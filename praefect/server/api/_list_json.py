@@ -176,7 +176,7 @@ _FLOW_RUN_KEYS = (
     "parameters", "job_variables", "parent_task_run_id", "infrastructure_pid", "entrypoint",
     "hostname", "pid", "heartbeat", "auto_scheduled", "state_id", "state_type", "state_name",
     "state_timestamp", "run_count", "expected_start_time", "next_scheduled_start_time",
-    "start_time", "end_time", "total_run_time", "empirical_policy", "tags",
+    "start_time", "end_time", "total_run_time", "empirical_policy", "tags", "labels",
     "state.id", "state.flow_run_id", "state.type", "state.name", "state.timestamp",
     "state.message", "state.state_details", "state.data",
 )
@@ -195,7 +195,7 @@ def _flow_run(row: Sequence[Any], now: _dt.datetime) -> dict[str, Any]:
         parameters, job_variables, parent_task_run_id, infrastructure_pid, entrypoint,
         hostname, pid, heartbeat, auto_scheduled, state_id, state_type, state_name,
         state_timestamp, run_count, expected_start_time, next_scheduled_start_time,
-        start_time, end_time, total_run_time, empirical_policy, tags,
+        start_time, end_time, total_run_time, empirical_policy, tags, labels,
         s_id, _, s_type, s_name, s_timestamp,
         s_message, s_details, s_data,
     ) = row
@@ -211,7 +211,7 @@ def _flow_run(row: Sequence[Any], now: _dt.datetime) -> dict[str, Any]:
         "state_name": state_name,
         "state": _state(s_id, s_type, s_name, s_timestamp, s_message, s_details, s_data),
         "tags": _json(tags),
-        "labels": {},
+        "labels": _json(labels) or {},
         "run_count": run_count,
         "expected_start_time": _time(expected_start_time),
         "next_scheduled_start_time": _time(next_scheduled_start_time),

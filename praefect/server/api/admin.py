@@ -1,5 +1,11 @@
-"""Health and version: the routes a server started with ``create_app(lazy=True)`` serves
+"""Health and versions: the routes a server started with ``create_app(lazy=True)`` serves
 before it loads the others.
+
+Prefect's client reads ``GET /api/admin/version`` before its first run and refuses a server whose
+major version differs from its own, so that route answers the Prefect version whose API praefect
+serves (``schemas.versions.PREFECT_VERSION``), as a Prefect server answers its own version there; ``GET
+/api/version`` answers Prefect's REST API version (``PREFECT_API_VERSION``), as Prefect's does.
+praefect's own version is ``GET /api/admin/praefect-version`` and ``praefect version``.
 
 They answer with a ``JSONResponse`` and describe it in ``responses`` (the same OpenAPI entry
 FastAPI would derive from a ``-> bool`` annotation): a route with a response model makes
@@ -13,6 +19,8 @@ from typing import Any
 
 from fastapi import APIRouter
 from starlette.responses import JSONResponse
+
+from praefect.schemas.versions import PREFECT_API_VERSION, PREFECT_VERSION
 
 __all__ = ["router", "server_version"]
 
@@ -45,8 +53,8 @@ async def health() -> JSONResponse:
 
 @router.get("/version", responses=_returns("string", "Response Version Api Version Get"))
 async def version() -> JSONResponse:
-    """The server's version."""
-    return JSONResponse(server_version())
+    """The version of Prefect's REST API the server speaks (``PREFECT_API_VERSION``)."""
+    return JSONResponse(PREFECT_API_VERSION)
 
 
 @router.get(
@@ -55,5 +63,16 @@ async def version() -> JSONResponse:
     responses=_returns("string", "Response Admin Version Api Admin Version Get"),
 )
 async def admin_version() -> JSONResponse:
-    """The server's version (Prefect's admin path)."""
+    """The Prefect version whose API the server serves (``PREFECT_VERSION``): Prefect's client
+    checks that its major version is the same."""
+    return JSONResponse(PREFECT_VERSION)
+
+
+@router.get(
+    "/admin/praefect-version",
+    tags=["Admin"],
+    responses=_returns("string", "Response Praefect Version Api Admin Praefect Version Get"),
+)
+async def praefect_version() -> JSONResponse:
+    """The installed praefect version of the server."""
     return JSONResponse(server_version())

@@ -7,14 +7,15 @@ Prefect; ``PATCH /block_types/{id}`` refreshes its descriptive fields.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from praefect import database, exceptions, orchestration
 from praefect.schemas.objects import BlockDocument, BlockType
-from praefect.server.api._deps import DEFAULT_LIMIT, EngineDep, LimitBody, OffsetBody
+from praefect.schemas.queries import BlockDocumentCriteria, BlockDocumentQuery, BlockTypeQuery
+from praefect.server.api._deps import EngineDep, page
 
 __all__ = ["block_documents", "block_types", "router", "routers"]
 
@@ -77,6 +78,31 @@ def create_block_type(block_type: BlockTypeCreate, engine: EngineDep) -> BlockTy
     )
 
 
+@block_types.post("/filter")
+def read_block_types(
+    engine: EngineDep, query: BlockTypeQuery = BlockTypeQuery()
+) -> list[BlockType]:
+    """Block types matching the filters, by name."""
+    query = page(query)
+    rows = database.read(engine, lambda conn: orchestration.blocks.read_types(conn, query))
+    return [BlockType.model_validate(row) for row in rows]
+
+
+@block_types.get("/{id}")
+def read_block_type(id: uuid.UUID, engine: EngineDep) -> BlockType:
+    row = database.read(engine, lambda conn: orchestration.blocks.read_type(conn, id))
+    if row is None:
+        raise exceptions.ObjectNotFound(f"Block type {id} not found.", id=id)
+    return BlockType.model_validate(row)
+
+
+@block_types.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_block_type(id: uuid.UUID, engine: EngineDep) -> None:
+    """Delete a block type with its documents (422 for a protected one)."""
+    if not database.write(engine, lambda conn: orchestration.blocks.delete_type(conn, id)):
+        raise exceptions.ObjectNotFound(f"Block type {id} not found.", id=id)
+
+
 @block_types.get("/slug/{slug}")
 def read_block_type_by_slug(slug: str, engine: EngineDep) -> BlockType:
     row = database.read(engine, lambda conn: orchestration.blocks.read_type_by_slug(conn, slug))
@@ -130,15 +156,24 @@ def create_block_document(block_document: BlockDocumentCreate, engine: EngineDep
 
 @block_documents.post("/filter")
 def read_block_documents(
-    engine: EngineDep,
-    limit: LimitBody = DEFAULT_LIMIT,
-    offset: OffsetBody = 0,
-    include_secrets: Annotated[bool, Body()] = False,
+    engine: EngineDep, query: BlockDocumentQuery = BlockDocumentQuery()
 ) -> list[BlockDocument]:
+    """Block documents matching the filters (anonymous ones only when asked for), by block
+    type then name unless ``sort``."""
+    query = page(query)
     rows = database.read(
-        engine, lambda conn: orchestration.blocks.read_documents(conn, limit=limit, offset=offset)
+        engine, lambda conn: orchestration.blocks.read_documents(conn, query=query)
     )
     return [BlockDocument.model_validate(row) for row in rows]
+
+
+@block_documents.post("/count")
+def count_block_documents(
+    engine: EngineDep, query: BlockDocumentCriteria = BlockDocumentCriteria()
+) -> int:
+    """How many block documents match the filters."""
+    full = BlockDocumentQuery.model_validate(query.model_dump(exclude_unset=True))
+    return database.read(engine, lambda conn: orchestration.blocks.count_documents(conn, full))
 
 
 @block_documents.get("/{id}")

@@ -16,8 +16,13 @@ from sqlalchemy.engine import Connection
 
 from praefect import database, exceptions, orchestration
 from praefect.schemas.actions import DeploymentCreate, DeploymentFlowRunCreate, DeploymentUpdate
-from praefect.schemas.objects import Deployment, FlowRun
-from praefect.schemas.queries import DeploymentCriteria, DeploymentQuery
+from praefect.schemas.objects import BulkDeleteResponse, Deployment, FlowRun, PaginationResponse
+from praefect.schemas.queries import (
+    DeploymentBulkDelete,
+    DeploymentCriteria,
+    DeploymentPage,
+    DeploymentQuery,
+)
 from praefect.schemas.schedules import (
     DeploymentSchedule,
     DeploymentScheduleCreate,
@@ -27,6 +32,7 @@ from praefect.server.api._deps import (
     EngineDep,
     json_response,
     page,
+    paginated,
 )
 
 __all__ = ["router"]
@@ -70,6 +76,31 @@ def read_deployments(
     query = page(query)
     rows = database.read(engine, lambda conn: orchestration.deployments.read_many(conn, query))
     return [Deployment.model_validate(row) for row in rows]
+
+
+@router.post("/paginate")
+def paginate_deployments(
+    engine: EngineDep, query: DeploymentPage = DeploymentPage()
+) -> PaginationResponse[Deployment]:
+    """Page ``page`` of the deployments matching the filters, with how many match in all."""
+    deployments = orchestration.deployments
+    return paginated(
+        engine, query, deployments.read_many, deployments.count, Deployment.model_validate
+    )
+
+
+@router.post("/bulk_delete")
+def bulk_delete_deployments(
+    engine: EngineDep, query: DeploymentBulkDelete = DeploymentBulkDelete()
+) -> BulkDeleteResponse:
+    """Delete at most ``limit`` (50) deployments matching the filter (their runs are kept)."""
+    deleted = database.write(
+        engine,
+        lambda conn: orchestration.deployments.delete_matching(
+            conn, query.deployments, query.limit
+        ),
+    )
+    return BulkDeleteResponse(deleted=deleted)
 
 
 @router.post("/count")

@@ -3,24 +3,36 @@ orchestration rules, and the task graph."""
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
+import urllib.parse
 import uuid
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response, status
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.engine import Connection
 
 from praefect import database, exceptions, orchestration
 from praefect.schemas import filters
 from praefect.schemas.actions import FlowRunCreate, FlowRunUpdate, StateCreate
 from praefect.schemas.graph import DependencyResult
-from praefect.schemas.objects import FlowRun
-from praefect.schemas.queries import FlowRunCriteria, FlowRunQuery, TaskRunQuery
+from praefect.schemas.objects import BulkDeleteResponse, FlowRun, PaginationResponse
+from praefect.schemas.queries import (
+    FlowRunBulkDelete,
+    FlowRunCriteria,
+    FlowRunPage,
+    FlowRunQuery,
+    LogQuery,
+    TaskRunQuery,
+)
 from praefect.schemas.responses import OrchestrationResult
 from praefect.schemas.sorting import TaskRunSort
 from praefect.server.api import _list_json
-from praefect.server.api._deps import EngineDep, json_response, page
+from praefect.server.api._deps import EngineDep, json_response, page, paginated
 from praefect.server.api._writes import write
 
 __all__ = ["router"]
@@ -59,6 +71,27 @@ def read_flow_runs(engine: EngineDep, query: FlowRunQuery = FlowRunQuery()) -> R
     runs = database.read(engine, lambda conn: orchestration.flow_runs.read_many_raw(conn, query))
     # written from the database's values, without a FlowRun model per run (see _list_json)
     return Response(_list_json.flow_runs_json(runs), media_type="application/json")
+
+
+@router.post("/paginate")
+def paginate_flow_runs(
+    engine: EngineDep, query: FlowRunPage = FlowRunPage()
+) -> PaginationResponse[FlowRun]:
+    """Page ``page`` of the flow runs matching the filters, with how many match in all."""
+    runs = orchestration.flow_runs
+    return paginated(engine, query, runs.read_many, runs.count, FlowRun.from_row)
+
+
+@router.post("/bulk_delete")
+def bulk_delete_flow_runs(
+    engine: EngineDep, query: FlowRunBulkDelete = FlowRunBulkDelete()
+) -> BulkDeleteResponse:
+    """Delete at most ``limit`` (50) flow runs matching the filter, oldest first."""
+    deleted = database.write(
+        engine,
+        lambda conn: orchestration.flow_runs.delete_matching(conn, query.flow_runs, query.limit),
+    )
+    return BulkDeleteResponse(deleted=deleted)
 
 
 @router.post("/count")
@@ -113,6 +146,56 @@ def update_flow_run(id: uuid.UUID, flow_run: FlowRunUpdate, engine: EngineDep) -
         return
     attempt = flow_run.attempt
     database.write(engine, lambda conn: orchestration.flow_runs.update(conn, id, attempt, **fields))
+
+
+_DOWNLOAD_PAGE = 1000
+
+
+@router.get("/{id}/logs/download", response_class=StreamingResponse)
+def download_flow_run_logs(id: uuid.UUID, engine: EngineDep) -> StreamingResponse:
+    """The flow run's log lines as a CSV file (``timestamp, level, flow_run_id, task_run_id,
+    message``), oldest first, read a page at a time."""
+    run = database.read(engine, lambda conn: orchestration.flow_runs.read(conn, id))
+    if run is None:
+        raise _not_found(id)
+    of_run = filters.LogFilter(flow_run_id=filters.LogFilterFlowRunId(any_=[id]))
+
+    def lines() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["timestamp", "level", "flow_run_id", "task_run_id", "message"])
+        offset = 0
+        while True:
+            query = LogQuery(logs=of_run, limit=_DOWNLOAD_PAGE, offset=offset)
+            rows = database.read(
+                engine, functools.partial(orchestration.logs.read_many, query=query)
+            )
+            for row in rows:
+                writer.writerow(
+                    [row["timestamp"], row["level"], id, row["task_run_id"], row["message"]]
+                )
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate(0)
+            if len(rows) < _DOWNLOAD_PAGE:
+                return
+            offset += _DOWNLOAD_PAGE
+
+    filename = urllib.parse.quote(f"{run['name']}-logs.csv", safe="")
+    disposition = f"attachment; filename=\"flow-run-logs.csv\"; filename*=UTF-8''{filename}"
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": disposition},
+    )
+
+
+@router.patch("/{id}/labels", status_code=status.HTTP_204_NO_CONTENT)
+async def update_flow_run_labels(
+    id: uuid.UUID, labels: Annotated[dict[str, Any], Body()], engine: EngineDep
+) -> None:
+    """Set these labels on the flow run, keeping its others."""
+    await write(engine, lambda conn: orchestration.flow_runs.update_labels(conn, id, labels))
 
 
 @router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT)

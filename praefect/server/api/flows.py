@@ -9,10 +9,10 @@ from fastapi import APIRouter, Response, status
 from sqlalchemy.engine import Connection
 
 from praefect import database, exceptions, orchestration
-from praefect.schemas.actions import FlowCreate
-from praefect.schemas.objects import Flow
-from praefect.schemas.queries import FlowCriteria, FlowQuery
-from praefect.server.api._deps import EngineDep, page
+from praefect.schemas.actions import FlowCreate, FlowUpdate
+from praefect.schemas.objects import BulkDeleteResponse, Flow, PaginationResponse
+from praefect.schemas.queries import FlowBulkDelete, FlowCriteria, FlowPage, FlowQuery
+from praefect.server.api._deps import EngineDep, page, paginated
 
 __all__ = ["router"]
 
@@ -77,3 +77,28 @@ def delete_flow(id: uuid.UUID, engine: EngineDep) -> None:
     """Delete a flow and all its runs."""
     if not database.write(engine, lambda conn: orchestration.flows.delete(conn, id)):
         raise _not_found(id)
+
+
+@router.patch("/{id}", status_code=status.HTTP_204_NO_CONTENT)
+def update_flow(id: uuid.UUID, flow: FlowUpdate, engine: EngineDep) -> None:
+    """Replace the flow's tags."""
+    if not database.write(engine, lambda conn: orchestration.flows.update(conn, id, flow.tags)):
+        raise _not_found(id)
+
+
+@router.post("/paginate")
+def paginate_flows(engine: EngineDep, query: FlowPage = FlowPage()) -> PaginationResponse[Flow]:
+    """Page ``page`` of the flows matching the filters, with how many match in all."""
+    flows = orchestration.flows
+    return paginated(engine, query, flows.read_many, flows.count, Flow.model_validate)
+
+
+@router.post("/bulk_delete")
+def bulk_delete_flows(
+    engine: EngineDep, query: FlowBulkDelete = FlowBulkDelete()
+) -> BulkDeleteResponse:
+    """Delete at most ``limit`` (50) flows matching the filter, with their runs."""
+    deleted = database.write(
+        engine, lambda conn: orchestration.flows.delete_matching(conn, query.flows, query.limit)
+    )
+    return BulkDeleteResponse(deleted=deleted)

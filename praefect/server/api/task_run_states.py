@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from praefect import database, orchestration
+from praefect import database, exceptions, orchestration
 from praefect.schemas.states import State
 from praefect.server.api._deps import EngineDep
 
@@ -21,3 +21,12 @@ def read_task_run_states(task_run_id: uuid.UUID, engine: EngineDep) -> list[Stat
     return database.read(
         engine, lambda conn: orchestration.task_runs.read_states(conn, task_run_id)
     )
+
+
+@router.get("/{id}")
+def read_task_run_state(id: uuid.UUID, engine: EngineDep) -> State:
+    """One task run state, by its id."""
+    state = database.read(engine, lambda conn: orchestration.task_runs.read_state(conn, id))
+    if state is None:
+        raise exceptions.ObjectNotFound(f"Task run state {id} not found.", id=id)
+    return state

@@ -22,14 +22,16 @@ from praefect.schemas.actions import (
     TaskRunBatchItem,
     TaskRunBatchWireItem,
     TaskRunCreate,
+    TaskRunUpdate,
 )
-from praefect.schemas.objects import TaskRun
-from praefect.schemas.queries import TaskRunCriteria, TaskRunQuery
+from praefect.schemas.objects import PaginationResponse, TaskRun
+from praefect.schemas.queries import TaskRunCriteria, TaskRunPage, TaskRunQuery
 from praefect.schemas.states import State, StateType
 from praefect.server.api import _list_json
 from praefect.server.api._deps import (
     EngineDep,
     page,
+    paginated,
     validate_json,
 )
 
@@ -163,6 +165,22 @@ def read_task_run(id: uuid.UUID, engine: EngineDep) -> TaskRun:
     return TaskRun.from_row(run)
 
 
+@router.patch("/{id}", status_code=status.HTTP_204_NO_CONTENT)
+def update_task_run(id: uuid.UUID, task_run: TaskRunUpdate, engine: EngineDep) -> None:
+    """Rename the task run."""
+    if not database.write(
+        engine, lambda conn: orchestration.task_runs.rename(conn, id, task_run.name)
+    ):
+        raise _not_found(id)
+
+
+@router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_task_run(id: uuid.UUID, engine: EngineDep) -> None:
+    """Delete the task run with its states."""
+    if not database.write(engine, lambda conn: orchestration.task_runs.delete(conn, id)):
+        raise _not_found(id)
+
+
 @router.post("/filter", response_model=list[TaskRun])
 def read_task_runs(engine: EngineDep, query: TaskRunQuery = TaskRunQuery()) -> Response:
     """Task runs matching the filters, newest first unless ``sort`` says otherwise."""
@@ -190,3 +208,12 @@ def set_task_run_state(
     proposed = state.to_state()
     result = database.write(engine, lambda conn: task_states.set_state(conn, id, proposed, force))
     return JSONResponse(jsonable_encoder(result.model_dump()))
+
+
+@router.post("/paginate")
+def paginate_task_runs(
+    engine: EngineDep, query: TaskRunPage = TaskRunPage()
+) -> PaginationResponse[TaskRun]:
+    """Page ``page`` of the task runs matching the filters, with how many match in all."""
+    runs = orchestration.task_runs
+    return paginated(engine, query, runs.read_many, runs.count, TaskRun.from_row)

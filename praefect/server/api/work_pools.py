@@ -211,6 +211,16 @@ def delete_worker(work_pool_name: str, name: str, engine: EngineDep) -> None:
 
 
 # -- queues by id --------------------------------------------------------------------------------
+@work_queues.post("/filter")
+def read_all_work_queues(
+    engine: EngineDep, query: WorkQueueQuery = WorkQueueQuery()
+) -> list[WorkQueue]:
+    """Work queues of every pool matching the filters, by pool, priority then name."""
+    query = page(query)
+    rows = database.read(engine, lambda c: _wp.read_queues(c, None, query))
+    return [WorkQueue.model_validate(row) for row in rows]
+
+
 @work_queues.get("/{id}")
 def read_work_queue_by_id(id: uuid.UUID, engine: EngineDep) -> WorkQueue:
     row = database.read(engine, lambda c: _wp.read_queue_by_id(c, id))
