@@ -121,6 +121,14 @@ def deployment_run_state(name: str) -> dict[str, Any]:
         }
 
 
+def emit() -> str:
+    from prefect.events import emit_event
+
+    event = emit_event(event="compat.hello", resource={"prefect.resource.id": "compat.thing"})
+    assert event is not None
+    return str(event.id)
+
+
 def main() -> None:
     target = sys.argv[1]
     ran = step("script_flow", script_flow) or {}
@@ -143,6 +151,14 @@ def main() -> None:
     step("deployment_run", lambda: cli("deployment", "run", "hello/compat"))
     step("worker_run_once", lambda: cli("worker", "start", "--pool", "compat-pool", "--run-once"))
     step("deployment_run_state", lambda: deployment_run_state("hello/compat"))
+    step(
+        "gcl_create",
+        lambda: cli("global-concurrency-limit", "create", "compat-limit", "--limit", "2"),
+    )
+    step("gcl_ls", lambda: cli("global-concurrency-limit", "ls"))
+    step("variable_set", lambda: cli("variable", "set", "compat-var", "42"))
+    step("variable_get", lambda: cli("variable", "get", "compat-var"))
+    step("emit_event", emit)
     with open(target, "w") as sink:
         json.dump(results, sink, default=str)
 
