@@ -59,9 +59,9 @@ def _pip(venv: Path, *args: str) -> None:
     command = [str(venv / "bin" / "python"), "-m", "pip", *args, "--timeout", "20"]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        errors = [line for line in lines if "ERROR" in line] or lines[-3:]
-        raise RuntimeError(f"pip {args[0]} failed: {' '.join(errors)[-500:]}")
+        lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+        errors = [line for line in lines if line.startswith("ERROR")] or lines[-1:]
+        raise RuntimeError(f"pip {args[0]} failed: {errors[-1][:300]}")
 
 
 def _requirements(wheel: Path, version: str) -> list[str]:
