@@ -87,9 +87,6 @@ def test_global_concurrency_limit_create_and_ls(scenario):
     assert "compat-limit" in _ok(scenario, "gcl_ls")["output"]
 
 
-@pytest.mark.xfail(
-    reason="variables are the 'variables/artifacts' work, not landed yet", strict=False
-)
 def test_variable_set_and_get(scenario):
     _ok(scenario, "variable_set")
     assert "42" in _ok(scenario, "variable_get")["output"]
