@@ -110,12 +110,14 @@ def not_ready(unready: tuple[dependencies.Upstream, State]) -> State:
     """The state of a run whose upstream did not complete (``dependencies.first_unready``)."""
     upstream, upstream_state = unready
     upstream_id = dependencies.task_run_id_of(upstream.item)
+    name = getattr(getattr(upstream.item, "_run", None), "name", None)
+    label = f"'{name}' ({upstream_id})" if name else f"'{upstream_id}'"
+    why = upstream_state.name
+    if upstream_state.is_failed() or upstream_state.is_crashed():
+        why += f": {describe(upstream_state)}"  # the root cause, not only its consequence
     return Pending(
         name="NotReady",
-        message=(
-            f"Upstream task run '{upstream_id}' did not reach a 'COMPLETED' state (it is "
-            f"{upstream_state.name})."
-        ),
+        message=f"Upstream task run {label} did not reach a 'COMPLETED' state (it is {why}).",
     )
 
 

@@ -388,8 +388,9 @@ def state_result(state: State, raise_on_failure: bool) -> Any:
             raise exceptions.PausedRun(state.message or "The run is paused.", state=state)
         return None
     if not state.is_completed() and raise_on_failure:
+        because = f": {state.message}" if state.message else "."
         raise exceptions.UnfinishedRun(
-            f"Run is in {state.type.value} state, its result is not available."
+            f"Run is in {state.type.value} state, its result is not available{because}"
         )
     data = state.data
     if data is NO_STORED_RESULT:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from praefect import flow, task, unmapped
+from praefect import exceptions, flow, task, unmapped
 from praefect.exceptions import MappingLengthMismatch, MappingMissingIterable
 from praefect.futures import PrefectFuture, as_completed, wait
 from praefect.states import StateType
@@ -332,3 +332,25 @@ def test_submit_with_return_state_gives_the_final_state():
         return state.type, state.is_final()
 
     assert f() == (StateType.FAILED, True)
+
+
+def test_a_result_that_never_came_names_the_failed_upstream_and_its_error():
+    @task
+    def score(rows: int) -> float:
+        raise ValueError("bad batch: 12 rows")
+
+    @task
+    def report(mean: float) -> str:
+        return f"mean {mean}"
+
+    @flow
+    def pipeline() -> str:
+        mean = score.submit(12)
+        return report.submit(mean).result()
+
+    with pytest.raises(exceptions.UnfinishedRun) as caught:
+        pipeline()
+    message = str(caught.value)
+    assert message.startswith("Run is in PENDING state, its result is not available: ")
+    assert "Upstream task run 'score-" in message
+    assert "(it is Failed: ValueError('bad batch: 12 rows'))" in message
