@@ -11,35 +11,38 @@ True
 
 from __future__ import annotations
 
-from praefect.orchestration import (
-    artifacts,
-    automation_actions,
-    automation_effects,
-    automation_templates,
-    automation_triggers,
-    automations,
-    blocks,
-    concurrency,
-    deployments,
-    event_filters,
-    event_intake,
-    events,
-    filters,
-    flow_run_inputs,
-    flow_runs,
-    flows,
-    logs,
-    overview,
-    pauses,
-    rules,
-    scheduled_runs,
-    scheduling,
-    task_runs,
-    task_workers,
-    variables,
-    work_pools,
-    zombies,
-)
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from praefect.orchestration import (
+        artifacts,
+        automation_actions,
+        automation_effects,
+        automation_templates,
+        automation_triggers,
+        automations,
+        blocks,
+        concurrency,
+        deployments,
+        event_filters,
+        event_intake,
+        events,
+        filters,
+        flow_run_inputs,
+        flow_runs,
+        flows,
+        logs,
+        overview,
+        pauses,
+        rules,
+        scheduled_runs,
+        scheduling,
+        task_runs,
+        task_workers,
+        variables,
+        work_pools,
+        zombies,
+    )
 
 __all__ = [
     "artifacts",
@@ -70,3 +73,13 @@ __all__ = [
     "work_pools",
     "zombies",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Each part is imported when first used: a plain flow run needs flows, runs and events,
+    # not automations or concurrency (their pydantic models cost ~0.3 s of CPU to import).
+    if name in __all__:
+        import importlib
+
+        return importlib.import_module(f"praefect.orchestration.{name}")
+    raise AttributeError(f"module 'praefect.orchestration' has no attribute {name!r}")

@@ -138,12 +138,16 @@ def _leaves(automation: _Automation, trigger: Any, id: str, parents: list[Any]) 
 
 
 def _load(conn: Connection, version: tuple[Any, ...]) -> _Loaded:
+    loaded = _Loaded(version, time.monotonic(), {}, {}, {}, [], [])
+    if not version[0]:
+        # No enabled automation: a flow run in a fresh process must not pay for importing the
+        # trigger models (pydantic, ~0.3 s of CPU) to weigh its events against nothing.
+        return loaded
     from pydantic import TypeAdapter
 
     from praefect.schemas.automations import TriggerTypes
 
     adapter: TypeAdapter[Any] = TypeAdapter(TriggerTypes)
-    loaded = _Loaded(version, time.monotonic(), {}, {}, {}, [], [])
     for row in conn.execute(sa.select(_auto).where(_auto.c.enabled)).mappings():
         try:
             trigger = adapter.validate_python(row["trigger"])
