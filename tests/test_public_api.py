@@ -569,6 +569,7 @@ PINNED: dict[str, list[str]] = {
         "EventSubscriber",
         "EventTrigger",
         "EventsClient",
+        "FlowRunSubscriber",
         "PauseAutomation",
         "PauseDeployment",
         "PauseWorkPool",

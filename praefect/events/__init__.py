@@ -22,6 +22,7 @@ from praefect.events.clients import (
     get_events_client,
     get_events_subscriber,
 )
+from praefect.events.subscribers import FlowRunSubscriber
 from praefect.schemas.automation_actions import (
     Action,
     ActionTypes,
@@ -90,6 +91,7 @@ __all__ = [
     "EventSubscriber",
     "EventTrigger",
     "EventsClient",
+    "FlowRunSubscriber",
     "PauseAutomation",
     "PauseDeployment",
     "PauseWorkPool",

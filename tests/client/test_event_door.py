@@ -45,3 +45,28 @@ def test_an_event_emitted_in_a_flow_is_related_to_its_run(praefect_home):
     roles = [r["prefect.resource.role"] for r in found[0]["related"]]
     assert roles[:2] == ["customer", "flow-run"]
     assert found[0]["payload"] == {"weight": 2}
+
+
+def test_a_flow_run_subscriber_yields_the_runs_events_and_logs_until_it_ends(praefect_home):
+    import asyncio
+
+    from praefect import get_run_logger
+    from praefect.events import FlowRunSubscriber
+    from praefect.schemas.objects import Log
+
+    @flow
+    def chatty() -> str:
+        get_run_logger().info("hello from the run")
+        return str(flow_run.id)
+
+    run_id = chatty()
+
+    async def collect() -> list:
+        async with FlowRunSubscriber(flow_run_id=run_id, straggler_timeout=0) as subscriber:
+            return [item async for item in subscriber]
+
+    items = asyncio.run(collect())
+    names = [item.event for item in items if not isinstance(item, Log)]
+    assert names[-1] == "prefect.flow-run.Completed"
+    assert "prefect.flow-run.Running" in names
+    assert any(isinstance(i, Log) and i.message == "hello from the run" for i in items)
