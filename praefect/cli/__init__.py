@@ -37,6 +37,9 @@ from praefect.cli import deploy, deployment  # noqa: E402  isort: skip
 # -- access
 from praefect.cli import api_key  # noqa: E402  isort: skip
 
+# -- for AI assistants
+from praefect.cli import mcp  # noqa: E402  isort: skip
+
 # -- automations
 from praefect.cli import automation  # noqa: E402  isort: skip
 
@@ -106,6 +109,7 @@ app.add_typer(global_concurrency_limit.app, name="gcl", hidden=True)
 app.add_typer(events.app, name="event", hidden=True)  # Prefect's alias
 app.command("deploy")(deploy.deploy)
 app.command("verify")(verify.verify)
+app.command("mcp")(mcp.mcp)
 
 
 def _command_name(args: list[str]) -> str | None:

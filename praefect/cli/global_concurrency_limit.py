@@ -100,7 +100,7 @@ def create(
 
 @app.command("ls")
 def ls(output: OutputOption = None) -> None:
-    """List global concurrency limits (tag limits are the ``tag:...`` ones).
+    """List global concurrency limits (tag limits are the 'tag:...' ones).
 
     Example: praefect gcl ls
     """
