@@ -11,6 +11,7 @@ shape (``event_shape``).
 from __future__ import annotations
 
 import datetime as _dt
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -129,10 +130,42 @@ _RELATED_SQL = (
 )
 
 
+_RELATED_TTL = 60.0
+_RELATED_MAX = 1000
+_related_cache: dict[tuple[Any, ...], tuple[float, list[dict[str, str]]]] = {}
+
+
 def flow_run_related(conn: Connection, run: Run) -> list[dict[str, str]]:
     """The related resources of a flow run's events, as Prefect names them: its flow, its
     deployment, work queue and work pool (when it has them), the task run it is a subflow of
-    (role ``task-run``), then the tags of the run, its flow and its deployment, sorted."""
+    (role ``task-run``), then the tags of the run, its flow and its deployment, sorted.
+
+    Kept for a minute per run (as Prefect's server caches them): a run's state changes come in
+    quick succession, and a renamed flow or deployment shows in its events within the minute."""
+    key = (
+        id(conn.engine),
+        run["id"],
+        run["flow_id"],
+        run.get("deployment_id"),
+        run.get("work_queue_id"),
+        run.get("parent_task_run_id"),
+        tuple(run.get("tags") or ()),
+    )
+    now = time.monotonic()
+    cached = _related_cache.get(key)
+    if cached is not None and now - cached[0] < _RELATED_TTL:
+        return [dict(resource) for resource in cached[1]]
+    related = _read_related(conn, run)
+    if len(_related_cache) >= _RELATED_MAX:
+        try:
+            del _related_cache[next(iter(_related_cache))]  # the oldest entry
+        except (KeyError, RuntimeError, StopIteration):
+            pass  # another thread made room first
+    _related_cache[key] = (now, related)
+    return [dict(resource) for resource in related]
+
+
+def _read_related(conn: Connection, run: Run) -> list[dict[str, str]]:
     found = conn.execute(
         _RELATED_SQL,
         {

@@ -211,3 +211,33 @@ def test_events_out_backfills_then_streams_new_matching_events(client):
         assert first["type"] == "event" and first["event"]["event"] == "acme.old"
         client.post("/api/events", json=[_event("other.new", "x.2"), _event("acme.new", "acme.2")])
         assert socket.receive_json()["event"]["event"] == "acme.new"
+
+
+def test_a_deployment_runs_events_name_its_flow_deployment_queue_pool_and_tags(client, flow_id):
+    pool = client.post("/api/work_pools/", json={"name": "pool-a", "type": "process"}).json()
+    body = {"name": "nightly", "flow_id": flow_id, "work_pool_name": "pool-a", "tags": ["etl"]}
+    deployment = client.post("/api/deployments/", json=body).json()
+    run = client.post(
+        f"/api/deployments/{deployment['id']}/create_flow_run", json={"tags": ["adhoc"]}
+    ).json()
+    page = _filter(
+        client, {"filter": {"resource": {"id": [f"prefect.flow-run.{run['id']}"]}}, "limit": 1}
+    )
+    event = page["events"][0]
+    assert event["event"] == "prefect.flow-run.Scheduled"
+    assert event["id"] == run["state"]["id"]  # the state's id, as Prefect's server has it
+    by_role = {r["prefect.resource.role"]: r for r in event["related"]}
+    assert by_role["flow"]["prefect.resource.id"] == f"prefect.flow.{flow_id}"
+    assert by_role["flow"]["prefect.resource.name"] == "api-flow"
+    assert by_role["deployment"] == {
+        "prefect.resource.id": f"prefect.deployment.{deployment['id']}",
+        "prefect.resource.role": "deployment",
+        "prefect.resource.name": "nightly",
+    }
+    assert by_role["work-queue"]["prefect.resource.name"] == "default"
+    assert by_role["work-pool"]["prefect.resource.id"] == f"prefect.work-pool.{pool['id']}"
+    assert by_role["work-pool"]["prefect.work-pool.type"] == "process"
+    tags = [
+        r["prefect.resource.id"] for r in event["related"] if r["prefect.resource.role"] == "tag"
+    ]
+    assert tags == ["prefect.tag.adhoc", "prefect.tag.etl"]
