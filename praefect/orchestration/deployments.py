@@ -56,6 +56,7 @@ __all__ = [
     "resume",
     "update",
     "update_schedule",
+    "work_queues",
 ]
 
 _dep = tables.deployment
@@ -218,6 +219,15 @@ def delete_matching(conn: Connection, deployment_filter: Any, limit: int) -> lis
     for deployment_id in ids:
         delete(conn, deployment_id)
     return ids
+
+
+def work_queues(conn: Connection, deployment_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The work queues that pick up the deployment's runs: its queue, when it has one."""
+    deployment = read(conn, deployment_id)
+    if deployment is None or deployment["work_queue_id"] is None:
+        return []
+    queue = work_pools.read_queue_by_id(conn, deployment["work_queue_id"])
+    return [queue] if queue is not None else []
 
 
 def pause(conn: Connection, deployment_id: uuid.UUID) -> bool:

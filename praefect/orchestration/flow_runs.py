@@ -54,6 +54,7 @@ __all__ = [
     "read_state",
     "read_states",
     "set_state",
+    "set_state_matching",
     "update",
     "update_labels",
 ]
@@ -366,6 +367,17 @@ def delete_where(conn: Connection, where: Any) -> int:
     flow_run_inputs.delete_of_runs(conn, runs)
     conn.execute(_state.delete().where(_state.c.flow_run_id.in_(runs)))
     return conn.execute(_run.delete().where(where)).rowcount
+
+
+def set_state_matching(
+    conn: Connection, flow_run_filter: Any, state: State, force: bool, limit: int
+) -> list[tuple[uuid.UUID, OrchestrationResult]]:
+    """Propose ``state`` for at most ``limit`` flow runs matching ``flow_run_filter`` (oldest
+    first), each as ``set_state`` does; return each run's id with the answer."""
+    clauses = _filters.flow_run_clauses(_filters.Criteria(flow_runs=flow_run_filter))
+    query = sa.select(_run.c.id).where(*clauses).order_by(_run.c.created, _run.c.id).limit(limit)
+    ids = list(conn.execute(query).scalars())
+    return [(run_id, set_state(conn, run_id, state.fresh_copy(), force)) for run_id in ids]
 
 
 def set_state(

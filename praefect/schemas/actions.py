@@ -28,6 +28,7 @@ from pydantic import (
 )
 from typing_extensions import TypedDict
 
+from praefect.schemas.filters import FlowRunFilter
 from praefect.schemas.schedules import DeploymentScheduleCreate
 from praefect.schemas.states import State, StateType
 
@@ -36,6 +37,7 @@ __all__ = [
     "DeploymentFlowRunCreate",
     "DeploymentUpdate",
     "FlowCreate",
+    "FlowRunBulkSetState",
     "FlowRunCreate",
     "FlowRunInputCreate",
     "FlowRunResume",
@@ -552,3 +554,14 @@ class FlowRunResume(_Action):
 
     run_input: dict[str, Any] | None = None
     """The input the run waits for, checked against the schema it saved."""
+
+
+class FlowRunBulkSetState(_Action):
+    """Propose ``state`` for at most ``limit`` (50) flow runs matching ``flow_runs`` (the body of
+    ``POST /flow_runs/bulk_set_state``); each goes through the orchestration rules unless
+    ``force``."""
+
+    flow_runs: FlowRunFilter | None = None
+    state: StateCreate
+    force: bool = False
+    limit: Annotated[int, Field(ge=1, le=50)] = 50

@@ -157,6 +157,14 @@ READS = [
     ),
     ("deployments", "POST", "/deployments/filter", {}, "responses.DeploymentResponse", True),
     (
+        "work queue check",
+        "GET",
+        "/deployments/{deployment[id]}/work_queue_check",
+        None,
+        "objects.WorkQueue",
+        True,
+    ),
+    (
         "deployment schedules",
         "GET",
         "/deployments/{deployment[id]}/schedules",

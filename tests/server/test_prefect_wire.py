@@ -342,3 +342,27 @@ def test_a_flow_runs_logs_download_as_csv(new_run, client):
     assert [row[4] for row in rows[1:]] == ['a "quoted", line', "second"]
     assert rows[1][:4] == ["2026-03-04 05:06:07.000008+00:00", "20", run["id"], ""]
     assert client.get(f"/api/flow_runs/{uuid.uuid4()}/logs/download").status_code == 404
+
+
+def test_bulk_set_state_work_queue_check_and_block_capabilities(new_run, client, flow_id):
+    late = [new_run("SCHEDULED", tags=["late"])["id"] for _ in range(2)]
+    running = new_run("RUNNING", tags=["late"])["id"]
+    body = {"flow_runs": {"tags": {"all_": ["late"]}}, "state": {"type": "CANCELLED"}}
+    answer = client.post("/api/flow_runs/bulk_set_state", json=body)
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert [r["flow_run_id"] for r in results] == [*late, running]
+    assert {r["status"] for r in results} == {"ACCEPT"}
+    for run_id in [*late, running]:
+        assert client.get(f"/api/flow_runs/{run_id}").json()["state_type"] == "CANCELLED"
+    bad = client.post("/api/flow_runs/bulk_set_state", json={"state": {"type": "DONE"}})
+    assert bad.status_code == 422 and "type" in bad.text
+
+    client.post("/api/work_pools/", json={"name": "pool", "type": "process"})
+    body = {"name": "d", "flow_id": flow_id, "work_pool_name": "pool"}
+    deployment = client.post("/api/deployments/", json=body).json()
+    queues = client.get(f"/api/deployments/{deployment['id']}/work_queue_check").json()
+    assert [(q["name"], q["work_pool_name"]) for q in queues] == [("default", "pool")]
+    missing = client.get(f"/api/deployments/{uuid.uuid4()}/work_queue_check")
+    assert missing.status_code == 404
+    assert client.get("/api/block_capabilities/").json() == []

@@ -17,14 +17,16 @@ from praefect.schemas.objects import BlockDocument, BlockType
 from praefect.schemas.queries import BlockDocumentCriteria, BlockDocumentQuery, BlockTypeQuery
 from praefect.server.api._deps import EngineDep, page
 
-__all__ = ["block_documents", "block_types", "router", "routers"]
+__all__ = ["block_capabilities", "block_documents", "block_types", "router", "routers"]
 
 block_types = APIRouter(prefix="/block_types", tags=["Block types"])
 block_documents = APIRouter(prefix="/block_documents", tags=["Block documents"])
+block_capabilities = APIRouter(prefix="/block_capabilities", tags=["Block capabilities"])
 router = APIRouter()
 router.include_router(block_types)
 router.include_router(block_documents)
-routers = (block_types, block_documents)
+router.include_router(block_capabilities)
+routers = (block_types, block_documents, block_capabilities)
 
 
 class _Body(BaseModel):
@@ -202,3 +204,9 @@ def update_block_document(
 def delete_block_document(id: uuid.UUID, engine: EngineDep) -> None:
     if not database.write(engine, lambda conn: orchestration.blocks.delete_document(conn, id)):
         raise _document_not_found(id)
+
+
+@block_capabilities.get("/")
+def read_available_block_capabilities() -> list[str]:
+    """The capabilities block schemas declare: none (praefect's implicit schemas have none)."""
+    return []

@@ -28,6 +28,7 @@ from praefect.schemas.schedules import (
     DeploymentScheduleCreate,
     DeploymentScheduleUpdate,
 )
+from praefect.schemas.work_pools import WorkQueue
 from praefect.server.api._deps import (
     EngineDep,
     json_response,
@@ -176,6 +177,18 @@ def create_flow_run_from_deployment(
         engine, lambda conn: orchestration.deployments.create_flow_run(conn, id, body)
     )
     return json_response(FlowRun.from_row(run), 201)
+
+
+@router.get("/{id}/work_queue_check")
+def work_queue_check(id: uuid.UUID, engine: EngineDep) -> list[WorkQueue]:
+    """The work queues that would pick up the deployment's runs: its own (none without a
+    work pool)."""
+
+    def queues(conn: Connection) -> list[dict[str, Any]]:
+        _require(conn, id)
+        return orchestration.deployments.work_queues(conn, id)
+
+    return [WorkQueue.model_validate(row) for row in database.read(engine, queues)]
 
 
 # -- schedules -----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from praefect import database, exceptions, orchestration
 from praefect.schemas import filters
-from praefect.schemas.actions import FlowRunCreate, FlowRunUpdate, StateCreate
+from praefect.schemas.actions import FlowRunBulkSetState, FlowRunCreate, FlowRunUpdate, StateCreate
 from praefect.schemas.graph import DependencyResult
 from praefect.schemas.objects import BulkDeleteResponse, FlowRun, PaginationResponse
 from praefect.schemas.queries import (
@@ -92,6 +92,21 @@ def bulk_delete_flow_runs(
         lambda conn: orchestration.flow_runs.delete_matching(conn, query.flow_runs, query.limit),
     )
     return BulkDeleteResponse(deleted=deleted)
+
+
+@router.post("/bulk_set_state", response_class=JSONResponse)
+async def bulk_set_flow_run_state(body: FlowRunBulkSetState, engine: EngineDep) -> JSONResponse:
+    """Propose a state for at most ``limit`` (50) flow runs matching the filter, oldest first;
+    answers each run's ``{flow_run_id, status, state, details}``."""
+    proposed = body.state.to_state()
+    answers = await write(
+        engine,
+        lambda conn: orchestration.flow_runs.set_state_matching(
+            conn, body.flow_runs, proposed, body.force, body.limit
+        ),
+    )
+    results = [{"flow_run_id": run_id, **result.model_dump()} for run_id, result in answers]
+    return JSONResponse(jsonable_encoder({"results": results}))
 
 
 @router.post("/count")
