@@ -133,6 +133,9 @@ def task_steps(
             if hooks:
                 yield from shared.run_hooks(task, run, state, hooks)
             return state
+        except BaseException as exc:  # interrupted while waiting: it never ran
+            _crash(run, exc, _clock.now(), plan)
+            raise
     try:
         state, started = yield from _attempts(task, run, ctx, parameters, plan)
     finally:

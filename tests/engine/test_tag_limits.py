@@ -152,3 +152,27 @@ def test_a_task_whose_tags_have_no_limit_asks_for_no_slot(monkeypatch):
 
     assert etl() == [1] * 5
     assert asked == []
+
+
+def test_a_task_interrupted_while_waiting_for_a_slot_is_crashed_not_left_waiting(monkeypatch):
+    from praefect.concurrency import _slots
+
+    tag_limit("db", 1)
+
+    def interrupted(*args, **kwargs):
+        kwargs["on_refused"]({"blocked": [{"name": "tag:db", "limit": 1}]})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_slots, "acquire", interrupted)
+
+    @task(tags=["db"])
+    def query() -> None:
+        pytest.fail("ran without its slot")
+
+    with pytest.raises(KeyboardInterrupt):
+        query()
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs()
+    assert [(r.state.type.value, r.state.name) for r in runs] == [("CRASHED", "Crashed")]
+    names = [s.name for s in client.read_task_run_states(runs[0].id)]
+    assert names == ["Pending", "AwaitingConcurrencySlot", "Crashed"]
