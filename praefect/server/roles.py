@@ -72,6 +72,8 @@ _RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
         ),
         # the UI's automation forms write automations (which run deployments): an admin's
         (frozenset({"POST"}), rf"/ui/automations/(new|{_ID}/edit)", "admin"),
+        # the UI's resizing and resetting of concurrency limits: an admin's, as over the API
+        (frozenset({"POST"}), r"/ui/concurrency/.*", "admin"),
         # the UI's actions: cancel, retry, resume a run, run a deployment, enable an automation
         (frozenset({"POST"}), r"/ui/.*", "operator"),
         # the UI's pages
