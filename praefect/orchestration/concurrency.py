@@ -68,7 +68,10 @@ UNLEASED_SECONDS = 3600.0
 """How long slots taken without a lease stay taken (Prefect's ``/increment`` and tag
 increments, which nobody renews) unless given back first."""
 RATE_LIMIT_HOLDER = "rate_limit"
+MAX_SLOTS_AT_ONCE = 10_000
+"""The most slots one call takes or sets: each is a row (a limit itself may be larger)."""
 _MAX_RETRY_AFTER = 30.0
+_LONGEST_DECAY_SECONDS = 86_400.0  # a slot decaying slower than a day a slot frees in a day
 
 _limit = tables.concurrency_limit
 _slot = tables.concurrency_slot
@@ -139,6 +142,14 @@ def _check_limit(value: Any, field: str = "limit") -> int:
     return value
 
 
+def _check_taken(value: Any, field: str) -> int:
+    if _check_limit(value, field) > MAX_SLOTS_AT_ONCE:
+        raise ValueError(
+            f"{field} must be at most {MAX_SLOTS_AT_ONCE} (each slot is a row); got {value!r}."
+        )
+    return int(value)
+
+
 def _check_name(name: Any) -> str:
     if not isinstance(name, str) or not name or len(name) > 255 or any(c in name for c in "/%&><"):
         raise exceptions.InvalidNameError(
@@ -207,7 +218,7 @@ def create_limit(
     inserted = conn.execute(_filters.insert_ignoring_conflicts(conn, _limit, ["name"]), row)
     if inserted.rowcount == 0:
         raise exceptions.ObjectAlreadyExists(f"A concurrency limit named {name!r} already exists.")
-    taken = _check_limit(values.get("active_slots") or 0, "active_slots")
+    taken = _check_taken(values.get("active_slots") or 0, "active_slots")
     if taken:
         _insert_slots(conn, [limit_id], taken, uuid.uuid4(), now, UNLEASED_SECONDS, None, None)
     return _as_dict(row, taken)
@@ -272,7 +283,7 @@ def update_limit(
     taken = fields.get("active_slots")
     if taken is not None:
         conn.execute(_slot.delete().where(_slot.c.limit_id == row.id))
-        if _check_limit(taken, "active_slots"):
+        if _check_taken(taken, "active_slots"):
             _insert_slots(conn, [row.id], taken, uuid.uuid4(), now, UNLEASED_SECONDS, None, None)
     return True
 
@@ -399,7 +410,7 @@ def acquire(
     """
     now = _now(now)
     names = sorted(set(request["names"]))
-    slots = int(request.get("slots", 1))
+    slots = _check_taken(request.get("slots", 1), "slots")
     mode = request.get("mode") or "concurrency"
     rows = [r for r in _lock_limits(conn, names, request.get("create_limit"), now) if r.active]
     too_small = [r.name for r in rows if 0 < r.limit < slots]
@@ -464,7 +475,7 @@ def _decay_schedule(
     schedule = {}
     for row in rows:
         start = max(now, last.get(row.id) or now)
-        step = 1.0 / row.slot_decay_per_second
+        step = min(1.0 / row.slot_decay_per_second, _LONGEST_DECAY_SECONDS)
         schedule[row.id] = [start + _dt.timedelta(seconds=step * (i + 1)) for i in range(slots)]
     return schedule
 

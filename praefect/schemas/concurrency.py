@@ -46,6 +46,8 @@ __all__ = [
 
 MAX_LEASE_SECONDS = 86_400.0
 """The longest lease a holder may ask for (Prefect's)."""
+MAX_SLOTS_AT_ONCE = 10_000
+"""The most slots one request takes or sets (each slot is a row); limits may be larger."""
 
 _BANNED = frozenset("/%&><")
 
@@ -60,7 +62,9 @@ def _name(value: str) -> str:
 Name = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_name)]
 SlotCount = Annotated[int, Field(strict=True, ge=0, le=2**31 - 1)]
 """A number of slots: a whole number, 0 or more (``2.5``, ``"2"`` and ``-1`` are refused)."""
-LeaseSeconds = Annotated[float, Field(gt=0, le=MAX_LEASE_SECONDS)]
+LeaseSeconds = Annotated[float, Field(gt=0, le=MAX_LEASE_SECONDS, allow_inf_nan=False)]
+TakenSlots = Annotated[int, Field(strict=True, ge=0, le=MAX_SLOTS_AT_ONCE)]
+"""Slots taken by one request: each is a row, so at most ``MAX_SLOTS_AT_ONCE``."""
 
 
 class _Model(BaseModel):
@@ -75,9 +79,9 @@ class GlobalConcurrencyLimitCreate(_Model):
     limit: SlotCount
     active: bool = True
     """An inactive limit limits nothing: its takers run at once."""
-    active_slots: SlotCount = 0
+    active_slots: TakenSlots = 0
     denied_slots: SlotCount = 0
-    slot_decay_per_second: Annotated[float, Field(ge=0)] = 0.0
+    slot_decay_per_second: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
     """For rate limits: how many taken slots free themselves each second."""
 
 
@@ -90,10 +94,10 @@ class GlobalConcurrencyLimitUpdate(_Model):
     name: Name | None = None
     limit: SlotCount | None = None
     active: bool | None = None
-    active_slots: SlotCount | None = None
+    active_slots: TakenSlots | None = None
     """Setting it frees every slot taken; above 0, that many unowned slots are then taken."""
     denied_slots: SlotCount | None = None
-    slot_decay_per_second: Annotated[float, Field(ge=0)] | None = None
+    slot_decay_per_second: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
 
 
 ConcurrencyLimitV2Update = GlobalConcurrencyLimitUpdate
@@ -147,7 +151,7 @@ class ConcurrencySlotsRequest(_Model):
     left out of the answer (they limit nothing)."""
 
     names: Annotated[list[Name], Field(min_length=1)]
-    slots: Annotated[int, Field(strict=True, gt=0, le=2**31 - 1)]
+    slots: Annotated[int, Field(strict=True, gt=0, le=MAX_SLOTS_AT_ONCE)]
     mode: Literal["concurrency", "rate_limit"] = "concurrency"
     lease_duration: LeaseSeconds = 300.0
     """Seconds the slots stay taken unless the holder renews the lease (Prefect asks at least
@@ -167,7 +171,7 @@ class ConcurrencySlotsRelease(_Model):
 
     names: Annotated[list[Name], Field(min_length=1)]
     slots: Annotated[int, Field(strict=True, gt=0, le=2**31 - 1)]
-    occupancy_seconds: Annotated[float, Field(ge=0)] | None = None
+    occupancy_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     create_if_missing: bool | None = None
 
 
@@ -206,4 +210,4 @@ class TagSlotsRequest(_Model):
 class TagSlotsRelease(TagSlotsRequest):
     """A task run gives back its slots (``/concurrency_limits/decrement``)."""
 
-    occupancy_seconds: Annotated[float, Field(ge=0)] | None = None
+    occupancy_seconds: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None

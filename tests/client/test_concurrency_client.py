@@ -84,6 +84,9 @@ def test_bad_limits_are_refused_with_422_naming_the_field(door):
         answer = httpx.post(f"{api}/v2/concurrency_limits/", json={"name": "x", "limit": bad})
         assert answer.status_code == 422
         assert "body.limit" in answer.json()["exception_message"]
+    too_many = {"name": "x", "limit": 10**9, "active_slots": 10**9}
+    answer = httpx.post(f"{api}/v2/concurrency_limits/", json=too_many)
+    assert answer.status_code == 422 and "body.active_slots" in answer.json()["exception_message"]
     answer = httpx.post(f"{api}/concurrency_limits/", json={"tag": "t", "concurrency_limit": -3})
     assert answer.status_code == 422 and "concurrency_limit" in answer.json()["exception_message"]
     assert httpx.post(f"{api}/v2/concurrency_limits/filter", json={}).json() == []
