@@ -93,6 +93,34 @@ def _import_route_modules() -> list[Any]:
 def _add_api(app: FastAPI) -> None:
     for module in _import_route_modules():
         app.include_router(module.router, prefix=API_PREFIX)
+    _add_docs(app)
+
+
+DOCS_PATH = "/docs"
+"""The REST API's interactive docs (Swagger UI), its assets under ``/docs/assets``."""
+
+
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI from the ``swagger-ui-bundle`` package, not from a CDN: the docs page works
+    on a machine with no internet access (FastAPI's default page loads its script from one)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from starlette.responses import HTMLResponse
+    from starlette.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    assets = DOCS_PATH + "/assets"
+
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - REST API",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon-32x32.png",
+        )
+
+    app.add_api_route(DOCS_PATH, docs, methods=["GET"], include_in_schema=False)
+    app.mount(assets, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
 
 
 class _LoadRoutes:
@@ -106,17 +134,14 @@ class _LoadRoutes:
         self.routes = routes
         self._lock: anyio.Lock | None = None
         fastapi_app = routes.app
-        self._api_paths = {
-            fastapi_app.openapi_url,
-            fastapi_app.docs_url,
-            fastapi_app.redoc_url,
-            fastapi_app.swagger_ui_oauth2_redirect_url,
-        }
+        self._api_paths = {fastapi_app.openapi_url, DOCS_PATH}
 
     def _group(self, path: str) -> str | None:
         if path in ALWAYS_LOADED:
             return None
         if path == API_PREFIX or path.startswith(API_PREFIX + "/") or path in self._api_paths:
+            return "api"
+        if path.startswith(DOCS_PATH + "/"):
             return "api"
         return "ui"
 
@@ -188,6 +213,8 @@ def create_app(
         title="praefect",
         version=admin.server_version(),
         description="The praefect REST API (Prefect 3 compatible paths and fields).",
+        docs_url=None,  # served from the swagger-ui-bundle package instead (_add_docs)
+        redoc_url=None,  # ReDoc exists only on a CDN
     )
     app.state.database_url = database_url or settings.resolved_database_url
     app.include_router(admin.router, prefix=API_PREFIX)

@@ -23,6 +23,18 @@ def test_root_opens_the_dashboard_and_api_and_docs_still_answer(client):
     assert not [path for path in paths if not path.startswith("/api/")], "UI routes in the API docs"
 
 
+def test_the_rest_api_docs_load_nothing_from_the_internet(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    sources += re.findall(r"url: '([^']+)'", page.text)
+    assert sources and all(src.startswith("/") for src in sources), sources
+    script = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.text
+    assert client.get("/docs/assets/swagger-ui.css").status_code == 200
+    assert client.get("/openapi.json").json()["info"]["title"] == "praefect"
+
+
 def test_an_unknown_path_shows_the_not_found_page_to_a_browser_and_json_to_clients(client):
     page = client.get("/no-such-page", headers={"accept": "text/html,*/*"})
     assert page.status_code == 404
