@@ -9,6 +9,7 @@ import pytest
 import praefect
 from praefect import database, flow, get_run_logger, task
 from praefect.runtime import task_run
+from praefect.schemas.events import EventFilter
 from tests.engine.conftest import (
     child_flow_runs_of,
     flow_run_id_of,
@@ -82,7 +83,10 @@ def test_a_flow_with_retries_logs_and_a_subflow_is_recorded_in_postgres(use_data
     events = database.read(
         database.get_engine(),
         lambda conn: praefect.orchestration.events.query(
-            conn, resource_ids=[f"prefect.task-run.{flaky_run.id}"], newest_first=False
+            conn,
+            EventFilter.model_validate(
+                {"resource": {"id": [f"prefect.task-run.{flaky_run.id}"]}, "order": "ASC"}
+            ),
         ),
     )
     assert [e["event"] for e in events][-1] == "prefect.task-run.Completed"
