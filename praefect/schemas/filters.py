@@ -453,8 +453,8 @@ class DeploymentFilterPaused(_Filter):
 class DeploymentFilterConcurrencyLimit(_Filter):
     """Filter deployments by their concurrency limit."""
 
-    ge_: int | None = None
-    le_: int | None = None
+    ge_: _Int32 | None = None
+    le_: _Int32 | None = None
     is_null_: bool | None = None
 
 

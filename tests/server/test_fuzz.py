@@ -42,13 +42,22 @@ def postgres(postgres_database: str) -> None:
     _postgres_app.state.database_url = postgres_database
 
 
+def _bounded(case):  # type: ignore[no-untyped-def]
+    """A long poll's wait cut to a blink: its answer is what is checked, not 60 s of waiting."""
+    body = case.body
+    if case.path == "/api/task_runs/claim" and isinstance(body, dict):
+        if isinstance(body.get("timeout"), int | float) and body["timeout"] > 0.2:
+            body["timeout"] = 0.2
+    return case
+
+
 @on_sqlite.parametrize()
 @_EXAMPLES
 def test_no_request_gives_a_server_error_on_sqlite(case, sqlite_database: None):
-    case.call_and_validate(checks=[not_a_server_error])
+    _bounded(case).call_and_validate(checks=[not_a_server_error])
 
 
 @on_postgres.parametrize()
 @_EXAMPLES
 def test_no_request_gives_a_server_error_on_postgres(case, postgres: None):
-    case.call_and_validate(checks=[not_a_server_error])
+    _bounded(case).call_and_validate(checks=[not_a_server_error])
