@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -119,16 +119,22 @@ def start(
 def _check_port(host: str, port: int) -> None:
     """Exit with one line, before anything is printed or migrated, when ``host:port`` cannot be
     listened on (another server has it, or the address is not this machine's)."""
+    import ipaddress
     import socket
 
     from praefect.cli import _common
 
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as error:
-        _common.exit_with_error(f"Cannot start the server: unknown host {host!r} ({error}).")
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
+    try:  # an address needs no name resolution (nor the idna codec it loads)
+        ip = ipaddress.ip_address(host)
+        family = socket.AF_INET if ip.version == 4 else socket.AF_INET6
+        address: Any = (host, port)
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as error:
+            _common.exit_with_error(f"Cannot start the server: unknown host {host!r} ({error}).")
+        family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(address)

@@ -46,7 +46,7 @@ def probe():
         try:
             with socket.socket() as s:  # create_connection() would load the idna codec
                 s.connect(("127.0.0.1", PORT))
-                s.sendall(b"GET /api/health HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+                s.sendall(b"GET /api/health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n")
                 if s.recv(100).startswith(b"HTTP/1.1 200"):
                     break
         except OSError:
