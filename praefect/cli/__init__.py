@@ -52,7 +52,7 @@ from praefect.cli import concurrency_limit, global_concurrency_limit  # noqa: E4
 # -- events
 from praefect.cli import events  # noqa: E402  isort: skip
 
-__all__ = ["app", "main"]
+__all__ = ["app", "build_command", "main"]
 
 _SETTINGS: dict[str, object] = {
     "name": "praefect",
@@ -60,9 +60,6 @@ _SETTINGS: dict[str, object] = {
     "no_args_is_help": True,
     "add_completion": False,
     "pretty_exceptions_enable": False,
-    # click's plain help: it wraps at any width, where rich's boxes cut option names at 80
-    # columns and add a `<bool>` column.
-    "rich_markup_mode": None,
 }
 app = typer.Typer(**_SETTINGS)  # type: ignore[arg-type]
 
@@ -147,10 +144,26 @@ def _app_for(name: str | None) -> typer.Typer | None:
     return one
 
 
+def build_command(typer_app: typer.Typer) -> typer.core.TyperGroup:
+    """The click command of ``typer_app``: groups list their commands in rich's panels, but
+    each command's own help is click's plain text, which wraps at any width, where rich's
+    option table cuts option names at 80 columns and adds a ``<bool>`` column."""
+    command = typer.main.get_command(typer_app)
+    pending = [command]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, typer.core.TyperGroup):
+            pending.extend(current.commands.values())
+        elif isinstance(current, typer.core.TyperCommand):
+            current.rich_markup_mode = None
+    assert isinstance(command, typer.core.TyperGroup)
+    return command
+
+
 def main() -> None:
     """Entry point of the ``praefect`` script."""
     try:
-        (_app_for(_command_name(sys.argv[1:])) or app)()
+        build_command(_app_for(_command_name(sys.argv[1:])) or app)(prog_name="praefect")
     except Exception as exc:
         from praefect.exceptions import ConfigurationError
 
