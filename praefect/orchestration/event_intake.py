@@ -40,6 +40,8 @@ _UNITS = {
     "second": 1.0,
 }
 _MAX_BUCKETS = 1000
+_MAX_WIDTH = 1000 * 365.25 * 86400.0
+"""The widest time bucket count_by makes, in seconds."""
 
 
 def ingest(conn: Connection, batch: Sequence[Event], received: _dt.datetime | None = None) -> None:
@@ -287,6 +289,11 @@ def count_by(
             for value, n, first, last in conn.execute(statement)
         ]
     width = 86400.0 if countable == "day" else _UNITS[time_unit] * time_interval
+    if not math.isfinite(width) or width > _MAX_WIDTH:
+        raise ValueError(
+            f"time_interval {time_interval:g} of {time_unit} is too wide: a bucket can span at "
+            f"most {_MAX_WIDTH:g} s (about 1,000 years)."
+        )
     since = filter.occurred.since
     until = filter.occurred.until or now_utc()
     times = [row[0] for row in conn.execute(sa.select(c.occurred).where(*where))]

@@ -92,6 +92,19 @@ def test_events_are_paged_with_the_next_page_url(client):
     assert [c["count"] for c in per_minute] == [7, 0]
 
 
+def test_count_by_time_with_too_many_or_too_wide_buckets_is_a_422_naming_the_problem(client):
+    window = {"since": "2040-01-01T00:00:00Z", "until": "4000-01-01T00:00:00Z"}
+    many = client.post(
+        "/api/events/count-by/day", json={"filter": {"occurred": window}, "time_unit": "day"}
+    )
+    assert many.status_code == 422 and "at most 1000" in many.json()["detail"]
+    wide = client.post(
+        "/api/events/count-by/time",
+        json={"filter": {}, "time_unit": "day", "time_interval": 4.8e307},
+    )
+    assert wide.status_code == 422 and "too wide" in wide.json()["detail"]
+
+
 def test_related_and_any_resource_filters_match_related_resources(client):
     related = [{"prefect.resource.id": "acme.customer.9", "prefect.resource.role": "customer"}]
     client.post("/api/events", json=[_event("acme.order.paid", "acme.order.1", related=related)])

@@ -106,7 +106,7 @@ def count_events(
     try:
         rows = database.read(engine, counts)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+        raise HTTPException(422, str(exc)) from None
     return [EventCount.model_validate(row) for row in rows]
 
 
