@@ -32,7 +32,7 @@ from praefect.orchestration import task_runs
 from praefect.schemas.responses import OrchestrationResult, SetStateStatus
 from praefect.schemas.states import TERMINAL_STATES, State, StateType
 
-__all__ = ["set_state", "write_batch_once"]
+__all__ = ["batch_row", "set_state", "write_batch_once"]
 
 _MICROSECOND = _dt.timedelta(microseconds=1)
 
@@ -58,6 +58,12 @@ _ROW_KEYS = (
 )
 
 
+def batch_row(run: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored task run (``task_runs.read``) as a row of ``task_runs.write_batch``: its own
+    columns, without its state, to be written again with a new one."""
+    return {key: run.get(key) for key in _ROW_KEYS}
+
+
 def set_state(
     conn: Connection, task_run_id: uuid.UUID, state: State, force: bool = False
 ) -> OrchestrationResult:
@@ -69,7 +75,7 @@ def set_state(
             f"Task run {task_run_id} not found.", task_run_id=task_run_id
         )
     initial: State | None = run.get("state")
-    row = {key: run.get(key) for key in _ROW_KEYS}
+    row = batch_row(run)
     kind = state.type
     initial_kind = initial.type if initial is not None else None
     if initial is not None and state.timestamp <= initial.timestamp:

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from praefect.database import tables
-from praefect.orchestration import task_runs
+from praefect.orchestration import task_runs, task_states
 from praefect.schemas.states import TERMINAL_STATES, State, StateType, now_utc
 
 __all__ = [
@@ -58,27 +58,6 @@ __all__ = [
 _run = tables.task_run
 _worker = tables.task_worker
 _claim = tables.task_run_claim
-
-_ROW_KEYS = (
-    "id",
-    "name",
-    "flow_run_id",
-    "task_key",
-    "dynamic_key",
-    "task_version",
-    "tags",
-    "task_inputs",
-    "empirical_policy",
-    "run_count",
-    "flow_run_run_count",
-    "cache_key",
-    "cache_expiration",
-    "start_time",
-    "end_time",
-    "total_run_time",
-    "expected_start_time",
-    "created",
-)
 
 # -- waking the waiting workers of this process ------------------------------------------------
 _listeners: set[Callable[[], None]] = set()
@@ -213,7 +192,7 @@ def claim(
             state_name=pending.name,
             state_timestamp=pending.timestamp,
         )
-        items.append(({key: run.get(key) for key in _ROW_KEYS}, pending))
+        items.append((task_states.batch_row(run), pending))
     task_runs.write_batch(conn, items)
     conn.execute(_claim.delete().where(_claim.c.task_run_id.in_(ids)))
     conn.execute(
@@ -322,7 +301,7 @@ def release(conn: Connection, task_run_id: uuid.UUID, client_id: str) -> bool:
     )
     if again.timestamp <= pending.timestamp:
         again.timestamp = pending.timestamp + _dt.timedelta(microseconds=1)
-    task_runs.write_batch(conn, [({key: run.get(key) for key in _ROW_KEYS}, again)])
+    task_runs.write_batch(conn, [(task_states.batch_row(run), again)])
     conn.execute(_claim.delete().where(_claim.c.task_run_id == task_run_id))
     sa.event.listen(conn, "commit", _wake, once=True)
     return True
@@ -470,7 +449,7 @@ def crash_orphans(
         run = task_runs.read(conn, run_id)
         if run is None or run["state"] is None or run["state"].type in TERMINAL_STATES:
             continue
-        row = {key: run.get(key) for key in _ROW_KEYS}
+        row = task_states.batch_row(run)
         previous: State = run["state"]
         crashed = State(
             StateType.CRASHED,
